@@ -1,0 +1,165 @@
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/str.h"
+
+size_t
+str_copy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		return 0;	/* overlong, surrogate, out of range or C1 */
+	return n;
+}
+
+void
+str_sanitize(char *dst, size_t size, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0, n;
+
+	if (size == 0)
+		return;
+	while (*s != '\0' && o + 1 < size) {
+		if (*s < 0x20 || *s == 0x7f) {
+			dst[o++] = '?';
+			s++;
+			continue;
+		}
+		n = utf8_len(s);
+		if (n == 0) {
+			dst[o++] = '?';
+			s++;
+			continue;
+		}
+		if (o + n >= size)
+			break;
+		memcpy(dst + o, s, n);
+		o += n;
+		s += n;
+	}
+	dst[o] = '\0';
+}
+
+int
+str_is_name(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= 63)
+			return 0;
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+str_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+str_parse_mib(const char *s, uint64_t *mib)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		switch (*end) {
+		case 'M': case 'm': mult = 1; break;
+		case 'G': case 'g': mult = 1024; break;
+		case 'T': case 't': mult = 1024 * 1024; break;
+		default: return -1;
+		}
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v > UINT64_MAX / mult / 1024)
+		return -1;
+	*mib = v * mult;
+	return 0;
+}
+
+const char *
+str_fmt_mib(char *buf, size_t size, uint64_t mib)
+{
+	if (mib >= 1024 * 1024 && mib % (1024 * 1024) == 0)
+		snprintf(buf, size, "%" PRIu64 "T", mib / (1024 * 1024));
+	else if (mib >= 1024 * 1024)
+		snprintf(buf, size, "%.1fT", mib / (1024.0 * 1024.0));
+	else if (mib >= 1024 && mib % 1024 == 0)
+		snprintf(buf, size, "%" PRIu64 "G", mib / 1024);
+	else if (mib >= 1024)
+		snprintf(buf, size, "%.1fG", mib / 1024.0);
+	else
+		snprintf(buf, size, "%" PRIu64 "M", mib);
+	return buf;
+}
