@@ -1,0 +1,35 @@
+/* hangar(8): the operator's command; a thin client of hangard. */
+#ifndef HANGAR_HANGAR_H
+#define HANGAR_HANGAR_H
+
+#include <json-c/json.h>
+
+#include "lib/herr.h"
+#include "rpc/client.h"
+
+struct cli {
+	const char	*sockpath;
+	const char	*state;		/* -s, for messages */
+	int		 json;
+	const char	*argv0;
+};
+
+/* render.c: aligned tables and key/value views of replies. */
+void	render_hosts(json_object *arr);
+void	render_guests(json_object *arr);
+void	render_customers(json_object *arr);
+void	render_plans(json_object *arr);
+void	render_object(json_object *o);
+void	render_json(json_object *o);
+
+/* demo.c */
+int	demo_main(struct cli *cli, int argc, char **argv);
+
+/* Connects to hangard or prints why not; NULL with e set. */
+struct rpc_client	*cli_connect(struct cli *cli, struct herr *e);
+/* Calls a method and prints the result; returns the exit status. */
+int	cli_call_print(struct cli *cli, struct rpc_client *rc,
+	    const char *method, json_object *params,
+	    void (*render)(json_object *));
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * hangar: the operator's command.  See hangar(8).
+ *
+ * Every command is one row of cmds[]: the words that name it, the
+ * hangard method it calls, its positional arguments and options (each
+ * mapped to one request parameter), and how its reply is shown.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hangar/hangar.h"
+#include "lib/str.h"
+
+#define DEFAULT_STATE	"/var/lib/hangar"
+
+enum otype { O_STR, O_INT, O_BOOL };
+
+struct opt {
+	const char	*flag;		/* "--disk-kind" */
+	const char	*param;		/* "disk_kind" */
+	enum otype	 type;
+	int		 required;
+};
+
+struct cmd {
+	const char	*noun, *verb;
+	const char	*method;
+	const char	*args[3];	/* positional parameter names */
+	struct opt	 opts[10];
+	void		(*render)(json_object *);
+	const char	*usage;
+};
+
+static const struct cmd cmds[] = {
+	{ "host", "add", "host.add", { "name" }, {
+	    { "--uri", "uri", O_STR, 1 }, { "--disk", "disk", O_STR, 1 },
+	    { "--disk-kind", "disk_kind", O_STR, 1 },
+	    { "--ram", "ram", O_STR, 0 }, { "--cpus", "cpus", O_INT, 0 },
+	    { "--accel", "accel", O_STR, 0 } }, render_object,
+	  "NAME --uri URI --disk SIZE --disk-kind hdd|ssd [--ram SIZE] "
+	  "[--cpus N] [--accel kvm|tcg]" },
+	{ "host", "list", "host.list", { NULL }, { { NULL } }, render_hosts,
+	  "" },
+	{ "host", "show", "host.show", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "host", "set-state", "host.set_state", { "name", "state" },
+	  { { NULL } }, render_object,
+	  "NAME active|maintenance|draining|retired" },
+	{ "customer", "add", "customer.add", { "name" }, {
+	    { "--user", "user", O_STR, 0 }, { "--uid", "uid", O_INT, 0 },
+	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 } },
+	  render_object, "NAME [--user USER | --uid UID] [--email ADDR] "
+	  "[--tz ZONE]" },
+	{ "customer", "list", "customer.list", { NULL }, { { NULL } },
+	  render_customers, "" },
+	{ "customer", "show", "customer.show", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "plan", "list", "plan.list", { NULL }, { { NULL } }, render_plans,
+	  "" },
+	{ "guest", "create", "guest.create", { "name" }, {
+	    { "--owner", "owner", O_STR, 1 }, { "--plan", "plan", O_STR, 1 },
+	    { "--host", "host", O_STR, 0 }, { "--kind", "kind", O_STR, 0 },
+	    { "--kernel", "kernel", O_STR, 0 },
+	    { "--initrd", "initrd", O_STR, 0 },
+	    { "--cmdline", "cmdline", O_STR, 0 },
+	    { "--start", "start", O_BOOL, 0 } }, render_object,
+	  "NAME --owner CUSTOMER --plan PLAN [--host HOST] "
+	  "[--kind kvm|xen-pv|xen-hvm] [--kernel FILE [--initrd FILE] "
+	  "[--cmdline TEXT]] [--start]" },
+	{ "guest", "list", "guest.list", { NULL }, {
+	    { "--owner", "owner", O_STR, 0 }, { "--host", "host", O_STR, 0 } },
+	  render_guests, "[--owner CUSTOMER] [--host HOST]" },
+	{ "guest", "show", "guest.show", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "guest", "start", "guest.start", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "guest", "shutdown", "guest.shutdown", { "name" }, {
+	    { "--force-after", "force_after", O_INT, 0 } }, render_object,
+	  "NAME [--force-after SECONDS]" },
+	{ "guest", "destroy", "guest.destroy", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "guest", "reboot", "guest.reboot", { "name" }, { { NULL } },
+	  render_object, "NAME" },
+	{ "guest", "delete", "guest.delete", { "name" }, {
+	    { "--force", "force", O_BOOL, 0 } }, render_object,
+	  "NAME [--force]" },
+};
+
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hangar [-s state_dir | -S socket] [--json] "
+	    "command ...\n       hangar demo [-s state_dir] [--stop]\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "       hangar %s %s %s\n", cmds[i].noun,
+		    cmds[i].verb, cmds[i].usage);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hangar: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static const struct opt *
+find_opt(const struct cmd *c, const char *flag)
+{
+	const struct opt *o;
+
+	for (o = c->opts; o->flag != NULL; o++)
+		if (strcmp(o->flag, flag) == 0)
+			return o;
+	return NULL;
+}
+
+/* Builds the request parameters from argv; returns an exit status. */
+static int
+build_params(const struct cmd *c, int argc, char **argv, json_object *p,
+    struct cli *cli)
+{
+	const struct opt *o;
+	long long n;
+	int i, pos = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			cli->json = 1;
+			continue;
+		}
+		if (strncmp(argv[i], "--", 2) == 0) {
+			if ((o = find_opt(c, argv[i])) == NULL)
+				return usage_error("unknown option %s", argv[i]);
+			if (o->type == O_BOOL) {
+				json_object_object_add(p, o->param,
+				    json_object_new_boolean(1));
+				continue;
+			}
+			if (++i == argc)
+				return usage_error("%s needs a value", o->flag);
+			if (o->type == O_INT) {
+				if (str_parse_int(argv[i], 0, 0x7fffffff, &n) == -1)
+					return usage_error("%s needs a number",
+					    o->flag);
+				json_object_object_add(p, o->param,
+				    json_object_new_int64(n));
+			} else
+				json_object_object_add(p, o->param,
+				    json_object_new_string(argv[i]));
+			continue;
+		}
+		if (pos >= 3 || c->args[pos] == NULL)
+			return usage_error("unexpected argument '%s'", argv[i]);
+		json_object_object_add(p, c->args[pos++],
+		    json_object_new_string(argv[i]));
+	}
+	if (pos < 3 && c->args[pos] != NULL)
+		return usage_error("missing %s", c->args[pos]);
+	for (o = c->opts; o->flag != NULL; o++)
+		if (o->required && !json_object_object_get_ex(p, o->param,
+		    NULL))
+			return usage_error("missing %s", o->flag);
+	return 0;
+}
+
+struct rpc_client *
+cli_connect(struct cli *cli, struct herr *e)
+{
+	return rpc_connect(cli->sockpath, e);
+}
+
+int
+cli_call_print(struct cli *cli, struct rpc_client *rc, const char *method,
+    json_object *params, void (*render)(json_object *))
+{
+	json_object *res = NULL;
+	struct herr e;
+
+	herr_clear(&e);
+	if (rpc_call(rc, method, params, &res, &e) == -1) {
+		fprintf(stderr, "hangar: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	if (cli->json)
+		render_json(res);
+	else if (res != NULL)
+		render(res);
+	json_object_put(res);
+	return 0;
+}
+
+static int
+run_cmd(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *c = NULL;
+	struct rpc_client *rc;
+	json_object *params;
+	struct herr e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].noun, argv[0]) == 0 && argc > 1 &&
+		    strcmp(cmds[i].verb, argv[1]) == 0)
+			c = &cmds[i];
+	if (c == NULL) {
+		fprintf(stderr, "hangar: unknown command: %s%s%s\n", argv[0],
+		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		usage(stderr);
+		return 2;
+	}
+	params = json_object_new_object();
+	if ((r = build_params(c, argc - 2, argv + 2, params, cli)) != 0) {
+		fprintf(stderr, "usage: hangar %s %s %s\n", c->noun, c->verb,
+		    c->usage);
+		json_object_put(params);
+		return r;
+	}
+	herr_clear(&e);
+	if ((rc = cli_connect(cli, &e)) == NULL) {
+		fprintf(stderr, "hangar: %s\n", e.msg);
+		json_object_put(params);
+		return herr_exit_status(e.code);
+	}
+	r = cli_call_print(cli, rc, c->method, params, c->render);
+	rpc_close(rc);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char sockbuf[1100];
+	struct cli cli = { 0 };
+	int i, r;
+
+	cli.argv0 = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			cli.state = argv[++i];
+		else if (strcmp(argv[i], "-S") == 0 && i + 1 < argc)
+			cli.sockpath = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			cli.json = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "hangar: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else
+			break;
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[i], "demo") == 0)
+		return demo_main(&cli, argc - i, argv + i);
+	if (cli.sockpath == NULL) {
+		if (cli.state == NULL)
+			cli.state = getenv("HANGAR_STATE") ? getenv("HANGAR_STATE") :
+			    DEFAULT_STATE;
+		snprintf(sockbuf, sizeof(sockbuf), "%s/hangard.sock", cli.state);
+		cli.sockpath = sockbuf;
+	}
+	r = run_cmd(&cli, argc - i, argv + i);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("hangar: stdout");
+		return 1;
+	}
+	return r;
+}

@@ -1,0 +1,254 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hangar/hangar.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+#define MAXCOLS 12
+
+/* A table of sanitized cells, printed with aligned columns. */
+struct table {
+	int	 ncols;
+	char	**cells;	/* rows * ncols, owned */
+	size_t	 rows, cap;
+};
+
+static void
+table_row(struct table *t, const char **vals)
+{
+	int i;
+
+	if (t->rows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->cells = xreallocarray(t->cells, t->cap * (size_t)t->ncols,
+		    sizeof(char *));
+	}
+	for (i = 0; i < t->ncols; i++) {
+		char buf[256];
+		str_sanitize(buf, sizeof(buf), vals[i] ? vals[i] : "");
+		t->cells[t->rows * (size_t)t->ncols + (size_t)i] = xstrdup(buf);
+	}
+	t->rows++;
+}
+
+/* Display width: count UTF-8 lead bytes. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+table_print(struct table *t)
+{
+	size_t w[MAXCOLS] = { 0 }, r, x;
+	int i;
+
+	for (r = 0; r < t->rows; r++)
+		for (i = 0; i < t->ncols; i++) {
+			x = width(t->cells[r * (size_t)t->ncols + (size_t)i]);
+			if (x > w[i])
+				w[i] = x;
+		}
+	for (r = 0; r < t->rows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			const char *c = t->cells[r * (size_t)t->ncols + (size_t)i];
+			if (i == t->ncols - 1)
+				printf("%s\n", c);
+			else
+				printf("%s%*s", c, (int)(w[i] - width(c) + 2), "");
+			free((void *)c);
+		}
+	}
+	free(t->cells);
+}
+
+static const char *
+gs(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t
+gi(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static const char *
+mib(char *buf, size_t size, int64_t v)
+{
+	return str_fmt_mib(buf, size, v < 0 ? 0 : (uint64_t)v);
+}
+
+void
+render_hosts(json_object *arr)
+{
+	struct table t = { .ncols = 9 };
+	const char *hdr[] = { "NAME", "DISK", "STATE", "GUESTS", "VCPUS",
+	    "RAM USED/TOTAL", "RAM FREE", "DISK USED/TOTAL", "HYPERVISOR" };
+	char a[32], b[32], ram[80], rfree[32], disk[80], cpu[40], g[16], hv[80];
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *h = json_object_array_get_idx(arr, i);
+		const char *row[9];
+		snprintf(ram, sizeof(ram), "%s/%s", mib(a, sizeof(a),
+		    gi(h, "used_ram_mib")), mib(b, sizeof(b), gi(h, "ram_mib")));
+		mib(rfree, sizeof(rfree), gi(h, "free_ram_mib"));
+		snprintf(disk, sizeof(disk), "%s/%s", mib(a, sizeof(a),
+		    gi(h, "used_disk_mib")), mib(b, sizeof(b),
+		    gi(h, "disk_mib")));
+		snprintf(cpu, sizeof(cpu), "%lld/%lld",
+		    (long long)gi(h, "used_vcpus"), (long long)gi(h, "cpus"));
+		snprintf(g, sizeof(g), "%lld", (long long)gi(h, "guests"));
+		snprintf(hv, sizeof(hv), "%s %s", gs(h, "hv_type"),
+		    gs(h, "hv_version"));
+		row[0] = gs(h, "name");
+		row[1] = gs(h, "disk_kind");
+		row[2] = gs(h, "state");
+		row[3] = g;
+		row[4] = cpu;
+		row[5] = ram;
+		row[6] = rfree;
+		row[7] = disk;
+		row[8] = hv;
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+static const char *
+uptime(char *buf, size_t size, int64_t s)
+{
+	if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)s / 60,
+		    (long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)s / 3600,
+		    (long long)s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)s / 86400,
+		    (long long)s % 86400 / 3600);
+	return buf;
+}
+
+void
+render_guests(json_object *arr)
+{
+	struct table t = { .ncols = 9 };
+	const char *hdr[] = { "NAME", "OWNER", "PLAN", "HOST", "KIND", "VCPUS",
+	    "RAM", "STATE", "UPTIME" };
+	char ram[32], cpu[16], up[32];
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *g = json_object_array_get_idx(arr, i);
+		const char *row[9];
+		snprintf(cpu, sizeof(cpu), "%lld", (long long)gi(g, "vcpus"));
+		row[0] = gs(g, "name");
+		row[1] = gs(g, "owner");
+		row[2] = gs(g, "plan");
+		row[3] = gs(g, "host");
+		row[4] = gs(g, "kind");
+		row[5] = cpu;
+		row[6] = mib(ram, sizeof(ram), gi(g, "ram_mib"));
+		row[7] = gs(g, "state");
+		row[8] = strcmp(gs(g, "state"), "running") == 0 ?
+		    uptime(up, sizeof(up), gi(g, "uptime_s")) : "-";
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+void
+render_customers(json_object *arr)
+{
+	struct table t = { .ncols = 5 };
+	const char *hdr[] = { "NAME", "UID", "EMAIL", "TZ", "VPSES" };
+	char uid[24], n[16];
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *c = json_object_array_get_idx(arr, i);
+		const char *row[5];
+		if (gi(c, "uid") < 0)
+			snprintf(uid, sizeof(uid), "-");
+		else
+			snprintf(uid, sizeof(uid), "%lld",
+			    (long long)gi(c, "uid"));
+		snprintf(n, sizeof(n), "%lld", (long long)gi(c, "guests"));
+		row[0] = gs(c, "name");
+		row[1] = uid;
+		row[2] = gs(c, "email");
+		row[3] = gs(c, "tz");
+		row[4] = n;
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+void
+render_plans(json_object *arr)
+{
+	struct table t = { .ncols = 4 };
+	const char *hdr[] = { "PLAN", "RAM", "VCPUS", "DISK" };
+	char ram[32], disk[32], cpu[16];
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+		const char *row[4];
+		snprintf(cpu, sizeof(cpu), "%lld", (long long)gi(p, "vcpus"));
+		row[0] = gs(p, "name");
+		row[1] = mib(ram, sizeof(ram), gi(p, "ram_mib"));
+		row[2] = cpu;
+		row[3] = mib(disk, sizeof(disk), gi(p, "disk_mib"));
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+/* "key: value" lines; nested arrays of guests as a table. */
+void
+render_object(json_object *o)
+{
+	char buf[512];
+
+	json_object_object_foreach(o, key, val) {
+		if (json_object_is_type(val, json_type_array)) {
+			printf("%s:\n", key);
+			render_guests(val);
+			continue;
+		}
+		str_sanitize(buf, sizeof(buf), json_object_get_string(val));
+		printf("%-14s %s\n", key, buf);
+	}
+}
+
+void
+render_json(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}

@@ -1,0 +1,146 @@
+/*
+ * hangard: the control daemon.  One event loop (poll) owns the socket,
+ * the clients and the store; libvirt calls run on one worker thread per
+ * host and hand their results back to the loop through a pipe.
+ */
+#ifndef HANGAR_HANGARD_H
+#define HANGAR_HANGARD_H
+
+#include <sys/types.h>
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "hv/hv.h"
+#include "lib/herr.h"
+#include "rpc/proto.h"
+#include "store/store.h"
+
+struct config {
+	char	state_dir[1024];	/* hangar.db lives here */
+	char	socket[108];		/* default STATE/hangard.sock */
+	char	admin_group[64];	/* members are operators */
+	int	vcpu_ratio;		/* vCPUs per host CPU thread */
+	int	refresh_interval;	/* seconds between host state syncs */
+	int	worker_idle;		/* seconds before an idle worker exits */
+};
+
+int	config_defaults(struct config *cfg);
+/* Reads "key = value" lines; every error names the file and line. */
+int	config_load(struct config *cfg, const char *path, struct herr *e);
+int	config_finish(struct config *cfg, struct herr *e);
+
+enum role { ROLE_NONE, ROLE_OPERATOR, ROLE_CUSTOMER };
+
+struct client {
+	int		 fd;
+	uint64_t	 serial;	/* never reused; jobs refer to it */
+	uid_t		 uid;
+	pid_t		 pid;
+	enum role	 role;		/* from SO_PEERCRED at accept */
+	int		 hello;		/* hello done */
+	char		 customer[STORE_NAME_MAX];
+	char		*in;
+	size_t		 inlen, incap;
+	int		 discard;	/* skipping an oversized line */
+	char		*out;
+	size_t		 outlen, outcap;
+	int		 close_after;	/* close once out is flushed */
+	struct client	*next;
+};
+
+struct job;
+struct daemon;
+typedef void	(*job_run_fn)(struct job *);		/* worker thread */
+typedef void	(*job_done_fn)(struct daemon *, struct job *);	/* loop */
+
+struct hostw;
+
+struct job {
+	struct daemon	*d;
+	struct hostw	*hw;		/* NULL for a spawned job */
+	struct hv_conn	*conn;		/* spawned probe: the new connection */
+	job_run_fn	 run;
+	job_done_fn	 done;
+	uint64_t	 client;	/* client serial, 0: none */
+	int64_t		 req_id;
+	int		 rc;
+	struct herr	 err;
+	/* inputs and outputs, by kind of job */
+	struct guest_rec g;
+	struct host_rec	 h;
+	int		 force_after, forced, force;
+	int		 start;		/* guest.create --start */
+	enum role	 role;		/* the caller's, for the reply */
+	int		 tcg;
+	struct hv_node	 node;
+	struct hv_dom	 dom;
+	struct hv_dom	*doms;		/* owned */
+	size_t		 ndoms;
+	struct job	*next;
+};
+
+/* A host's worker: one thread at a time, created on demand. */
+struct hostw {
+	int64_t		 host_id;
+	char		 name[STORE_NAME_MAX];
+	char		 uri[STORE_URI_MAX];
+	struct hv_conn	*conn;		/* used only by the worker thread */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct job	*head, *tail;
+	int		 running;
+	int		 syncing;	/* a sync job is queued (loop only) */
+	struct daemon	*d;
+	struct hostw	*next;
+};
+
+struct daemon {
+	struct config	 cfg;
+	struct store	*st;
+	int		 lfd;
+	int		 wake[2];	/* workers -> loop */
+	int		 sigpipe[2];	/* signal handler -> loop */
+	struct client	*clients;
+	int		 nclients;
+	uint64_t	 next_serial;
+	struct hostw	*hosts;
+	pthread_mutex_t	 done_mu;
+	struct job	*done_head, *done_tail;
+	int		 busy_workers;	/* guarded by done_mu */
+	int		 stopping;
+	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
+	uid_t		 self_uid;
+};
+
+/* server.c */
+int	server_listen(struct daemon *d, struct herr *e);
+int	server_loop(struct daemon *d);
+void	client_reply(struct daemon *d, uint64_t serial, int64_t id,
+	    int rc, json_object *result, const struct herr *e);
+
+/* worker.c */
+struct hostw	*hostw_get(struct daemon *d, const struct host_rec *h);
+/* Registers a worker for a new host, adopting its open connection. */
+struct hostw	*hostw_adopt(struct daemon *d, const struct host_rec *h,
+		    struct hv_conn *conn);
+struct job	*job_new(struct hostw *hw, job_run_fn run, job_done_fn done,
+		    struct client *c, int64_t req_id);
+void		 job_free(struct job *j);
+void		 job_submit(struct job *j);
+/* Runs j on a thread of its own (probing a host not yet registered). */
+void		 job_spawn(struct daemon *d, struct job *j);
+/* Runs the completions queued by workers (loop thread). */
+void		 jobs_complete(struct daemon *d);
+/* Opens the host's connection if needed (worker thread). */
+struct hv_conn	*hostw_conn(struct hostw *hw, struct herr *e);
+void		 hostw_drop_conn(struct hostw *hw);
+
+/* methods.c */
+void	methods_dispatch(struct daemon *d, struct client *c, const char *line,
+	    size_t len);
+/* Queues a state sync of every host (start-up and the refresh timer). */
+void	sync_all_hosts(struct daemon *d);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * hangard: hangar's control daemon.  See hangard(8).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hangard/hangard.h"
+#include "lib/log.h"
+#include "lib/str.h"
+
+#define DEFAULT_CONFIG	"/etc/hangar/hangard.conf"
+#define DEFAULT_STATE	"/var/lib/hangar"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hangard [-dnv] [-f file] [-s state_dir]\n");
+	exit(2);
+}
+
+int
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	str_copy(cfg->state_dir, DEFAULT_STATE, sizeof(cfg->state_dir));
+	str_copy(cfg->admin_group, "hangar-admin", sizeof(cfg->admin_group));
+	cfg->vcpu_ratio = 4;
+	cfg->refresh_interval = 10;
+	cfg->worker_idle = 30;
+	return 0;
+}
+
+static int
+set_int(const char *v, int min, int max, int *out)
+{
+	long long n;
+
+	if (str_parse_int(v, min, max, &n) == -1)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* Applies one "key value" setting; -1 with a reason in *why. */
+static int
+config_set(struct config *cfg, const char *key, const char *val,
+    const char **why)
+{
+	*why = NULL;
+	if (strcmp(key, "state_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->state_dir, val,
+		    sizeof(cfg->state_dir)) >= sizeof(cfg->state_dir))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "socket") == 0) {
+		if (val[0] != '/' || str_copy(cfg->socket, val,
+		    sizeof(cfg->socket)) >= sizeof(cfg->socket))
+			*why = "must be an absolute path under 108 bytes";
+	} else if (strcmp(key, "admin_group") == 0) {
+		if (str_copy(cfg->admin_group, val, sizeof(cfg->admin_group)) >=
+		    sizeof(cfg->admin_group))
+			*why = "too long";
+	} else if (strcmp(key, "vcpu_ratio") == 0) {
+		if (set_int(val, 1, 64, &cfg->vcpu_ratio) == -1)
+			*why = "must be an integer from 1 to 64";
+	} else if (strcmp(key, "refresh_interval") == 0) {
+		if (set_int(val, 1, 86400, &cfg->refresh_interval) == -1)
+			*why = "must be seconds from 1 to 86400";
+	} else if (strcmp(key, "worker_idle") == 0) {
+		if (set_int(val, 1, 86400, &cfg->worker_idle) == -1)
+			*why = "must be seconds from 1 to 86400";
+	} else
+		*why = "unknown setting";
+	return *why == NULL ? 0 : -1;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct herr *e)
+{
+	char line[2048], *p, *key, *val, *end;
+	const char *why;
+	FILE *f;
+	int lineno = 0, r = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return herr_set(e, errno == ENOENT ? HERR_NOTFOUND : HERR_USAGE,
+		    "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			r = herr_set(e, HERR_USAGE, "%s:%d: line too long", path,
+			    lineno);
+			break;
+		}
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		key = line + strspn(line, " \t");
+		end = key + strlen(key);
+		while (end > key && strchr(" \t\r\n", end[-1]) != NULL)
+			*--end = '\0';
+		if (*key == '\0')
+			continue;
+		val = key + strcspn(key, " \t=");
+		if (*val == '\0') {
+			r = herr_set(e, HERR_USAGE, "%s:%d: %s: missing value",
+			    path, lineno, key);
+			break;
+		}
+		*val++ = '\0';
+		val += strspn(val, " \t=");
+		if (config_set(cfg, key, val, &why) == -1) {
+			r = herr_set(e, HERR_USAGE, "%s:%d: %s: %s", path, lineno,
+			    key, why);
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+int
+config_finish(struct config *cfg, struct herr *e)
+{
+	if (cfg->socket[0] == '\0' &&
+	    (size_t)snprintf(cfg->socket, sizeof(cfg->socket), "%s/hangard.sock",
+	    cfg->state_dir) >= sizeof(cfg->socket))
+		return herr_set(e, HERR_USAGE, "state directory path too long "
+		    "for a socket; set socket in the config");
+	return 0;
+}
+
+static int
+write_pidfile(const char *state_dir)
+{
+	char path[1100];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hangard.pid", state_dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+static void
+daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	struct herr e;
+	struct group *gr;
+	const char *cfgfile = NULL, *state = NULL;
+	char dbpath[1100];
+	int ch, debug = 0, check = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
+		switch (ch) {
+		case 'd': debug = 1; break;
+		case 'f': cfgfile = optarg; break;
+		case 'n': check = 1; break;
+		case 's': state = optarg; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("hangard", 1, verbose);
+
+	memset(&d, 0, sizeof(d));
+	config_defaults(&d.cfg);
+	herr_clear(&e);
+	if (config_load(&d.cfg, cfgfile ? cfgfile : DEFAULT_CONFIG, &e) == -1 &&
+	    (cfgfile != NULL || e.code != HERR_NOTFOUND))
+		fatalx("%s", e.msg);
+	if (state != NULL) {
+		if (state[0] != '/')
+			fatalx("-s %s: the state directory must be an absolute "
+			    "path", state);
+		str_copy(d.cfg.state_dir, state, sizeof(d.cfg.state_dir));
+	}
+	if (config_finish(&d.cfg, &e) == -1)
+		fatalx("%s", e.msg);
+	if (check) {
+		printf("configuration OK: state %s, socket %s\n",
+		    d.cfg.state_dir, d.cfg.socket);
+		return 0;
+	}
+
+	if (mkdir(d.cfg.state_dir, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", d.cfg.state_dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/hangar.db", d.cfg.state_dir);
+	if ((d.st = store_open(dbpath, &e)) == NULL)
+		fatalx("%s", e.msg);
+	chmod(dbpath, 0600);
+	d.self_uid = getuid();
+	d.admin_gid = (gr = getgrnam(d.cfg.admin_group)) ? gr->gr_gid :
+	    (gid_t)-1;
+	if (pipe2(d.wake, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    pipe2(d.sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe");
+	pthread_mutex_init(&d.done_mu, NULL);
+	if (hv_global_init(&e) == -1)
+		fatalx("%s", e.msg);
+	if (server_listen(&d, &e) == -1)
+		fatalx("%s", e.msg);
+	if (!debug) {
+		log_init("hangard", 0, verbose);
+		daemonize();
+	}
+	if (write_pidfile(d.cfg.state_dir) == -1)
+		log_warn("pid file");
+	log_info("listening on %s (state %s, schema %d)", d.cfg.socket,
+	    d.cfg.state_dir, store_schema_version(d.st));
+	sync_all_hosts(&d);
+	server_loop(&d);
+	store_close(d.st);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,974 @@
+/*
+ * methods: the request table of hangard.  Every method names who may
+ * call it and the exact parameters it takes; the dispatcher checks both
+ * before a handler runs.  A customer only ever sees its own guests, and
+ * every miss answers the same "no such VPS".
+ */
+#include <sys/random.h>
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hangard/hangard.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+#define F_OPERATOR	0x1	/* operators may call it */
+#define F_CUSTOMER	0x2	/* customers may call it (own guests only) */
+
+/* Handlers return 0 (result ready), -1 (e set) or 1 (a job will reply). */
+typedef int (*method_fn)(struct daemon *, struct client *, struct proto_req *,
+    json_object **, struct herr *);
+
+struct method {
+	const char		*name;
+	method_fn		 fn;
+	int			 flags;
+	const struct proto_param *params;
+};
+
+#define NAME_MAX_LEN	63
+
+/* ---- JSON renderings of records ---- */
+
+static void
+add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static json_object *
+host_json(const struct host_rec *h)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "name", h->name);
+	add_str(o, "uri", h->uri);
+	add_str(o, "disk_kind", h->disk_kind);
+	add_str(o, "state", h->state);
+	add_str(o, "accel", h->accel);
+	add_str(o, "hv_type", h->hv_type);
+	add_str(o, "hv_version", h->hv_version);
+	add_int(o, "cpus", h->cpus);
+	add_int(o, "ram_mib", (int64_t)h->ram_mib);
+	add_int(o, "disk_mib", (int64_t)h->disk_mib);
+	add_int(o, "guests", h->guests);
+	add_int(o, "used_vcpus", h->used_vcpus);
+	add_int(o, "used_ram_mib", (int64_t)h->used_ram_mib);
+	add_int(o, "used_disk_mib", (int64_t)h->used_disk_mib);
+	add_int(o, "free_ram_mib", (int64_t)(h->ram_mib - h->used_ram_mib));
+	add_int(o, "free_disk_mib", (int64_t)(h->disk_mib - h->used_disk_mib));
+	return o;
+}
+
+static json_object *
+guest_json(const struct guest_rec *g, enum role role)
+{
+	json_object *o = json_object_new_object();
+	int64_t now = (int64_t)time(NULL);
+
+	add_str(o, "name", g->name);
+	add_str(o, "owner", g->customer);
+	add_str(o, "plan", g->plan);
+	add_str(o, "host", g->host);
+	add_str(o, "kind", g->kind);
+	add_str(o, "state", strcmp(g->status, "defined") == 0 ? g->state :
+	    g->status);
+	add_int(o, "ram_mib", (int64_t)g->ram_mib);
+	add_int(o, "vcpus", g->vcpus);
+	add_int(o, "disk_mib", (int64_t)g->disk_mib);
+	add_int(o, "uptime_s", strcmp(g->state, "running") == 0 &&
+	    g->state_since > 0 && now >= g->state_since ?
+	    now - g->state_since : 0);
+	if (role == ROLE_OPERATOR)
+		add_str(o, "uuid", g->uuid);
+	return o;
+}
+
+static json_object *
+customer_json(const struct customer_rec *c)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "name", c->name);
+	add_int(o, "uid", c->uid);
+	add_str(o, "email", c->email);
+	add_str(o, "tz", c->tz);
+	add_int(o, "guests", c->guests);
+	return o;
+}
+
+/* ---- hello ---- */
+
+static const struct proto_param p_hello[] = {
+	{ "version", PT_INT, 1000, 1 },
+	{ "client", PT_STR, 32, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_hello(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)d;
+	if (proto_int(r->params, "version", 0) != PROTO_VERSION)
+		return herr_set(e, HERR_PROTO, "protocol version %lld not "
+		    "supported (this hangard speaks %d)",
+		    (long long)proto_int(r->params, "version", 0), PROTO_VERSION);
+	if (c->role == ROLE_NONE) {
+		c->close_after = 1;
+		return herr_set(e, HERR_PERM, "permission denied: uid %u is "
+		    "neither an operator nor a customer", (unsigned)c->uid);
+	}
+	c->hello = 1;
+	*res = json_object_new_object();
+	add_int(*res, "version", PROTO_VERSION);
+	add_str(*res, "role", c->role == ROLE_OPERATOR ? "operator" :
+	    "customer");
+	add_str(*res, "customer", c->customer);
+	return 0;
+}
+
+/* ---- hosts ---- */
+
+static const struct proto_param p_host_add[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "uri", PT_STR, STORE_URI_MAX - 1, 1 },
+	{ "disk_kind", PT_STR, 3, 1 },
+	{ "disk", PT_STR, 32, 1 },
+	{ "ram", PT_STR, 32, 0 },
+	{ "cpus", PT_INT, 100000, 0 },
+	{ "accel", PT_STR, 3, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static void
+host_probe_run(struct job *j)
+{
+	j->conn = hv_open(j->h.uri, &j->err);
+	if (j->conn == NULL || hv_node_info(j->conn, &j->node, &j->err) == -1)
+		j->rc = -1;
+}
+
+static void
+host_probe_done(struct daemon *d, struct job *j)
+{
+	json_object *res = NULL;
+
+	if (j->rc == 0) {
+		if (j->h.cpus == 0)
+			j->h.cpus = j->node.cpus;
+		if (j->h.ram_mib == 0)
+			j->h.ram_mib = j->node.ram_mib;
+		str_copy(j->h.hv_type, j->node.hv_type, sizeof(j->h.hv_type));
+		str_copy(j->h.hv_version, j->node.hv_version,
+		    sizeof(j->h.hv_version));
+		if (j->h.cpus <= 0 || j->h.ram_mib == 0)
+			j->rc = herr_set(&j->err, HERR_HV, "host %s reports no "
+			    "CPUs or memory; give --cpus and --ram", j->h.name);
+	}
+	if (j->rc == 0)
+		j->rc = store_host_add(d->st, &j->h, &j->err);
+	if (j->rc == 0) {
+		hostw_adopt(d, &j->h, j->conn);
+		j->conn = NULL;
+		if (store_host_get(d->st, j->h.name, &j->h, &j->err) == 0)
+			res = host_json(&j->h);
+		log_info("host %s added (%s)", j->h.name, j->h.uri);
+	}
+	client_reply(d, j->client, j->req_id, j->rc, res, &j->err);
+}
+
+static int
+m_host_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct host_rec h, old;
+	const char *kind = proto_str(r->params, "disk_kind");
+	const char *ram = proto_str(r->params, "ram");
+	const char *accel = proto_str(r->params, "accel");
+	struct job *j;
+
+	memset(&h, 0, sizeof(h));
+	if (!str_is_name(proto_str(r->params, "name")))
+		return herr_set(e, HERR_USAGE, "bad host name: use 1-63 of "
+		    "a-z, 0-9 and '-'");
+	str_copy(h.name, proto_str(r->params, "name"), sizeof(h.name));
+	str_copy(h.uri, proto_str(r->params, "uri"), sizeof(h.uri));
+	if (hv_uri_check(h.uri, e) == -1)
+		return -1;
+	if (strcmp(kind, "hdd") != 0 && strcmp(kind, "ssd") != 0)
+		return herr_set(e, HERR_USAGE, "disk kind must be hdd or ssd");
+	str_copy(h.disk_kind, kind, sizeof(h.disk_kind));
+	if (str_parse_mib(proto_str(r->params, "disk"), &h.disk_mib) == -1)
+		return herr_set(e, HERR_USAGE, "bad disk size (e.g. 2T, 500G)");
+	if (ram != NULL && (str_parse_mib(ram, &h.ram_mib) == -1 ||
+	    h.ram_mib == 0))
+		return herr_set(e, HERR_USAGE, "bad RAM size (e.g. 64G)");
+	h.cpus = (int)proto_int(r->params, "cpus", 0);
+	if (accel != NULL && strcmp(accel, "kvm") != 0 &&
+	    strcmp(accel, "tcg") != 0)
+		return herr_set(e, HERR_USAGE, "accel must be kvm or tcg");
+	str_copy(h.accel, accel ? accel : "kvm", sizeof(h.accel));
+	if (store_host_get(d->st, h.name, &old, NULL) == 0)
+		return herr_set(e, HERR_EXISTS, "host %s already exists", h.name);
+	j = job_new(NULL, host_probe_run, host_probe_done, c, r->id);
+	j->h = h;
+	job_spawn(d, j);
+	(void)res;
+	return 1;
+}
+
+static const struct proto_param p_name[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_host_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct host_rec *hs;
+	size_t n, i;
+
+	(void)c;
+	(void)r;
+	if (store_host_list(d->st, &hs, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(*res, host_json(&hs[i]));
+	free(hs);
+	return 0;
+}
+
+static int
+m_host_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct host_rec h;
+
+	(void)c;
+	if (store_host_get(d->st, proto_str(r->params, "name"), &h, e) == -1)
+		return -1;
+	*res = host_json(&h);
+	return 0;
+}
+
+static const struct proto_param p_host_state[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "state", PT_STR, 16, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_host_set_state(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	static const char *states[] = { "active", "maintenance", "draining",
+	    "retired", NULL };
+	const char *st = proto_str(r->params, "state");
+	int i;
+
+	for (i = 0; states[i] != NULL && strcmp(states[i], st) != 0; i++)
+		;
+	if (states[i] == NULL)
+		return herr_set(e, HERR_USAGE, "host state must be active, "
+		    "maintenance, draining or retired");
+	if (store_host_set_state(d->st, proto_str(r->params, "name"), st,
+	    e) == -1)
+		return -1;
+	log_info("host %s is now %s", proto_str(r->params, "name"), st);
+	return m_host_show(d, c, r, res, e);
+}
+
+/* ---- customers and plans ---- */
+
+static const struct proto_param p_customer_add[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "user", PT_STR, 32, 0 },
+	{ "uid", PT_INT, 0x7fffffff, 0 },
+	{ "email", PT_STR, 254, 0 },
+	{ "tz", PT_STR, 63, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_customer_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+	const char *user = proto_str(r->params, "user");
+	const char *email = proto_str(r->params, "email");
+	const char *tz = proto_str(r->params, "tz");
+	struct passwd *pw;
+
+	(void)c;
+	memset(&cu, 0, sizeof(cu));
+	if (!str_is_name(proto_str(r->params, "name")))
+		return herr_set(e, HERR_USAGE, "bad customer name: use 1-63 of "
+		    "a-z, 0-9 and '-'");
+	str_copy(cu.name, proto_str(r->params, "name"), sizeof(cu.name));
+	cu.uid = proto_int(r->params, "uid", -1);
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL)
+			return herr_set(e, HERR_NOTFOUND, "no such unix user: %s",
+			    user);
+		if (cu.uid >= 0 && (uid_t)cu.uid != pw->pw_uid)
+			return herr_set(e, HERR_USAGE, "user %s has uid %u, not "
+			    "%lld", user, (unsigned)pw->pw_uid, (long long)cu.uid);
+		cu.uid = pw->pw_uid;
+	}
+	if (cu.uid == 0)
+		return herr_set(e, HERR_USAGE, "uid 0 cannot be a customer");
+	if (email != NULL && (strchr(email, '@') == NULL ||
+	    strpbrk(email, " <>,;\"") != NULL))
+		return herr_set(e, HERR_USAGE, "bad email address");
+	str_copy(cu.email, email ? email : "", sizeof(cu.email));
+	str_copy(cu.tz, tz ? tz : "UTC", sizeof(cu.tz));
+	if (store_customer_add(d->st, &cu, e) == -1)
+		return -1;
+	log_info("customer %s added (uid %lld)", cu.name, (long long)cu.uid);
+	*res = customer_json(&cu);
+	return 0;
+}
+
+static int
+m_customer_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec *cs;
+	size_t n, i;
+
+	(void)c;
+	(void)r;
+	if (store_customer_list(d->st, &cs, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(*res, customer_json(&cs[i]));
+	free(cs);
+	return 0;
+}
+
+static int
+m_customer_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+	struct guest_rec *gs;
+	json_object *arr;
+	size_t n, i;
+
+	if (store_customer_get(d->st, proto_str(r->params, "name"), &cu,
+	    e) == -1)
+		return -1;
+	if (store_guest_list(d->st, cu.name, NULL, &gs, &n, e) == -1)
+		return -1;
+	*res = customer_json(&cu);
+	arr = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, guest_json(&gs[i], c->role));
+	json_object_object_add(*res, "vpses", arr);
+	free(gs);
+	return 0;
+}
+
+static int
+m_plan_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct plan_rec *ps;
+	json_object *o;
+	size_t n, i;
+
+	(void)c;
+	(void)r;
+	if (store_plan_list(d->st, &ps, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		add_str(o, "name", ps[i].name);
+		add_int(o, "ram_mib", (int64_t)ps[i].ram_mib);
+		add_int(o, "vcpus", ps[i].vcpus);
+		add_int(o, "disk_mib", (int64_t)ps[i].disk_mib);
+		json_object_array_add(*res, o);
+	}
+	free(ps);
+	return 0;
+}
+
+/* ---- guests ---- */
+
+/*
+ * Finds a guest the caller may act on.  A customer gets the same answer
+ * for a name that is malformed, unknown, or another customer's.
+ */
+static int
+guest_lookup(struct daemon *d, struct client *c, const char *name,
+    struct guest_rec *g, struct herr *e)
+{
+	if (c->role == ROLE_CUSTOMER) {
+		if (!str_is_name(name) ||
+		    store_guest_get(d->st, name, c->customer, g, NULL) == -1)
+			return herr_set(e, HERR_NOTFOUND, "no such VPS");
+		return 0;
+	}
+	if (!str_is_name(name) || store_guest_get(d->st, name, NULL, g,
+	    NULL) == -1)
+		return herr_set(e, HERR_NOTFOUND, "no such guest: %s",
+		    str_is_name(name) ? name : "(bad name)");
+	return 0;
+}
+
+static int
+make_uuid(char *out, size_t size)
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+static void
+spec_from_guest(const struct guest_rec *g, int tcg, struct guest_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = g->name;
+	s->uuid = g->uuid;
+	guest_kind_parse(g->kind, &s->kind);
+	s->tcg = tcg;
+	s->ram_mib = g->ram_mib;
+	s->vcpus = g->vcpus;
+	if (g->kernel[0] != '\0') {
+		s->boot = BOOT_KERNEL;
+		s->kernel = g->kernel;
+		s->initrd = g->initrd[0] ? g->initrd : NULL;
+		s->cmdline = g->cmdline[0] ? g->cmdline : NULL;
+	}
+}
+
+/* Reads the guest's state back after an operation (worker thread). */
+static void
+read_state(struct job *j, struct hv_conn *conn)
+{
+	if (hv_dom_state(conn, j->g.uuid, &j->dom, NULL) == -1)
+		str_copy(j->dom.state, "unknown", sizeof(j->dom.state));
+}
+
+static void
+guest_create_run(struct job *j)
+{
+	struct guest_spec spec;
+	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
+
+	if (conn == NULL) {
+		j->rc = -1;
+		return;
+	}
+	spec_from_guest(&j->g, j->tcg, &spec);
+	if ((j->rc = hv_define(conn, &spec, &j->err)) == -1)
+		return;
+	if (j->start && hv_start(conn, j->g.uuid, &j->err) == -1) {
+		/* nothing half-made is left behind */
+		hv_undefine(conn, j->g.uuid, NULL);
+		j->rc = -1;
+		return;
+	}
+	read_state(j, conn);
+}
+
+static void
+finish_state(struct daemon *d, struct job *j)
+{
+	if (j->dom.state[0] != '\0')
+		store_guest_set_state(d->st, j->g.id, j->dom.state,
+		    (int64_t)time(NULL), NULL);
+}
+
+static void
+guest_reply(struct daemon *d, struct job *j, enum role role)
+{
+	json_object *res = NULL;
+
+	if (j->rc == 0 && store_guest_get(d->st, j->g.name, NULL, &j->g,
+	    &j->err) == 0)
+		res = guest_json(&j->g, role);
+	else if (j->rc == 0)
+		j->rc = -1;
+	client_reply(d, j->client, j->req_id, j->rc, res, &j->err);
+}
+
+static void
+guest_create_done(struct daemon *d, struct job *j)
+{
+	if (j->rc == -1) {
+		store_guest_delete(d->st, j->g.id, NULL);
+		log_warnx("guest %s not created: %s", j->g.name, j->err.msg);
+	} else {
+		store_guest_set_status(d->st, j->g.id, "defined", NULL);
+		finish_state(d, j);
+		log_info("guest %s defined on host %s", j->g.name, j->g.host);
+	}
+	guest_reply(d, j, ROLE_OPERATOR);
+}
+
+/* The active host with the most free RAM that fits the plan. */
+static int
+pick_host(struct daemon *d, const char *plan, char *out, size_t size,
+    struct herr *e)
+{
+	struct host_rec *hs;
+	struct plan_rec p;
+	size_t n, i, best = (size_t)-1;
+
+	if (store_plan_get(d->st, plan, &p, e) == -1 ||
+	    store_host_list(d->st, &hs, &n, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(hs[i].state, "active") != 0 ||
+		    hs[i].used_ram_mib + p.ram_mib > hs[i].ram_mib ||
+		    hs[i].used_disk_mib + p.disk_mib > hs[i].disk_mib ||
+		    hs[i].used_vcpus + p.vcpus > hs[i].cpus * d->cfg.vcpu_ratio)
+			continue;
+		if (best == (size_t)-1 || hs[i].ram_mib - hs[i].used_ram_mib >
+		    hs[best].ram_mib - hs[best].used_ram_mib)
+			best = i;
+	}
+	if (best != (size_t)-1)
+		str_copy(out, hs[best].name, size);
+	free(hs);
+	if (best == (size_t)-1)
+		return herr_set(e, HERR_CAPACITY, "no active host has room for "
+		    "plan %s", plan);
+	return 0;
+}
+
+static const struct proto_param p_guest_create[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "owner", PT_STR, NAME_MAX_LEN, 1 },
+	{ "plan", PT_STR, NAME_MAX_LEN, 1 },
+	{ "host", PT_STR, NAME_MAX_LEN, 0 },
+	{ "kind", PT_STR, 8, 0 },
+	{ "kernel", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "initrd", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "cmdline", PT_STR, 511, 0 },
+	{ "start", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_guest_create(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct guest_rec g;
+	struct host_rec h;
+	struct guest_spec spec;
+	enum guest_kind kind = GUEST_KVM;
+	const char *s;
+	char *xml;
+	struct job *j;
+
+	(void)res;
+	memset(&g, 0, sizeof(g));
+	if (!str_is_name(proto_str(r->params, "name")))
+		return herr_set(e, HERR_USAGE, "bad guest name: use 1-63 of "
+		    "a-z, 0-9 and '-'");
+	str_copy(g.name, proto_str(r->params, "name"), sizeof(g.name));
+	str_copy(g.customer, proto_str(r->params, "owner"), sizeof(g.customer));
+	str_copy(g.plan, proto_str(r->params, "plan"), sizeof(g.plan));
+	if ((s = proto_str(r->params, "kind")) != NULL &&
+	    guest_kind_parse(s, &kind) == -1)
+		return herr_set(e, HERR_USAGE, "kind must be kvm, xen-pv or "
+		    "xen-hvm");
+	str_copy(g.kind, guest_kind_name(kind), sizeof(g.kind));
+	if ((s = proto_str(r->params, "kernel")) != NULL)
+		str_copy(g.kernel, s, sizeof(g.kernel));
+	if ((s = proto_str(r->params, "initrd")) != NULL)
+		str_copy(g.initrd, s, sizeof(g.initrd));
+	if ((s = proto_str(r->params, "cmdline")) != NULL)
+		str_copy(g.cmdline, s, sizeof(g.cmdline));
+	if (g.kernel[0] == '\0' && (g.initrd[0] || g.cmdline[0]))
+		return herr_set(e, HERR_USAGE, "--initrd and --cmdline need "
+		    "--kernel");
+	if ((s = proto_str(r->params, "host")) != NULL)
+		str_copy(g.host, s, sizeof(g.host));
+	else if (pick_host(d, g.plan, g.host, sizeof(g.host), e) == -1)
+		return -1;
+	if (store_host_get(d->st, g.host, &h, e) == -1)
+		return -1;
+	if (make_uuid(g.uuid, sizeof(g.uuid)) == -1)
+		return herr_set(e, HERR_INTERNAL, "cannot make a UUID");
+	/* check the spec before anything is reserved or defined */
+	g.ram_mib = 1;
+	g.vcpus = 1;
+	spec_from_guest(&g, 0, &spec);
+	if ((xml = domxml_build(&spec, e)) == NULL)
+		return -1;
+	free(xml);
+	if (store_guest_reserve(d->st, &g, d->cfg.vcpu_ratio, e) == -1)
+		return -1;
+	j = job_new(hostw_get(d, &h), guest_create_run,
+	    guest_create_done, c, r->id);
+	j->g = g;
+	j->tcg = strcmp(h.accel, "tcg") == 0;
+	j->start = proto_bool(r->params, "start", 0);
+	job_submit(j);
+	return 1;
+}
+
+static const struct proto_param p_guest_list[] = {
+	{ "owner", PT_STR, NAME_MAX_LEN, 0 },
+	{ "host", PT_STR, NAME_MAX_LEN, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_guest_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct guest_rec *gs;
+	const char *owner = proto_str(r->params, "owner");
+	size_t n, i;
+
+	if (c->role == ROLE_CUSTOMER)
+		owner = c->customer;	/* never anyone else's */
+	if (store_guest_list(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
+	    proto_str(r->params, "host"), &gs, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(*res, guest_json(&gs[i], c->role));
+	free(gs);
+	return 0;
+}
+
+static int
+m_guest_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct guest_rec g;
+
+	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
+		return -1;
+	*res = guest_json(&g, c->role);
+	return 0;
+}
+
+/* ---- power operations: one run function per libvirt call ---- */
+
+enum power_op { OP_START, OP_SHUTDOWN, OP_DESTROY, OP_REBOOT };
+
+static void
+power_run(struct job *j, enum power_op op)
+{
+	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
+
+	if (conn == NULL) {
+		j->rc = -1;
+		return;
+	}
+	switch (op) {
+	case OP_START:
+		j->rc = hv_start(conn, j->g.uuid, &j->err);
+		break;
+	case OP_SHUTDOWN:
+		j->rc = hv_shutdown(conn, j->g.uuid, j->force_after, &j->forced,
+		    &j->err);
+		break;
+	case OP_DESTROY:
+		j->rc = hv_destroy(conn, j->g.uuid, &j->err);
+		break;
+	case OP_REBOOT:
+		j->rc = hv_reboot(conn, j->g.uuid, &j->err);
+		break;
+	}
+	read_state(j, conn);
+}
+
+static void run_start(struct job *j) { power_run(j, OP_START); }
+static void run_shutdown(struct job *j) { power_run(j, OP_SHUTDOWN); }
+static void run_destroy(struct job *j) { power_run(j, OP_DESTROY); }
+static void run_reboot(struct job *j) { power_run(j, OP_REBOOT); }
+
+static void
+power_done(struct daemon *d, struct job *j)
+{
+	finish_state(d, j);
+	if (j->rc == 0 && j->forced)
+		log_info("guest %s did not shut down in %d s: forced off",
+		    j->g.name, j->force_after);
+	guest_reply(d, j, j->role);
+}
+
+static const struct proto_param p_guest_power[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "force_after", PT_INT, 3600, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+power(struct daemon *d, struct client *c, struct proto_req *r,
+    job_run_fn run, struct herr *e)
+{
+	struct guest_rec g;
+	struct host_rec h;
+	struct job *j;
+
+	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
+		return -1;
+	if (strcmp(g.status, "defined") != 0)
+		return herr_set(e, HERR_STATE, "%s is being %s", g.name,
+		    strcmp(g.status, "defining") == 0 ? "created" : "deleted");
+	if (store_host_get(d->st, g.host, &h, e) == -1)
+		return -1;
+	j = job_new(hostw_get(d, &h), run, power_done, c, r->id);
+	j->g = g;
+	j->role = c->role;
+	j->force_after = (int)proto_int(r->params, "force_after", 0);
+	job_submit(j);
+	return 1;
+}
+
+#define POWER_METHOD(fname, run)					\
+static int								\
+fname(struct daemon *d, struct client *c, struct proto_req *r,		\
+    json_object **res, struct herr *e)					\
+{									\
+	(void)res;							\
+	return power(d, c, r, run, e);					\
+}
+POWER_METHOD(m_guest_start, run_start)
+POWER_METHOD(m_guest_shutdown, run_shutdown)
+POWER_METHOD(m_guest_destroy, run_destroy)
+POWER_METHOD(m_guest_reboot, run_reboot)
+
+static const struct proto_param p_guest_delete[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "force", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static void
+guest_delete_run(struct job *j)
+{
+	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
+	struct hv_dom dom;
+
+	if (conn == NULL) {
+		j->rc = -1;
+		return;
+	}
+	if (hv_dom_state(conn, j->g.uuid, &dom, NULL) == 0 &&
+	    strcmp(dom.state, "shutoff") != 0) {
+		if (!j->force) {
+			j->rc = herr_set(&j->err, HERR_STATE, "guest %s is %s: "
+			    "shut it down first, or delete with --force",
+			    j->g.name, dom.state);
+			return;
+		}
+		if ((j->rc = hv_destroy(conn, j->g.uuid, &j->err)) == -1)
+			return;
+	}
+	j->rc = hv_undefine(conn, j->g.uuid, &j->err);
+}
+
+static void
+guest_delete_done(struct daemon *d, struct job *j)
+{
+	json_object *res = NULL;
+
+	if (j->rc == 0) {
+		store_guest_delete(d->st, j->g.id, NULL);
+		log_info("guest %s deleted", j->g.name);
+		res = json_object_new_object();
+		add_str(res, "name", j->g.name);
+		add_str(res, "state", "deleted");
+	} else
+		store_guest_set_status(d->st, j->g.id, "defined", NULL);
+	client_reply(d, j->client, j->req_id, j->rc, res, &j->err);
+}
+
+static int
+m_guest_delete(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct guest_rec g;
+	struct host_rec h;
+	struct job *j;
+
+	(void)res;
+	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
+		return -1;
+	if (strcmp(g.status, "defined") != 0)
+		return herr_set(e, HERR_STATE, "%s is being %s", g.name,
+		    strcmp(g.status, "defining") == 0 ? "created" : "deleted");
+	if (store_host_get(d->st, g.host, &h, e) == -1 ||
+	    store_guest_set_status(d->st, g.id, "deleting", e) == -1)
+		return -1;
+	j = job_new(hostw_get(d, &h), guest_delete_run,
+	    guest_delete_done, c, r->id);
+	j->g = g;
+	j->force = proto_bool(r->params, "force", 0);
+	job_submit(j);
+	return 1;
+}
+
+/* ---- host state sync (timer and start-up) ---- */
+
+static void
+sync_run(struct job *j)
+{
+	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
+
+	if (conn == NULL)
+		j->rc = -1;
+	else
+		j->rc = hv_list(conn, &j->doms, &j->ndoms, &j->err);
+}
+
+static const struct hv_dom *
+find_dom(const struct job *j, const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; i < j->ndoms; i++)
+		if (strcmp(j->doms[i].uuid, uuid) == 0)
+			return &j->doms[i];
+	return NULL;
+}
+
+/*
+ * Makes the store agree with the host: states are refreshed; a guest left
+ * 'defining' or 'deleting' by a crash is finished one way or the other.
+ */
+static void
+sync_done(struct daemon *d, struct job *j)
+{
+	struct guest_rec *gs;
+	const struct hv_dom *dom;
+	size_t n, i;
+	int64_t now = (int64_t)time(NULL);
+
+	j->hw->syncing = 0;
+	if (j->rc == -1) {
+		log_warnx("host sync: %s", j->err.msg);
+		return;
+	}
+	if (store_guest_list(d->st, NULL, j->hw->name, &gs, &n, NULL) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		dom = find_dom(j, gs[i].uuid);
+		if (dom != NULL) {
+			if (strcmp(gs[i].status, "defined") != 0)
+				store_guest_set_status(d->st, gs[i].id,
+				    "defined", NULL);
+			store_guest_set_state(d->st, gs[i].id, dom->state, now,
+			    NULL);
+		} else if (strcmp(gs[i].status, "defined") != 0)
+			store_guest_delete(d->st, gs[i].id, NULL);
+		else
+			store_guest_set_state(d->st, gs[i].id, "missing", now,
+			    NULL);
+	}
+	free(gs);
+}
+
+void
+sync_all_hosts(struct daemon *d)
+{
+	struct host_rec *hs;
+	struct hostw *hw;
+	struct job *j;
+	size_t n, i;
+
+	if (store_host_list(d->st, &hs, &n, NULL) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		hw = hostw_get(d, &hs[i]);
+		if (hw->syncing)
+			continue;
+		hw->syncing = 1;
+		j = job_new(hw, sync_run, sync_done, NULL, 0);
+		job_submit(j);
+	}
+	free(hs);
+}
+
+/* ---- the table ---- */
+
+static const struct method methods[] = {
+	{ "hello", m_hello, F_OPERATOR | F_CUSTOMER, p_hello },
+	{ "host.add", m_host_add, F_OPERATOR, p_host_add },
+	{ "host.list", m_host_list, F_OPERATOR, NULL },
+	{ "host.show", m_host_show, F_OPERATOR, p_name },
+	{ "host.set_state", m_host_set_state, F_OPERATOR, p_host_state },
+	{ "customer.add", m_customer_add, F_OPERATOR, p_customer_add },
+	{ "customer.list", m_customer_list, F_OPERATOR, NULL },
+	{ "customer.show", m_customer_show, F_OPERATOR, p_name },
+	{ "plan.list", m_plan_list, F_OPERATOR | F_CUSTOMER, NULL },
+	{ "guest.create", m_guest_create, F_OPERATOR, p_guest_create },
+	{ "guest.list", m_guest_list, F_OPERATOR | F_CUSTOMER, p_guest_list },
+	{ "guest.show", m_guest_show, F_OPERATOR | F_CUSTOMER, p_name },
+	{ "guest.start", m_guest_start, F_OPERATOR | F_CUSTOMER, p_name },
+	{ "guest.shutdown", m_guest_shutdown, F_OPERATOR | F_CUSTOMER,
+	    p_guest_power },
+	{ "guest.destroy", m_guest_destroy, F_OPERATOR | F_CUSTOMER, p_name },
+	{ "guest.reboot", m_guest_reboot, F_OPERATOR | F_CUSTOMER, p_name },
+	{ "guest.delete", m_guest_delete, F_OPERATOR, p_guest_delete },
+};
+
+static const struct proto_param p_none[] = { { NULL, 0, 0, 0 } };
+
+void
+methods_dispatch(struct daemon *d, struct client *c, const char *line,
+    size_t len)
+{
+	const struct method *m = NULL;
+	struct proto_req req;
+	json_object *res = NULL;
+	struct herr e;
+	size_t i;
+	int rc;
+
+	herr_clear(&e);
+	if (proto_parse_request(line, len, &req, &e) == -1) {
+		client_reply(d, c->serial, req.id, -1, NULL, &e);
+		return;
+	}
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, req.method) == 0)
+			m = &methods[i];
+	if (m == NULL)
+		rc = herr_set(&e, HERR_USAGE, "unknown method");
+	else if (!c->hello && m->fn != m_hello)
+		rc = herr_set(&e, HERR_PROTO, "say hello first");
+	else if (c->hello && (c->role == ROLE_OPERATOR ? !(m->flags &
+	    F_OPERATOR) : !(m->flags & F_CUSTOMER)))
+		rc = herr_set(&e, HERR_PERM, "permission denied");
+	else if (proto_check_params(m->params ? m->params : p_none, req.params,
+	    &e) == -1)
+		rc = -1;
+	else
+		rc = m->fn(d, c, &req, &res, &e);
+	if (rc != 1)
+		client_reply(d, c->serial, req.id, rc, res, &e);
+	proto_req_release(&req);
+}

@@ -1,0 +1,358 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hangard/hangard.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+#define MAX_CLIENTS	4096
+#define MAX_OUT		(512 * 1024 * 1024)	/* unread replies before we drop */
+
+int
+server_listen(struct daemon *d, struct herr *e)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (str_copy(sun.sun_path, d->cfg.socket, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return herr_set(e, HERR_USAGE, "socket path too long: %s",
+		    d->cfg.socket);
+	if ((d->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return herr_set(e, HERR_INTERNAL, "socket: %s", strerror(errno));
+	/* A stale socket from a dead daemon is replaced; a live one is not. */
+	if (connect(d->lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return herr_set(e, HERR_STATE, "another hangard is already "
+		    "listening on %s", d->cfg.socket);
+	close(d->lfd);
+	d->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	unlink(d->cfg.socket);
+	/* Anyone may connect: who they are is decided by SO_PEERCRED. */
+	old = umask(0111);
+	if (bind(d->lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		return herr_set(e, HERR_INTERNAL, "bind %s: %s", d->cfg.socket,
+		    strerror(errno));
+	}
+	umask(old);
+	if (listen(d->lfd, 128) == -1)
+		return herr_set(e, HERR_INTERNAL, "listen: %s", strerror(errno));
+	return 0;
+}
+
+static int
+in_group(uid_t uid, gid_t primary, gid_t want)
+{
+	struct passwd *pw;
+	gid_t groups[256];
+	int n = 256, i;
+
+	if (want == (gid_t)-1)
+		return 0;
+	if (primary == want)
+		return 1;
+	if ((pw = getpwuid(uid)) == NULL)
+		return 0;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == want)
+			return 1;
+	return 0;
+}
+
+/* Who is this?  Decided only from the kernel's peer credentials. */
+static void
+authorize(struct daemon *d, struct client *c, gid_t gid)
+{
+	struct customer_rec cust;
+
+	if (c->uid == 0 || c->uid == d->self_uid ||
+	    in_group(c->uid, gid, d->admin_gid)) {
+		c->role = ROLE_OPERATOR;
+		return;
+	}
+	if (store_customer_by_uid(d->st, (int64_t)c->uid, &cust, NULL) == 0) {
+		c->role = ROLE_CUSTOMER;
+		str_copy(c->customer, cust.name, sizeof(c->customer));
+		return;
+	}
+	c->role = ROLE_NONE;
+}
+
+static void
+accept_client(struct daemon *d)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+	int fd;
+
+	if ((fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept");
+		return;
+	}
+	if (d->nclients >= MAX_CLIENTS ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warnx("refusing a connection: %s", d->nclients >=
+		    MAX_CLIENTS ? "too many clients" : "no peer credentials");
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->serial = ++d->next_serial;
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	authorize(d, c, cred.gid);
+	c->next = d->clients;
+	d->clients = c;
+	d->nclients++;
+	log_debug("client %llu: uid %u pid %d role %d",
+	    (unsigned long long)c->serial, (unsigned)c->uid, (int)c->pid,
+	    (int)c->role);
+}
+
+static void
+client_free(struct daemon *d, struct client *c)
+{
+	struct client **pp;
+
+	for (pp = &d->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	d->nclients--;
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static struct client *
+client_find(struct daemon *d, uint64_t serial)
+{
+	struct client *c;
+
+	for (c = d->clients; c != NULL; c = c->next)
+		if (c->serial == serial)
+			return c;
+	return NULL;
+}
+
+static void
+client_write(struct client *c, const char *s, size_t n)
+{
+	if (c->outlen + n > MAX_OUT) {
+		c->close_after = 1;	/* not reading its replies */
+		return;
+	}
+	if (c->outlen + n > c->outcap) {
+		while (c->outlen + n > c->outcap)
+			c->outcap = c->outcap ? c->outcap * 2 : 4096;
+		c->out = xreallocarray(c->out, c->outcap, 1);
+	}
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+}
+
+/* Sends a reply (consumes result) to the client if it is still there. */
+void
+client_reply(struct daemon *d, uint64_t serial, int64_t id, int rc,
+    json_object *result, const struct herr *e)
+{
+	struct client *c = client_find(d, serial);
+	char *line;
+
+	if (c == NULL) {
+		json_object_put(result);
+		return;
+	}
+	if (rc == -1)
+		line = proto_reply_err(id, e);
+	else
+		line = proto_reply_ok(id, result ? result :
+		    json_object_new_object());
+	if (rc == -1)
+		json_object_put(result);
+	client_write(c, line, strlen(line));
+	free(line);
+}
+
+/* Splits the input into lines; an oversized line is refused and skipped. */
+static void
+client_lines(struct daemon *d, struct client *c)
+{
+	struct herr e;
+	char *nl, *line;
+	size_t n;
+
+	for (;;) {
+		nl = memchr(c->in, '\n', c->inlen);
+		if (nl == NULL) {
+			if (c->inlen >= PROTO_MAX_LINE) {
+				if (!c->discard) {
+					herr_set(&e, HERR_PROTO, "line too long "
+					    "(limit %d bytes)", PROTO_MAX_LINE);
+					client_reply(d, c->serial, 0, -1, NULL,
+					    &e);
+				}
+				c->discard = 1;
+				c->inlen = 0;
+			}
+			return;
+		}
+		line = c->in;
+		n = (size_t)(nl - c->in);
+		*nl = '\0';
+		if (c->discard)
+			c->discard = 0;	/* the tail of an oversized line */
+		else if (n > 0)
+			methods_dispatch(d, c, line, n);
+		memmove(c->in, nl + 1, c->inlen - n - 1);
+		c->inlen -= n + 1;
+		if (c->close_after)
+			return;
+	}
+}
+
+/* Returns -1 when the client is gone. */
+static int
+client_read(struct daemon *d, struct client *c)
+{
+	ssize_t r;
+
+	if (c->incap - c->inlen < 4096) {
+		c->incap = c->incap ? c->incap * 2 : 8192;
+		if (c->incap > PROTO_MAX_LINE * 2)
+			c->incap = PROTO_MAX_LINE * 2;
+		c->in = xreallocarray(c->in, c->incap, 1);
+	}
+	r = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
+	if (r == 0)
+		return -1;
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->inlen += (size_t)r;
+	client_lines(d, c);
+	return 0;
+}
+
+static int
+client_flush(struct client *c)
+{
+	ssize_t w;
+
+	while (c->outlen > 0) {
+		w = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		memmove(c->out, c->out + w, c->outlen - (size_t)w);
+		c->outlen -= (size_t)w;
+	}
+	return c->close_after ? -1 : 0;
+}
+
+static void
+on_signal(int sig)
+{
+	char b = (char)sig;
+	extern int hangard_sigfd;
+
+	(void)!write(hangard_sigfd, &b, 1);
+}
+
+int hangard_sigfd = -1;
+
+static void
+signals_setup(struct daemon *d)
+{
+	struct sigaction sa;
+
+	hangard_sigfd = d->sigpipe[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int
+server_loop(struct daemon *d)
+{
+	struct pollfd *pfd = NULL;
+	struct client *c, *next;
+	size_t npfd, i;
+	time_t next_sync = time(NULL) + d->cfg.refresh_interval;
+	int timeout;
+
+	signals_setup(d);
+	while (!d->stopping) {
+		npfd = 3 + (size_t)d->nclients;
+		pfd = xreallocarray(pfd, npfd, sizeof(*pfd));
+		pfd[0] = (struct pollfd){ d->lfd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ d->wake[0], POLLIN, 0 };
+		pfd[2] = (struct pollfd){ d->sigpipe[0], POLLIN, 0 };
+		for (i = 3, c = d->clients; c != NULL; c = c->next, i++)
+			pfd[i] = (struct pollfd){ c->fd,
+			    (short)(POLLIN | (c->outlen ? POLLOUT : 0)), 0 };
+		timeout = (int)(next_sync - time(NULL)) * 1000;
+		if (timeout < 0)
+			timeout = 0;
+		if (poll(pfd, npfd, timeout) == -1 && errno != EINTR)
+			fatal("poll");
+		if (pfd[2].revents & POLLIN) {
+			log_info("stopping on signal");
+			d->stopping = 1;
+			break;
+		}
+		if (pfd[1].revents & POLLIN)
+			jobs_complete(d);
+		/* same order as pfd: clients are only added after this */
+		for (i = 3, c = d->clients; c != NULL; c = next, i++) {
+			next = c->next;
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    client_read(d, c) == -1) {
+				client_free(d, c);
+				continue;
+			}
+			if ((c->outlen > 0 || c->close_after) &&
+			    client_flush(c) == -1)
+				client_free(d, c);
+		}
+		if (pfd[0].revents & POLLIN)
+			accept_client(d);
+		if (time(NULL) >= next_sync) {
+			sync_all_hosts(d);
+			next_sync = time(NULL) + d->cfg.refresh_interval;
+		}
+	}
+	free(pfd);
+	while (d->clients != NULL)
+		client_free(d, d->clients);
+	close(d->lfd);
+	unlink(d->cfg.socket);
+	return 0;
+}

@@ -1,0 +1,346 @@
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv/hv.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+struct hv_conn {
+	virConnectPtr	 conn;
+	char		*uri;
+};
+
+/* libvirt's default error handler prints to stderr; we report ourselves. */
+static void
+quiet_errors(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	(void)err;
+}
+
+static void *
+event_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		if (virEventRunDefaultImpl() < 0)
+			log_warnx("libvirt event loop: %s",
+			    virGetLastErrorMessage());
+	return NULL;
+}
+
+int
+hv_global_init(struct herr *e)
+{
+	static int done;
+	pthread_t t;
+
+	if (done)
+		return 0;
+	if (virInitialize() < 0)
+		return herr_set(e, HERR_INTERNAL, "libvirt: cannot initialize");
+	virSetErrorFunc(NULL, quiet_errors);
+	if (virEventRegisterDefaultImpl() < 0)
+		return herr_set(e, HERR_INTERNAL, "libvirt: cannot register the "
+		    "event loop: %s", virGetLastErrorMessage());
+	if (pthread_create(&t, NULL, event_thread, NULL) != 0)
+		return herr_set(e, HERR_INTERNAL, "cannot start the libvirt "
+		    "event thread");
+	pthread_detach(t);
+	done = 1;
+	return 0;
+}
+
+/* Fills e from libvirt's last error, classifying connection failures. */
+static int
+lv_err(struct herr *e, const char *what)
+{
+	virErrorPtr err = virGetLastError();
+	enum herr_code code = HERR_HV;
+	const char *msg = err && err->message ? err->message : "unknown error";
+
+	if (err != NULL && (err->code == VIR_ERR_NO_CONNECT ||
+	    err->code == VIR_ERR_SYSTEM_ERROR || err->code == VIR_ERR_RPC ||
+	    err->code == VIR_ERR_AUTH_FAILED))
+		code = HERR_UNREACHABLE;
+	if (err != NULL && err->code == VIR_ERR_NO_DOMAIN)
+		code = HERR_NOTFOUND;
+	if (err != NULL && err->code == VIR_ERR_OPERATION_INVALID)
+		code = HERR_STATE;
+	herr_set(e, code, "%s: %s", what, msg);
+	if (e != NULL)	/* one line: ssh and friends add newlines */
+		for (char *p = e->msg; *p != '\0'; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	virResetLastError();
+	return -1;
+}
+
+int
+hv_uri_check(const char *uri, struct herr *e)
+{
+	static const char *schemes[] = { "test", "qemu", "xen", "qemu+ssh",
+	    "xen+ssh", "qemu+tls", "xen+tls", "qemu+tcp", "xen+tcp",
+	    "qemu+unix", "xen+unix", "qemu+libssh", "qemu+libssh2", NULL };
+	const char *colon;
+	size_t i, n;
+
+	if (uri == NULL || uri[0] == '\0')
+		return herr_set(e, HERR_USAGE, "empty libvirt URI");
+	for (i = 0; uri[i] != '\0'; i++)
+		if ((unsigned char)uri[i] <= 0x20 || uri[i] == 0x7f)
+			return herr_set(e, HERR_USAGE, "bad libvirt URI: contains "
+			    "a space or control character");
+	if ((colon = strstr(uri, "://")) == NULL)
+		return herr_set(e, HERR_USAGE, "bad libvirt URI '%s': expected "
+		    "DRIVER[+TRANSPORT]://[HOST]/PATH", uri);
+	n = (size_t)(colon - uri);
+	for (i = 0; schemes[i] != NULL; i++)
+		if (strlen(schemes[i]) == n && strncmp(uri, schemes[i], n) == 0)
+			return 0;
+	return herr_set(e, HERR_USAGE, "bad libvirt URI '%s': unsupported "
+	    "driver or transport '%.*s'", uri, (int)n, uri);
+}
+
+struct hv_conn *
+hv_open(const char *uri, struct herr *e)
+{
+	struct hv_conn *c;
+	virConnectPtr conn;
+
+	if (hv_uri_check(uri, e) == -1)
+		return NULL;
+	if ((conn = virConnectOpen(uri)) == NULL) {
+		lv_err(e, uri);
+		if (e != NULL)
+			e->code = HERR_UNREACHABLE;
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->conn = conn;
+	c->uri = xstrdup(uri);
+	return c;
+}
+
+void
+hv_close(struct hv_conn *c)
+{
+	if (c == NULL)
+		return;
+	virConnectClose(c->conn);
+	free(c->uri);
+	free(c);
+}
+
+int
+hv_node_info(struct hv_conn *c, struct hv_node *out, struct herr *e)
+{
+	virNodeInfo ni;
+	unsigned long ver = 0;
+	const char *type;
+
+	memset(out, 0, sizeof(*out));
+	if (virNodeGetInfo(c->conn, &ni) < 0)
+		return lv_err(e, "node info");
+	out->cpus = (int)ni.cpus;
+	out->ram_mib = ni.memory / 1024;
+	if ((type = virConnectGetType(c->conn)) != NULL)
+		str_copy(out->hv_type, type, sizeof(out->hv_type));
+	if (virConnectGetVersion(c->conn, &ver) == 0)
+		snprintf(out->hv_version, sizeof(out->hv_version), "%lu.%lu.%lu",
+		    ver / 1000000, ver / 1000 % 1000, ver % 1000);
+	return 0;
+}
+
+static virDomainPtr
+lookup(struct hv_conn *c, const char *uuid, struct herr *e)
+{
+	virDomainPtr d = virDomainLookupByUUIDString(c->conn, uuid);
+
+	if (d == NULL)
+		lv_err(e, "lookup");
+	return d;
+}
+
+int
+hv_define(struct hv_conn *c, const struct guest_spec *spec, struct herr *e)
+{
+	virDomainPtr d;
+	char *xml;
+
+	if ((xml = domxml_build(spec, e)) == NULL)
+		return -1;
+	d = virDomainDefineXML(c->conn, xml);
+	free(xml);
+	if (d == NULL)
+		return lv_err(e, "define");
+	virDomainFree(d);
+	return 0;
+}
+
+#define DOM_CALL(c, uuid, e, call, what) do {				\
+	virDomainPtr d_ = lookup((c), (uuid), (e));			\
+	int r_;								\
+	if (d_ == NULL)							\
+		return -1;						\
+	r_ = call;							\
+	if (r_ < 0)							\
+		lv_err((e), (what));					\
+	virDomainFree(d_);						\
+	return r_ < 0 ? -1 : 0;						\
+} while (0)
+
+int
+hv_start(struct hv_conn *c, const char *uuid, struct herr *e)
+{
+	DOM_CALL(c, uuid, e, virDomainCreate(d_), "start");
+}
+
+int
+hv_destroy(struct hv_conn *c, const char *uuid, struct herr *e)
+{
+	DOM_CALL(c, uuid, e, virDomainDestroy(d_), "destroy");
+}
+
+int
+hv_reboot(struct hv_conn *c, const char *uuid, struct herr *e)
+{
+	DOM_CALL(c, uuid, e, virDomainReboot(d_, 0), "reboot");
+}
+
+static const char *
+state_name(int st)
+{
+	switch (st) {
+	case VIR_DOMAIN_RUNNING: return "running";
+	case VIR_DOMAIN_BLOCKED: return "running";
+	case VIR_DOMAIN_PAUSED: return "paused";
+	case VIR_DOMAIN_SHUTDOWN: return "stopping";
+	case VIR_DOMAIN_SHUTOFF: return "shutoff";
+	case VIR_DOMAIN_CRASHED: return "crashed";
+	case VIR_DOMAIN_PMSUSPENDED: return "suspended";
+	default: return "unknown";
+	}
+}
+
+static int
+dom_fill(virDomainPtr d, struct hv_dom *out, struct herr *e)
+{
+	int st, reason;
+	const char *name;
+
+	memset(out, 0, sizeof(*out));
+	if (virDomainGetUUIDString(d, out->uuid) < 0 ||
+	    virDomainGetState(d, &st, &reason, 0) < 0)
+		return lv_err(e, "domain state");
+	if ((name = virDomainGetName(d)) != NULL)
+		str_copy(out->name, name, sizeof(out->name));
+	str_copy(out->state, state_name(st), sizeof(out->state));
+	return 0;
+}
+
+int
+hv_dom_state(struct hv_conn *c, const char *uuid, struct hv_dom *out,
+    struct herr *e)
+{
+	virDomainPtr d = lookup(c, uuid, e);
+	int r;
+
+	if (d == NULL)
+		return -1;
+	r = dom_fill(d, out, e);
+	virDomainFree(d);
+	return r;
+}
+
+int
+hv_shutdown(struct hv_conn *c, const char *uuid, int force_after, int *forced,
+    struct herr *e)
+{
+	virDomainPtr d = lookup(c, uuid, e);
+	struct timespec ts = { 0, 250 * 1000 * 1000 };
+	time_t deadline;
+	int st, reason, r = -1;
+
+	*forced = 0;
+	if (d == NULL)
+		return -1;
+	if (virDomainShutdown(d) < 0) {
+		lv_err(e, "shutdown");
+		goto out;
+	}
+	r = 0;
+	if (force_after <= 0)
+		goto out;
+	deadline = time(NULL) + force_after;
+	while (time(NULL) < deadline) {
+		if (virDomainGetState(d, &st, &reason, 0) == 0 &&
+		    st == VIR_DOMAIN_SHUTOFF)
+			goto out;
+		nanosleep(&ts, NULL);
+	}
+	if (virDomainGetState(d, &st, &reason, 0) == 0 &&
+	    st == VIR_DOMAIN_SHUTOFF)
+		goto out;
+	if (virDomainDestroy(d) < 0) {
+		r = lv_err(e, "destroy after shutdown timeout");
+		goto out;
+	}
+	*forced = 1;
+out:
+	virDomainFree(d);
+	return r;
+}
+
+int
+hv_undefine(struct hv_conn *c, const char *uuid, struct herr *e)
+{
+	virDomainPtr d = virDomainLookupByUUIDString(c->conn, uuid);
+	int r;
+
+	if (d == NULL) {
+		virErrorPtr err = virGetLastError();
+		if (err != NULL && err->code == VIR_ERR_NO_DOMAIN) {
+			virResetLastError();
+			return 0;
+		}
+		return lv_err(e, "lookup");
+	}
+	r = virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+	    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM);
+	if (r < 0)	/* older drivers refuse some flags */
+		r = virDomainUndefine(d);
+	if (r < 0)
+		lv_err(e, "undefine");
+	virDomainFree(d);
+	return r < 0 ? -1 : 0;
+}
+
+int
+hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n, struct herr *e)
+{
+	virDomainPtr *doms = NULL;
+	int count, i;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((count = virConnectListAllDomains(c->conn, &doms, 0)) < 0)
+		return lv_err(e, "list domains");
+	*out = xcalloc((size_t)count, sizeof(**out));
+	for (i = 0; i < count; i++) {
+		if (dom_fill(doms[i], &(*out)[k], NULL) == 0)
+			k++;
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	*n = k;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * hv: the only part of hangar that includes <libvirt/libvirt.h>.
+ *
+ * One struct hv_conn per host URI (test:///FILE, qemu:///embed?root=DIR,
+ * xen+ssh://, qemu+ssh://, qemu+tls://, ...).  Every call is a synchronous
+ * libvirt RPC that may take seconds or hang on a dead host: hangard calls
+ * these only from the host's worker thread, never from its event loop.
+ */
+#ifndef HANGAR_HV_H
+#define HANGAR_HV_H
+
+#include <stdint.h>
+
+#include "hv/domxml.h"
+#include "lib/herr.h"
+
+struct hv_conn;
+
+struct hv_node {
+	int		cpus;
+	uint64_t	ram_mib;
+	char		hv_type[32];	/* "QEMU", "Xen", "TEST", ... */
+	char		hv_version[32];	/* "7.2.0" */
+};
+
+struct hv_dom {
+	char		uuid[40];
+	char		name[64];
+	char		state[16];	/* running, paused, shutoff, crashed, ... */
+};
+
+/* Registers libvirt's event loop and runs it on a thread; call once, first. */
+int		 hv_global_init(struct herr *e);
+struct hv_conn	*hv_open(const char *uri, struct herr *e);
+void		 hv_close(struct hv_conn *c);
+/* Checks that a URI is well-formed before anything is touched. */
+int		 hv_uri_check(const char *uri, struct herr *e);
+
+int	hv_node_info(struct hv_conn *c, struct hv_node *out, struct herr *e);
+/* Defines the guest from spec (XML built by domxml); nothing left on error. */
+int	hv_define(struct hv_conn *c, const struct guest_spec *spec,
+	    struct herr *e);
+int	hv_start(struct hv_conn *c, const char *uuid, struct herr *e);
+/* ACPI power button; force_after > 0: destroy if still up after that many s. */
+int	hv_shutdown(struct hv_conn *c, const char *uuid, int force_after,
+	    int *forced, struct herr *e);
+int	hv_destroy(struct hv_conn *c, const char *uuid, struct herr *e);
+int	hv_reboot(struct hv_conn *c, const char *uuid, struct herr *e);
+/* Undefines; an unknown uuid is not an error (already gone). */
+int	hv_undefine(struct hv_conn *c, const char *uuid, struct herr *e);
+int	hv_dom_state(struct hv_conn *c, const char *uuid, struct hv_dom *out,
+	    struct herr *e);
+/* All domains on the host; *out is freed by the caller with free(). */
+int	hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n,
+	    struct herr *e);
+
+#endif

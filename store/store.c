@@ -1,0 +1,727 @@
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "store/store.h"
+
+struct store {
+	sqlite3	*db;
+};
+
+/*
+ * Forward migrations: migrations[i] takes the schema from version i to
+ * i + 1.  Never edit a released entry; append a new one.
+ */
+static const char *migrations[] = {
+	/* 0 -> 1: the foundation */
+	"CREATE TABLE plans ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  ram_mib INTEGER NOT NULL CHECK (ram_mib > 0),"
+	"  vcpus INTEGER NOT NULL CHECK (vcpus > 0),"
+	"  disk_mib INTEGER NOT NULL CHECK (disk_mib >= 0));"
+	"INSERT INTO plans (name, ram_mib, vcpus, disk_mib) VALUES"
+	"  ('micro', 512, 1, 10240), ('small', 1024, 1, 20480),"
+	"  ('medium', 2048, 2, 40960), ('large', 4096, 2, 81920),"
+	"  ('xlarge', 8192, 4, 163840);"
+	"CREATE TABLE customers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  uid INTEGER UNIQUE,"
+	"  email TEXT NOT NULL DEFAULT '',"
+	"  tz TEXT NOT NULL DEFAULT 'UTC',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE hosts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  uri TEXT NOT NULL UNIQUE,"
+	"  cpus INTEGER NOT NULL CHECK (cpus > 0),"
+	"  ram_mib INTEGER NOT NULL CHECK (ram_mib > 0),"
+	"  disk_mib INTEGER NOT NULL CHECK (disk_mib >= 0),"
+	"  disk_kind TEXT NOT NULL CHECK (disk_kind IN ('hdd', 'ssd')),"
+	"  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN"
+	"    ('active', 'maintenance', 'draining', 'retired')),"
+	"  accel TEXT NOT NULL DEFAULT 'kvm' CHECK (accel IN ('kvm', 'tcg')),"
+	"  hv_type TEXT NOT NULL DEFAULT '',"
+	"  hv_version TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE guests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('kvm', 'xen-pv', 'xen-hvm')),"
+	"  status TEXT NOT NULL DEFAULT 'defining' CHECK (status IN"
+	"    ('defining', 'defined', 'deleting')),"
+	"  state TEXT NOT NULL DEFAULT 'unknown',"
+	"  state_since INTEGER NOT NULL DEFAULT 0,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers (id),"
+	"  plan_id INTEGER NOT NULL REFERENCES plans (id),"
+	"  host_id INTEGER NOT NULL REFERENCES hosts (id),"
+	"  kernel TEXT NOT NULL DEFAULT '',"
+	"  initrd TEXT NOT NULL DEFAULT '',"
+	"  cmdline TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX guests_host ON guests (host_id);"
+	"CREATE INDEX guests_customer ON guests (customer_id);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+store_schema_latest(void)
+{
+	return NMIGRATIONS;
+}
+
+static int
+db_error(struct store *st, struct herr *e, const char *what)
+{
+	int ext = sqlite3_extended_errcode(st->db);
+
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return herr_set(e, HERR_EXISTS, "%s: already exists", what);
+	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+		return herr_set(e, HERR_USAGE, "%s: %s", what,
+		    sqlite3_errmsg(st->db));
+	return herr_set(e, HERR_INTERNAL, "%s: store: %s", what,
+	    sqlite3_errmsg(st->db));
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct herr *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		herr_set(e, HERR_INTERNAL, "store: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int
+migrate(struct store *st, struct herr *e)
+{
+	int v = store_schema_version(st);
+	char pragma[64];
+
+	if (v < 0)
+		return herr_set(e, HERR_INTERNAL, "store: cannot read schema "
+		    "version: %s", sqlite3_errmsg(st->db));
+	if (v > NMIGRATIONS)
+		return herr_set(e, HERR_STATE, "store schema version %d is newer "
+		    "than this hangar (%d): refusing to touch it", v, NMIGRATIONS);
+	for (; v < NMIGRATIONS; v++) {
+		if (store_begin(st, e) == -1)
+			return -1;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st, migrations[v], e) == -1 ||
+		    exec_sql(st, pragma, e) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+		if (store_commit(st, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, struct herr *e)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		herr_set(e, HERR_INTERNAL, "store %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec_sql(st, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = NORMAL;", e) == -1)
+		goto fail;
+	if (migrate(st, e) == -1)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_begin(struct store *st, struct herr *e)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", e);
+}
+
+int
+store_commit(struct store *st, struct herr *e)
+{
+	return exec_sql(st, "COMMIT", e);
+}
+
+void
+store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+prepare(struct store *st, const char *sql, struct herr *e)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, e, "prepare");
+		return NULL;
+	}
+	return s;
+}
+
+static void
+col_text(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	str_copy(dst, t ? (const char *)t : "", size);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, const char *what, struct herr *e)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE) {
+		db_error(st, e, what);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Grows *arr by one element of size sz; returns the new (zeroed) element. */
+static void *
+grow(void **arr, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*arr = xreallocarray(*arr, *cap, sz);
+	}
+	memset((char *)*arr + *n * sz, 0, sz);
+	return (char *)*arr + (*n)++ * sz;
+}
+
+/* ---- plans ---- */
+
+#define PLAN_COLS "id, name, ram_mib, vcpus, disk_mib"
+
+static void
+plan_row(sqlite3_stmt *s, struct plan_rec *p)
+{
+	p->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, p->name, sizeof(p->name));
+	p->ram_mib = (uint64_t)sqlite3_column_int64(s, 2);
+	p->vcpus = sqlite3_column_int(s, 3);
+	p->disk_mib = (uint64_t)sqlite3_column_int64(s, 4);
+}
+
+int
+store_plan_get(struct store *st, const char *name, struct plan_rec *out,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PLAN_COLS
+	    " FROM plans WHERE name = ?", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		plan_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return herr_set(e, HERR_NOTFOUND, "no such plan: %s", name);
+	return 0;
+}
+
+int
+store_plan_list(struct store *st, struct plan_rec **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " PLAN_COLS
+	    " FROM plans ORDER BY ram_mib, name", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		plan_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- customers ---- */
+
+#define CUSTOMER_COLS "c.id, c.name, c.uid, c.email, c.tz, " \
+	"(SELECT count(*) FROM guests g WHERE g.customer_id = c.id)"
+
+static void
+customer_row(sqlite3_stmt *s, struct customer_rec *c)
+{
+	c->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, c->name, sizeof(c->name));
+	c->uid = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(s, 2);
+	col_text(s, 3, c->email, sizeof(c->email));
+	col_text(s, 4, c->tz, sizeof(c->tz));
+	c->guests = sqlite3_column_int(s, 5);
+}
+
+int
+store_customer_add(struct store *st, struct customer_rec *c, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO customers "
+	    "(name, uid, email, tz, created) VALUES (?, ?, ?, ?, ?)", e);
+	char what[128];
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->name, -1, SQLITE_STATIC);
+	if (c->uid >= 0)
+		sqlite3_bind_int64(s, 2, c->uid);
+	else
+		sqlite3_bind_null(s, 2);
+	sqlite3_bind_text(s, 3, c->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->tz[0] ? c->tz : "UTC", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	snprintf(what, sizeof(what), "customer %s (or its uid)", c->name);
+	if (step_done(st, s, what, e) == -1)
+		return -1;
+	c->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int
+customer_one(struct store *st, const char *where, const char *name,
+    int64_t uid, struct customer_rec *out, struct herr *e)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT " CUSTOMER_COLS
+	    " FROM customers c WHERE %s", where);
+	if ((s = prepare(st, sql, e)) == NULL)
+		return -1;
+	if (name != NULL)
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, uid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		customer_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		if (name != NULL)
+			return herr_set(e, HERR_NOTFOUND, "no such customer: %s",
+			    name);
+		return herr_set(e, HERR_NOTFOUND, "no customer for uid %lld",
+		    (long long)uid);
+	}
+	return 0;
+}
+
+int
+store_customer_get(struct store *st, const char *name,
+    struct customer_rec *out, struct herr *e)
+{
+	return customer_one(st, "c.name = ?", name, 0, out, e);
+}
+
+int
+store_customer_by_uid(struct store *st, int64_t uid, struct customer_rec *out,
+    struct herr *e)
+{
+	return customer_one(st, "c.uid = ?", NULL, uid, out, e);
+}
+
+int
+store_customer_list(struct store *st, struct customer_rec **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " CUSTOMER_COLS
+	    " FROM customers c ORDER BY c.name", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		customer_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- hosts ---- */
+
+#define HOST_COLS "h.id, h.name, h.uri, h.cpus, h.ram_mib, h.disk_mib, " \
+	"h.disk_kind, h.state, h.accel, h.hv_type, h.hv_version, " \
+	"count(g.id), coalesce(sum(p.ram_mib), 0), " \
+	"coalesce(sum(p.disk_mib), 0), coalesce(sum(p.vcpus), 0)"
+#define HOST_FROM " FROM hosts h LEFT JOIN guests g ON g.host_id = h.id " \
+	"LEFT JOIN plans p ON p.id = g.plan_id "
+
+static void
+host_row(sqlite3_stmt *s, struct host_rec *h)
+{
+	h->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, h->name, sizeof(h->name));
+	col_text(s, 2, h->uri, sizeof(h->uri));
+	h->cpus = sqlite3_column_int(s, 3);
+	h->ram_mib = (uint64_t)sqlite3_column_int64(s, 4);
+	h->disk_mib = (uint64_t)sqlite3_column_int64(s, 5);
+	col_text(s, 6, h->disk_kind, sizeof(h->disk_kind));
+	col_text(s, 7, h->state, sizeof(h->state));
+	col_text(s, 8, h->accel, sizeof(h->accel));
+	col_text(s, 9, h->hv_type, sizeof(h->hv_type));
+	col_text(s, 10, h->hv_version, sizeof(h->hv_version));
+	h->guests = sqlite3_column_int(s, 11);
+	h->used_ram_mib = (uint64_t)sqlite3_column_int64(s, 12);
+	h->used_disk_mib = (uint64_t)sqlite3_column_int64(s, 13);
+	h->used_vcpus = sqlite3_column_int(s, 14);
+}
+
+int
+store_host_add(struct store *st, struct host_rec *h, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO hosts (name, uri, cpus, "
+	    "ram_mib, disk_mib, disk_kind, state, accel, hv_type, hv_version, "
+	    "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
+	char what[STORE_URI_MAX + 128];
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, h->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, h->uri, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, h->cpus);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)h->ram_mib);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)h->disk_mib);
+	sqlite3_bind_text(s, 6, h->disk_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, h->state[0] ? h->state : "active", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, h->accel[0] ? h->accel : "kvm", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, h->hv_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, h->hv_version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)time(NULL));
+	snprintf(what, sizeof(what), "host %s (or its URI %s)", h->name, h->uri);
+	if (step_done(st, s, what, e) == -1)
+		return -1;
+	h->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_host_get(struct store *st, const char *name, struct host_rec *out,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " HOST_COLS HOST_FROM
+	    "WHERE h.name = ? GROUP BY h.id", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		host_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return herr_set(e, HERR_NOTFOUND, "no such host: %s", name);
+	return 0;
+}
+
+int
+store_host_list(struct store *st, struct host_rec **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " HOST_COLS HOST_FROM
+	    "GROUP BY h.id ORDER BY h.name", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		host_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_host_set_state(struct store *st, const char *name, const char *state,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE hosts SET state = ? "
+	    "WHERE name = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	if (step_done(st, s, "host state", e) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return herr_set(e, HERR_NOTFOUND, "no such host: %s", name);
+	return 0;
+}
+
+int
+store_host_set_hv(struct store *st, int64_t id, const char *type,
+    const char *version, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE hosts SET hv_type = ?, "
+	    "hv_version = ? WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, id);
+	return step_done(st, s, "host hypervisor", e);
+}
+
+/* ---- guests ---- */
+
+#define GUEST_COLS "g.id, g.name, g.uuid, g.kind, g.status, g.state, " \
+	"g.state_since, c.name, p.name, h.name, p.ram_mib, p.vcpus, " \
+	"p.disk_mib, g.kernel, g.initrd, g.cmdline, g.created"
+#define GUEST_FROM " FROM guests g JOIN customers c ON c.id = g.customer_id " \
+	"JOIN plans p ON p.id = g.plan_id JOIN hosts h ON h.id = g.host_id "
+
+static void
+guest_row(sqlite3_stmt *s, struct guest_rec *g)
+{
+	g->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, g->name, sizeof(g->name));
+	col_text(s, 2, g->uuid, sizeof(g->uuid));
+	col_text(s, 3, g->kind, sizeof(g->kind));
+	col_text(s, 4, g->status, sizeof(g->status));
+	col_text(s, 5, g->state, sizeof(g->state));
+	g->state_since = sqlite3_column_int64(s, 6);
+	col_text(s, 7, g->customer, sizeof(g->customer));
+	col_text(s, 8, g->plan, sizeof(g->plan));
+	col_text(s, 9, g->host, sizeof(g->host));
+	g->ram_mib = (uint64_t)sqlite3_column_int64(s, 10);
+	g->vcpus = sqlite3_column_int(s, 11);
+	g->disk_mib = (uint64_t)sqlite3_column_int64(s, 12);
+	col_text(s, 13, g->kernel, sizeof(g->kernel));
+	col_text(s, 14, g->initrd, sizeof(g->initrd));
+	col_text(s, 15, g->cmdline, sizeof(g->cmdline));
+	g->created = sqlite3_column_int64(s, 16);
+}
+
+static int
+fits(struct store *st, const struct host_rec *h, const struct plan_rec *p,
+    int vcpu_ratio, struct herr *e)
+{
+	char need[32], fr[32];
+
+	if (h->used_ram_mib + p->ram_mib > h->ram_mib)
+		return herr_set(e, HERR_CAPACITY, "plan %s does not fit on host "
+		    "%s: needs %s RAM, %s free", p->name, h->name,
+		    str_fmt_mib(need, sizeof(need), p->ram_mib),
+		    str_fmt_mib(fr, sizeof(fr), h->ram_mib - h->used_ram_mib));
+	if (h->used_disk_mib + p->disk_mib > h->disk_mib)
+		return herr_set(e, HERR_CAPACITY, "plan %s does not fit on host "
+		    "%s: needs %s disk, %s free", p->name, h->name,
+		    str_fmt_mib(need, sizeof(need), p->disk_mib),
+		    str_fmt_mib(fr, sizeof(fr), h->disk_mib - h->used_disk_mib));
+	if (h->used_vcpus + p->vcpus > h->cpus * vcpu_ratio)
+		return herr_set(e, HERR_CAPACITY, "plan %s does not fit on host "
+		    "%s: needs %d vCPUs, %d free (ratio %d per CPU)", p->name,
+		    h->name, p->vcpus, h->cpus * vcpu_ratio - h->used_vcpus,
+		    vcpu_ratio);
+	(void)st;
+	return 0;
+}
+
+int
+store_guest_reserve(struct store *st, struct guest_rec *g, int vcpu_ratio,
+    struct herr *e)
+{
+	struct customer_rec c;
+	struct host_rec h;
+	struct plan_rec p;
+	sqlite3_stmt *s;
+	char what[128];
+
+	if (store_begin(st, e) == -1)
+		return -1;
+	if (store_customer_get(st, g->customer, &c, e) == -1 ||
+	    store_plan_get(st, g->plan, &p, e) == -1 ||
+	    store_host_get(st, g->host, &h, e) == -1)
+		goto fail;
+	if (strcmp(h.state, "active") != 0) {
+		herr_set(e, HERR_STATE, "host %s is %s, not active: no new "
+		    "guests there", h.name, h.state);
+		goto fail;
+	}
+	if (fits(st, &h, &p, vcpu_ratio, e) == -1)
+		goto fail;
+	s = prepare(st, "INSERT INTO guests (name, uuid, kind, status, state, "
+	    "state_since, customer_id, plan_id, host_id, kernel, initrd, "
+	    "cmdline, created) VALUES (?, ?, ?, 'defining', 'unknown', ?, ?, "
+	    "?, ?, ?, ?, ?, ?)", e);
+	if (s == NULL)
+		goto fail;
+	g->created = (int64_t)time(NULL);
+	sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, g->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, g->created);
+	sqlite3_bind_int64(s, 5, c.id);
+	sqlite3_bind_int64(s, 6, p.id);
+	sqlite3_bind_int64(s, 7, h.id);
+	sqlite3_bind_text(s, 8, g->kernel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, g->initrd, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, g->cmdline, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 11, g->created);
+	snprintf(what, sizeof(what), "guest %s", g->name);
+	if (step_done(st, s, what, e) == -1)
+		goto fail;
+	g->id = sqlite3_last_insert_rowid(st->db);
+	g->ram_mib = p.ram_mib;
+	g->vcpus = p.vcpus;
+	g->disk_mib = p.disk_mib;
+	str_copy(g->status, "defining", sizeof(g->status));
+	return store_commit(st, e);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_guest_get(struct store *st, const char *name, const char *customer,
+    struct guest_rec *out, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " GUEST_COLS GUEST_FROM
+	    "WHERE g.name = ?1 AND (?2 IS NULL OR c.name = ?2)", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (customer != NULL)
+		sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		guest_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return herr_set(e, HERR_NOTFOUND, "no such VPS");
+	return 0;
+}
+
+int
+store_guest_list(struct store *st, const char *customer, const char *host,
+    struct guest_rec **out, size_t *n, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " GUEST_COLS GUEST_FROM
+	    "WHERE (?1 IS NULL OR c.name = ?1) AND (?2 IS NULL OR h.name = ?2) "
+	    "ORDER BY g.name", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	if (customer != NULL)
+		sqlite3_bind_text(s, 1, customer, -1, SQLITE_STATIC);
+	if (host != NULL)
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		guest_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_guest_set_status(struct store *st, int64_t id, const char *status,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE guests SET status = ? "
+	    "WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, "guest status", e);
+}
+
+int
+store_guest_set_state(struct store *st, int64_t id, const char *state,
+    int64_t now, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE guests SET state = ?1, "
+	    "state_since = ?2 WHERE id = ?3 AND state <> ?1", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, id);
+	if (step_done(st, s, "guest state", e) == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+int
+store_guest_delete(struct store *st, int64_t id, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "DELETE FROM guests WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return step_done(st, s, "guest delete", e);
+}

@@ -1,0 +1,133 @@
+/*
+ * store: hangar's state in SQLite (WAL, foreign keys on), with a schema
+ * version and forward migrations.  hangard is the only writer.
+ *
+ * Records are plain structs with fixed-size strings; list functions return
+ * an array the caller frees with free().
+ */
+#ifndef HANGAR_STORE_H
+#define HANGAR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/herr.h"
+
+struct store;
+
+#define STORE_NAME_MAX	64
+#define STORE_URI_MAX	512
+#define STORE_PATH_MAX	1024
+
+struct plan_rec {
+	int64_t		id;
+	char		name[STORE_NAME_MAX];
+	uint64_t	ram_mib;
+	int		vcpus;
+	uint64_t	disk_mib;
+};
+
+struct customer_rec {
+	int64_t		id;
+	char		name[STORE_NAME_MAX];
+	int64_t		uid;		/* -1: no unix account mapped */
+	char		email[256];
+	char		tz[64];
+	int		guests;		/* derived: number of guests */
+};
+
+struct host_rec {
+	int64_t		id;
+	char		name[STORE_NAME_MAX];
+	char		uri[STORE_URI_MAX];
+	int		cpus;
+	uint64_t	ram_mib;
+	uint64_t	disk_mib;
+	char		disk_kind[8];	/* hdd | ssd */
+	char		state[16];	/* active | maintenance | draining | retired */
+	char		accel[8];	/* kvm | tcg: domain type for KVM guests */
+	char		hv_type[32];	/* as read from libvirt */
+	char		hv_version[32];
+	/* derived from the guests placed on it */
+	int		guests;
+	uint64_t	used_ram_mib;
+	uint64_t	used_disk_mib;
+	int		used_vcpus;
+};
+
+struct guest_rec {
+	int64_t		id;
+	char		name[STORE_NAME_MAX];
+	char		uuid[40];
+	char		kind[8];	/* kvm | xen-pv | xen-hvm */
+	char		status[16];	/* defining | defined | deleting */
+	char		state[16];	/* last state read from libvirt */
+	int64_t		state_since;	/* unix time of the last state change */
+	char		customer[STORE_NAME_MAX];
+	char		plan[STORE_NAME_MAX];
+	char		host[STORE_NAME_MAX];
+	uint64_t	ram_mib;
+	int		vcpus;
+	uint64_t	disk_mib;
+	char		kernel[STORE_PATH_MAX];
+	char		initrd[STORE_PATH_MAX];
+	char		cmdline[512];
+	int64_t		created;
+};
+
+/* Opens (creating if needed) and migrates the store; NULL on error. */
+struct store	*store_open(const char *path, struct herr *e);
+void		 store_close(struct store *st);
+int		 store_schema_version(struct store *st);
+/* The newest schema version this build knows. */
+int		 store_schema_latest(void);
+
+int	store_begin(struct store *st, struct herr *e);	/* BEGIN IMMEDIATE */
+int	store_commit(struct store *st, struct herr *e);
+void	store_rollback(struct store *st);
+
+int	store_plan_get(struct store *st, const char *name, struct plan_rec *out,
+	    struct herr *e);
+int	store_plan_list(struct store *st, struct plan_rec **out, size_t *n,
+	    struct herr *e);
+
+int	store_customer_add(struct store *st, struct customer_rec *c,
+	    struct herr *e);
+int	store_customer_get(struct store *st, const char *name,
+	    struct customer_rec *out, struct herr *e);
+int	store_customer_by_uid(struct store *st, int64_t uid,
+	    struct customer_rec *out, struct herr *e);
+int	store_customer_list(struct store *st, struct customer_rec **out,
+	    size_t *n, struct herr *e);
+
+int	store_host_add(struct store *st, struct host_rec *h, struct herr *e);
+int	store_host_get(struct store *st, const char *name, struct host_rec *out,
+	    struct herr *e);
+int	store_host_list(struct store *st, struct host_rec **out, size_t *n,
+	    struct herr *e);
+int	store_host_set_state(struct store *st, const char *name,
+	    const char *state, struct herr *e);
+int	store_host_set_hv(struct store *st, int64_t id, const char *type,
+	    const char *version, struct herr *e);
+
+/*
+ * Reserves capacity and inserts g with status 'defining' in one
+ * transaction: fails with HERR_CAPACITY if the plan does not fit on the
+ * host (RAM, disk, vCPUs over cpus * vcpu_ratio), HERR_EXISTS for a
+ * duplicate name.  Fills g->id, ram/disk/vcpus from the plan.
+ */
+int	store_guest_reserve(struct store *st, struct guest_rec *g,
+	    int vcpu_ratio, struct herr *e);
+/* customer: NULL for any, else only that customer's guests (else NOTFOUND). */
+int	store_guest_get(struct store *st, const char *name, const char *customer,
+	    struct guest_rec *out, struct herr *e);
+int	store_guest_list(struct store *st, const char *customer,
+	    const char *host, struct guest_rec **out, size_t *n, struct herr *e);
+int	store_guest_set_status(struct store *st, int64_t id, const char *status,
+	    struct herr *e);
+/* Updates state (and state_since when it changed); returns 1 if changed. */
+int	store_guest_set_state(struct store *st, int64_t id, const char *state,
+	    int64_t now, struct herr *e);
+int	store_guest_delete(struct store *st, int64_t id, struct herr *e);
+
+#endif
