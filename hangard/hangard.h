@@ -110,6 +110,8 @@ struct daemon {
 	struct job	*done_head, *done_tail;
 	int		 busy_workers;	/* guarded by done_mu */
 	int		 stopping;
+	int64_t		*busy;		/* guests with a job in flight */
+	size_t		 nbusy, capbusy;
 	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
 	uid_t		 self_uid;
 };
@@ -136,6 +138,11 @@ void		 jobs_complete(struct daemon *d);
 /* Opens the host's connection if needed (worker thread). */
 struct hv_conn	*hostw_conn(struct hostw *hw, struct herr *e);
 void		 hostw_drop_conn(struct hostw *hw);
+
+/* busy.c: guests with a job in flight are left alone by host syncs */
+void	busy_add(struct daemon *d, int64_t guest_id);
+void	busy_del(struct daemon *d, int64_t guest_id);
+int	busy_has(const struct daemon *d, int64_t guest_id);
 
 /* methods.c */
 void	methods_dispatch(struct daemon *d, struct client *c, const char *line,

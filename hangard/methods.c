@@ -519,6 +519,7 @@ guest_reply(struct daemon *d, struct job *j, enum role role)
 static void
 guest_create_done(struct daemon *d, struct job *j)
 {
+	busy_del(d, j->g.id);
 	if (j->rc == -1) {
 		store_guest_delete(d->st, j->g.id, NULL);
 		log_warnx("guest %s not created: %s", j->g.name, j->err.msg);
@@ -630,6 +631,7 @@ m_guest_create(struct daemon *d, struct client *c, struct proto_req *r,
 	j->g = g;
 	j->tcg = strcmp(h.accel, "tcg") == 0;
 	j->start = proto_bool(r->params, "start", 0);
+	busy_add(d, g.id);
 	job_submit(j);
 	return 1;
 }
@@ -685,6 +687,17 @@ power_run(struct job *j, enum power_op op)
 		j->rc = -1;
 		return;
 	}
+	read_state(j, conn);
+	if (op == OP_START && strcmp(j->dom.state, "running") == 0) {
+		j->rc = herr_set(&j->err, HERR_STATE, "%s is already running",
+		    j->g.name);
+		return;
+	}
+	if (op != OP_START && strcmp(j->dom.state, "shutoff") == 0) {
+		j->rc = herr_set(&j->err, HERR_STATE, "%s is not running",
+		    j->g.name);
+		return;
+	}
 	switch (op) {
 	case OP_START:
 		j->rc = hv_start(conn, j->g.uuid, &j->err);
@@ -711,6 +724,7 @@ static void run_reboot(struct job *j) { power_run(j, OP_REBOOT); }
 static void
 power_done(struct daemon *d, struct job *j)
 {
+	busy_del(d, j->g.id);
 	finish_state(d, j);
 	if (j->rc == 0 && j->forced)
 		log_info("guest %s did not shut down in %d s: forced off",
@@ -743,6 +757,7 @@ power(struct daemon *d, struct client *c, struct proto_req *r,
 	j->g = g;
 	j->role = c->role;
 	j->force_after = (int)proto_int(r->params, "force_after", 0);
+	busy_add(d, g.id);
 	job_submit(j);
 	return 1;
 }
@@ -795,6 +810,7 @@ guest_delete_done(struct daemon *d, struct job *j)
 {
 	json_object *res = NULL;
 
+	busy_del(d, j->g.id);
 	if (j->rc == 0) {
 		store_guest_delete(d->st, j->g.id, NULL);
 		log_info("guest %s deleted", j->g.name);
@@ -827,6 +843,7 @@ m_guest_delete(struct daemon *d, struct client *c, struct proto_req *r,
 	    guest_delete_done, c, r->id);
 	j->g = g;
 	j->force = proto_bool(r->params, "force", 0);
+	busy_add(d, g.id);
 	job_submit(j);
 	return 1;
 }
@@ -875,6 +892,8 @@ sync_done(struct daemon *d, struct job *j)
 	if (store_guest_list(d->st, NULL, j->hw->name, &gs, &n, NULL) == -1)
 		return;
 	for (i = 0; i < n; i++) {
+		if (busy_has(d, gs[i].id))
+			continue;	/* its own job will tell */
 		dom = find_dom(j, gs[i].uuid);
 		if (dom != NULL) {
 			if (strcmp(gs[i].status, "defined") != 0)

@@ -1,0 +1,171 @@
+#!/bin/sh
+# Golden tests of the hangar command against hangard and libvirt's test
+# driver: tables, JSON, and every bad input (one clear line, a documented
+# exit status, nothing changed in the store or on the hypervisor).
+. "$HANGAR_SRC/tests/lib.sh"
+
+state_new
+# a test-driver host that already has a domain named "clash": defining a
+# guest of that name there fails inside libvirt, after the store reserved it
+clash='<domain type="test"><name>clash</name><memory>65536</memory><os><type>hvm</type></os></domain>'
+hdd1=$(node_xml hdd1 8 32)
+hdd2=$(node_xml hdd2 8 32 "$clash")
+ssd1=$(node_xml ssd1 32 128)
+run 0 config-default "$HANGARD" -n -s "$STATE"
+printf 'vcpu_ratio 4\nrefresh_interval = 1\n# comment\n' >"$STATE/good.conf"
+run 0 config-good "$HANGARD" -n -f "$STATE/good.conf" -s "$STATE"
+printf 'vcpu_ratio 4\nbogus_key 1\n' >"$STATE/bad.conf"
+run 1 config-bad "$HANGARD" -n -f "$STATE/bad.conf"
+check "a config error names file, line and key" \
+    grep -q "bad.conf:2: bogus_key: unknown setting" "$T_ERR"
+printf 'vcpu_ratio 400\n' >"$STATE/bad2.conf"
+run 1 config-range "$HANGARD" -n -f "$STATE/bad2.conf"
+check "a config value out of range is refused" grep -q "from 1 to 64" "$T_ERR"
+run 1 config-missing "$HANGARD" -n -f "$STATE/nonexistent.conf"
+
+hangard_start -f "$STATE/good.conf" || { done_testing; exit 1; }
+
+run 0 host-add-1 h host add hdd1 --uri "$hdd1" --disk 2T --disk-kind hdd
+run 0 host-add-2 h host add hdd2 --uri "$hdd2" --disk 2T --disk-kind hdd
+run 0 host-add-3 h host add ssd1 --uri "$ssd1" --disk 4T --disk-kind ssd \
+    --ram 120G
+golden host-add.out "$STATE/host-add-3.out"
+run 0 customer-add-1 h customer add alice --email alice@example.net \
+    --tz Europe/Berlin
+run 0 customer-add-2 h customer add bob --uid 4242
+for g in "web1 alice small hdd1" "db1 alice large ssd1" "mail bob medium hdd2"; do
+	set -- $g
+	run 0 "create-$1" h guest create "$1" --owner "$2" --plan "$3" \
+	    --host "$4" --start
+done
+run 0 create-auto h guest create auto1 --owner bob --plan micro
+check "without --host the roomiest host is chosen" grep -q "host *ssd1" "$T_OUT"
+
+run 0 host-list h host list
+golden host-list.out "$T_OUT"
+run 0 guest-list h guest list
+golden guest-list.out "$T_OUT"
+run 0 guest-list-owner h guest list --owner bob
+golden guest-list-bob.out "$T_OUT"
+run 0 customer-list h customer list
+golden customer-list.out "$T_OUT"
+run 0 plan-list h plan list
+golden plan-list.out "$T_OUT"
+run 0 guest-show-json h --json guest show db1
+check "--json gives the guest as JSON" python3 -c '
+import json, sys
+g = json.load(open(sys.argv[1]))
+assert g["name"] == "db1" and g["owner"] == "alice" and g["state"] == "running"
+assert g["plan"] == "large" and g["ram_mib"] == 4096 and len(g["uuid"]) == 36
+' "$T_OUT"
+
+# lifecycle, read back from libvirt
+run 0 shutdown h guest shutdown web1 --force-after 5
+check "shutdown leaves web1 shut off" grep -q "state *shutoff" "$T_OUT"
+run 0 start h guest start web1
+check "start makes web1 running" grep -q "state *running" "$T_OUT"
+run 0 reboot h guest reboot web1
+run 0 destroy h guest destroy web1
+check "destroy leaves web1 shut off" grep -q "state *shutoff" "$T_OUT"
+run 4 start-start h guest start mail
+check "starting a running guest says why" grep -q "already running" "$T_ERR"
+
+# bad input: one line on stderr, documented exit status, nothing changed
+h --json guest list >"$STATE/before.json"
+h --json host list >"$STATE/before-hosts.json"
+run 3 unknown-host h guest create x1 --owner alice --plan small --host nohost
+run 3 unknown-owner h guest create x1 --owner nobody --plan small --host hdd1
+run 3 unknown-plan h guest create x1 --owner alice --plan huge --host hdd1
+run 0 fill-1 h guest create x1 --owner alice --plan xlarge --host hdd1
+run 0 fill-2 h guest create x2 --owner alice --plan xlarge --host hdd1
+run 0 fill-3 h guest create x3 --owner alice --plan xlarge --host hdd1
+h --json guest list >"$STATE/before.json"
+run 4 too-big h guest create x4 --owner alice --plan xlarge --host hdd1
+check "capacity error names host and free RAM" \
+    grep -q "does not fit on host hdd1: needs 8G RAM, .* free" "$T_ERR"
+h --json guest list >"$STATE/after.json"
+check "a refused create changed nothing" cmp -s "$STATE/before.json" \
+    "$STATE/after.json"
+for x in x1 x2 x3; do h guest delete $x --force >/dev/null; done
+h --json guest list >"$STATE/before.json"
+run 4 duplicate h guest create db1 --owner alice --plan small --host hdd1
+check "duplicate name is named" grep -q "guest db1: already exists" "$T_ERR"
+run 6 libvirt-refuses h guest create clash --owner alice --plan small \
+    --host hdd2
+run 2 bad-name h guest create Web_1 --owner alice --plan small
+run 2 bad-kind h guest create x9 --owner alice --plan small --kind lxc
+run 2 relative-kernel h guest create x9 --owner alice --plan small \
+    --kernel vmlinuz
+run 2 bad-uri h host add h9 --uri 'foo:bar' --disk 1T --disk-kind ssd
+run 2 bad-uri-driver h host add h9 --uri 'vbox:///session' --disk 1T \
+    --disk-kind ssd
+run 7 unreachable h host add h9 --uri 'qemu+tcp://127.0.0.1:1/system' \
+    --disk 1T --disk-kind ssd
+run 4 dup-host h host add hdd1 --uri "$ssd1" --disk 1T --disk-kind ssd
+run 4 dup-uri h host add h9 --uri "$hdd1" --disk 1T --disk-kind ssd
+run 2 bad-disk-kind h host add h9 --uri "$hdd1" --disk 1T --disk-kind nvme
+run 2 bad-size h host add h9 --uri "$hdd1" --disk lots --disk-kind ssd
+run 2 usage-missing h guest create x9 --owner alice
+check "usage error names the missing option" grep -q "missing --plan" "$T_ERR"
+run 2 usage-unknown h guest list --colour
+run 2 usage-command h frobnicate now
+run 3 no-guest h guest start nosuch
+run 2 bad-state h host set-state hdd1 sleeping
+run 4 delete-running h guest delete db1
+check "deleting a running guest says how" grep -q "use --force\|--force" "$T_ERR"
+run 4 cust-dup h customer add alice
+run 4 uid-dup h customer add carol --uid 4242
+run 2 bad-email h customer add carol --email 'x@y
+Bcc: z'
+for f in $(ls "$STATE"/*.err); do
+	case "$f" in *config-*) continue ;; esac
+	[ -s "$f" ] || continue
+	if [ "$(wc -l <"$f")" -gt 1 ] && ! grep -q '^usage:' "$f" &&
+	    ! grep -q '^       hangar' "$f"; then
+		not_ok "$(basename "$f"): more than one line of error"
+		diag "$(cat "$f")"
+	fi
+done
+ok "every error is one line (usage errors add the usage)"
+h --json guest list >"$STATE/after.json"
+h --json host list >"$STATE/after-hosts.json"
+check "failed commands changed no guest" python3 -c '
+import json, sys
+strip = lambda g: {k: v for k, v in g.items() if k != "uptime_s"}
+a = [strip(g) for g in json.load(open(sys.argv[1]))]
+b = [strip(g) for g in json.load(open(sys.argv[2]))]
+assert a == b, (a, b)
+' "$STATE/before.json" "$STATE/after.json"
+check "failed commands changed no host" cmp -s "$STATE/before-hosts.json" \
+    "$STATE/after-hosts.json"
+check "a failed libvirt define left no guest in the store" \
+    sh -c "! h guest show clash >/dev/null 2>&1"
+
+# host states: a host in maintenance takes no new guests
+run 0 maint h host set-state hdd2 maintenance
+run 4 maint-create h guest create x7 --owner bob --plan micro --host hdd2
+check "the state is named" grep -q "hdd2 is maintenance" "$T_ERR"
+run 0 active h host set-state hdd2 active
+
+# delete: gone from libvirt and the store; capacity comes back
+run 0 delete h guest delete db1 --force
+run 3 deleted-show h guest show db1
+run 0 delete-stopped h guest delete web1
+run 0 host-after h --json host show hdd1
+check "capacity is freed on delete" python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["guests"] == 0 and h["used_ram_mib"] == 0, h
+' "$T_OUT"
+
+# the daemon survives a restart and keeps its store
+hangard_stop
+check "hangard exits 0 on SIGTERM" test "$rc" -eq 0
+check "hangard removes its socket" test ! -e "$STATE/hangard.sock"
+hangard_start -f "$STATE/good.conf"
+run 0 after-restart h guest show mail
+check "guests survive a daemon restart" grep -q "owner *bob" "$T_OUT"
+run 7 no-daemon "$HANGAR" -s "$STATE/nowhere" guest list
+check "no daemon: says so" grep -q "is hangard running" "$T_ERR"
+
+done_testing

@@ -1,0 +1,113 @@
+# Shared helpers for hangar's shell tests (TAP).  Source it first.
+# The test runner sets HANGAR_BUILD and HANGAR_SRC (see tests/meson.build).
+set -u
+: "${HANGAR_BUILD:?set by meson test}" "${HANGAR_SRC:?set by meson test}"
+HANGAR="$HANGAR_BUILD/hangar/hangar"
+HANGARD="$HANGAR_BUILD/hangard/hangard"
+GOLDEN="$HANGAR_SRC/tests/golden"
+t_n=0
+t_failed=0
+HPID=""
+STATE=""
+
+ok() { t_n=$((t_n + 1)); echo "ok $t_n - $*"; }
+not_ok() { t_n=$((t_n + 1)); t_failed=$((t_failed + 1)); echo "not ok $t_n - $*"; }
+# check DESC COMMAND...: ok if COMMAND succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+done_testing() { echo "1..$t_n"; [ "$t_failed" -eq 0 ]; }
+diag() { echo "$*" | sed 's/^/# /'; }
+
+cleanup() {
+	if [ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null; then
+		kill "$HPID"
+		i=0
+		while kill -0 "$HPID" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$HPID" 2>/dev/null
+	fi
+	HPID=""
+	[ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
+	[ -n "$STATE" ] && [ -z "${KEEP_STATE:-}" ] && rm -rf "$STATE"
+	return 0
+}
+trap cleanup EXIT INT TERM
+
+# A fresh state folder, traversable by other users (the socket is theirs too).
+state_new() {
+	STATE=$(mktemp -d /tmp/hangar-test.XXXXXX)
+	chmod 755 "$STATE"
+}
+
+# Starts hangard on STATE (extra arguments are passed on); waits for it.
+hangard_start() {
+	"$HANGARD" -d -s "$STATE" "$@" >>"$STATE/hangard.log" 2>&1 &
+	HPID=$!
+	i=0
+	while [ $i -lt 200 ]; do
+		[ -S "$STATE/hangard.sock" ] && "$HANGAR" -s "$STATE" plan list \
+		    >/dev/null 2>&1 && return 0
+		kill -0 "$HPID" 2>/dev/null || break
+		sleep 0.05; i=$((i + 1))
+	done
+	diag "hangard did not start:"; diag "$(cat "$STATE/hangard.log")"
+	return 1
+}
+
+hangard_stop() {
+	kill "$HPID" 2>/dev/null
+	wait "$HPID"
+	rc=$?
+	HPID=""
+	return $rc
+}
+
+h() { "$HANGAR" -s "$STATE" "$@"; }
+
+# node_xml NAME CPUS RAM_GIB: a libvirt test-driver host in STATE/NAME.xml
+node_xml() {
+	cat >"$STATE/$1.xml" <<XML
+<node>
+  <cpu><mhz>2400</mhz><model>x86_64</model><active>$2</active><nodes>1</nodes><sockets>1</sockets><cores>$2</cores><threads>1</threads></cpu>
+  <memory>$(($3 * 1024 * 1024))</memory>
+${4:-}
+</node>
+XML
+	echo "test://$STATE/$1.xml"
+}
+
+# run EXPECTED_RC NAME CMD...: runs CMD, keeps stdout in $T_OUT and
+# stderr in $T_ERR, and checks the exit status.
+run() {
+	want=$1; name=$2; shift 2
+	T_OUT="$STATE/$name.out"; T_ERR="$STATE/$name.err"
+	"$@" >"$T_OUT" 2>"$T_ERR"
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$name: exit $want"
+	else
+		not_ok "$name: exit $got, wanted $want"
+		diag "stdout: $(cat "$T_OUT")"; diag "stderr: $(cat "$T_ERR")"
+	fi
+}
+
+# golden NAME FILE: FILE (normalized) equals tests/golden/cli/NAME
+normalize() {
+	sed -e "s#$STATE#STATE#g" \
+	    -e 's/[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}/UUID/g' \
+	    -e 's/[0-9]*[mhd][0-9][0-9][smh]\( *\)$/UPTIME\1/' \
+	    -e 's/\(uptime_s *\)[0-9]*/\1N/' "$1"
+}
+golden() {
+	g="$GOLDEN/cli/$1"
+	if [ -n "${HANGAR_UPDATE_GOLDEN:-}" ]; then
+		normalize "$2" >"$g"
+	fi
+	if normalize "$2" | diff -u "$g" - >"$STATE/diff" 2>&1; then
+		ok "$1 matches its golden file"
+	else
+		not_ok "$1 differs from tests/golden/cli/$1"
+		diag "$(cat "$STATE/diff")"
+	fi
+}
