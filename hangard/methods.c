@@ -32,6 +32,11 @@ struct method {
 };
 
 #define NAME_MAX_LEN	63
+/*
+ * Names that only look something up may be longer on the wire, so that an
+ * over-long name gets the same "no such VPS" as any other miss.
+ */
+#define LOOKUP_MAX_LEN	255
 
 /* ---- JSON renderings of records ---- */
 
@@ -230,7 +235,7 @@ m_host_add(struct daemon *d, struct client *c, struct proto_req *r,
 }
 
 static const struct proto_param p_name[] = {
-	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -733,7 +738,7 @@ power_done(struct daemon *d, struct job *j)
 }
 
 static const struct proto_param p_guest_power[] = {
-	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
 	{ "force_after", PT_INT, 3600, 0 },
 	{ NULL, 0, 0, 0 },
 };
@@ -776,7 +781,7 @@ POWER_METHOD(m_guest_destroy, run_destroy)
 POWER_METHOD(m_guest_reboot, run_reboot)
 
 static const struct proto_param p_guest_delete[] = {
-	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
 	{ "force", PT_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
