@@ -141,6 +141,9 @@ check_spec(const struct guest_spec *g, struct herr *e)
 static void
 os_section(struct buf *b, const struct guest_spec *g)
 {
+	/* libvirt's schema wants the PV bootloader before <os> */
+	if (g->kind == GUEST_XEN_PV && g->boot != BOOT_KERNEL)
+		buf_printf(b, "  <bootloader>/usr/lib/xen/bin/pygrub</bootloader>\n");
 	buf_printf(b, "  <os>\n");
 	switch (g->kind) {
 	case GUEST_KVM:
@@ -166,8 +169,6 @@ os_section(struct buf *b, const struct guest_spec *g)
 		buf_printf(b, "    <boot dev='hd'/>\n");
 	}
 	buf_printf(b, "  </os>\n");
-	if (g->kind == GUEST_XEN_PV && g->boot != BOOT_KERNEL)
-		buf_printf(b, "  <bootloader>/usr/lib/xen/bin/pygrub</bootloader>\n");
 }
 
 static void
