@@ -1,0 +1,101 @@
+"""Builds a fleet through hangard's socket, then measures it (bench/fleet/run)."""
+import json, os, socket, statistics, subprocess, sys, threading, time
+
+build, state, nhosts, nguests = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+sock = os.path.join(state, "hangard.sock")
+hangar = os.path.join(build, "hangar", "hangar")
+
+class Conn:
+    def __init__(self):
+        for _ in range(200):
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(sock)
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.f = self.s.makefile("rwb")
+        self.id = 0
+        self.call("hello", {"version": 1})
+    def call(self, method, params=None):
+        self.id += 1
+        self.f.write(json.dumps({"id": self.id, "method": method,
+                                 "params": params or {}}).encode() + b"\n")
+        self.f.flush()
+        r = json.loads(self.f.readline())
+        if not r["ok"]:
+            raise RuntimeError("%s: %s" % (method, r["error"]["message"]))
+        return r["result"]
+
+def node_xml(path, cpus, ram_gib):
+    with open(path, "w") as f:
+        f.write("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%d</active>"
+                "<nodes>1</nodes><sockets>1</sockets><cores>%d</cores><threads>1</threads>"
+                "</cpu><memory>%d</memory></node>\n" % (cpus, cpus, ram_gib << 20))
+
+c = Conn()
+t0 = time.time()
+uris = []
+for i in range(nhosts):
+    p = os.path.join(state, "h%05d.xml" % i)
+    node_xml(p, 48, 256)
+    uris.append("test://" + p)
+    c.call("host.add", {"name": "h%05d" % i, "uri": uris[-1], "disk": "8T",
+                        "disk_kind": "ssd" if i % 5 else "hdd"})
+c.call("customer.add", {"name": "bench"})
+per = max(1, nguests // nhosts)
+for g in range(nguests):
+    c.call("guest.create", {"name": "g%06d" % g, "owner": "bench", "plan": "micro",
+                            "host": "h%05d" % (g // per % nhosts), "start": True})
+build_s = time.time() - t0
+print("fleet: %d hosts, %d guests built through the socket in %.1f s" % (nhosts, nguests, build_s))
+
+def timed(cmd, n):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+list_s = timed([hangar, "-s", state, "guest", "list"], 5)
+json_s = timed([hangar, "-s", state, "--json", "guest", "list"], 5)
+out = subprocess.run([hangar, "-s", state, "guest", "list"], capture_output=True, text=True).stdout
+rows = len(out.splitlines()) - 1
+assert rows == nguests, (rows, nguests)
+
+# the peer: virsh list --all over the same URIs, each a fresh test driver
+# with only the node definition (it cannot see our guests; it lists 0 or 1
+# domains per host, so this is its floor, not a like-for-like list)
+sample = uris[:100]
+t = time.perf_counter()
+for u in sample:
+    subprocess.run(["virsh", "-q", "-c", u, "list", "--all"], stdout=subprocess.DEVNULL, check=True)
+virsh_100 = time.perf_counter() - t
+virsh_s = virsh_100 * len(uris) / len(sample)
+
+pid = int(open(os.path.join(state, "hangard.pid")).read())
+rss_kib = int([l for l in open("/proc/%d/status" % pid) if l.startswith("VmRSS")][0].split()[1])
+
+# 64 concurrent clients, 3 s, guest.show of random guests (one store read each)
+stop = time.time() + 3
+counts = [0] * 64
+def client(k):
+    cc = Conn()
+    n = 0
+    while time.time() < stop:
+        cc.call("guest.show", {"name": "g%06d" % ((k * 7919 + n) % nguests)})
+        n += 1
+    counts[k] = n
+ths = [threading.Thread(target=client, args=(k,)) for k in range(64)]
+[t.start() for t in ths]
+[t.join() for t in ths]
+rps = sum(counts) / 3.0
+
+print("hangar guest list (%d rows, table): %.1f ms median of 5   target < 100 ms" % (rows, list_s * 1000))
+print("hangar --json guest list: %.1f ms median of 5" % (json_s * 1000))
+print("virsh list --all over the same %d URIs: %.1f s (%d timed)   ratio virsh/hangar: %.0fx" %
+      (len(uris), virsh_s, len(sample), virsh_s / list_s))
+print("hangard RSS: %.1f MB   target < 100 MB" % (rss_kib / 1024))
+print("requests/s, 64 concurrent clients (guest.show): %.0f   target > 10,000" % rps)
+print("  note: the clients are Python threads on the same 2 cores; they, not hangard, may be the limit")
