@@ -12,6 +12,9 @@
 
 #include "hangar/hangar.h"
 #include "lib/str.h"
+#ifdef HANGAR_HAVE_PLAN
+#include "plan/cli.h"
+#endif
 
 #define DEFAULT_STATE	"/var/lib/hangar"
 
@@ -97,6 +100,10 @@ usage(FILE *f)
 
 	fprintf(f, "usage: hangar [-s state_dir | -S socket] [--json] "
 	    "command ...\n       hangar demo [-s state_dir] [--stop]\n");
+#ifdef HANGAR_HAVE_PLAN
+	fprintf(f, "       hangar plan consolidate|maintenance -t FILE ... "
+	    "(see hangar-plan(8))\n");
+#endif
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "       hangar %s %s %s\n", cmds[i].noun,
 		    cmds[i].verb, cmds[i].usage);
@@ -268,6 +275,13 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "demo") == 0)
 		return demo_main(&cli, argc - i, argv + i);
+#ifdef HANGAR_HAVE_PLAN
+	/* the planners (plan/): over a cluster file given with -t */
+	if (strcmp(argv[i], "plan") == 0 && i + 1 < argc &&
+	    (strcmp(argv[i + 1], "consolidate") == 0 ||
+	    strcmp(argv[i + 1], "maintenance") == 0))
+		return plan_cli_main(argc - i - 1, argv + i + 1, NULL);
+#endif
 	if (cli.sockpath == NULL) {
 		if (cli.state == NULL)
 			cli.state = getenv("HANGAR_STATE") ? getenv("HANGAR_STATE") :
