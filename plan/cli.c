@@ -1,0 +1,699 @@
+/* hangar plan consolidate|maintenance: options, tables and JSON. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/herr.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "plan/cli.h"
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+#include "plan/table.h"
+
+enum {
+	OPT_RETIRE = 256, OPT_TO, OPT_PACK, OPT_VCPU, OPT_MAXUTIL, OPT_JSON,
+	OPT_PARALLEL, OPT_CUSTDOWN, OPT_REBOOT, OPT_MIGRATE
+};
+
+static const struct option longopts[] = {
+	{ "file", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "retire", required_argument, NULL, OPT_RETIRE },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "pack", no_argument, NULL, OPT_PACK },
+	{ "vcpu-ratio", required_argument, NULL, OPT_VCPU },
+	{ "max-util", required_argument, NULL, OPT_MAXUTIL },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "max-customer-down", required_argument, NULL, OPT_CUSTDOWN },
+	{ "reboot-time", required_argument, NULL, OPT_REBOOT },
+	{ "migrate-time", required_argument, NULL, OPT_MIGRATE },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct cli {
+	int			 maint;		/* else consolidate */
+	const char		*file;
+	int			 json;
+	double			 vcpu_ratio;	/* 0: from the cluster */
+	struct plan_consolidate_opts co;
+	struct plan_maint_opts	 mo;
+	const char		**sel;
+	size_t			 nsel;
+	char			**selbuf;	/* --retire values, split */
+	size_t			 nselbuf;
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: hangar plan consolidate [-t FILE] --retire SELECTOR "
+	    "[--retire ...]\n"
+	    "           [--to ssd|hdd] [--pack] [--vcpu-ratio R] "
+	    "[--max-util PCT] [--json]\n"
+	    "       hangar plan maintenance [-t FILE] [--max-parallel N]\n"
+	    "           [--max-customer-down PCT] [--reboot-time SEC] "
+	    "[--migrate-time SEC]\n"
+	    "           [--vcpu-ratio R] [--max-util PCT] [--json]\n", f);
+}
+
+static int
+bad(const char *fmt, const char *arg)
+{
+	char q[80];
+
+	str_sanitize(q, sizeof(q), arg);
+	fprintf(stderr, "hangar plan: ");
+	fprintf(stderr, fmt, q);
+	fputc('\n', stderr);
+	usage(stderr);
+	return PLAN_EXIT_USAGE;
+}
+
+static int
+parse_num(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (*s == '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+add_selectors(struct cli *cl, const char *arg)
+{
+	char *copy = xstrdup(arg), *t, *save = NULL;
+
+	cl->selbuf = xreallocarray(cl->selbuf, cl->nselbuf + 1,
+	    sizeof(char *));
+	cl->selbuf[cl->nselbuf++] = copy;
+	for (t = strtok_r(copy, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		cl->sel = xreallocarray(cl->sel, cl->nsel + 1, sizeof(char *));
+		cl->sel[cl->nsel++] = t;
+	}
+}
+
+/* Parses the options; returns -1 to go on, else an exit status. */
+static int
+parse_args(struct cli *cl, int argc, char **argv)
+{
+	long long n;
+	double d;
+	int ch;
+
+	optind = 0;	/* GNU: start over, we may be called again */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+t:h", longopts, NULL)) != -1) {
+		int only_c = 0, only_m = 0;
+
+		switch (ch) {
+		case 't':
+			cl->file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return PLAN_EXIT_OK;
+		case OPT_RETIRE:
+			only_c = 1;
+			add_selectors(cl, optarg);
+			break;
+		case OPT_TO:
+			only_c = 1;
+			if (strcmp(optarg, "ssd") == 0)
+				cl->co.to = PLAN_DISK_SSD;
+			else if (strcmp(optarg, "hdd") == 0)
+				cl->co.to = PLAN_DISK_HDD;
+			else
+				return bad("--to: \"%s\": use ssd or hdd",
+				    optarg);
+			break;
+		case OPT_PACK:
+			only_c = 1;
+			cl->co.pack = 1;
+			break;
+		case OPT_VCPU:
+			if (parse_num(optarg, 0.01, 1000, &cl->vcpu_ratio))
+				return bad("--vcpu-ratio: \"%s\" is not a "
+				    "number in 0.01-1000", optarg);
+			break;
+		case OPT_MAXUTIL:
+			if (str_parse_int(optarg, 1, 100, &n) == -1)
+				return bad("--max-util: \"%s\" is not 1-100",
+				    optarg);
+			cl->co.max_util_pct = cl->mo.max_util_pct = (int)n;
+			break;
+		case OPT_JSON:
+			cl->json = 1;
+			break;
+		case OPT_PARALLEL:
+			only_m = 1;
+			if (str_parse_int(optarg, 1, 1000000, &n) == -1)
+				return bad("--max-parallel: \"%s\" is not a "
+				    "count >= 1", optarg);
+			cl->mo.max_parallel = (size_t)n;
+			break;
+		case OPT_CUSTDOWN:
+			only_m = 1;
+			if (str_parse_int(optarg, 0, 100, &n) == -1)
+				return bad("--max-customer-down: \"%s\" is "
+				    "not 0-100", optarg);
+			cl->mo.max_customer_down_pct = (int)n;
+			break;
+		case OPT_REBOOT:
+		case OPT_MIGRATE:
+			only_m = 1;
+			if (parse_num(optarg, 0, 1e7, &d))
+				return bad("duration: \"%s\" is not a number "
+				    "of seconds", optarg);
+			if (ch == OPT_REBOOT)
+				cl->mo.reboot_s = d;
+			else
+				cl->mo.migrate_s_per_gib = d;
+			break;
+		default:
+			return bad("unknown or incomplete option \"%s\"",
+			    argv[optind - 1]);
+		}
+		if ((only_c && cl->maint) || (only_m && !cl->maint))
+			return bad("option \"%s\" does not apply to this "
+			    "command", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return bad("unexpected argument \"%s\"", argv[optind]);
+	if (!cl->maint && cl->nsel == 0)
+		return bad("consolidate needs --retire SELECTOR%s", "");
+	cl->co.retire = cl->sel;
+	cl->co.nretire = cl->nsel;
+	return -1;
+}
+
+static const char *
+fmt_dur(char *buf, size_t size, double s)
+{
+	long t = lround(s);
+
+	if (t >= 3600)
+		snprintf(buf, size, "%ldh%02ldm%02lds", t / 3600,
+		    t / 60 % 60, t % 60);
+	else if (t >= 60)
+		snprintf(buf, size, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(buf, size, "%lds", t);
+	return buf;
+}
+
+static const char *
+pct(char *buf, size_t size, int64_t used, int64_t cap)
+{
+	if (cap <= 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.1f", 100.0 * (double)used / (double)cap);
+	return buf;
+}
+
+static void
+json_out(FILE *f, struct json_object *o)
+{
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), f);
+	json_object_put(o);
+}
+
+static const char *
+copy_name(enum plan_move_kind k)
+{
+	return k == PLAN_MOVE_PRIMARY ? "primary" : "secondary";
+}
+
+/* ---- consolidate ---- */
+
+static void
+cons_human(const struct plan_cluster *c, const struct cli *cl,
+    const struct plan_consolidation *p, const struct plan_load *ld,
+    const struct plan_load *cap)
+{
+	static const char *mh[] = { ">STEP", "GUEST", "COPY", "FROM", "TO",
+	    ">RAM", ">DISK", ">VCPUS", "HOW" };
+	static const char *uh[] = { "GUEST", "COPY", "HOST", ">NEED",
+	    ">BEST", "WHY" };
+	static const char *hh[] = { "HOST", "KIND", "STATE", ">GUESTS",
+	    ">RAM%", ">DISK%", ">VCPU%", "NOTE" };
+	char b[9][64];
+	const char *row[9];
+	struct table *t;
+	size_t i, j;
+
+	for (j = 0; j < 9; j++)
+		row[j] = b[j];
+	printf("Consolidation: %zu host%s to empty (--retire", p->nretired,
+	    p->nretired == 1 ? "" : "s");
+	for (i = 0; i < cl->nsel; i++)
+		printf(" %s", cl->sel[i]);
+	printf(")%s\n\n", cl->co.to == PLAN_DISK_SSD ? ", onto SSD hosts" :
+	    cl->co.to == PLAN_DISK_HDD ? ", onto HDD hosts" : "");
+	t = table_new(9, mh);
+	for (i = 0; i < p->nmoves; i++) {
+		const struct plan_move *m = &p->moves[i];
+		const struct plan_guest *g = &c->guests[m->guest];
+
+		snprintf(b[0], 64, "%zu", i + 1);
+		str_copy(b[1], g->name, 64);
+		str_copy(b[2], copy_name(m->kind), 64);
+		str_copy(b[3], c->hosts[m->from].name, 64);
+		str_copy(b[4], c->hosts[m->to].name, 64);
+		str_fmt_mib(b[5], 64, m->kind == PLAN_MOVE_PRIMARY ?
+		    (uint64_t)g->ram_mib : 0);
+		str_fmt_mib(b[6], 64, (uint64_t)g->disk_mib);
+		snprintf(b[7], 64, "%d", m->kind == PLAN_MOVE_PRIMARY ?
+		    g->vcpus : 0);
+		str_copy(b[8], m->kind == PLAN_MOVE_SECONDARY ? "copy disk" :
+		    m->reboot ? "REBOOT (no live migration)" : "live", 64);
+		table_row(t, row);
+	}
+	printf("Moves, in order (%zu):\n", p->nmoves);
+	table_print(t, stdout, 2);
+	table_free(t);
+	if (p->nunplaced > 0) {
+		t = table_new(6, uh);
+		for (i = 0; i < p->nunplaced; i++) {
+			const struct plan_unplaced *u = &p->unplaced[i];
+			const struct plan_guest *g = &c->guests[u->guest];
+			int mib = u->why == PLAN_WHY_RAM ||
+			    u->why == PLAN_WHY_DISK;
+
+			str_copy(b[0], g->name, 64);
+			str_copy(b[1], copy_name(u->kind), 64);
+			str_copy(b[2], c->hosts[u->kind == PLAN_MOVE_PRIMARY ?
+			    g->host : g->secondary].name, 64);
+			if (u->why == PLAN_WHY_NO_TARGET ||
+			    u->why == PLAN_WHY_COMBINED) {
+				str_copy(b[3], "-", 64);
+				str_copy(b[4], "-", 64);
+			} else if (mib) {
+				str_fmt_mib(b[3], 64, (uint64_t)u->need);
+				str_fmt_mib(b[4], 64, (uint64_t)u->best);
+			} else {
+				snprintf(b[3], 64, "%lld", (long long)u->need);
+				snprintf(b[4], 64, "%lld", (long long)u->best);
+			}
+			str_copy(b[5], plan_why_text(u->why), 64);
+			table_row(t, row);
+		}
+		printf("\nNot placed (%zu), they stay where they are:\n",
+		    p->nunplaced);
+		table_print(t, stdout, 2);
+		table_free(t);
+	}
+	t = table_new(8, hh);
+	for (i = 0; i < c->nhosts; i++) {
+		const struct plan_host *h = &c->hosts[i];
+
+		str_copy(b[0], h->name, 64);
+		str_copy(b[1], plan_disk_kind_name(h->disk_kind), 64);
+		str_copy(b[2], plan_host_state_name(h->state), 64);
+		snprintf(b[3], 64, "%lld", (long long)ld[i].nguests);
+		pct(b[4], 64, ld[i].ram, cap[i].ram);
+		pct(b[5], 64, ld[i].disk, cap[i].disk);
+		pct(b[6], 64, ld[i].vcpu, cap[i].vcpu);
+		str_copy(b[7], p->retired[i] ? (p->empty_after[i] ?
+		    "retired, empty" : "retired, NOT empty") :
+		    p->empty_after[i] ? "empty" : "", 64);
+		table_row(t, row);
+	}
+	printf("\nHosts after the plan:\n");
+	table_print(t, stdout, 2);
+	table_free(t);
+	for (i = 0, j = 0; i < c->nhosts; i++)
+		j += p->retired[i] && p->empty_after[i];
+	printf("\nSummary: %zu moves (%zu with a reboot), %zu not placed; "
+	    "%zu of %zu retired hosts emptied, %zu hosts freed, %zu of %zu "
+	    "hosts empty.\n", p->nmoves, p->nreboots, p->nunplaced, j,
+	    p->nretired, p->nfreed, p->nempty_after, c->nhosts);
+}
+
+static struct json_object *
+jhost_load(const struct plan_host *h, const struct plan_load *ld,
+    const struct plan_load *cap)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(h->name));
+	json_object_object_add(o, "disk_kind",
+	    json_object_new_string(plan_disk_kind_name(h->disk_kind)));
+	json_object_object_add(o, "state",
+	    json_object_new_string(plan_host_state_name(h->state)));
+	json_object_object_add(o, "guests", json_object_new_int64(ld->nguests));
+	json_object_object_add(o, "ram_mib", json_object_new_int64(ld->ram));
+	json_object_object_add(o, "ram_cap_mib", json_object_new_int64(cap->ram));
+	json_object_object_add(o, "disk_mib", json_object_new_int64(ld->disk));
+	json_object_object_add(o, "disk_cap_mib",
+	    json_object_new_int64(cap->disk));
+	json_object_object_add(o, "vcpus", json_object_new_int64(ld->vcpu));
+	json_object_object_add(o, "vcpu_cap", json_object_new_int64(cap->vcpu));
+	return o;
+}
+
+static void
+cons_json(const struct plan_cluster *c, const struct plan_consolidation *p,
+    const struct plan_load *ld, const struct plan_load *cap)
+{
+	struct json_object *o;
+	size_t i;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "moves", json_object_new_int64((int64_t)p->nmoves));
+	json_object_object_add(o, "reboots",
+	    json_object_new_int64((int64_t)p->nreboots));
+	json_object_object_add(o, "unplaced",
+	    json_object_new_int64((int64_t)p->nunplaced));
+	json_object_object_add(o, "retired_hosts",
+	    json_object_new_int64((int64_t)p->nretired));
+	json_object_object_add(o, "hosts_freed",
+	    json_object_new_int64((int64_t)p->nfreed));
+	json_object_object_add(o, "hosts_empty_before",
+	    json_object_new_int64((int64_t)p->nempty_before));
+	json_object_object_add(o, "hosts_empty_after",
+	    json_object_new_int64((int64_t)p->nempty_after));
+	json_object_object_add(o, "hosts", json_object_new_int64((int64_t)c->nhosts));
+	fputs("{\"command\":\"consolidate\",\"summary\":", stdout);
+	json_out(stdout, o);
+	fputs(",\"moves\":[", stdout);
+	for (i = 0; i < p->nmoves; i++) {
+		const struct plan_move *m = &p->moves[i];
+		const struct plan_guest *g = &c->guests[m->guest];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "step", json_object_new_int64((int64_t)i + 1));
+		json_object_object_add(o, "guest", json_object_new_string(g->name));
+		json_object_object_add(o, "copy",
+		    json_object_new_string(copy_name(m->kind)));
+		json_object_object_add(o, "from",
+		    json_object_new_string(c->hosts[m->from].name));
+		json_object_object_add(o, "to",
+		    json_object_new_string(c->hosts[m->to].name));
+		json_object_object_add(o, "reboot",
+		    json_object_new_boolean(m->reboot));
+		if (i > 0)
+			fputc(',', stdout);
+		json_out(stdout, o);
+	}
+	fputs("],\"unplaced\":[", stdout);
+	for (i = 0; i < p->nunplaced; i++) {
+		const struct plan_unplaced *u = &p->unplaced[i];
+		const struct plan_guest *g = &c->guests[u->guest];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "guest", json_object_new_string(g->name));
+		json_object_object_add(o, "copy",
+		    json_object_new_string(copy_name(u->kind)));
+		json_object_object_add(o, "host", json_object_new_string(
+		    c->hosts[u->kind == PLAN_MOVE_PRIMARY ? g->host :
+		    g->secondary].name));
+		json_object_object_add(o, "why",
+		    json_object_new_string(plan_why_text(u->why)));
+		json_object_object_add(o, "need", json_object_new_int64(u->need));
+		json_object_object_add(o, "best", json_object_new_int64(u->best));
+		if (i > 0)
+			fputc(',', stdout);
+		json_out(stdout, o);
+	}
+	fputs("],\"hosts\":[", stdout);
+	for (i = 0; i < c->nhosts; i++) {
+		o = jhost_load(&c->hosts[i], &ld[i], &cap[i]);
+		json_object_object_add(o, "retired",
+		    json_object_new_boolean(p->retired[i]));
+		json_object_object_add(o, "empty",
+		    json_object_new_boolean(p->empty_after[i]));
+		if (i > 0)
+			fputc(',', stdout);
+		json_out(stdout, o);
+	}
+	fputs("]}\n", stdout);
+}
+
+static int
+run_consolidate(const struct plan_cluster *c, struct cli *cl)
+{
+	struct plan_consolidation *p = NULL;
+	struct plan_load *ld, *cap;
+	struct herr e;
+	size_t i;
+
+	herr_clear(&e);
+	if (plan_consolidate(c, &cl->co, &p, &e) == -1) {
+		fprintf(stderr, "hangar plan: %s\n", e.msg);
+		return e.code == HERR_USAGE ? PLAN_EXIT_USAGE : PLAN_EXIT_ERR;
+	}
+	ld = xcalloc(c->nhosts + 1, sizeof(*ld));
+	cap = xcalloc(c->nhosts + 1, sizeof(*cap));
+	plan_load_init(c, ld);
+	plan_caps_init(c, 100, cap);
+	for (i = 0; i < p->nmoves; i++) {
+		struct plan_load need;
+
+		plan_move_need(&c->guests[p->moves[i].guest],
+		    p->moves[i].kind, &need);
+		plan_load_add(&ld[p->moves[i].from], &need, -1);
+		plan_load_add(&ld[p->moves[i].to], &need, 1);
+	}
+	if (cl->json)
+		cons_json(c, p, ld, cap);
+	else
+		cons_human(c, cl, p, ld, cap);
+	i = p->nunplaced;
+	free(ld);
+	free(cap);
+	plan_consolidation_free(p);
+	return i > 0 ? PLAN_EXIT_ERR : PLAN_EXIT_OK;
+}
+
+/* ---- maintenance ---- */
+
+static void
+maint_human(const struct plan_cluster *c, const struct cli *cl,
+    const struct plan_maintenance *p)
+{
+	static const char *gh[] = { "GUEST", "OWNER", "HOST", "ACTION",
+	    "TARGET", ">DOWNTIME" };
+	char b[6][64], d[32];
+	const char *row[6];
+	size_t i, j, k, largest = 0;
+
+	for (j = 0; j < 6; j++)
+		row[j] = b[j];
+	printf("Rolling maintenance: %zu hosts reboot in %zu batches (",
+	    c->nhosts - p->nskipped, p->nbatches);
+	if (cl->mo.max_parallel > 0)
+		printf("at most %zu hosts at once", cl->mo.max_parallel);
+	else
+		printf("no limit on hosts at once");
+	printf(", at most %d%% of a customer's guests down)\n",
+	    cl->mo.max_customer_down_pct);
+	for (i = 0; i < p->nbatches; i++) {
+		const struct plan_batch *bt = &p->batches[i];
+		struct table *t = table_new(6, gh);
+
+		if (bt->nhosts > largest)
+			largest = bt->nhosts;
+		printf("\nBatch %zu: %zu host%s, about %s:", i + 1, bt->nhosts,
+		    bt->nhosts == 1 ? "" : "s", fmt_dur(d, sizeof(d),
+		    bt->duration_s));
+		for (k = 0; k < bt->nhosts; k++) {
+			char q[80];
+
+			str_sanitize(q, sizeof(q), c->hosts[bt->hosts[k]].name);
+			printf(" %s", q);
+		}
+		printf("\n");
+		for (j = bt->first; j < bt->first + bt->nguests; j++) {
+			const struct plan_maint_guest *f = &p->guests[j];
+			const struct plan_guest *g = &c->guests[f->guest];
+
+			str_copy(b[0], g->name, 64);
+			str_copy(b[1], g->owner != PLAN_NONE ?
+			    c->customers[g->owner] : "-", 64);
+			str_copy(b[2], c->hosts[f->host].name, 64);
+			str_copy(b[3], f->fate == PLAN_FATE_MIGRATE ?
+			    "migrate, back after" : f->no_room ?
+			    "reboot (no room)" : "reboot (no live migration)",
+			    64);
+			str_copy(b[4], f->target != PLAN_NONE ?
+			    c->hosts[f->target].name : "-", 64);
+			fmt_dur(b[5], 64, f->downtime_s);
+			table_row(t, row);
+		}
+		if (table_rows(t) > 0)
+			table_print(t, stdout, 2);
+		table_free(t);
+	}
+	for (i = 0; i < p->nwarnings; i++)
+		printf("\nwarning: %s", p->warnings[i]);
+	printf("\nSummary: %zu batches (largest %zu hosts), %zu of %zu "
+	    "guests see a reboot, %zu migrations (there and back), "
+	    "%zu retired hosts skipped, about %s in total.\n", p->nbatches,
+	    largest, p->nrebooted, c->nguests, p->nmigrations, p->nskipped,
+	    fmt_dur(d, sizeof(d), p->total_s));
+}
+
+static void
+maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
+{
+	struct json_object *o, *a;
+	size_t i, j, largest = 0;
+
+	for (i = 0; i < p->nbatches; i++)
+		if (p->batches[i].nhosts > largest)
+			largest = p->batches[i].nhosts;
+	o = json_object_new_object();
+	json_object_object_add(o, "batches",
+	    json_object_new_int64((int64_t)p->nbatches));
+	json_object_object_add(o, "largest_batch",
+	    json_object_new_int64((int64_t)largest));
+	json_object_object_add(o, "guests",
+	    json_object_new_int64((int64_t)c->nguests));
+	json_object_object_add(o, "rebooted",
+	    json_object_new_int64((int64_t)p->nrebooted));
+	json_object_object_add(o, "migrations",
+	    json_object_new_int64((int64_t)p->nmigrations));
+	json_object_object_add(o, "skipped_hosts",
+	    json_object_new_int64((int64_t)p->nskipped));
+	json_object_object_add(o, "total_s", json_object_new_double(p->total_s));
+	a = json_object_new_array();
+	for (i = 0; i < p->nwarnings; i++)
+		json_object_array_add(a, json_object_new_string(p->warnings[i]));
+	json_object_object_add(o, "warnings", a);
+	fputs("{\"command\":\"maintenance\",\"summary\":", stdout);
+	json_out(stdout, o);
+	fputs(",\"batches\":[", stdout);
+	for (i = 0; i < p->nbatches; i++) {
+		const struct plan_batch *bt = &p->batches[i];
+
+		a = json_object_new_array();
+		for (j = 0; j < bt->nhosts; j++)
+			json_object_array_add(a, json_object_new_string(
+			    c->hosts[bt->hosts[j]].name));
+		printf("%s{\"batch\":%zu,\"duration_s\":%.1f,\"hosts\":",
+		    i > 0 ? "," : "", i + 1, bt->duration_s);
+		json_out(stdout, a);
+		fputs(",\"guests\":[", stdout);
+		for (j = bt->first; j < bt->first + bt->nguests; j++) {
+			const struct plan_maint_guest *f = &p->guests[j];
+			const struct plan_guest *g = &c->guests[f->guest];
+
+			o = json_object_new_object();
+			json_object_object_add(o, "guest",
+			    json_object_new_string(g->name));
+			json_object_object_add(o, "host", json_object_new_string(
+			    c->hosts[f->host].name));
+			json_object_object_add(o, "action",
+			    json_object_new_string(f->fate == PLAN_FATE_MIGRATE ?
+			    "migrate" : "reboot"));
+			if (f->target != PLAN_NONE)
+				json_object_object_add(o, "target",
+				    json_object_new_string(
+				    c->hosts[f->target].name));
+			if (f->fate == PLAN_FATE_REBOOT)
+				json_object_object_add(o, "reason",
+				    json_object_new_string(f->no_room ?
+				    "no room" : "no live migration"));
+			json_object_object_add(o, "downtime_s",
+			    json_object_new_double(f->downtime_s));
+			if (j > bt->first)
+				fputc(',', stdout);
+			json_out(stdout, o);
+		}
+		fputs("]}", stdout);
+	}
+	fputs("]}\n", stdout);
+}
+
+static int
+run_maintenance(const struct plan_cluster *c, struct cli *cl)
+{
+	struct plan_maintenance *p = NULL;
+	struct herr e;
+
+	herr_clear(&e);
+	if (plan_maintenance(c, &cl->mo, &p, &e) == -1) {
+		fprintf(stderr, "hangar plan: %s\n", e.msg);
+		return e.code == HERR_USAGE ? PLAN_EXIT_USAGE : PLAN_EXIT_ERR;
+	}
+	if (cl->json)
+		maint_json(c, p);
+	else
+		maint_human(c, cl, p);
+	plan_maintenance_free(p);
+	return PLAN_EXIT_OK;
+}
+
+int
+plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
+{
+	struct cli cl;
+	struct plan_cluster *loaded = NULL, view;
+	const struct plan_cluster *c;
+	struct herr e;
+	size_t i;
+	int rc;
+
+	memset(&cl, 0, sizeof(cl));
+	plan_consolidate_opts_init(&cl.co);
+	plan_maint_opts_init(&cl.mo);
+	if (argc < 1 || argv[0] == NULL) {
+		usage(stderr);
+		return PLAN_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "maintenance") == 0)
+		cl.maint = 1;
+	else if (strcmp(argv[0], "consolidate") != 0) {
+		rc = bad("unknown command \"%s\": use consolidate or "
+		    "maintenance", argv[0]);
+		goto out;
+	}
+	if ((rc = parse_args(&cl, argc, argv)) != -1)
+		goto out;
+	herr_clear(&e);
+	if (cl.file != NULL) {
+		if (plan_load_file(cl.file, &loaded, &e) == -1) {
+			fprintf(stderr, "hangar plan: %s\n", e.msg);
+			rc = PLAN_EXIT_ERR;
+			goto out;
+		}
+		c = loaded;
+	} else if (live != NULL)
+		c = live;
+	else {
+		fprintf(stderr, "hangar plan: no cluster to plan over: give a "
+		    "cluster file with -t FILE (htools text format)\n");
+		rc = PLAN_EXIT_USAGE;
+		goto out;
+	}
+	if (cl.vcpu_ratio > 0) {
+		view = *c;	/* shallow: same hosts and guests */
+		view.vcpu_ratio = cl.vcpu_ratio;
+		c = &view;
+	}
+	rc = cl.maint ? run_maintenance(c, &cl) : run_consolidate(c, &cl);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hangar plan: error writing the plan\n");
+		rc = PLAN_EXIT_ERR;
+	}
+out:
+	plan_cluster_free(loaded);
+	for (i = 0; i < cl.nselbuf; i++)
+		free(cl.selbuf[i]);
+	free(cl.selbuf);
+	free(cl.sel);
+	return rc;
+}

@@ -1,0 +1,303 @@
+/* The cluster model: hosts, guests, customers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/herr.h"
+#include "lib/xmalloc.h"
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+
+struct plan_cluster *
+plan_cluster_new(void)
+{
+	struct plan_cluster *c = xcalloc(1, sizeof(*c));
+
+	c->vcpu_ratio = PLAN_DEFAULT_VCPU_RATIO;
+	return c;
+}
+
+void
+plan_cluster_free(struct plan_cluster *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i].name);
+		free(c->hosts[i].tags);
+	}
+	for (i = 0; i < c->nguests; i++)
+		free(c->guests[i].name);
+	for (i = 0; i < c->ncustomers; i++)
+		free(c->customers[i]);
+	free(c->hosts);
+	free(c->guests);
+	free(c->customers);
+	free(c);
+}
+
+/* Makes room for element n; capacity is the next power of two >= 16. */
+static void *
+grow(void *p, size_t n, size_t elem)
+{
+	if (n == 0)
+		return xreallocarray(p, 16, elem);
+	if (n >= 16 && (n & (n - 1)) == 0)
+		return xreallocarray(p, n * 2, elem);
+	return p;
+}
+
+int
+plan_cluster_add_host(struct plan_cluster *c, const char *name,
+    int64_t ram_mib, int64_t disk_mib, int32_t cpus, enum plan_disk_kind kind,
+    enum plan_host_state state, const char *tags)
+{
+	struct plan_host *h;
+
+	if (name == NULL || *name == '\0')
+		return -1;
+	if (ram_mib < 0 || disk_mib < 0 || cpus < 0)
+		return -1;
+	c->hosts = grow(c->hosts, c->nhosts, sizeof(*c->hosts));
+	h = &c->hosts[c->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->name = xstrdup(name);
+	h->ram_mib = ram_mib;
+	h->disk_mib = disk_mib;
+	h->cpus = cpus;
+	h->disk_kind = kind;
+	h->state = state;
+	h->tags = xstrdup(tags != NULL ? tags : "");
+	return 0;
+}
+
+int32_t
+plan_customer_intern(struct plan_cluster *c, const char *owner)
+{
+	size_t i;
+
+	if (owner == NULL || *owner == '\0')
+		return PLAN_NONE;
+	/* callers with many customers go through the parser's hash */
+	for (i = c->ncustomers; i > 0; i--)
+		if (strcmp(c->customers[i - 1], owner) == 0)
+			return (int32_t)(i - 1);
+	return plan_customer_append(c, owner);
+}
+
+int32_t
+plan_customer_append(struct plan_cluster *c, const char *owner)
+{
+	c->customers = grow(c->customers, c->ncustomers,
+	    sizeof(*c->customers));
+	c->customers[c->ncustomers] = xstrdup(owner);
+	return (int32_t)c->ncustomers++;
+}
+
+struct plan_guest *
+plan_guest_append(struct plan_cluster *c, const char *name)
+{
+	struct plan_guest *g;
+
+	c->guests = grow(c->guests, c->nguests, sizeof(*c->guests));
+	g = &c->guests[c->nguests++];
+	memset(g, 0, sizeof(*g));
+	g->name = xstrdup(name);
+	g->owner = PLAN_NONE;
+	g->host = PLAN_NONE;
+	g->secondary = PLAN_NONE;
+	return g;
+}
+
+int
+plan_cluster_add_guest(struct plan_cluster *c, const char *name,
+    const char *owner, int64_t ram_mib, int64_t disk_mib, int32_t vcpus,
+    int32_t host, int32_t secondary, int live_migrate)
+{
+	struct plan_guest *g;
+
+	if (name == NULL || *name == '\0' || ram_mib < 0 || disk_mib < 0 ||
+	    vcpus < 0)
+		return -1;
+	if (host < 0 || (size_t)host >= c->nhosts)
+		return -1;
+	if (secondary != PLAN_NONE && (secondary < 0 ||
+	    (size_t)secondary >= c->nhosts || secondary == host))
+		return -1;
+	g = plan_guest_append(c, name);
+	g->owner = plan_customer_intern(c, owner);
+	g->ram_mib = ram_mib;
+	g->disk_mib = disk_mib;
+	g->vcpus = vcpus;
+	g->host = host;
+	g->secondary = secondary;
+	g->live_migrate = live_migrate != 0;
+	return 0;
+}
+
+int32_t
+plan_host_find(const struct plan_cluster *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i].name, name) == 0)
+			return (int32_t)i;
+	return PLAN_NONE;
+}
+
+int
+plan_host_has_tag(const struct plan_host *h, const char *tag)
+{
+	size_t n = strlen(tag);
+	const char *p = h->tags;
+
+	if (n == 0)
+		return 0;
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && strncmp(p, tag, n) == 0)
+			return 1;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+int64_t
+plan_host_vcpu_cap(const struct plan_cluster *c, const struct plan_host *h)
+{
+	return (int64_t)floor((double)h->cpus * c->vcpu_ratio + 1e-9);
+}
+
+int64_t
+plan_host_ram_cap(const struct plan_host *h)
+{
+	int64_t r = h->ram_mib - h->reserved_mib;
+
+	return r > 0 ? r : 0;
+}
+
+const char *
+plan_disk_kind_name(enum plan_disk_kind k)
+{
+	switch (k) {
+	case PLAN_DISK_HDD:
+		return "hdd";
+	case PLAN_DISK_SSD:
+		return "ssd";
+	default:
+		return "-";
+	}
+}
+
+const char *
+plan_host_state_name(enum plan_host_state s)
+{
+	switch (s) {
+	case PLAN_HOST_ACTIVE:
+		return "active";
+	case PLAN_HOST_MAINTENANCE:
+		return "maintenance";
+	case PLAN_HOST_DRAINING:
+		return "draining";
+	case PLAN_HOST_RETIRED:
+		return "retired";
+	}
+	return "?";
+}
+
+const char *
+plan_why_text(enum plan_unplaced_why w)
+{
+	switch (w) {
+	case PLAN_WHY_NO_TARGET:
+		return "no eligible target host";
+	case PLAN_WHY_RAM:
+		return "not enough free RAM on any eligible host";
+	case PLAN_WHY_DISK:
+		return "not enough free disk on any eligible host";
+	case PLAN_WHY_VCPU:
+		return "not enough free vCPUs on any eligible host";
+	case PLAN_WHY_COMBINED:
+		return "no eligible host has enough RAM, disk and vCPUs at once";
+	}
+	return "?";
+}
+
+/* ---- load accounting shared by the planners and the checker ---- */
+
+void
+plan_load_init(const struct plan_cluster *c, struct plan_load *ld)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		ld[i] = (struct plan_load){0, 0, 0, 0};
+	for (i = 0; i < c->nguests; i++) {
+		const struct plan_guest *g = &c->guests[i];
+
+		ld[g->host].ram += g->ram_mib;
+		ld[g->host].disk += g->disk_mib;
+		ld[g->host].vcpu += g->vcpus;
+		ld[g->host].nguests++;
+		if (g->secondary != PLAN_NONE) {
+			ld[g->secondary].disk += g->disk_mib;
+			ld[g->secondary].nguests++;
+		}
+	}
+}
+
+void
+plan_caps_init(const struct plan_cluster *c, int max_util_pct,
+    struct plan_load *cap)
+{
+	size_t i;
+	int pct = max_util_pct > 0 && max_util_pct <= 100 ? max_util_pct : 100;
+
+	for (i = 0; i < c->nhosts; i++) {
+		const struct plan_host *h = &c->hosts[i];
+
+		cap[i].ram = plan_host_ram_cap(h) * pct / 100;
+		cap[i].disk = h->disk_mib * pct / 100;
+		cap[i].vcpu = plan_host_vcpu_cap(c, h) * pct / 100;
+		cap[i].nguests = 0;
+	}
+}
+
+int
+plan_load_fits(const struct plan_load *ld, const struct plan_load *cap)
+{
+	return ld->ram <= cap->ram && ld->disk <= cap->disk &&
+	    ld->vcpu <= cap->vcpu;
+}
+
+/* What a move adds to the target (and takes from the source). */
+void
+plan_move_need(const struct plan_guest *g, enum plan_move_kind kind,
+    struct plan_load *need)
+{
+	need->disk = g->disk_mib;
+	need->nguests = 1;
+	if (kind == PLAN_MOVE_PRIMARY) {
+		need->ram = g->ram_mib;
+		need->vcpu = g->vcpus;
+	} else {
+		need->ram = 0;
+		need->vcpu = 0;
+	}
+}
+
+void
+plan_load_add(struct plan_load *ld, const struct plan_load *d, int sign)
+{
+	ld->ram += sign * d->ram;
+	ld->disk += sign * d->disk;
+	ld->vcpu += sign * d->vcpu;
+	ld->nguests += sign * d->nguests;
+}

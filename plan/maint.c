@@ -1,0 +1,669 @@
+/*
+ * The rolling-maintenance planner: every host (but retired ones) reboots.
+ *
+ * A host joins a batch when the batch has room (--max-parallel), no DRBD
+ * guest has its other copy in the batch, the host has not just received
+ * guests for this batch, every guest of it that can live-migrate finds
+ * room on an active host outside the batch (the fit tree, best fit; a
+ * DRBD guest prefers its secondary), and no customer gets more than its
+ * limit of guests down.  A host that breaks a rule waits for a later
+ * batch; alone in a batch it is taken anyway (with a warning when a
+ * customer limit breaks).  Migrated guests come back after their host's
+ * reboot, so every batch starts from the same placement.
+ *
+ * So the guests that see a reboot are those that cannot live-migrate
+ * (the fewest possible) unless the fleet is too full.  For the fewest
+ * batches, two ways are tried and the better plan is kept: greedy (the
+ * emptiest hosts first, each batch as large as it goes), and hosts spread
+ * over k groups of equal RAM capacity, for k from the lower bound
+ * (capacity / spare RAM) up: a batch fits only if the rest of the fleet
+ * can absorb it, so equal groups tend to need the fewest batches.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/herr.h"
+#include "lib/xmalloc.h"
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+
+struct maint {
+	const struct plan_cluster	*c;
+	const struct plan_maint_opts	*o;
+	struct plan_load	*ld;
+	struct plan_load	*cap;
+	uint8_t			*active;	/* may receive guests */
+	uint8_t			*inbatch;	/* 1: in the batch, 2: reserved */
+	int			 reserve;	/* candidates are no targets */
+	int32_t			*received;	/* guests received, this batch */
+	int32_t			*pstart;	/* host -> primaries (CSR) */
+	int32_t			*plist;
+	int32_t			*sstart;	/* host -> DRBD secondaries */
+	int32_t			*slist;
+	size_t			*climit;	/* customer -> down limit */
+	size_t			*cdown;		/* customer -> down, this batch */
+	struct plan_fit		*fit;
+	struct plan_maint_guest	*tmp;		/* one host's fates */
+	struct plan_maintenance	*p;
+};
+
+static void
+refresh(struct maint *m, int32_t h)
+{
+	struct plan_load fr;
+
+	if (!m->active[h] || m->inbatch[h]) {
+		plan_fit_set(m->fit, h, NULL);
+		return;
+	}
+	fr.ram = m->cap[h].ram - m->ld[h].ram;
+	fr.disk = m->cap[h].disk - m->ld[h].disk;
+	fr.vcpu = m->cap[h].vcpu - m->ld[h].vcpu;
+	fr.nguests = 0;
+	plan_fit_set(m->fit, h, &fr);
+}
+
+/* Host -> guest lists (counting sort); sec selects DRBD secondaries. */
+static void
+index_by_host(const struct plan_cluster *c, int sec, int32_t **startp,
+    int32_t **listp)
+{
+	int32_t *start = xcalloc(c->nhosts + 2, sizeof(int32_t));
+	int32_t *list = xmalloc((c->nguests + 1) * sizeof(int32_t));
+	int32_t *fill = xcalloc(c->nhosts + 1, sizeof(int32_t));
+	size_t i;
+
+	for (i = 0; i < c->nguests; i++) {
+		int32_t h = sec ? c->guests[i].secondary : c->guests[i].host;
+
+		if (h != PLAN_NONE)
+			start[h + 1]++;
+	}
+	for (i = 0; i < c->nhosts; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < c->nguests; i++) {
+		int32_t h = sec ? c->guests[i].secondary : c->guests[i].host;
+
+		if (h != PLAN_NONE)
+			list[start[h] + fill[h]++] = (int32_t)i;
+	}
+	free(fill);
+	*startp = start;
+	*listp = list;
+}
+
+size_t
+plan_customer_limit(size_t nguests, int pct)
+{
+	size_t l = nguests * (size_t)(pct > 0 ? pct : 0) / 100;
+
+	return l > 0 ? l : 1;
+}
+
+static double *sort_key;	/* for qsort only */
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	if (sort_key[x] != sort_key[y])
+		return sort_key[x] > sort_key[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void
+setup(struct maint *m, int32_t **candp, size_t *ncandp)
+{
+	const struct plan_cluster *c = m->c;
+	size_t *ncust = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	int32_t *order = xmalloc((c->nhosts + 1) * sizeof(int32_t));
+	int32_t *cand = xmalloc((c->nhosts + 1) * sizeof(int32_t));
+	double *key = xcalloc(c->nhosts + 1, sizeof(double)), *gkey;
+	size_t i, n = 0, ncand = 0;
+
+	m->ld = xcalloc(c->nhosts + 1, sizeof(*m->ld));
+	m->cap = xcalloc(c->nhosts + 1, sizeof(*m->cap));
+	m->active = xcalloc(c->nhosts + 1, 1);
+	m->inbatch = xcalloc(c->nhosts + 1, 1);
+	m->received = xcalloc(c->nhosts + 1, sizeof(int32_t));
+	m->climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	m->cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	m->tmp = xcalloc(c->nguests + 1, sizeof(*m->tmp));
+	plan_load_init(c, m->ld);
+	plan_caps_init(c, m->o->max_util_pct, m->cap);
+	index_by_host(c, 0, &m->pstart, &m->plist);
+	/* each host's guests biggest first: they are the hardest to place */
+	gkey = xcalloc(c->nguests + 1, sizeof(double));
+	for (i = 0; i < c->nguests; i++)
+		gkey[i] = (double)c->guests[i].ram_mib +
+		    (double)c->guests[i].disk_mib / 64.0;
+	sort_key = gkey;
+	for (i = 0; i < c->nhosts; i++)
+		qsort(m->plist + m->pstart[i], (size_t)(m->pstart[i + 1] -
+		    m->pstart[i]), sizeof(int32_t), cmp_key);
+	sort_key = NULL;
+	free(gkey);
+	index_by_host(c, 1, &m->sstart, &m->slist);
+	for (i = 0; i < c->nguests; i++)
+		if (c->guests[i].owner != PLAN_NONE)
+			ncust[c->guests[i].owner]++;
+	for (i = 0; i < c->ncustomers; i++)
+		m->climit[i] = plan_customer_limit(ncust[i],
+		    m->o->max_customer_down_pct);
+	/* targets: least free RAM first (best fit, least fragmentation) */
+	for (i = 0; i < c->nhosts; i++) {
+		m->active[i] = c->hosts[i].state == PLAN_HOST_ACTIVE;
+		if (m->active[i]) {
+			order[n++] = (int32_t)i;
+			key[i] = -(double)(m->cap[i].ram - m->ld[i].ram);
+		}
+	}
+	sort_key = key;
+	qsort(order, n, sizeof(*order), cmp_key);
+	m->fit = plan_fit_new(c->nhosts, order, n);
+	for (i = 0; i < c->nhosts; i++)
+		refresh(m, (int32_t)i);
+	/* candidates: the emptiest (used share of RAM) first */
+	for (i = 0; i < c->nhosts; i++) {
+		if (c->hosts[i].state == PLAN_HOST_RETIRED)
+			continue;
+		cand[ncand++] = (int32_t)i;
+		key[i] = -(double)m->ld[i].ram / (double)(m->cap[i].ram + 1);
+	}
+	qsort(cand, ncand, sizeof(*cand), cmp_key);
+	sort_key = NULL;
+	free(order);
+	free(key);
+	free(ncust);
+	*candp = cand;
+	*ncandp = ncand;
+}
+
+static void
+maint_release(struct maint *m)
+{
+	free(m->ld);
+	free(m->cap);
+	free(m->active);
+	free(m->inbatch);
+	free(m->received);
+	free(m->pstart);
+	free(m->plist);
+	free(m->sstart);
+	free(m->slist);
+	free(m->climit);
+	free(m->cdown);
+	free(m->tmp);
+	plan_fit_free(m->fit);
+}
+
+/* Would host h put both copies of a DRBD guest into the batch? */
+static int
+drbd_conflict(const struct maint *m, int32_t h)
+{
+	const struct plan_cluster *c = m->c;
+	int32_t k;
+
+	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
+		int32_t s = c->guests[m->plist[k]].secondary;
+
+		if (s != PLAN_NONE && m->inbatch[s] == 1)
+			return 1;
+	}
+	for (k = m->sstart[h]; k < m->sstart[h + 1]; k++)
+		if (m->inbatch[c->guests[m->slist[k]].host] == 1)
+			return 1;
+	return 0;
+}
+
+static double
+migrate_time(const struct maint *m, const struct plan_guest *g, int32_t to)
+{
+	double gib = (double)g->ram_mib / 1024.0;
+
+	if (to != g->secondary)
+		gib += (double)g->disk_mib / 1024.0;
+	return gib * m->o->migrate_s_per_gib;
+}
+
+/* Places guest g (on a host going down) somewhere; PLAN_NONE if no room. */
+static int32_t
+place(struct maint *m, const struct plan_guest *g)
+{
+	struct plan_load need, after;
+	int32_t s = g->secondary, to;
+
+	plan_move_need(g, PLAN_MOVE_PRIMARY, &need);
+	if (s != PLAN_NONE && m->active[s] && !m->inbatch[s]) {
+		/* onto its DRBD secondary: the disk is there already */
+		after = m->ld[s];
+		after.ram += need.ram;
+		after.vcpu += need.vcpu;
+		if (plan_load_fits(&after, &m->cap[s]))
+			return s;
+	}
+	to = plan_fit_first(m->fit, &need, s, PLAN_NONE);
+	return to;
+}
+
+static void
+apply(struct maint *m, const struct plan_guest *g, int32_t to, int sign)
+{
+	struct plan_load need;
+
+	plan_move_need(g, PLAN_MOVE_PRIMARY, &need);
+	if (to == g->secondary)
+		need.disk = 0;
+	plan_load_add(&m->ld[to], &need, sign);
+	m->received[to] += sign;
+	refresh(m, to);
+}
+
+/*
+ * Tries host h in the current batch: fills m->tmp with the fates of its
+ * guests and returns how many, or -1 (and undoes everything) if h should
+ * wait for a later batch.  alone: the batch is empty, take h anyway.
+ */
+static long
+try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
+{
+	const struct plan_cluster *c = m->c;
+	size_t n = 0, i;
+	int32_t k;
+	int ok = 1;
+
+	*broke_limit = 0;
+	m->inbatch[h] = 1;
+	refresh(m, h);
+	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
+		int32_t gi = m->plist[k];
+		const struct plan_guest *g = &c->guests[gi];
+		struct plan_maint_guest *f = &m->tmp[n++];
+
+		memset(f, 0, sizeof(*f));
+		f->guest = gi;
+		f->host = h;
+		f->target = PLAN_NONE;
+		f->fate = PLAN_FATE_REBOOT;
+		if (g->live_migrate && (f->target = place(m, g)) != PLAN_NONE) {
+			f->fate = PLAN_FATE_MIGRATE;
+			apply(m, g, f->target, 1);
+			continue;
+		}
+		f->no_room = g->live_migrate;
+		if (f->no_room && !alone) {
+			n--;	/* not counted below: nothing to undo */
+			ok = 0;
+			break;
+		}
+		if (g->owner != PLAN_NONE &&
+		    ++m->cdown[g->owner] > m->climit[g->owner]) {
+			if (!alone)
+				ok = 0;
+			*broke_limit = 1;
+		}
+	}
+	if (ok)
+		return (long)n;
+	for (i = n; i > 0; i--) {
+		struct plan_maint_guest *f = &m->tmp[i - 1];
+		const struct plan_guest *g = &c->guests[f->guest];
+
+		if (f->fate == PLAN_FATE_MIGRATE)
+			apply(m, g, f->target, -1);
+		else if (g->owner != PLAN_NONE)
+			m->cdown[g->owner]--;
+	}
+	m->inbatch[h] = m->reserve ? 2 : 0;
+	refresh(m, h);
+	return -1;
+}
+
+static void
+warn(struct plan_maintenance *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+warn(struct plan_maintenance *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	p->warnings = xreallocarray(p->warnings, p->nwarnings + 1,
+	    sizeof(char *));
+	p->warnings[p->nwarnings++] = s;
+}
+
+static void
+add_fates(struct maint *m, size_t n)
+{
+	struct plan_maintenance *p = m->p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct plan_maint_guest *f = &m->tmp[i];
+
+		f->downtime_s = f->fate == PLAN_FATE_REBOOT ? m->o->reboot_s :
+		    0;
+		p->nrebooted += f->fate == PLAN_FATE_REBOOT;
+		p->nmigrations += f->fate == PLAN_FATE_MIGRATE ? 2 : 0;
+		p->guests[p->nguests++] = *f;
+	}
+}
+
+/* Ends the batch: durations, guests come home, flags cleared. */
+static void
+close_batch(struct maint *m, struct plan_batch *b)
+{
+	const struct plan_cluster *c = m->c;
+	size_t i, j;
+
+	b->duration_s = 0;
+	for (i = 0; i < b->nhosts; i++) {
+		int32_t h = b->hosts[i];
+		double t = m->o->reboot_s;
+
+		for (j = b->first; j < b->first + b->nguests; j++) {
+			struct plan_maint_guest *f = &m->p->guests[j];
+
+			if (f->host == h && f->fate == PLAN_FATE_MIGRATE)
+				t += 2 * migrate_time(m, &c->guests[f->guest],
+				    f->target);
+		}
+		if (t > b->duration_s)
+			b->duration_s = t;
+	}
+	for (j = b->first; j < b->first + b->nguests; j++) {
+		struct plan_maint_guest *f = &m->p->guests[j];
+		const struct plan_guest *g = &c->guests[f->guest];
+
+		if (f->fate == PLAN_FATE_MIGRATE)
+			apply(m, g, f->target, -1);
+		else if (g->owner != PLAN_NONE)
+			m->cdown[g->owner] = 0;
+	}
+	for (i = 0; i < b->nhosts; i++) {
+		m->inbatch[b->hosts[i]] = 0;
+		refresh(m, b->hosts[i]);
+	}
+	m->p->total_s += b->duration_s;
+}
+
+/* Does host h have a DRBD partner in group g? */
+static int
+group_conflict(const struct maint *m, const int32_t *group_of, int32_t h,
+    int32_t g)
+{
+	const struct plan_cluster *c = m->c;
+	int32_t k, o;
+
+	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++)
+		if ((o = c->guests[m->plist[k]].secondary) != PLAN_NONE &&
+		    group_of[o] == g)
+			return 1;
+	for (k = m->sstart[h]; k < m->sstart[h + 1]; k++)
+		if (group_of[c->guests[m->slist[k]].host] == g)
+			return 1;
+	return 0;
+}
+
+/*
+ * Spreads the candidates over k groups of about equal RAM capacity
+ * (largest first onto the lightest group): a batch can only go down if
+ * the rest of the fleet has room for it, so equal groups need the fewest
+ * batches.  Returns the hosts ordered by group; start[g] indexes them.
+ */
+static int32_t *
+balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
+    size_t **startp)
+{
+	const struct plan_cluster *c = m->c;
+	int32_t *byc = xmalloc((ncand + 1) * sizeof(int32_t));
+	int32_t *group_of = xmalloc((c->nhosts + 1) * sizeof(int32_t));
+	int32_t *out = xmalloc((ncand + 1) * sizeof(int32_t));
+	double *load = xcalloc(k, sizeof(double));
+	double *key = xcalloc(c->nhosts + 1, sizeof(double));
+	size_t *size = xcalloc(k, sizeof(size_t));
+	size_t *start = xcalloc(k + 1, sizeof(size_t));
+	size_t maxp = m->o->max_parallel > 0 ? m->o->max_parallel : SIZE_MAX;
+	size_t i, g, best;
+
+	for (i = 0; i < c->nhosts; i++)
+		group_of[i] = PLAN_NONE;
+	for (i = 0; i < ncand; i++) {
+		byc[i] = cand[i];
+		key[cand[i]] = (double)m->cap[cand[i]].ram;
+	}
+	sort_key = key;
+	qsort(byc, ncand, sizeof(*byc), cmp_key);
+	sort_key = NULL;
+	for (i = 0; i < ncand; i++) {
+		int32_t h = byc[i];
+
+		best = SIZE_MAX;
+		for (g = 0; g < k; g++) {
+			if (size[g] >= maxp || (best != SIZE_MAX &&
+			    load[g] >= load[best]) ||
+			    group_conflict(m, group_of, h, (int32_t)g))
+				continue;
+			best = g;
+		}
+		if (best == SIZE_MAX)	/* every group conflicts: lightest */
+			for (g = 0, best = 0; g < k; g++)
+				if (load[g] < load[best])
+					best = g;
+		group_of[h] = (int32_t)best;
+		load[best] += key[h];
+		size[best]++;
+	}
+	for (g = 0; g < k; g++)
+		start[g + 1] = start[g] + size[g];
+	memset(size, 0, k * sizeof(size_t));
+	/* keep the candidates' own order inside each group */
+	for (i = 0; i < ncand; i++) {
+		g = (size_t)group_of[cand[i]];
+		out[start[g] + size[g]++] = cand[i];
+	}
+	free(byc);
+	free(group_of);
+	free(load);
+	free(key);
+	free(size);
+	*startp = start;
+	return out;
+}
+
+/*
+ * Builds the batches into m->p.  With k > 0 the hosts are first spread
+ * over k balanced groups, batch i trying what earlier batches left over,
+ * then group i; hosts still left over get batches of their own.
+ */
+static void
+build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
+{
+	struct plan_maintenance *p = m->p;
+	const struct plan_cluster *c = m->c;
+	size_t maxp = m->o->max_parallel > 0 ? m->o->max_parallel : SIZE_MAX;
+	size_t *gstart = NULL, npend = 0, gi = 0, nlist, i;
+	int32_t *grouped = NULL, *list, *pend;
+	int broke;
+	long n;
+
+	list = xmalloc((ncand + 1) * sizeof(int32_t));
+	pend = xmalloc((ncand + 1) * sizeof(int32_t));
+	if (k > 0)
+		grouped = balance(m, cand, ncand, k, &gstart);
+	else {
+		memcpy(pend, cand, ncand * sizeof(int32_t));
+		npend = ncand;
+	}
+	p->batches = xcalloc(ncand + 1, sizeof(*p->batches));
+	/* each guest is planned once: when its primary host reboots */
+	p->guests = xcalloc(c->nguests + 1, sizeof(*p->guests));
+	while (gi < k || npend > 0) {
+		struct plan_batch *b;
+
+		memcpy(list, pend, npend * sizeof(int32_t));
+		nlist = npend;
+		if (gi < k) {
+			memcpy(list + nlist, grouped + gstart[gi],
+			    (gstart[gi + 1] - gstart[gi]) * sizeof(int32_t));
+			nlist += gstart[gi + 1] - gstart[gi];
+			gi++;
+		}
+		npend = 0;
+		if (nlist == 0)
+			continue;
+		b = &p->batches[p->nbatches++];
+		b->hosts = xmalloc((nlist < maxp ? nlist : maxp) *
+		    sizeof(int32_t));
+		b->first = p->nguests;
+		/* balanced groups: keep the candidates' room for the others */
+		m->reserve = k > 0;
+		for (i = 0; i < nlist && m->reserve; i++) {
+			m->inbatch[list[i]] = 2;
+			refresh(m, list[i]);
+		}
+		for (i = 0; i < nlist; i++) {
+			int32_t h = list[i];
+
+			if (b->nhosts >= maxp || m->received[h] > 0 ||
+			    drbd_conflict(m, h) ||
+			    (n = try_host(m, h, b->nhosts == 0, &broke)) < 0) {
+				pend[npend++] = h;	/* a later batch */
+				continue;
+			}
+			if (broke)
+				warn(p, "batch %zu: host %s alone puts more "
+				    "than the allowed share of a customer's "
+				    "guests down", p->nbatches, c->hosts[h].name);
+			add_fates(m, (size_t)n);
+			b->hosts[b->nhosts++] = h;
+		}
+		b->nguests = p->nguests - b->first;
+		close_batch(m, b);
+		for (i = 0; i < nlist && m->reserve; i++) {
+			m->inbatch[list[i]] = 0;
+			refresh(m, list[i]);
+		}
+	}
+	free(list);
+	free(pend);
+	free(grouped);
+	free(gstart);
+}
+
+/* The fewest batches any plan can have: RAM to absorb, batch size. */
+static size_t
+lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
+{
+	double cap = 0, spare = 0;
+	size_t i, k = 1;
+
+	for (i = 0; i < ncand; i++)
+		cap += (double)m->cap[cand[i]].ram;
+	for (i = 0; i < m->c->nhosts; i++)
+		if (m->active[i] && m->cap[i].ram > m->ld[i].ram)
+			spare += (double)(m->cap[i].ram - m->ld[i].ram);
+	if (spare > 0 && cap / spare < (double)ncand)
+		k = (size_t)ceil(cap / spare);
+	else
+		k = ncand;
+	if (m->o->max_parallel > 0 &&
+	    (ncand + m->o->max_parallel - 1) / m->o->max_parallel > k)
+		k = (ncand + m->o->max_parallel - 1) / m->o->max_parallel;
+	return k > 0 ? k : 1;
+}
+
+/* Is plan a better than plan b? */
+static int
+better(const struct plan_maintenance *a, const struct plan_maintenance *b)
+{
+	if (a->nrebooted != b->nrebooted)
+		return a->nrebooted < b->nrebooted;
+	if (a->nbatches != b->nbatches)
+		return a->nbatches < b->nbatches;
+	return a->total_s < b->total_s;
+}
+
+void
+plan_maint_opts_init(struct plan_maint_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_parallel = 0;
+	o->max_customer_down_pct = 100;
+	o->reboot_s = 300;
+	o->migrate_s_per_gib = 2;	/* about 4 Gbit/s */
+	o->max_util_pct = 100;
+}
+
+int
+plan_maintenance(const struct plan_cluster *c,
+    const struct plan_maint_opts *o, struct plan_maintenance **out,
+    struct herr *e)
+{
+	struct maint m;
+	struct plan_maintenance *best = NULL;
+	int32_t *cand = NULL;
+	size_t ncand = 0, lb;
+	int v;
+
+	*out = NULL;
+	if (o->max_customer_down_pct < 0 || o->max_customer_down_pct > 100)
+		return herr_set(e, HERR_USAGE, "customer share must be "
+		    "0-100%%");
+	if (o->max_util_pct < 1 || o->max_util_pct > 100)
+		return herr_set(e, HERR_USAGE, "max utilisation must be "
+		    "1-100%%");
+	if (!isfinite(o->reboot_s) || o->reboot_s < 0 ||
+	    !isfinite(o->migrate_s_per_gib) || o->migrate_s_per_gib < 0)
+		return herr_set(e, HERR_USAGE, "durations must be >= 0");
+	memset(&m, 0, sizeof(m));
+	m.c = c;
+	m.o = o;
+	setup(&m, &cand, &ncand);
+	/* greedy, then balanced groups from the lower bound up */
+	lb = lower_bound(&m, cand, ncand);
+	for (v = 0; v < 4; v++) {
+		if (v > 0 && lb + v - 1 > ncand)
+			break;
+		m.p = xcalloc(1, sizeof(*m.p));
+		build(&m, cand, ncand, v == 0 ? 0 : lb + v - 1);
+		if (best == NULL || better(m.p, best)) {
+			plan_maintenance_free(best);
+			best = m.p;
+		} else
+			plan_maintenance_free(m.p);
+	}
+	for (v = 0; v < (int)c->nhosts; v++)
+		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
+	free(cand);
+	maint_release(&m);
+	*out = best;
+	return 0;
+}
+
+void
+plan_maintenance_free(struct plan_maintenance *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nbatches; i++)
+		free(p->batches[i].hosts);
+	for (i = 0; i < p->nwarnings; i++)
+		free(p->warnings[i]);
+	free(p->batches);
+	free(p->guests);
+	free(p->warnings);
+	free(p);
+}

@@ -1,0 +1,574 @@
+/*
+ * The Ganeti htools text format (hbal/hroller/hsqueeze -t FILE) into a
+ * plan_cluster.  Sections are separated by empty lines: node groups,
+ * nodes, instances, cluster tags, instance policies (optional).
+ * Every error names the file, the line and the field.
+ */
+#include <errno.h>
+#include <math.h>
+#include <search.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/herr.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+
+#define MAXFIELDS	32
+
+struct parser {
+	const char		*fname;
+	size_t			 lineno;
+	char			*f[MAXFIELDS];	/* fields of the current line */
+	int			 nf;
+	struct plan_cluster	*c;
+	struct hsearch_data	 groups;	/* uuid -> group index + 1 */
+	struct hsearch_data	 hosts;		/* name -> host index + 1 */
+	struct hsearch_data	 guests;	/* name -> 1 */
+	struct hsearch_data	 owners;	/* name -> customer index + 1 */
+	int			 tables;	/* hcreate_r done */
+	char			**gnames;	/* group names, by index */
+	size_t			 ngroups;
+	int64_t			*fmem;		/* f_mem per host */
+	uint8_t			*offline;	/* '?' fields: no resources */
+	double			*group_ratio;	/* vcpu ratio per group */
+	struct herr		*e;
+};
+
+static const char *node_fields[] = { "name", "t_mem", "n_mem", "f_mem",
+    "t_dsk", "f_dsk", "t_cpu", "role", "group_uuid", "spindles", "tags",
+    "excl_stor", "free_spindles", "nos_cpu", "cpu_speed" };
+static const char *inst_fields[] = { "name", "mem", "dsk", "vcpus",
+    "status", "auto_balance", "pnode", "snode", "disk_template", "tags",
+    "spindle_use", "spindles", "forthcoming" };
+static const char *group_fields[] = { "name", "uuid", "alloc_policy",
+    "tags", "networks" };
+static const char *policy_fields[] = { "owner", "std_spec",
+    "minmax_specs", "disk_templates", "vcpu_ratio", "spindle_ratio" };
+static const char *statuses[] = { "running", "ADMIN_down", "ADMIN_offline",
+    "USER_down", "ERROR_down", "ERROR_up", "ERROR_nodedown",
+    "ERROR_nodeoffline", "ERROR_wrongnode", NULL };
+static const char *templates[] = { "diskless", "file", "sharedfile",
+    "plain", "blockdev", "drbd", "rbd", "ext", "gluster", NULL };
+
+static int
+perr(struct parser *p, int field, const char **names, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "FILE:LINE: field N (NAME): message"; field 0 for the whole line. */
+static int
+perr(struct parser *p, int field, const char **names, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (field > 0)
+		return herr_set(p->e, HERR_USAGE, "%s:%zu: field %d (%s): %s",
+		    p->fname, p->lineno, field, names[field - 1], msg);
+	return herr_set(p->e, HERR_USAGE, "%s:%zu: %s", p->fname, p->lineno,
+	    msg);
+}
+
+/* A short, printable quote of a field for an error message. */
+static const char *
+quote(const char *s, char *buf, size_t size)
+{
+	char tmp[40];
+
+	str_copy(tmp, s, sizeof(tmp));
+	str_sanitize(buf, size, tmp);
+	return buf;
+}
+
+static int
+field_int(struct parser *p, int i, const char **names, long long min,
+    int64_t *out)
+{
+	long long v;
+	char q[48];
+
+	if (str_parse_int(p->f[i - 1], min, INT64_MAX / 4, &v) == -1)
+		return perr(p, i, names, "\"%s\" is not an integer >= %lld",
+		    quote(p->f[i - 1], q, sizeof(q)), min);
+	*out = v;
+	return 0;
+}
+
+static int
+field_num(struct parser *p, int i, const char **names, double *out)
+{
+	char *end;
+	double v;
+	char q[48];
+	const char *s = p->f[i - 1];
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    v < 0 || v > 1e15 || *s == ' ' || *s == '\t')
+		return perr(p, i, names, "\"%s\" is not a number >= 0",
+		    quote(s, q, sizeof(q)));
+	*out = v;
+	return 0;
+}
+
+static int
+field_yn(struct parser *p, int i, const char **names, int *out)
+{
+	char q[48];
+
+	if (strcmp(p->f[i - 1], "Y") == 0)
+		*out = 1;
+	else if (strcmp(p->f[i - 1], "N") == 0)
+		*out = 0;
+	else
+		return perr(p, i, names, "\"%s\" is not Y or N",
+		    quote(p->f[i - 1], q, sizeof(q)));
+	return 0;
+}
+
+static int
+field_oneof(struct parser *p, int i, const char **names, const char **set)
+{
+	char q[48];
+	size_t k;
+
+	for (k = 0; set[k] != NULL; k++)
+		if (strcmp(p->f[i - 1], set[k]) == 0)
+			return (int)k;
+	return perr(p, i, names, "unknown value \"%s\"",
+	    quote(p->f[i - 1], q, sizeof(q)));
+}
+
+/* Looks key up in tab; returns the stored value or 0. */
+static intptr_t
+lookup(struct hsearch_data *tab, const char *key)
+{
+	ENTRY in = { (char *)key, NULL }, *out = NULL;
+
+	if (hsearch_r(in, FIND, &out, tab) == 0 || out == NULL)
+		return 0;
+	return (intptr_t)out->data;
+}
+
+/* Enters key (which must outlive the table) with a value > 0. */
+static void
+enter(struct hsearch_data *tab, char *key, intptr_t val)
+{
+	ENTRY in = { key, (void *)val }, *out = NULL;
+
+	/* the tables are sized from the line count, so this cannot fail */
+	if (hsearch_r(in, ENTER, &out, tab) == 0)
+		abort();
+}
+
+static int
+require(struct parser *p, int min, const char *what)
+{
+	if (p->nf < min)
+		return perr(p, 0, NULL, "%s line has %d fields, needs at "
+		    "least %d", what, p->nf, min);
+	return 0;
+}
+
+static int
+parse_group(struct parser *p)
+{
+	char q[48];
+
+	if (require(p, 3, "node group") == -1)
+		return -1;
+	if (p->f[0][0] == '\0')
+		return perr(p, 1, group_fields, "empty group name");
+	if (p->f[1][0] == '\0')
+		return perr(p, 2, group_fields, "empty uuid");
+	if (lookup(&p->groups, p->f[1]) != 0)
+		return perr(p, 2, group_fields, "duplicate uuid \"%s\"",
+		    quote(p->f[1], q, sizeof(q)));
+	p->gnames = xreallocarray(p->gnames, p->ngroups + 1, sizeof(char *));
+	p->group_ratio = xreallocarray(p->group_ratio, p->ngroups + 1,
+	    sizeof(double));
+	/* uuid and name in one allocation that outlives the table */
+	p->gnames[p->ngroups] = xasprintf("%s%c%s", p->f[1], '\0', p->f[0]);
+	p->group_ratio[p->ngroups] = PLAN_DEFAULT_VCPU_RATIO;
+	p->ngroups++;
+	enter(&p->groups, p->gnames[p->ngroups - 1], (intptr_t)p->ngroups);
+	return 0;
+}
+
+static const char *
+group_name(struct parser *p, size_t i)
+{
+	return p->gnames[i] + strlen(p->gnames[i]) + 1;
+}
+
+/* Disk kind and state from host tags and the htools role. */
+static void
+host_from_tags(struct plan_host *h, int offline)
+{
+	if (plan_host_has_tag(h, "stor:ssd") || plan_host_has_tag(h, "disk:ssd"))
+		h->disk_kind = PLAN_DISK_SSD;
+	else if (plan_host_has_tag(h, "stor:hdd") ||
+	    plan_host_has_tag(h, "disk:hdd"))
+		h->disk_kind = PLAN_DISK_HDD;
+	if (offline)
+		h->state = PLAN_HOST_MAINTENANCE;
+	if (plan_host_has_tag(h, "hangar:state:maintenance"))
+		h->state = PLAN_HOST_MAINTENANCE;
+	if (plan_host_has_tag(h, "hangar:state:draining"))
+		h->state = PLAN_HOST_DRAINING;
+	if (plan_host_has_tag(h, "hangar:state:retired"))
+		h->state = PLAN_HOST_RETIRED;
+}
+
+static int
+parse_node(struct parser *p)
+{
+	struct plan_cluster *c = p->c;
+	struct plan_host *h;
+	double tmem = 0, tdsk = 0, tcpu = 0, d;
+	int64_t nmem = 0, fmem = 0, fdsk = 0, v;
+	int unknown = 0, i, yn;
+	char q[48];
+
+	if (require(p, 9, "node") == -1)
+		return -1;
+	if (p->f[0][0] == '\0')
+		return perr(p, 1, node_fields, "empty host name");
+	if (lookup(&p->hosts, p->f[0]) != 0)
+		return perr(p, 1, node_fields, "duplicate host \"%s\"",
+		    quote(p->f[0], q, sizeof(q)));
+	for (i = 2; i <= 7; i++)
+		if (strcmp(p->f[i - 1], "?") == 0)
+			unknown = 1;
+	if (!unknown) {
+		if (field_num(p, 2, node_fields, &tmem) == -1 ||
+		    field_int(p, 3, node_fields, 0, &nmem) == -1 ||
+		    field_int(p, 4, node_fields, -INT64_MAX / 4, &fmem) == -1 ||
+		    field_num(p, 5, node_fields, &tdsk) == -1 ||
+		    field_int(p, 6, node_fields, -INT64_MAX / 4, &fdsk) == -1 ||
+		    field_num(p, 7, node_fields, &tcpu) == -1)
+			return -1;
+		if ((double)nmem > tmem)
+			return perr(p, 3, node_fields, "host uses %lld MiB, "
+			    "more than its t_mem", (long long)nmem);
+		if (tcpu > INT32_MAX)
+			return perr(p, 7, node_fields, "too many CPUs");
+	}
+	if (strlen(p->f[7]) != 1)
+		return perr(p, 8, node_fields, "role must be one letter");
+	if (lookup(&p->groups, p->f[8]) == 0)
+		return perr(p, 9, node_fields, "no node group with uuid "
+		    "\"%s\"", quote(p->f[8], q, sizeof(q)));
+	if (p->nf >= 10 && field_int(p, 10, node_fields, 0, &v) == -1)
+		return -1;
+	if (p->nf >= 12 && field_yn(p, 12, node_fields, &yn) == -1)
+		return -1;
+	if (p->nf >= 13 && field_int(p, 13, node_fields, 0, &v) == -1)
+		return -1;
+	if (p->nf >= 14 && field_int(p, 14, node_fields, 0, &v) == -1)
+		return -1;
+	if (p->nf >= 15 && field_num(p, 15, node_fields, &d) == -1)
+		return -1;
+	plan_cluster_add_host(c, p->f[0], (int64_t)tmem - nmem, (int64_t)tdsk,
+	    (int32_t)tcpu, PLAN_DISK_UNKNOWN, PLAN_HOST_ACTIVE,
+	    p->nf >= 11 ? p->f[10] : "");
+	h = &c->hosts[c->nhosts - 1];
+	host_from_tags(h, unknown || strcmp(p->f[7], "Y") == 0);
+	p->fmem = xreallocarray(p->fmem, c->nhosts, sizeof(int64_t));
+	p->offline = xreallocarray(p->offline, c->nhosts, 1);
+	p->fmem[c->nhosts - 1] = fmem;
+	p->offline[c->nhosts - 1] = (uint8_t)unknown;
+	(void)fdsk;
+	enter(&p->hosts, h->name, (intptr_t)c->nhosts);
+	return 0;
+}
+
+/* The value of the first tag "prefix:VALUE" in a comma list, or NULL. */
+static char *
+tag_value(const char *tags, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *t = tags, *end;
+
+	while (*t != '\0') {
+		end = strchr(t, ',');
+		if (end == NULL)
+			end = t + strlen(t);
+		if ((size_t)(end - t) > n && strncmp(t, prefix, n) == 0)
+			return xstrndup(t + n, (size_t)(end - t) - n);
+		if (*end == '\0')
+			break;
+		t = end + 1;
+	}
+	return NULL;
+}
+
+static int32_t
+owner_of(struct parser *p, const char *tags)
+{
+	char *o = tag_value(tags, "owner:");
+	intptr_t k;
+	int32_t id;
+
+	if (o == NULL)
+		o = tag_value(tags, "customer:");
+	if (o == NULL)
+		return PLAN_NONE;
+	k = lookup(&p->owners, o);
+	if (k != 0) {
+		free(o);
+		return (int32_t)(k - 1);
+	}
+	id = plan_customer_append(p->c, o);
+	free(o);
+	enter(&p->owners, p->c->customers[id], (intptr_t)id + 1);
+	return id;
+}
+
+static int
+tags_have(const char *tags, const char *tag)
+{
+	struct plan_host h = { .tags = (char *)tags };
+
+	return plan_host_has_tag(&h, tag);
+}
+
+static int
+parse_instance(struct parser *p)
+{
+	struct plan_cluster *c = p->c;
+	struct plan_guest *g;
+	int64_t mem, dsk, vcpus, v;
+	intptr_t pn, sn = 0;
+	int status, tpl, ab, yn;
+	char q[48];
+
+	if (require(p, 10, "instance") == -1)
+		return -1;
+	if (p->f[0][0] == '\0')
+		return perr(p, 1, inst_fields, "empty guest name");
+	if (lookup(&p->guests, p->f[0]) != 0)
+		return perr(p, 1, inst_fields, "duplicate guest \"%s\"",
+		    quote(p->f[0], q, sizeof(q)));
+	if (field_int(p, 2, inst_fields, 0, &mem) == -1 ||
+	    field_int(p, 3, inst_fields, 0, &dsk) == -1 ||
+	    field_int(p, 4, inst_fields, 0, &vcpus) == -1)
+		return -1;
+	if (vcpus > INT32_MAX)
+		return perr(p, 4, inst_fields, "too many vCPUs");
+	if ((status = field_oneof(p, 5, inst_fields, statuses)) == -1)
+		return -1;
+	if (field_yn(p, 6, inst_fields, &ab) == -1)
+		return -1;
+	if ((pn = lookup(&p->hosts, p->f[6])) == 0)
+		return perr(p, 7, inst_fields, "no host \"%s\"",
+		    quote(p->f[6], q, sizeof(q)));
+	if ((tpl = field_oneof(p, 9, inst_fields, templates)) == -1)
+		return -1;
+	if (p->f[7][0] != '\0' && strcmp(templates[tpl], "drbd") == 0) {
+		if ((sn = lookup(&p->hosts, p->f[7])) == 0)
+			return perr(p, 8, inst_fields, "no host \"%s\"",
+			    quote(p->f[7], q, sizeof(q)));
+		if (sn == pn)
+			return perr(p, 8, inst_fields, "secondary is the "
+			    "primary host");
+	} else if (strcmp(templates[tpl], "drbd") == 0)
+		return perr(p, 8, inst_fields, "drbd guest without a "
+		    "secondary host");
+	if (p->nf >= 11 && field_int(p, 11, inst_fields, 0, &v) == -1)
+		return -1;
+	if (p->nf >= 12 && strcmp(p->f[11], "-") != 0 &&
+	    field_int(p, 12, inst_fields, 0, &v) == -1)
+		return -1;
+	if (p->nf >= 13 && field_yn(p, 13, inst_fields, &yn) == -1)
+		return -1;
+	g = plan_guest_append(c, p->f[0]);
+	enter(&p->guests, g->name, 1);
+	g->owner = owner_of(p, p->f[9]);
+	g->ram_mib = mem;
+	g->disk_mib = dsk;
+	g->vcpus = (int32_t)vcpus;
+	g->host = (int32_t)(pn - 1);
+	g->secondary = sn != 0 ? (int32_t)(sn - 1) : PLAN_NONE;
+	g->live_migrate = ab && !tags_have(p->f[9], "hangar:no-migrate");
+	/* RAM the hypervisor sees in use: htools' x_mem accounting */
+	if (status == 0 || status >= 5)
+		p->fmem[g->host] += mem;
+	return 0;
+}
+
+static int
+parse_policy(struct parser *p)
+{
+	double r;
+	size_t i;
+
+	if (p->nf < 5)
+		return 0;	/* no vcpu_ratio: nothing we use */
+	if (field_num(p, 5, policy_fields, &r) == -1)
+		return -1;
+	if (r <= 0)
+		return perr(p, 5, policy_fields, "vcpu_ratio must be > 0");
+	for (i = 0; i < p->ngroups; i++)
+		if (strcmp(group_name(p, i), p->f[0]) == 0)
+			p->group_ratio[i] = r;
+	return 0;
+}
+
+/* Splits line (NUL-terminated, writable) on '|'. */
+static int
+split(struct parser *p, char *line)
+{
+	p->nf = 0;
+	for (;;) {
+		if (p->nf == MAXFIELDS)
+			return perr(p, 0, NULL, "more than %d fields",
+			    MAXFIELDS);
+		p->f[p->nf++] = line;
+		line = strchr(line, '|');
+		if (line == NULL)
+			return 0;
+		*line++ = '\0';
+	}
+}
+
+static void
+finish(struct parser *p)
+{
+	struct plan_cluster *c = p->c;
+	double ratio = 0;
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++) {
+		struct plan_host *h = &c->hosts[i];
+		/* fmem now holds f_mem + running RAM */
+		int64_t x = p->offline[i] ? 0 : h->ram_mib - p->fmem[i];
+
+		h->reserved_mib = x > 0 ? x : 0;
+	}
+	/* one ratio for the cluster: the smallest of the groups' */
+	for (i = 0; i < p->ngroups; i++)
+		if (ratio == 0 || p->group_ratio[i] < ratio)
+			ratio = p->group_ratio[i];
+	c->vcpu_ratio = ratio > 0 ? ratio : PLAN_DEFAULT_VCPU_RATIO;
+}
+
+static int
+parse_line(struct parser *p, int section, char *line)
+{
+	if (split(p, line) == -1)
+		return -1;
+	switch (section) {
+	case 0:
+		return parse_group(p);
+	case 1:
+		return parse_node(p);
+	case 2:
+		return parse_instance(p);
+	case 3:
+		return 0;	/* cluster tags: nothing we use */
+	case 4:
+		return parse_policy(p);
+	default:
+		return 0;	/* ignored, as htools does */
+	}
+}
+
+static void
+parser_release(struct parser *p)
+{
+	size_t i;
+
+	if (p->tables) {
+		hdestroy_r(&p->groups);
+		hdestroy_r(&p->hosts);
+		hdestroy_r(&p->guests);
+		hdestroy_r(&p->owners);
+	}
+	for (i = 0; i < p->ngroups; i++)
+		free(p->gnames[i]);
+	free(p->gnames);
+	free(p->group_ratio);
+	free(p->fmem);
+	free(p->offline);
+}
+
+int
+plan_parse_text(const char *buf, size_t len, const char *fname,
+    struct plan_cluster **out, struct herr *e)
+{
+	struct parser p;
+	size_t nlines = 1, i, start, end;
+	char *line = NULL;
+	size_t linecap = 0;
+	int section = 0, rc = -1;
+
+	*out = NULL;
+	memset(&p, 0, sizeof(p));
+	p.fname = fname != NULL ? fname : "-";
+	p.e = e;
+	p.c = plan_cluster_new();
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\n')
+			nlines++;
+	if (hcreate_r(nlines * 2 + 16, &p.groups) == 0 ||
+	    hcreate_r(nlines * 2 + 16, &p.hosts) == 0 ||
+	    hcreate_r(nlines * 2 + 16, &p.guests) == 0 ||
+	    hcreate_r(nlines * 2 + 16, &p.owners) == 0) {
+		herr_set(e, HERR_INTERNAL, "hcreate_r failed");
+		goto out;
+	}
+	p.tables = 1;
+	for (start = 0; start < len && section < 5; start = end + 1) {
+		end = start;
+		while (end < len && buf[end] != '\n')
+			end++;
+		p.lineno++;
+		if (end == len && start == end)
+			break;	/* trailing newline */
+		if (memchr(buf + start, '\0', end - start) != NULL) {
+			perr(&p, 0, NULL, "NUL byte in line");
+			goto out;
+		}
+		if (end == start || (end == start + 1 && buf[start] == '\r')) {
+			section++;
+			continue;
+		}
+		if (end - start + 1 > linecap) {
+			linecap = end - start + 1;
+			line = xreallocarray(line, linecap, 1);
+		}
+		memcpy(line, buf + start, end - start);
+		line[end - start] = '\0';
+		if (end > start && line[end - start - 1] == '\r')
+			line[end - start - 1] = '\0';
+		if (parse_line(&p, section, line) == -1)
+			goto out;
+	}
+	if (section < 3) {
+		herr_set(e, HERR_USAGE, "%s:%zu: file ends in section %d (%s); "
+		    "needs node groups, nodes, instances and cluster tags, "
+		    "each ended by an empty line", p.fname, p.lineno,
+		    section + 1, section == 0 ? "node groups" :
+		    section == 1 ? "nodes" : "instances");
+		goto out;
+	}
+	finish(&p);
+	*out = p.c;
+	p.c = NULL;
+	rc = 0;
+out:
+	free(line);
+	parser_release(&p);
+	plan_cluster_free(p.c);
+	return rc;
+}

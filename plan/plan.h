@@ -1,0 +1,247 @@
+/*
+ * plan: the consolidation and rolling-maintenance planners.
+ *
+ * Pure code: a cluster goes in, a plan comes out.  Nothing here reads a
+ * file or prints, except plan_load_file() (plan/load.c), which only reads
+ * the file and hands the bytes to plan_parse_text().
+ *
+ * Accounting, the same in every planner and in the checker:
+ *   RAM    a guest's RAM counts on its primary host (stopped guests too:
+ *          a customer may start them at any time); a host offers
+ *          ram_mib minus reserved_mib.
+ *   disk   a guest's disk counts on its primary and, for DRBD, again on
+ *          its secondary (local disks, whatever the htools template).
+ *   vCPU   a guest's vCPUs count on its primary; a host offers
+ *          floor(cpus * vcpu_ratio).
+ */
+#ifndef HANGAR_PLAN_H
+#define HANGAR_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/herr.h"
+
+enum plan_disk_kind { PLAN_DISK_UNKNOWN, PLAN_DISK_HDD, PLAN_DISK_SSD };
+enum plan_host_state {
+	PLAN_HOST_ACTIVE,
+	PLAN_HOST_MAINTENANCE,
+	PLAN_HOST_DRAINING,
+	PLAN_HOST_RETIRED
+};
+
+#define PLAN_NONE	(-1)	/* no host / no customer */
+#define PLAN_DEFAULT_VCPU_RATIO	4.0	/* htools' default ipolicy */
+
+struct plan_host {
+	char			*name;
+	int64_t			 ram_mib;	/* for guests: total - host's own */
+	int64_t			 reserved_mib;	/* RAM used by nobody we know */
+	int64_t			 disk_mib;
+	int32_t			 cpus;		/* physical threads */
+	enum plan_disk_kind	 disk_kind;
+	enum plan_host_state	 state;
+	char			*tags;		/* comma-separated, may be "" */
+};
+
+struct plan_guest {
+	char		*name;
+	int32_t		 owner;		/* index into customers, or PLAN_NONE */
+	int64_t		 ram_mib;
+	int64_t		 disk_mib;
+	int32_t		 vcpus;
+	int32_t		 host;		/* primary host index */
+	int32_t		 secondary;	/* DRBD secondary, or PLAN_NONE */
+	int		 live_migrate;	/* 0: moving it costs a reboot */
+};
+
+struct plan_cluster {
+	struct plan_host	*hosts;
+	size_t			 nhosts;
+	struct plan_guest	*guests;
+	size_t			 nguests;
+	char			**customers;	/* owner names */
+	size_t			 ncustomers;
+	double			 vcpu_ratio;
+};
+
+/* Building a cluster by hand (the store, tests).  Strings are copied. */
+struct plan_cluster	*plan_cluster_new(void);
+void	 plan_cluster_free(struct plan_cluster *);
+int	 plan_cluster_add_host(struct plan_cluster *, const char *name,
+	    int64_t ram_mib, int64_t disk_mib, int32_t cpus,
+	    enum plan_disk_kind, enum plan_host_state, const char *tags);
+/* owner may be NULL or "" (no customer); secondary is PLAN_NONE or a host. */
+int	 plan_cluster_add_guest(struct plan_cluster *, const char *name,
+	    const char *owner, int64_t ram_mib, int64_t disk_mib, int32_t vcpus,
+	    int32_t host, int32_t secondary, int live_migrate);
+/* Index of a host by name, or PLAN_NONE. */
+int32_t	 plan_host_find(const struct plan_cluster *, const char *name);
+int	 plan_host_has_tag(const struct plan_host *, const char *tag);
+/* Capacities with the cluster's vCPU ratio. */
+int64_t	 plan_host_vcpu_cap(const struct plan_cluster *,
+	    const struct plan_host *);
+int64_t	 plan_host_ram_cap(const struct plan_host *);
+
+/*
+ * Parses the Ganeti htools text format (hbal -t FILE).  fname is only used
+ * in error messages, which read "FILE:LINE: field N (NAME): what".
+ * Host tags stor:hdd / stor:ssd give the disk kind; tags hangar:state:X
+ * (maintenance, draining, retired) the state; role Y (offline) is
+ * maintenance.  A guest tag owner:NAME or customer:NAME gives its owner.
+ * Guests with template drbd get their secondary; live migration is
+ * assumed unless the guest has tag hangar:no-migrate or auto_balance N.
+ */
+int	 plan_parse_text(const char *buf, size_t len, const char *fname,
+	    struct plan_cluster **out, struct herr *e);
+/* Reads a whole file and parses it (the only I/O of the library). */
+int	 plan_load_file(const char *path, struct plan_cluster **out,
+	    struct herr *e);
+
+/* ---- consolidation ---- */
+
+enum plan_move_kind { PLAN_MOVE_PRIMARY, PLAN_MOVE_SECONDARY };
+
+struct plan_move {
+	int32_t			 guest;
+	enum plan_move_kind	 kind;
+	int32_t			 from;
+	int32_t			 to;
+	int			 reboot;	/* cannot live-migrate */
+};
+
+enum plan_unplaced_why {
+	PLAN_WHY_NO_TARGET,	/* no eligible host at all */
+	PLAN_WHY_RAM,
+	PLAN_WHY_DISK,
+	PLAN_WHY_VCPU,
+	PLAN_WHY_COMBINED	/* each alone fits somewhere, never together */
+};
+
+struct plan_unplaced {
+	int32_t			 guest;
+	enum plan_move_kind	 kind;
+	enum plan_unplaced_why	 why;
+	int64_t			 need;	/* MiB or vCPUs of the failing resource */
+	int64_t			 best;	/* the most any eligible host offers */
+};
+
+struct plan_consolidate_opts {
+	const char	**retire;	/* selectors: host name, tag or glob */
+	size_t		  nretire;
+	enum plan_disk_kind to;		/* UNKNOWN: any kind */
+	int		  max_util_pct;	/* fill targets up to this (1-100) */
+	int		  pack;		/* then also empty the emptiest hosts */
+};
+
+struct plan_consolidation {
+	struct plan_move	*moves;
+	size_t			 nmoves;
+	size_t			 nreboots;	/* moves with reboot set */
+	struct plan_unplaced	*unplaced;
+	size_t			 nunplaced;
+	uint8_t			*retired;	/* per host: selected to empty */
+	size_t			 nretired;
+	uint8_t			*empty_after;	/* per host: no guest, no disk */
+	size_t			 nempty_before;
+	size_t			 nempty_after;
+	size_t			 nfreed;	/* hosts that were used and are empty */
+};
+
+void	 plan_consolidate_opts_init(struct plan_consolidate_opts *);
+int	 plan_consolidate(const struct plan_cluster *,
+	    const struct plan_consolidate_opts *, struct plan_consolidation **,
+	    struct herr *);
+void	 plan_consolidation_free(struct plan_consolidation *);
+/* Does host h match one of the retire selectors? */
+int	 plan_selector_match(const struct plan_host *, const char **sel,
+	    size_t nsel);
+
+/*
+ * Reorders moves so that every step is feasible when replayed from the
+ * cluster's placement; -1 (HERR_CAPACITY) if no order of these moves is
+ * found.  Exposed for the tests.
+ */
+int	 plan_order_moves(const struct plan_cluster *, struct plan_move *,
+	    size_t nmoves, int max_util_pct, struct herr *);
+
+/* ---- rolling maintenance ---- */
+
+enum plan_guest_fate {
+	PLAN_FATE_MIGRATE,	/* live-migrated away, back after the reboot */
+	PLAN_FATE_REBOOT	/* shut down with its host */
+};
+
+struct plan_maint_guest {
+	int32_t			 guest;
+	int32_t			 host;		/* host being rebooted */
+	enum plan_guest_fate	 fate;
+	int32_t			 target;	/* PLAN_NONE when rebooted */
+	int			 no_room;	/* REBOOT: could migrate, but
+						   nothing had room */
+	double			 downtime_s;
+};
+
+struct plan_batch {
+	int32_t		*hosts;
+	size_t		 nhosts;
+	size_t		 first;		/* range in plan_maintenance.guests */
+	size_t		 nguests;
+	double		 duration_s;
+};
+
+struct plan_maint_opts {
+	size_t	 max_parallel;		/* 0: no limit */
+	int	 max_customer_down_pct;	/* 100: no limit */
+	double	 reboot_s;		/* one host reboot */
+	double	 migrate_s_per_gib;	/* per GiB copied (RAM, and disk
+					   unless onto the DRBD secondary) */
+	int	 max_util_pct;
+};
+
+struct plan_maintenance {
+	struct plan_batch	*batches;
+	size_t			 nbatches;
+	struct plan_maint_guest	*guests;	/* grouped by batch */
+	size_t			 nguests;
+	size_t			 nrebooted;
+	size_t			 nmigrations;	/* moves, back moves included */
+	size_t			 nskipped;	/* retired hosts, not rebooted */
+	double			 total_s;
+	char			**warnings;	/* e.g. a customer limit broken */
+	size_t			 nwarnings;
+};
+
+void	 plan_maint_opts_init(struct plan_maint_opts *);
+int	 plan_maintenance(const struct plan_cluster *,
+	    const struct plan_maint_opts *, struct plan_maintenance **,
+	    struct herr *);
+void	 plan_maintenance_free(struct plan_maintenance *);
+/* A customer's down limit for one batch: max(1, n * pct / 100). */
+size_t	 plan_customer_limit(size_t nguests, int pct);
+
+/* ---- the independent checker (plan/check.c) ---- */
+
+/*
+ * Replays the moves from the cluster's placement and fails at the first
+ * step that puts a host over RAM, disk or vCPU, moves a guest from a host
+ * it is not on, targets an ineligible host, or leaves a retired host with
+ * a guest not reported unplaced.  The message names the step.
+ */
+int	 plan_check_consolidation(const struct plan_cluster *,
+	    const struct plan_consolidate_opts *,
+	    const struct plan_consolidation *, struct herr *);
+/*
+ * Replays the batches: every host not retired reboots exactly once; batch
+ * size, DRBD pairs, customer limits (unless warned), capacity of every
+ * migration target, and the guests that are down.
+ */
+int	 plan_check_maintenance(const struct plan_cluster *,
+	    const struct plan_maint_opts *, const struct plan_maintenance *,
+	    struct herr *);
+
+const char	*plan_disk_kind_name(enum plan_disk_kind);
+const char	*plan_host_state_name(enum plan_host_state);
+const char	*plan_why_text(enum plan_unplaced_why);
+
+#endif

@@ -1,0 +1,46 @@
+/* Internals shared by the plan sources; not part of the library's API. */
+#ifndef HANGAR_PLAN_INT_H
+#define HANGAR_PLAN_INT_H
+
+#include <stdint.h>
+
+#include "plan/plan.h"
+
+/* What a host carries (or can carry): RAM MiB, disk MiB, vCPUs. */
+struct plan_load {
+	int64_t	ram;
+	int64_t	disk;
+	int64_t	vcpu;
+	int64_t	nguests;	/* primaries and secondaries */
+};
+
+void	 plan_load_init(const struct plan_cluster *, struct plan_load *);
+void	 plan_caps_init(const struct plan_cluster *, int max_util_pct,
+	    struct plan_load *);
+int	 plan_load_fits(const struct plan_load *, const struct plan_load *cap);
+void	 plan_move_need(const struct plan_guest *, enum plan_move_kind,
+	    struct plan_load *);
+void	 plan_load_add(struct plan_load *, const struct plan_load *, int sign);
+
+int32_t	 plan_customer_intern(struct plan_cluster *, const char *owner);
+int32_t	 plan_customer_append(struct plan_cluster *, const char *owner);
+struct plan_guest	*plan_guest_append(struct plan_cluster *, const char *);
+
+/*
+ * A max-tree over the hosts, in a chosen order, of their free RAM, disk
+ * and vCPUs: finds the first host (in that order) where a guest fits in
+ * O(log n) in the usual case.  Hosts left out of the order, or removed
+ * with plan_fit_set(NULL), are never returned.
+ */
+struct plan_fit;
+
+struct plan_fit	*plan_fit_new(size_t nhosts, const int32_t *order,
+		    size_t norder);
+void		 plan_fit_free(struct plan_fit *);
+void		 plan_fit_set(struct plan_fit *, int32_t host,
+		    const struct plan_load *free_or_null);
+/* First host with room for need, skipping ex1 and ex2 (or PLAN_NONE). */
+int32_t		 plan_fit_first(const struct plan_fit *,
+		    const struct plan_load *need, int32_t ex1, int32_t ex2);
+
+#endif

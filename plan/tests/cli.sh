@@ -1,0 +1,94 @@
+#!/bin/sh
+# End-to-end tests of hangar-plan (plan_cli_main): exit statuses, human
+# tables, --json output, and error messages naming file, line and field.
+#   cli.sh HANGAR_PLAN TESTS_DIR
+set -u
+bin=$1
+dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+no() { n=$((n + 1)); echo "not ok $n - $1"; fails=$((fails + 1)); }
+# run NAME WANT_STATUS ARGS...: output in $tmp/out, $tmp/err
+run() {
+	name=$1 want=$2
+	shift 2
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" -eq "$want" ]; then ok "$name (exit $st)"
+	else no "$name: exit $st, want $want"; cat "$tmp/err"; fi
+}
+has() {  # FILE TEXT NAME
+	if grep -qF -- "$2" "$1"; then ok "$3"; else no "$3: no \"$2\" in:"
+		sed 's/^/# /' "$1" | head -20; fi
+}
+
+run "consolidate" 0 consolidate -t "$dir/small.data" --retire stor:hdd
+has "$tmp/out" "STEP  GUEST" "move table header"
+has "$tmp/out" "3 of 3 retired hosts emptied" "summary line"
+has "$tmp/out" "REBOOT (no live migration)" "a pinned guest moves with a reboot"
+
+run "consolidate --json" 0 consolidate -t "$dir/small.data" \
+    --retire 'old-*' --to ssd --json
+if python3 - "$tmp/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+assert d["command"] == "consolidate"
+assert s["moves"] == len(d["moves"]) == 12, s
+assert s["unplaced"] == 0 and s["hosts_freed"] == 3, s
+assert [m["step"] for m in d["moves"]] == list(range(1, 13))
+kind = {h["name"]: h["disk_kind"] for h in d["hosts"]}
+assert all(kind[m["to"]] == "ssd" for m in d["moves"])
+for h in d["hosts"]:
+    assert h["ram_mib"] <= h["ram_cap_mib"] and h["disk_mib"] <= h["disk_cap_mib"]
+PY
+then ok "json plan is consistent"; else no "json plan is consistent"; fi
+
+# a vCPU ratio so low that some guests cannot move anywhere
+run "consolidate, some guests do not fit" 1 consolidate -t "$dir/small.data" \
+    --retire stor:hdd --vcpu-ratio 0.4
+has "$tmp/out" "Not placed" "unplaced guests are listed"
+has "$tmp/out" "vCPU" "the reason names the resource"
+
+run "maintenance" 0 maintenance -t "$dir/small.data" --max-parallel 2 \
+    --reboot-time 60 --migrate-time 1
+has "$tmp/out" "Batch 1:" "batch table"
+has "$tmp/out" "legacy" "pinned guest listed"
+run "maintenance --json" 0 maintenance -t "$dir/small.data" \
+    --max-parallel 2 --max-customer-down 50 --json
+if python3 - "$tmp/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+assert s["batches"] == len(d["batches"]) >= 3, s
+hosts = [h for b in d["batches"] for h in b["hosts"]]
+assert len(hosts) == len(set(hosts)) == 6, hosts
+assert all(len(b["hosts"]) <= 2 for b in d["batches"])
+down = [g["guest"] for b in d["batches"] for g in b["guests"] if g["action"] == "reboot"]
+assert down == ["legacy"], down
+assert s["rebooted"] == 1
+PY
+then ok "json batches are consistent"; else no "json batches are consistent"; fi
+
+run "no cluster" 2 consolidate --retire stor:hdd
+has "$tmp/err" "-t FILE" "asks for a cluster file"
+run "malformed file" 1 consolidate -t "$dir/bad.data" --retire stor:hdd
+has "$tmp/err" "bad.data:19: field 9 (disk_template)" "error names file, line, field"
+run "missing file" 1 maintenance -t "$tmp/nope.data"
+has "$tmp/err" "nope.data" "error names the file"
+run "no --retire" 2 consolidate -t "$dir/small.data"
+run "option of the other command" 2 consolidate -t "$dir/small.data" \
+    --retire x --max-parallel 2
+run "bad number" 2 maintenance -t "$dir/small.data" --max-parallel 0
+run "unknown command" 2 rebalance -t "$dir/small.data"
+run "nothing matches" 1 consolidate -t "$dir/small.data" --retire 'zz-*'
+has "$tmp/err" "no host matches" "says the selector matched nothing"
+run "help" 0 consolidate -h
+has "$tmp/out" "usage: hangar plan consolidate" "usage text"
+
+echo "1..$n"
+[ "$fails" -eq 0 ]

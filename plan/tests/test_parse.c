@@ -1,0 +1,194 @@
+/* Unit tests of the htools text parser: the model, and error messages. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/herr.h"
+#include "plan/plan.h"
+
+/* Three hosts, four guests, a DRBD pair, a cluster tag, two policies. */
+static const char good[] =
+    "grp|uuid-1|preferred|gtag|\n"
+    "\n"
+    "h1|32768|2048|22528|1000000|900000|8|M|uuid-1|4|stor:hdd,rack:1|N|4|1|1.0\n"
+    "h2|65536|4096|61440|2000000|2000000|16|N|uuid-1|4|stor:ssd\n"
+    "h3|?|0|0|0|0|0|N|uuid-1\n"
+    "\n"
+    "vm1|4096|81920|2|running|Y|h1||plain|owner:alice,plan:m|1|-|N\n"
+    "vm2|2048|51200|1|ADMIN_down|Y|h1||plain|customer:bob\n"
+    "vm3|2048|51200|1|running|N|h2|h1|drbd|owner:alice\n"
+    "vm4|1024|10240|1|running|Y|h2||ext|hangar:no-migrate\n"
+    "\n"
+    "htools:iextags:service\n"
+    "\n"
+    "|2048,1,51200,1,1,1|512,1,10240,1,1,1;65536,16,1048576,16,8,12|plain|8.0|32.0\n"
+    "grp|2048,1,51200,1,1,1|512,1,10240,1,1,1;65536,16,1048576,16,8,12|plain|2.5|32.0\n";
+
+static void
+test_good(void **state)
+{
+	struct plan_cluster *c = NULL;
+	struct herr e;
+
+	(void)state;
+	assert_int_equal(plan_parse_text(good, strlen(good), "good.data", &c,
+	    &e), 0);
+	assert_int_equal(c->nhosts, 3);
+	assert_int_equal(c->nguests, 4);
+	assert_string_equal(c->hosts[0].name, "h1");
+	assert_int_equal(c->hosts[0].ram_mib, 32768 - 2048);
+	/* f_mem 22528 + running 4096 = 26624 of 30720: 4096 unexplained */
+	assert_int_equal(c->hosts[0].reserved_mib, 4096);
+	assert_int_equal(plan_host_ram_cap(&c->hosts[0]), 30720 - 4096);
+	assert_int_equal(c->hosts[0].disk_mib, 1000000);
+	assert_int_equal(c->hosts[0].cpus, 8);
+	assert_int_equal(c->hosts[0].disk_kind, PLAN_DISK_HDD);
+	assert_int_equal(c->hosts[1].disk_kind, PLAN_DISK_SSD);
+	assert_int_equal(c->hosts[1].reserved_mib, 0);
+	assert_true(plan_host_has_tag(&c->hosts[0], "rack:1"));
+	assert_false(plan_host_has_tag(&c->hosts[0], "rack"));
+	/* '?' resources: offline, nothing to offer */
+	assert_int_equal(c->hosts[2].state, PLAN_HOST_MAINTENANCE);
+	assert_int_equal(c->hosts[2].ram_mib, 0);
+	/* the group's policy wins over the cluster line */
+	assert_true(c->vcpu_ratio > 2.49 && c->vcpu_ratio < 2.51);
+	assert_int_equal(c->ncustomers, 2);
+	assert_string_equal(c->customers[c->guests[0].owner], "alice");
+	assert_string_equal(c->customers[c->guests[1].owner], "bob");
+	assert_int_equal(c->guests[2].owner, c->guests[0].owner);
+	assert_int_equal(c->guests[3].owner, PLAN_NONE);
+	assert_int_equal(c->guests[0].disk_mib, 81920);
+	assert_int_equal(c->guests[2].host, 1);
+	assert_int_equal(c->guests[2].secondary, 0);
+	assert_int_equal(c->guests[0].secondary, PLAN_NONE);
+	assert_true(c->guests[0].live_migrate);
+	assert_false(c->guests[2].live_migrate);	/* auto_balance N */
+	assert_false(c->guests[3].live_migrate);	/* hangar:no-migrate */
+	assert_int_equal(plan_host_find(c, "h2"), 1);
+	assert_int_equal(plan_host_find(c, "nope"), PLAN_NONE);
+	plan_cluster_free(c);
+}
+
+/* Replaces the first occurrence of from in good by to; parses it. */
+static void
+expect_error(const char *from, const char *to, const char *want)
+{
+	char buf[4096], *p;
+	struct plan_cluster *c = NULL;
+	struct herr e;
+
+	p = strstr(good, from);
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - good), good, to,
+	    p + strlen(from));
+	herr_clear(&e);
+	assert_int_equal(plan_parse_text(buf, strlen(buf), "t.data", &c, &e),
+	    -1);
+	assert_null(c);
+	assert_int_equal(e.code, HERR_USAGE);
+	if (strstr(e.msg, want) == NULL)
+		fail_msg("for \"%s\": got \"%s\", want \"%s\"", to, e.msg, want);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error("h1|32768|", "h1|32k|", "t.data:3: field 2 (t_mem)");
+	expect_error("|2048|22528|", "|2048.5|22528|",
+	    "t.data:3: field 3 (n_mem)");
+	expect_error("|1000000|900000|8|", "|1000000|900000|x|",
+	    "t.data:3: field 7 (t_cpu)");
+	expect_error("|M|uuid-1|", "|M|uuid-9|", "field 9 (group_uuid)");
+	expect_error("stor:hdd,rack:1|N|", "stor:hdd,rack:1|Q|",
+	    "field 12 (excl_stor)");
+	expect_error("h2|65536|4096|61440|2000000|2000000|16|N|uuid-1|4|",
+	    "h1|65536|4096|61440|2000000|2000000|16|N|uuid-1|4|",
+	    "t.data:4: field 1 (name): duplicate host");
+	expect_error("h3|?|0|0|0|0|0|N|uuid-1", "h3|?|0|0|0|0|0|N",
+	    "t.data:5: node line has 8 fields");
+	expect_error("vm1|4096|", "vm1|-4096|", "t.data:7: field 2 (mem)");
+	expect_error("|2|running|", "|2|walking|", "field 5 (status)");
+	expect_error("|running|Y|h1||plain|owner",
+	    "|running|maybe|h1||plain|owner", "field 6 (auto_balance)");
+	expect_error("|Y|h1||plain|owner", "|Y|h9||plain|owner",
+	    "t.data:7: field 7 (pnode): no host \"h9\"");
+	expect_error("|h2|h1|drbd|", "|h2|h2|drbd|", "field 8 (snode)");
+	expect_error("|h2|h1|drbd|", "|h2||drbd|", "field 8 (snode)");
+	expect_error("|h2|h1|drbd|", "|h2|hx|drbd|", "field 8 (snode)");
+	expect_error("||ext|", "||zfs|", "t.data:10: field 9 (disk_template)");
+	expect_error("vm4|", "vm1|", "t.data:10: field 1 (name): duplicate");
+	expect_error("plain|8.0|", "plain|fast|", "t.data:14: field 5 "
+	    "(vcpu_ratio)");
+	expect_error("|1|-|N\n", "|1|-|X\n", "field 13 (forthcoming)");
+	expect_error("|1|-|N\n", "|1|z|N\n", "field 12 (spindles)");
+	/* control characters are not echoed back */
+	expect_error("vm1|4096|", "vm1|\033[2J|", "\"?[2J\"");
+}
+
+static void
+test_structure(void **state)
+{
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	const char *three = "g|u|preferred|\n\nh|1024|0|1024|10|10|1|N|u\n\n"
+	    "vm|512|1|1|running|Y|h||plain|\n";
+	const char *four = "g|u|preferred|\n\nh|1024|0|512|10|10|1|N|u\n\n"
+	    "vm|512|1|1|running|Y|h||plain|\n\n";
+	const char nul[] = "g|u|preferred|\n\nh|1\0|0|1|1|1|1|N|u\n\n\n\n";
+
+	(void)state;
+	assert_int_equal(plan_parse_text(three, strlen(three), "x", &c, &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "x:5: file ends in section 3"));
+	assert_int_equal(plan_parse_text(four, strlen(four), "x", &c, &e), 0);
+	assert_int_equal(c->nguests, 1);
+	assert_true(c->vcpu_ratio > 3.99 && c->vcpu_ratio < 4.01);
+	plan_cluster_free(c);
+	assert_int_equal(plan_parse_text("", 0, "empty", &c, &e), -1);
+	assert_non_null(strstr(e.msg, "empty:"));
+	assert_int_equal(plan_parse_text(nul, sizeof(nul) - 1, "n", &c, &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "n:3: NUL"));
+}
+
+static void
+test_load_file(void **state)
+{
+	char path[] = "/tmp/plan-test-XXXXXX";
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+	close(fd);
+	assert_int_equal(plan_load_file(path, &c, &e), 0);
+	assert_int_equal(c->nhosts, 3);
+	plan_cluster_free(c);
+	unlink(path);
+	assert_int_equal(plan_load_file(path, &c, &e), -1);
+	assert_int_equal(e.code, HERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, path));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_load_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
