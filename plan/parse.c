@@ -20,6 +20,9 @@
 #include "plan/plan_int.h"
 
 #define MAXFIELDS	32
+/* Limits that keep every sum over a fleet far from int64 overflow. */
+#define MAXMIB		1000000000000LL		/* 1 EiB */
+#define MAXCPU		1000000
 
 struct parser {
 	const char		*fname;
@@ -95,9 +98,10 @@ field_int(struct parser *p, int i, const char **names, long long min,
 	long long v;
 	char q[48];
 
-	if (str_parse_int(p->f[i - 1], min, INT64_MAX / 4, &v) == -1)
-		return perr(p, i, names, "\"%s\" is not an integer >= %lld",
-		    quote(p->f[i - 1], q, sizeof(q)), min);
+	if (str_parse_int(p->f[i - 1], min, MAXMIB, &v) == -1)
+		return perr(p, i, names, "\"%s\" is not an integer in "
+		    "%lld..%lld", quote(p->f[i - 1], q, sizeof(q)), min,
+		    MAXMIB);
 	*out = v;
 	return 0;
 }
@@ -113,9 +117,9 @@ field_num(struct parser *p, int i, const char **names, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < 0 || v > 1e15 || *s == ' ' || *s == '\t')
-		return perr(p, i, names, "\"%s\" is not a number >= 0",
-		    quote(s, q, sizeof(q)));
+	    v < 0 || v > (double)MAXMIB || *s == ' ' || *s == '\t')
+		return perr(p, i, names, "\"%s\" is not a number in 0..%lld",
+		    quote(s, q, sizeof(q)), MAXMIB);
 	*out = v;
 	return 0;
 }
@@ -252,16 +256,17 @@ parse_node(struct parser *p)
 	if (!unknown) {
 		if (field_num(p, 2, node_fields, &tmem) == -1 ||
 		    field_int(p, 3, node_fields, 0, &nmem) == -1 ||
-		    field_int(p, 4, node_fields, -INT64_MAX / 4, &fmem) == -1 ||
+		    field_int(p, 4, node_fields, -MAXMIB, &fmem) == -1 ||
 		    field_num(p, 5, node_fields, &tdsk) == -1 ||
-		    field_int(p, 6, node_fields, -INT64_MAX / 4, &fdsk) == -1 ||
+		    field_int(p, 6, node_fields, -MAXMIB, &fdsk) == -1 ||
 		    field_num(p, 7, node_fields, &tcpu) == -1)
 			return -1;
 		if ((double)nmem > tmem)
 			return perr(p, 3, node_fields, "host uses %lld MiB, "
 			    "more than its t_mem", (long long)nmem);
-		if (tcpu > INT32_MAX)
-			return perr(p, 7, node_fields, "too many CPUs");
+		if (tcpu > MAXCPU)
+			return perr(p, 7, node_fields, "more than %d CPUs",
+			    MAXCPU);
 	}
 	if (strlen(p->f[7]) != 1)
 		return perr(p, 8, node_fields, "role must be one letter");
@@ -363,8 +368,8 @@ parse_instance(struct parser *p)
 	    field_int(p, 3, inst_fields, 0, &dsk) == -1 ||
 	    field_int(p, 4, inst_fields, 0, &vcpus) == -1)
 		return -1;
-	if (vcpus > INT32_MAX)
-		return perr(p, 4, inst_fields, "too many vCPUs");
+	if (vcpus > MAXCPU)
+		return perr(p, 4, inst_fields, "more than %d vCPUs", MAXCPU);
 	if ((status = field_oneof(p, 5, inst_fields, statuses)) == -1)
 		return -1;
 	if (field_yn(p, 6, inst_fields, &ab) == -1)
@@ -416,8 +421,9 @@ parse_policy(struct parser *p)
 		return 0;	/* no vcpu_ratio: nothing we use */
 	if (field_num(p, 5, policy_fields, &r) == -1)
 		return -1;
-	if (r <= 0)
-		return perr(p, 5, policy_fields, "vcpu_ratio must be > 0");
+	if (r <= 0 || r > 1000)
+		return perr(p, 5, policy_fields, "vcpu_ratio must be in "
+		    "(0, 1000]");
 	for (i = 0; i < p->ngroups; i++)
 		if (strcmp(group_name(p, i), p->f[0]) == 0)
 			p->group_ratio[i] = r;
