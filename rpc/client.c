@@ -47,7 +47,7 @@ read_line(struct rpc_client *c, char **line, size_t *linelen, struct herr *e)
 	ssize_t r;
 
 	for (;;) {
-		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		if (c->len > 0 && (nl = memchr(c->buf, '\n', c->len)) != NULL) {
 			*nl = '\0';
 			*line = c->buf;
 			*linelen = (size_t)(nl - c->buf);
