@@ -92,6 +92,7 @@ struct hostw {
 	struct job	*head, *tail;
 	int		 running;
 	int		 syncing;	/* a sync job is queued (loop only) */
+	int		 quit;		/* shutting down: exit when idle */
 	struct daemon	*d;
 	struct hostw	*next;
 };
@@ -138,6 +139,8 @@ void		 jobs_complete(struct daemon *d);
 /* Opens the host's connection if needed (worker thread). */
 struct hv_conn	*hostw_conn(struct hostw *hw, struct herr *e);
 void		 hostw_drop_conn(struct hostw *hw);
+/* At exit: drops queued jobs, waits up to 5 s for running ones, frees. */
+void		 workers_shutdown(struct daemon *d);
 
 /* busy.c: guests with a job in flight are left alone by host syncs */
 void	busy_add(struct daemon *d, int64_t guest_id);

@@ -243,6 +243,7 @@ main(int argc, char **argv)
 	    d.cfg.state_dir, store_schema_version(d.st));
 	sync_all_hosts(&d);
 	server_loop(&d);
+	workers_shutdown(&d);
 	store_close(d.st);
 	log_info("stopped");
 	return 0;

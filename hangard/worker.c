@@ -123,6 +123,12 @@ worker_main(void *arg)
 	pthread_mutex_lock(&hw->mu);
 	for (;;) {
 		while (hw->head == NULL) {
+			if (hw->quit) {
+				hw->running = 0;
+				pthread_cond_broadcast(&hw->cv);
+				pthread_mutex_unlock(&hw->mu);
+				return NULL;
+			}
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += d->cfg.worker_idle;
 			if (pthread_cond_timedwait(&hw->cv, &hw->mu, &ts) ==
@@ -215,4 +221,56 @@ jobs_complete(struct daemon *d)
 		j->done(d, j);
 		job_free(j);
 	}
+}
+
+void
+workers_shutdown(struct daemon *d)
+{
+	struct hostw *hw, *next;
+	struct job *j;
+	struct timespec ts;
+	int busy;
+
+	for (hw = d->hosts; hw != NULL; hw = hw->next) {
+		pthread_mutex_lock(&hw->mu);
+		hw->quit = 1;
+		while ((j = hw->head) != NULL) {	/* never started: drop */
+			hw->head = j->next;
+			job_free(j);
+		}
+		hw->tail = NULL;
+		pthread_cond_broadcast(&hw->cv);
+		pthread_mutex_unlock(&hw->mu);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	for (hw = d->hosts; hw != NULL; hw = next) {
+		next = hw->next;
+		pthread_mutex_lock(&hw->mu);
+		while (hw->running && pthread_cond_timedwait(&hw->cv, &hw->mu,
+		    &ts) == 0)
+			;
+		busy = hw->running;
+		pthread_mutex_unlock(&hw->mu);
+		if (busy) {
+			/* a call hangs on a dead host: leave it to exit(3) */
+			log_warnx("host %s: a libvirt call is still running at exit",
+			    hw->name);
+			continue;
+		}
+		hv_close(hw->conn);
+		pthread_mutex_destroy(&hw->mu);
+		pthread_cond_destroy(&hw->cv);
+		free(hw);
+	}
+	d->hosts = NULL;
+	pthread_mutex_lock(&d->done_mu);
+	while ((j = d->done_head) != NULL) {
+		d->done_head = j->next;
+		job_free(j);
+	}
+	d->done_tail = NULL;
+	pthread_mutex_unlock(&d->done_mu);
+	free(d->busy);
+	d->busy = NULL;
 }
