@@ -1,0 +1,427 @@
+/*
+ * actions: the handlers of the console's table.  Each one makes the
+ * hangard calls for one action and prints the outcome; every string that
+ * came from hangard (names, states, log text) goes through str_sanitize.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console/console.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+#define DEFAULT_FORCE_AFTER	60	/* menu: seconds before force off */
+
+void
+console_puts(struct console *cs, const char *text)
+{
+	char buf[1024];
+
+	str_sanitize(buf, sizeof(buf), text);
+	fprintf(cs->out, "%s\n", buf);
+}
+
+static const char *
+gs(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t
+gi(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+/* A copy of o with every string (keys too) sanitized; a new reference. */
+static json_object *
+json_sanitized(json_object *o)
+{
+	char buf[4096];
+	json_object *r;
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		str_sanitize(buf, sizeof(buf), json_object_get_string(o));
+		return json_object_new_string(buf);
+	case json_type_array:
+		n = json_object_array_length(o);
+		r = json_object_new_array_ext((int)n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(r,
+			    json_sanitized(json_object_array_get_idx(o, i)));
+		return r;
+	case json_type_object:
+		r = json_object_new_object();
+		json_object_object_foreach(o, k, v) {
+			str_sanitize(buf, sizeof(buf), k);
+			json_object_object_add(r, buf, json_sanitized(v));
+		}
+		return r;
+	default:
+		return json_object_get(o);
+	}
+}
+
+static void
+print_json(struct console *cs, json_object *o)
+{
+	json_object *s = json_sanitized(o);
+
+	fprintf(cs->out, "%s\n", json_object_to_json_string_ext(s,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(s);
+}
+
+static const char *
+fmt_uptime(char *buf, size_t size, int64_t s)
+{
+	if (s <= 0)
+		snprintf(buf, size, "-");
+	else if (s >= 86400)
+		snprintf(buf, size, "%" PRId64 "d %" PRId64 "h", s / 86400,
+		    s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, size, "%" PRId64 "h %" PRId64 "m", s / 3600,
+		    s % 3600 / 60);
+	else
+		snprintf(buf, size, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
+	return buf;
+}
+
+/* The VPS a request acts on: the one it names, else the menu's. */
+static const char *
+target(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	if (req->vps[0] != '\0')
+		return req->vps;
+	if (cs->vps[0] != '\0')
+		return cs->vps;
+	herr_set(e, HERR_USAGE, "usage: %s %s", req->cmd->name,
+	    req->cmd->usage);
+	return NULL;
+}
+
+static json_object *
+name_params(const char *name)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "name", json_object_new_string(name));
+	return p;
+}
+
+json_object *
+console_guests(struct console *cs, struct herr *e)
+{
+	json_object *res = NULL;
+
+	if (rpc_call(cs->rpc, "guest.list", NULL, &res, e) == -1)
+		return NULL;
+	if (!json_object_is_type(res, json_type_array)) {
+		json_object_put(res);
+		herr_set(e, HERR_PROTO, "hangard sent no list");
+		return NULL;
+	}
+	return res;
+}
+
+int
+act_list(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	char up[32], line[512], name[128], state[64], plan[128], host[128];
+	json_object *res, *g;
+	size_t i, n;
+
+	if ((res = console_guests(cs, e)) == NULL)
+		return -1;
+	n = json_object_array_length(res);
+	if (req->json)
+		print_json(cs, res);
+	else if (n == 0)
+		fprintf(cs->out, "You have no VPS yet.\n");
+	else {
+		fprintf(cs->out, "%-3s %-24s %-10s %-12s %-16s %s\n", "#",
+		    "NAME", "STATE", "PLAN", "HOST", "UPTIME");
+		for (i = 0; i < n; i++) {
+			g = json_object_array_get_idx(res, i);
+			str_sanitize(name, sizeof(name), gs(g, "name"));
+			str_sanitize(state, sizeof(state), gs(g, "state"));
+			str_sanitize(plan, sizeof(plan), gs(g, "plan"));
+			str_sanitize(host, sizeof(host), gs(g, "host"));
+			snprintf(line, sizeof(line), "%-3zu %-24s %-10s %-12s "
+			    "%-16s %s", i + 1, name, state, plan, host,
+			    fmt_uptime(up, sizeof(up), gi(g, "uptime_s")));
+			fprintf(cs->out, "%s\n", line);
+		}
+	}
+	json_object_put(res);
+	return 0;
+}
+
+static int
+show(struct console *cs, const char *name, json_object **res, struct herr *e)
+{
+	return rpc_call(cs->rpc, "guest.show", name_params(name), res, e);
+}
+
+int
+act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	char a[128], b[128], up[32], ram[32], disk[32];
+	const char *name;
+	json_object *g;
+
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
+		return -1;
+	if (req->json) {
+		print_json(cs, g);
+		json_object_put(g);
+		return 0;
+	}
+	str_sanitize(a, sizeof(a), gs(g, "name"));
+	str_sanitize(b, sizeof(b), gs(g, "state"));
+	fprintf(cs->out, "VPS:     %s\nstate:   %s\nuptime:  %s\n", a, b,
+	    fmt_uptime(up, sizeof(up), gi(g, "uptime_s")));
+	str_sanitize(a, sizeof(a), gs(g, "plan"));
+	str_fmt_mib(ram, sizeof(ram), (uint64_t)gi(g, "ram_mib"));
+	str_fmt_mib(disk, sizeof(disk), (uint64_t)gi(g, "disk_mib"));
+	fprintf(cs->out, "plan:    %s (%" PRId64 " vCPU, %s RAM, %s disk)\n",
+	    a, gi(g, "vcpus"), ram, disk);
+	str_sanitize(a, sizeof(a), gs(g, "host"));
+	fprintf(cs->out, "host:    %s\n", a);
+	json_object_put(g);
+	return 0;
+}
+
+/* Calls a power method and prints "NAME: STATE" from the reply. */
+static int
+power(struct console *cs, const struct cmd_req *req, const char *method,
+    int force_after, struct herr *e)
+{
+	char a[128], b[64];
+	const char *name;
+	json_object *p, *g = NULL;
+
+	if ((name = target(cs, req, e)) == NULL)
+		return -1;
+	p = name_params(name);
+	if (force_after > 0)
+		json_object_object_add(p, "force_after",
+		    json_object_new_int(force_after));
+	if (rpc_call(cs->rpc, method, p, &g, e) == -1)
+		return -1;
+	str_sanitize(a, sizeof(a), gs(g, "name"));
+	str_sanitize(b, sizeof(b), gs(g, "state"));
+	fprintf(cs->out, "%s: %s\n", a, b);
+	json_object_put(g);
+	return 0;
+}
+
+int
+act_start(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	return power(cs, req, "guest.start", 0, e);
+}
+
+/* Menu: asks how long to wait before forcing off; -1 on EOF. */
+static int
+ask_force_after(struct console *cs)
+{
+	char buf[CMD_MAX_INPUT + 2];
+	long long v;
+	size_t len;
+	int tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		fprintf(cs->out, "Force off if it is still running after how "
+		    "many seconds? [%d; 0 = never] ", DEFAULT_FORCE_AFTER);
+		fflush(cs->out);
+		if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1)
+			return -1;
+		if (len == 0)
+			return DEFAULT_FORCE_AFTER;
+		if (str_parse_int(buf, 0, CMD_FORCE_MAX, &v) == 0 &&
+		    buf[0] >= '0' && buf[0] <= '9')
+			return (int)v;
+		fprintf(cs->out, "Give a number of seconds, 0 to %d.\n",
+		    CMD_FORCE_MAX);
+	}
+	return -1;
+}
+
+int
+act_shutdown(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	const char *name;
+	json_object *g;
+	int fa = req->force_after;
+
+	/* a VPS that is not ours is answered before anything is asked */
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
+		return -1;
+	json_object_put(g);
+	if (cs->mode == MODE_MENU) {
+		if (fa == -1 && (fa = ask_force_after(cs)) == -1)
+			return herr_set(e, HERR_USAGE, "shutdown cancelled");
+		if (fa > 0)
+			fprintf(cs->out, "Shutting down (ACPI); forcing off "
+			    "after %d s...\n", fa);
+		else
+			fprintf(cs->out, "Asking the VPS to shut down "
+			    "(ACPI)...\n");
+		fflush(cs->out);
+	}
+	return power(cs, req, "guest.shutdown", fa, e);
+}
+
+int
+act_destroy(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	return power(cs, req, "guest.destroy", 0, e);
+}
+
+int
+act_reboot(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	return power(cs, req, "guest.reboot", 0, e);
+}
+
+/*
+ * A console method: the VPS is looked up first so that every miss gives
+ * hangard's one "no such VPS", whatever the console methods answer.
+ */
+static int
+console_method(struct console *cs, const struct cmd_req *req,
+    const char *method, const char *what, json_object **res, struct herr *e)
+{
+	const char *name;
+	json_object *g;
+	struct herr e2;
+
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
+		return -1;
+	json_object_put(g);
+	if (rpc_call(cs->rpc, method, name_params(name), res, &e2) == 0)
+		return 0;
+	if (e2.code == HERR_USAGE || e2.code == HERR_PROTO)
+		e2.code = HERR_INTERNAL;	/* an older hangard: not ours */
+	return herr_set(e, e2.code, "%s: hangard refused: %s", what, e2.msg);
+}
+
+int
+act_console(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	json_object *res = NULL;
+
+	if (console_method(cs, req, "console.attach", "serial console", &res,
+	    e) == -1)
+		return -1;
+	json_object_put(res);
+	/* The byte relay comes with hangard's console.attach. */
+	return herr_set(e, HERR_INTERNAL, "serial console: this "
+	    "hangar-console cannot relay the console yet");
+}
+
+/* Prints log text line by line, each line sanitized. */
+static void
+print_log(struct console *cs, const char *text)
+{
+	const char *nl;
+	char *line;
+	size_t n;
+
+	while (*text != '\0') {
+		nl = strchr(text, '\n');
+		n = nl != NULL ? (size_t)(nl - text) : strlen(text);
+		if (n > 0 && text[n - 1] == '\r')
+			line = xstrndup(text, n - 1);
+		else
+			line = xstrndup(text, n);
+		console_puts(cs, line);
+		free(line);
+		text += nl != NULL ? n + 1 : n;
+	}
+}
+
+int
+act_logview(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	json_object *res = NULL, *v;
+
+	if (console_method(cs, req, "console.log", "console log", &res,
+	    e) == -1)
+		return -1;
+	if (json_object_is_type(res, json_type_string))
+		print_log(cs, json_object_get_string(res));
+	else if (json_object_object_get_ex(res, "text", &v) &&
+	    json_object_is_type(v, json_type_string))
+		print_log(cs, json_object_get_string(v));
+	json_object_put(res);
+	return 0;
+}
+
+void
+console_help(struct console *cs)
+{
+	const struct cmd *c;
+	char words[64];
+	int n;
+
+	if (cs->mode == MODE_CLI) {
+		fprintf(cs->out, "Commands (ssh HOST COMMAND):\n");
+		for (c = console_cmds; c->name != NULL; c++) {
+			if ((c->flags & (CMD_CLI | CMD_HIDDEN)) != CMD_CLI)
+				continue;
+			snprintf(words, sizeof(words), "%s %s", c->name,
+			    c->usage);
+			fprintf(cs->out, "  %-38s %s\n", words, c->help);
+		}
+		fprintf(cs->out, "Without a command you get the menu.\n");
+		return;
+	}
+	for (c = console_cmds; c->name != NULL; c++) {
+		if (c->flags & CMD_HIDDEN)
+			continue;
+		if ((n = cmd_menu_number(console_cmds, c)) > 0)
+			fprintf(cs->out, "  %2d) %-10s %s\n", n, c->name,
+			    c->help);
+		else if (c->flags & CMD_WORD)
+			fprintf(cs->out, "      %-10s %s\n", c->name, c->help);
+	}
+	fprintf(cs->out, "Type a number or a name, ? for this help. A VPS name "
+	    "after a command\nacts on that VPS.\n");
+}
+
+int
+act_help(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	console_help(cs);
+	return 0;
+}
+
+int
+act_pick(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	cs->repick = 1;
+	return 0;
+}
+
+int
+act_exit(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	cs->quit = 1;
+	return 0;
+}
