@@ -45,6 +45,7 @@ struct maint {
 	int32_t			*slist;
 	size_t			*climit;	/* customer -> down limit */
 	size_t			*cdown;		/* customer -> down, this batch */
+	double			*htime;		/* host -> migration seconds */
 	struct plan_fit		*fit;
 	struct plan_maint_guest	*tmp;		/* one host's fates */
 	struct plan_maintenance	*p;
@@ -132,6 +133,7 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	m->received = xcalloc(c->nhosts + 1, sizeof(int32_t));
 	m->climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	m->cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	m->htime = xcalloc(c->nhosts + 1, sizeof(double));
 	m->tmp = xcalloc(c->nguests + 1, sizeof(*m->tmp));
 	plan_load_init(c, m->ld);
 	plan_caps_init(c, m->o->max_util_pct, m->cap);
@@ -197,6 +199,7 @@ maint_release(struct maint *m)
 	free(m->slist);
 	free(m->climit);
 	free(m->cdown);
+	free(m->htime);
 	free(m->tmp);
 	plan_fit_free(m->fit);
 }
@@ -355,6 +358,9 @@ add_fates(struct maint *m, size_t n)
 		    0;
 		p->nrebooted += f->fate == PLAN_FATE_REBOOT;
 		p->nmigrations += f->fate == PLAN_FATE_MIGRATE ? 2 : 0;
+		if (f->fate == PLAN_FATE_MIGRATE)	/* there and back */
+			m->htime[f->host] += 2 * migrate_time(m,
+			    &m->c->guests[f->guest], f->target);
 		p->guests[p->nguests++] = *f;
 	}
 }
@@ -366,20 +372,14 @@ close_batch(struct maint *m, struct plan_batch *b)
 	const struct plan_cluster *c = m->c;
 	size_t i, j;
 
+	/* a host's migrations run one after another, hosts in parallel */
 	b->duration_s = 0;
 	for (i = 0; i < b->nhosts; i++) {
-		int32_t h = b->hosts[i];
-		double t = m->o->reboot_s;
+		double t = m->o->reboot_s + m->htime[b->hosts[i]];
 
-		for (j = b->first; j < b->first + b->nguests; j++) {
-			struct plan_maint_guest *f = &m->p->guests[j];
-
-			if (f->host == h && f->fate == PLAN_FATE_MIGRATE)
-				t += 2 * migrate_time(m, &c->guests[f->guest],
-				    f->target);
-		}
 		if (t > b->duration_s)
 			b->duration_s = t;
+		m->htime[b->hosts[i]] = 0;
 	}
 	for (j = b->first; j < b->first + b->nguests; j++) {
 		struct plan_maint_guest *f = &m->p->guests[j];

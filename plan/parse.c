@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <search.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,11 +29,10 @@ struct parser {
 	char			*f[MAXFIELDS];	/* fields of the current line */
 	int			 nf;
 	struct plan_cluster	*c;
-	struct hsearch_data	 groups;	/* uuid -> group index + 1 */
-	struct hsearch_data	 hosts;		/* name -> host index + 1 */
-	struct hsearch_data	 guests;	/* name -> 1 */
-	struct hsearch_data	 owners;	/* name -> customer index + 1 */
-	int			 tables;	/* hcreate_r done */
+	struct strmap		*groups;	/* uuid -> group index */
+	struct strmap		*hosts;		/* name -> host index */
+	struct strmap		*guests;	/* name -> guest index */
+	struct strmap		*owners;	/* name -> customer index */
 	char			**gnames;	/* group names, by index */
 	size_t			 ngroups;
 	int64_t			*fmem;		/* f_mem per host */
@@ -152,28 +150,6 @@ field_oneof(struct parser *p, int i, const char **names, const char **set)
 	    quote(p->f[i - 1], q, sizeof(q)));
 }
 
-/* Looks key up in tab; returns the stored value or 0. */
-static intptr_t
-lookup(struct hsearch_data *tab, const char *key)
-{
-	ENTRY in = { (char *)key, NULL }, *out = NULL;
-
-	if (hsearch_r(in, FIND, &out, tab) == 0 || out == NULL)
-		return 0;
-	return (intptr_t)out->data;
-}
-
-/* Enters key (which must outlive the table) with a value > 0. */
-static void
-enter(struct hsearch_data *tab, char *key, intptr_t val)
-{
-	ENTRY in = { key, (void *)val }, *out = NULL;
-
-	/* the tables are sized from the line count, so this cannot fail */
-	if (hsearch_r(in, ENTER, &out, tab) == 0)
-		abort();
-}
-
 static int
 require(struct parser *p, int min, const char *what)
 {
@@ -194,7 +170,7 @@ parse_group(struct parser *p)
 		return perr(p, 1, group_fields, "empty group name");
 	if (p->f[1][0] == '\0')
 		return perr(p, 2, group_fields, "empty uuid");
-	if (lookup(&p->groups, p->f[1]) != 0)
+	if (strmap_get(p->groups, p->f[1]) != PLAN_NONE)
 		return perr(p, 2, group_fields, "duplicate uuid \"%s\"",
 		    quote(p->f[1], q, sizeof(q)));
 	p->gnames = xreallocarray(p->gnames, p->ngroups + 1, sizeof(char *));
@@ -204,7 +180,8 @@ parse_group(struct parser *p)
 	p->gnames[p->ngroups] = xasprintf("%s%c%s", p->f[1], '\0', p->f[0]);
 	p->group_ratio[p->ngroups] = PLAN_DEFAULT_VCPU_RATIO;
 	p->ngroups++;
-	enter(&p->groups, p->gnames[p->ngroups - 1], (intptr_t)p->ngroups);
+	strmap_put(p->groups, p->gnames[p->ngroups - 1],
+	    (int32_t)p->ngroups - 1);
 	return 0;
 }
 
@@ -238,16 +215,16 @@ parse_node(struct parser *p)
 {
 	struct plan_cluster *c = p->c;
 	struct plan_host *h;
-	double tmem = 0, tdsk = 0, tcpu = 0, d;
-	int64_t nmem = 0, fmem = 0, fdsk = 0, v;
-	int unknown = 0, i, yn;
+	double tmem = 0, tdsk = 0, tcpu = 0, d = 0;
+	int64_t nmem = 0, fmem = 0, fdsk = 0, v = 0;
+	int unknown = 0, i, yn = 0;
 	char q[48];
 
 	if (require(p, 9, "node") == -1)
 		return -1;
 	if (p->f[0][0] == '\0')
 		return perr(p, 1, node_fields, "empty host name");
-	if (lookup(&p->hosts, p->f[0]) != 0)
+	if (strmap_get(p->hosts, p->f[0]) != PLAN_NONE)
 		return perr(p, 1, node_fields, "duplicate host \"%s\"",
 		    quote(p->f[0], q, sizeof(q)));
 	for (i = 2; i <= 7; i++)
@@ -270,7 +247,7 @@ parse_node(struct parser *p)
 	}
 	if (strlen(p->f[7]) != 1)
 		return perr(p, 8, node_fields, "role must be one letter");
-	if (lookup(&p->groups, p->f[8]) == 0)
+	if (strmap_get(p->groups, p->f[8]) == PLAN_NONE)
 		return perr(p, 9, node_fields, "no node group with uuid "
 		    "\"%s\"", quote(p->f[8], q, sizeof(q)));
 	if (p->nf >= 10 && field_int(p, 10, node_fields, 0, &v) == -1)
@@ -293,7 +270,7 @@ parse_node(struct parser *p)
 	p->fmem[c->nhosts - 1] = fmem;
 	p->offline[c->nhosts - 1] = (uint8_t)unknown;
 	(void)fdsk;
-	enter(&p->hosts, h->name, (intptr_t)c->nhosts);
+	strmap_put(p->hosts, h->name, (int32_t)c->nhosts - 1);
 	return 0;
 }
 
@@ -321,21 +298,18 @@ static int32_t
 owner_of(struct parser *p, const char *tags)
 {
 	char *o = tag_value(tags, "owner:");
-	intptr_t k;
 	int32_t id;
 
 	if (o == NULL)
 		o = tag_value(tags, "customer:");
 	if (o == NULL)
 		return PLAN_NONE;
-	k = lookup(&p->owners, o);
-	if (k != 0) {
-		free(o);
-		return (int32_t)(k - 1);
+	id = strmap_get(p->owners, o);
+	if (id == PLAN_NONE) {
+		id = plan_customer_append(p->c, o);
+		strmap_put(p->owners, p->c->customers[id], id);
 	}
-	id = plan_customer_append(p->c, o);
 	free(o);
-	enter(&p->owners, p->c->customers[id], (intptr_t)id + 1);
 	return id;
 }
 
@@ -352,16 +326,16 @@ parse_instance(struct parser *p)
 {
 	struct plan_cluster *c = p->c;
 	struct plan_guest *g;
-	int64_t mem, dsk, vcpus, v;
-	intptr_t pn, sn = 0;
-	int status, tpl, ab, yn;
+	int64_t mem = 0, dsk = 0, vcpus = 0, v = 0;
+	int32_t pn, sn = PLAN_NONE;
+	int status, tpl, ab = 0, yn = 0;
 	char q[48];
 
 	if (require(p, 10, "instance") == -1)
 		return -1;
 	if (p->f[0][0] == '\0')
 		return perr(p, 1, inst_fields, "empty guest name");
-	if (lookup(&p->guests, p->f[0]) != 0)
+	if (strmap_get(p->guests, p->f[0]) != PLAN_NONE)
 		return perr(p, 1, inst_fields, "duplicate guest \"%s\"",
 		    quote(p->f[0], q, sizeof(q)));
 	if (field_int(p, 2, inst_fields, 0, &mem) == -1 ||
@@ -374,13 +348,13 @@ parse_instance(struct parser *p)
 		return -1;
 	if (field_yn(p, 6, inst_fields, &ab) == -1)
 		return -1;
-	if ((pn = lookup(&p->hosts, p->f[6])) == 0)
+	if ((pn = strmap_get(p->hosts, p->f[6])) == PLAN_NONE)
 		return perr(p, 7, inst_fields, "no host \"%s\"",
 		    quote(p->f[6], q, sizeof(q)));
 	if ((tpl = field_oneof(p, 9, inst_fields, templates)) == -1)
 		return -1;
 	if (p->f[7][0] != '\0' && strcmp(templates[tpl], "drbd") == 0) {
-		if ((sn = lookup(&p->hosts, p->f[7])) == 0)
+		if ((sn = strmap_get(p->hosts, p->f[7])) == PLAN_NONE)
 			return perr(p, 8, inst_fields, "no host \"%s\"",
 			    quote(p->f[7], q, sizeof(q)));
 		if (sn == pn)
@@ -397,13 +371,13 @@ parse_instance(struct parser *p)
 	if (p->nf >= 13 && field_yn(p, 13, inst_fields, &yn) == -1)
 		return -1;
 	g = plan_guest_append(c, p->f[0]);
-	enter(&p->guests, g->name, 1);
+	strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
 	g->owner = owner_of(p, p->f[9]);
 	g->ram_mib = mem;
 	g->disk_mib = dsk;
 	g->vcpus = (int32_t)vcpus;
-	g->host = (int32_t)(pn - 1);
-	g->secondary = sn != 0 ? (int32_t)(sn - 1) : PLAN_NONE;
+	g->host = pn;
+	g->secondary = sn;
 	g->live_migrate = ab && !tags_have(p->f[9], "hangar:no-migrate");
 	/* RAM the hypervisor sees in use: htools' x_mem accounting */
 	if (status == 0 || status >= 5)
@@ -494,12 +468,10 @@ parser_release(struct parser *p)
 {
 	size_t i;
 
-	if (p->tables) {
-		hdestroy_r(&p->groups);
-		hdestroy_r(&p->hosts);
-		hdestroy_r(&p->guests);
-		hdestroy_r(&p->owners);
-	}
+	strmap_free(p->groups);
+	strmap_free(p->hosts);
+	strmap_free(p->guests);
+	strmap_free(p->owners);
 	for (i = 0; i < p->ngroups; i++)
 		free(p->gnames[i]);
 	free(p->gnames);
@@ -526,14 +498,10 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	for (i = 0; i < len; i++)
 		if (buf[i] == '\n')
 			nlines++;
-	if (hcreate_r(nlines * 2 + 16, &p.groups) == 0 ||
-	    hcreate_r(nlines * 2 + 16, &p.hosts) == 0 ||
-	    hcreate_r(nlines * 2 + 16, &p.guests) == 0 ||
-	    hcreate_r(nlines * 2 + 16, &p.owners) == 0) {
-		herr_set(e, HERR_INTERNAL, "hcreate_r failed");
-		goto out;
-	}
-	p.tables = 1;
+	p.groups = strmap_new(16);
+	p.hosts = strmap_new(nlines / 16);
+	p.guests = strmap_new(nlines);
+	p.owners = strmap_new(nlines / 4);
 	for (start = 0; start < len && section < 5; start = end + 1) {
 		end = start;
 		while (end < len && buf[end] != '\n')

@@ -43,4 +43,12 @@ void		 plan_fit_set(struct plan_fit *, int32_t host,
 int32_t		 plan_fit_first(const struct plan_fit *,
 		    const struct plan_load *need, int32_t ex1, int32_t ex2);
 
+/* A string -> index map (plan/strmap.c); keys must outlive it. */
+struct strmap;
+
+struct strmap	*strmap_new(size_t expect);
+void		 strmap_free(struct strmap *);
+int32_t		 strmap_get(const struct strmap *, const char *key);
+void		 strmap_put(struct strmap *, const char *key, int32_t val);
+
 #endif

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Synthetic VPS fleet for the planner benchmark, in htools text format.
+
+Old HDD hosts (tag stor:hdd) run fuller than new SSD hosts (stor:ssd);
+guests are VPS plans owned by customers (tag owner:NAME).  The same seed
+gives the same fleet; --template only changes the disk template column
+and how free disk is reported:
+  plain  local disks, counted by htools (hbal/hsqueeze cannot move them)
+  ext    external storage for htools (movable, disk not counted)
+
+  gen.py --hosts 200 --guests 4000 --seed 7 --template ext -o m.data
+"""
+
+import argparse
+import heapq
+import random
+import sys
+
+# name, RAM GiB, threads, disk GB, weight
+HDD_MODELS = [("h32", 32, 8, 2000, 3), ("h48", 48, 12, 3000, 4),
+              ("h64", 64, 16, 4000, 3)]
+SSD_MODELS = [("s96", 96, 24, 1920, 3), ("s128", 128, 32, 3840, 4),
+              ("s192", 192, 48, 7680, 3)]
+# VPS plans: RAM MiB, vCPUs, disk GiB, weight
+PLANS = [(512, 1, 10, 14), (1024, 1, 25, 24), (2048, 1, 50, 24),
+         (4096, 2, 80, 18), (8192, 4, 160, 10), (16384, 8, 320, 4),
+         (2048, 2, 400, 3)]
+HOST_MIB = {"hdd": 2048, "ssd": 4096}     # RAM the host keeps for itself
+FILL = {"hdd": 0.76, "ssd": 0.56}         # RAM share each kind aims at
+MAX_RAM, MAX_DISK, VCPU_RATIO = 0.95, 0.88, 4.0
+
+
+def pick(rng, items, w):
+    return rng.choices(items, weights=[i[w] for i in items])[0]
+
+
+def make_hosts(rng, n, hdd_share):
+    n_hdd = max(1, min(n - 1, round(n * hdd_share))) if n > 1 else 0
+    hosts = []
+    for i in range(n):
+        kind = "hdd" if i < n_hdd else "ssd"
+        num = i + 1 if kind == "hdd" else i - n_hdd + 1
+        model, ram, cpus, disk_gb, _ = pick(
+            rng, HDD_MODELS if kind == "hdd" else SSD_MODELS, 4)
+        hosts.append({"name": "%s%05d" % (kind, num), "kind": kind,
+                      "model": model, "tmem": ram * 1024,
+                      "nmem": HOST_MIB[kind],
+                      "tdsk": disk_gb * 1000 * 1000 // 1024 * 95 // 100,
+                      "cpus": cpus, "mem": 0, "dsk": 0, "vcpu": 0})
+    return hosts
+
+
+def place(rng, hosts, guests):
+    """Biggest guests first, each on the host furthest below its aim."""
+    total = sum(g["mem"] for g in guests)
+    aim = sum((h["tmem"] - h["nmem"]) * FILL[h["kind"]] for h in hosts)
+    scale = total / aim if aim else 1.0
+    heap = []
+    for i, h in enumerate(hosts):
+        h["aim"] = (h["tmem"] - h["nmem"]) * FILL[h["kind"]] * scale * 1.02
+        heapq.heappush(heap, (-h["aim"], rng.random(), i))
+    for g in sorted(guests, key=lambda g: (-g["mem"], -g["dsk"], g["name"])):
+        skipped = []
+        while heap:
+            key, tie, i = heapq.heappop(heap)
+            h = hosts[i]
+            if (h["mem"] + g["mem"] <= MAX_RAM * (h["tmem"] - h["nmem"])
+                    and h["dsk"] + g["dsk"] <= MAX_DISK * h["tdsk"]
+                    and h["vcpu"] + g["vcpu"] <= VCPU_RATIO * h["cpus"]):
+                h["mem"] += g["mem"]
+                h["dsk"] += g["dsk"]
+                h["vcpu"] += g["vcpu"]
+                g["host"] = h["name"]
+                heapq.heappush(heap, (-(h["aim"] - h["mem"]), tie, i))
+                break
+            skipped.append((key, tie, i))
+        else:
+            sys.exit("gen.py: %s does not fit: too many guests for the "
+                     "hosts" % g["name"])
+        for s in skipped:
+            heapq.heappush(heap, s)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--hosts", type=int, required=True)
+    ap.add_argument("--guests", type=int, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--template", choices=["plain", "ext"], default="plain")
+    ap.add_argument("--hdd-share", type=float, default=0.4)
+    ap.add_argument("--pinned", type=float, default=0.0,
+                    help="share of guests that cannot live-migrate "
+                         "(auto_balance N)")
+    ap.add_argument("-o", "--output", default="-")
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    hosts = make_hosts(rng, a.hosts, a.hdd_share)
+    ncust = max(1, a.guests // 5)
+    guests = []
+    for i in range(a.guests):
+        mem, vcpu, dsk, _ = pick(rng, PLANS, 3)
+        # a few customers own many VPSes, most own one or two
+        cust = int(ncust * rng.random() ** 2)
+        guests.append({"name": "vps%07d" % (i + 1), "mem": mem,
+                       "vcpu": vcpu, "dsk": dsk * 1024,
+                       "owner": "c%06d" % cust,
+                       "pinned": rng.random() < a.pinned})
+    place(rng, hosts, guests)
+    out = ["default|uuid-default|preferred||", ""]
+    master = next((h for h in hosts if h["kind"] == "ssd"), hosts[0])
+    for h in hosts:
+        fmem = h["tmem"] - h["nmem"] - h["mem"]
+        fdsk = h["tdsk"] - h["dsk"] if a.template == "plain" else h["tdsk"]
+        out.append("|".join(map(str, [
+            h["name"], h["tmem"], h["nmem"], fmem, h["tdsk"], fdsk,
+            h["cpus"], "M" if h is master else "N", "uuid-default", 4,
+            "stor:%s,model:%s" % (h["kind"], h["model"]), "N", 4, 1,
+            "1.0"])))
+    out.append("")
+    for g in guests:
+        out.append("|".join(map(str, [
+            g["name"], g["mem"], g["dsk"], g["vcpu"], "running",
+            "N" if g["pinned"] else "Y", g["host"], "", a.template,
+            "owner:" + g["owner"], 1, "-", "N"])))
+    out += ["", ""]
+    policy = "2048,1,51200,1,1,1|512,1,10240,1,1,1;65536,16,1048576,16,8,12"
+    tpls = "plain,ext,drbd,file"
+    out.append("|%s|%s|%.1f|32.0" % (policy, tpls, VCPU_RATIO))
+    out.append("default|%s|%s|%.1f|32.0" % (policy, tpls, VCPU_RATIO))
+    text = "\n".join(out) + "\n"
+    if a.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(a.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
