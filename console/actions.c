@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "console/console.h"
 #include "lib/str.h"
@@ -324,15 +325,31 @@ console_method(struct console *cs, const struct cmd_req *req,
 int
 act_console(struct console *cs, const struct cmd_req *req, struct herr *e)
 {
-	json_object *res = NULL;
+	char vis[128], *head = NULL;
+	const char *name;
+	json_object *g;
+	struct herr e2;
+	size_t headlen;
+	int fd, rc;
 
-	if (console_method(cs, req, "console.attach", "serial console", &res,
-	    e) == -1)
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
 		return -1;
-	json_object_put(res);
-	/* The byte relay comes with hangard's console.attach. */
-	return herr_set(e, HERR_INTERNAL, "serial console: this "
-	    "hangar-console cannot relay the console yet");
+	json_object_put(g);
+	if (attach_open(cs->sockpath, name, &fd, &head, &headlen, &e2) == -1) {
+		if (e2.code == HERR_USAGE || e2.code == HERR_PROTO)
+			e2.code = HERR_INTERNAL;	/* an older hangard */
+		return herr_set(e, e2.code, "serial console: hangard refused: "
+		    "%s", e2.msg);
+	}
+	str_sanitize(vis, sizeof(vis), name);
+	fprintf(cs->out, "Serial console of %s. Leave with ~. at the start of "
+	    "a line (~~. through ssh), or Ctrl-].\r\n", vis);
+	fflush(cs->out);
+	rc = relay_run(STDIN_FILENO, fileno(cs->out), fd, head, headlen, e);
+	free(head);
+	close(fd);
+	fprintf(cs->out, "\r\nLeft the serial console of %s.\n", vis);
+	return rc;
 }
 
 /* Prints log text line by line, each line sanitized. */

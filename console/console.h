@@ -86,6 +86,7 @@ int	cmd_menu_number(const struct cmd *table, const struct cmd *row);
 /* The state of one console session. */
 struct console {
 	struct rpc_client	*rpc;
+	const char		*sockpath;	/* for the serial relay */
 	FILE			*in;		/* menu: the customer's input */
 	FILE			*out;
 	enum cmd_mode		 mode;
@@ -124,5 +125,42 @@ int	console_read_line(FILE *in, char *buf, size_t size, size_t *len);
 void	console_error(struct console *cs, const struct herr *e);
 /* The interactive session; returns the exit status. */
 int	menu_run(struct console *cs);
+
+/*
+ * relay.c: the serial console's byte relay.  The escape filter looks at
+ * what the customer types: "~." at the start of a line, or Ctrl-]
+ * anywhere, leaves; "~~" sends one '~'.  Every other byte passes
+ * unchanged, both ways (8-bit clean).
+ */
+#define ESC_CTRL_BRACKET	0x1d
+
+struct esc {
+	int	line_start;	/* the next byte starts a line */
+	int	tilde;		/* a '~' at line start is held back */
+};
+
+void	esc_init(struct esc *es);
+/*
+ * Filters n input bytes into out (room for n + 1 bytes); *outn is set.
+ * Returns 1 when the customer asked to leave (out holds what came
+ * before), else 0.
+ */
+int	esc_feed(struct esc *es, const unsigned char *in, size_t n,
+	    unsigned char *out, size_t *outn);
+/*
+ * Relays between the customer (in, out) and hangard (sock) until the
+ * customer leaves (0), in reaches EOF (0), or hangard ends the relay
+ * (-1, e set).  head/headlen: relay bytes already read with the reply.
+ */
+int	relay_run(int in, int out, int sock, const void *head, size_t headlen,
+	    struct herr *e);
+
+/*
+ * attach.c: opens a connection of its own to hangard, says hello and
+ * asks for console.attach on name; on success *fd is the relay and
+ * *head (caller frees) holds bytes that came after the reply line.
+ */
+int	attach_open(const char *sockpath, const char *name, int *fd,
+	    char **head, size_t *headlen, struct herr *e);
 
 #endif

@@ -97,6 +97,7 @@ main(int argc, char **argv)
 		cmd = getenv("SSH_ORIGINAL_COMMAND");
 	memset(&cs, 0, sizeof(cs));
 	cs.in = stdin;
+	cs.sockpath = sock;
 	cs.out = stdout;
 	if (cmd != NULL && cmd[0] != '\0') {
 		cs.mode = MODE_CLI;
