@@ -76,8 +76,8 @@ json_sanitized(json_object *o)
 	}
 }
 
-static void
-print_json(struct console *cs, json_object *o)
+void
+console_print_json(struct console *cs, json_object *o)
 {
 	json_object *s = json_sanitized(o);
 
@@ -150,7 +150,7 @@ act_list(struct console *cs, const struct cmd_req *req, struct herr *e)
 		return -1;
 	n = json_object_array_length(res);
 	if (req->json)
-		print_json(cs, res);
+		console_print_json(cs, res);
 	else if (n == 0)
 		fprintf(cs->out, "You have no VPS yet.\n");
 	else {
@@ -188,7 +188,7 @@ act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
 		return -1;
 	if (req->json) {
-		print_json(cs, g);
+		console_print_json(cs, g);
 		json_object_put(g);
 		return 0;
 	}
@@ -352,9 +352,8 @@ act_console(struct console *cs, const struct cmd_req *req, struct herr *e)
 	return rc;
 }
 
-/* Prints log text line by line, each line sanitized. */
-static void
-print_log(struct console *cs, const char *text)
+void
+console_print_log(struct console *cs, const char *text)
 {
 	const char *nl;
 	char *line;
@@ -382,10 +381,10 @@ act_logview(struct console *cs, const struct cmd_req *req, struct herr *e)
 	    e) == -1)
 		return -1;
 	if (json_object_is_type(res, json_type_string))
-		print_log(cs, json_object_get_string(res));
+		console_print_log(cs, json_object_get_string(res));
 	else if (json_object_object_get_ex(res, "text", &v) &&
 	    json_object_is_type(v, json_type_string))
-		print_log(cs, json_object_get_string(v));
+		console_print_log(cs, json_object_get_string(v));
 	json_object_put(res);
 	return 0;
 }

@@ -114,6 +114,10 @@ void	console_help(struct console *cs);
 json_object	*console_guests(struct console *cs, struct herr *e);
 /* Prints text with control characters replaced, then a newline. */
 void	console_puts(struct console *cs, const char *text);
+/* Prints o as JSON with every string (keys too) sanitized. */
+void	console_print_json(struct console *cs, json_object *o);
+/* Prints log text line by line (a trailing '\r' dropped), sanitized. */
+void	console_print_log(struct console *cs, const char *text);
 
 /*
  * menu.c: reads one line (without '\n' or a trailing '\r') into buf

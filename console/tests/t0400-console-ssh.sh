@@ -469,6 +469,8 @@ step "status of bob's VPS from the menu: no such VPS" "$NSV" "status bob-vpn"
 step "start of bob's VPS from the menu: no such VPS" "$NSV" "2 bob-vpn"
 step "a control sequence is an unknown command" "unknown command" \
     $'\x1b[2Jstatus'
+step "over-long input is refused" "input too long" \
+    "status alice-web $(printf '%300s' x)"
 step "8 picks another VPS" "Pick a VPS by number or name" "8"
 step "picking by number" "VPS alice-db:" "1"
 step "2 powers on" "alice-db: running" "2"
