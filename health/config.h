@@ -1,0 +1,45 @@
+/*
+ * config: hangar-health.conf, "keyword value" lines (see hangar-health(8)).
+ */
+#ifndef HANGAR_HEALTH_CONFIG_H
+#define HANGAR_HEALTH_CONFIG_H
+
+#include <limits.h>
+
+#include "lib/herr.h"
+#include "notify/send.h"
+#include "health/alert.h"
+#include "health/corr.h"
+
+#ifndef HEALTH_CONF
+#define HEALTH_CONF	"/etc/hangar/health.conf"
+#endif
+
+struct health_cfg {
+	struct alert_cfg alert;
+	struct corr_cfg	 corr;
+	struct send_cfg	 send;
+	char		 sendmail[PATH_MAX];
+	char		 smtp_url[256];
+	char		 smtp_from[128];
+	char		 rcpt[SEND_MAXRCPT][128];
+	char		 spool[PATH_MAX];
+	char		 textfile[PATH_MAX];
+	char		 baseline[PATH_MAX];
+	char		 smartctl[PATH_MAX];
+	char		 sysfs[PATH_MAX];
+	char		 mdstat[PATH_MAX];
+	char		 kmsg[PATH_MAX];
+	int		 md_interval;		/* seconds */
+	int		 smart_interval;
+	int		 send_timeout;
+};
+
+void	 health_cfg_default(struct health_cfg *cfg);
+/* A missing file is an error only when required (named with -f). */
+int	 health_cfg_load(const char *path, int required,
+	    struct health_cfg *cfg, struct herr *e);
+/* Checks what -n checks: a mail can be built, paths exist. */
+int	 health_cfg_check(const struct health_cfg *cfg, struct herr *e);
+
+#endif

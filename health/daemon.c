@@ -1,0 +1,448 @@
+/*
+ * daemon: one poll(2) loop; every periodic job is a deadline in it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/herr.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "notify/send.h"
+#include "notify/spool.h"
+#include "health/alert.h"
+#include "health/daemon.h"
+#include "health/prom.h"
+#include "health/replay.h"
+
+#define KMSG_BUF	8192
+#define FILE_POLL_MS	200	/* kmsg as a plain file: read this often */
+#define SMART_MAXOUT	(1024 * 1024)
+#define SMART_TIMEOUT	60
+
+struct hd {
+	struct health_cfg	*cfg;
+	struct topo		*t;
+	struct corr		*c;
+	struct spool		*spool;
+	int			 kfd;
+	int			 kfile;		/* a regular file, not a device */
+	char			 carry[KMSG_BUF];
+	size_t			 ncarry;
+	uint64_t		 next_md, next_smart;
+	size_t			 smart_disk;	/* next disk of the round */
+	int			 foreground;
+	int			 prom_warned;
+};
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	quit = sig;
+}
+
+static uint64_t
+now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+send_one(const char *msg, size_t len, void *arg, struct herr *e)
+{
+	struct health_cfg *cfg = arg;
+
+	return send_mail(&cfg->send, msg, len, e);
+}
+
+static void
+flush_spool(struct hd *h)
+{
+	struct spool_stats st;
+	struct herr e;
+
+	herr_clear(&e);
+	if (spool_next_due(h->spool) == 0 ||
+	    spool_next_due(h->spool) > time(NULL))
+		return;
+	if (spool_flush(h->spool, time(NULL), 0, send_one, h->cfg, &st,
+	    &e) == -1) {
+		log_warnx("spool: %s", e.msg);
+		return;
+	}
+	if (st.sent > 0)
+		log_info("spool: %zu alert(s) handed to the mail server, %zu "
+		    "waiting", st.sent, st.queued);
+	if (st.failed > 0)
+		log_warnx("spool: %s; %zu alert(s) kept, retry in %lld s",
+		    e.msg, st.queued,
+		    (long long)(spool_next_due(h->spool) - time(NULL)));
+}
+
+static void
+emit(void *arg, const struct corr *c, const struct incident *inc,
+    enum notice n, uint64_t usec)
+{
+	struct hd *h = arg;
+	char *json = alert_json(c, inc, n, usec), *mail = NULL, id[80];
+	struct herr e;
+	size_t len;
+
+	if (h->foreground) {
+		printf("%s\n", json);
+		fflush(stdout);
+	}
+	log_info("incident %s %s: %s %s", inc->id, notice_name(n),
+	    inc_kind_name(inc->kind), inc_sev_name(inc->sev));
+	free(json);
+	if (alert_mail(&h->cfg->alert, c, inc, n, usec, time(NULL), &mail,
+	    &len, &e) == -1) {
+		log_warnx("incident %s: cannot build the mail: %s", inc->id,
+		    e.msg);
+		return;
+	}
+	if (spool_put(h->spool, mail, len, id, sizeof(id), &e) == -1)
+		log_warnx("incident %s: %s", inc->id, e.msg);
+	else
+		log_debug("incident %s: spooled as %s", inc->id, id);
+	free(mail);
+}
+
+static void
+kmsg_line(struct hd *h, const char *line, size_t len)
+{
+	struct kevent ev;
+	struct kmsg k;
+
+	if (kmsg_parse(line, len, &k) == -1)
+		return;		/* continuation lines (" KEY=value") too */
+	kmsg_classify(&k, &ev);
+	if (ev.type != KEV_NONE) {
+		log_debug("kmsg: %s: %s", kev_name(ev.type), ev.text);
+		corr_kevent(h->c, &ev);
+	}
+}
+
+static void
+kmsg_read(struct hd *h)
+{
+	char buf[KMSG_BUF];
+	ssize_t n;
+
+	for (int i = 0; i < 10000; i++) {
+		n = read(h->kfd, buf, sizeof(buf));
+		if (n == -1 && errno == EPIPE)
+			continue;	/* records overwritten: go on */
+		if (n <= 0)
+			break;
+		for (ssize_t s = 0, j = 0; j < n; j++) {
+			if (buf[j] != '\n')
+				continue;
+			if (h->ncarry + (size_t)(j - s) < sizeof(h->carry)) {
+				memcpy(h->carry + h->ncarry, buf + s,
+				    (size_t)(j - s));
+				kmsg_line(h, h->carry, h->ncarry +
+				    (size_t)(j - s));
+			}
+			h->ncarry = 0;
+			s = j + 1;
+			if (j + 1 == n)
+				break;
+			if (memchr(buf + s, '\n', (size_t)(n - s)) == NULL) {
+				size_t rest = (size_t)(n - s);
+
+				if (rest < sizeof(h->carry)) {
+					memcpy(h->carry, buf + s, rest);
+					h->ncarry = rest;
+				}
+				break;
+			}
+		}
+	}
+}
+
+static int
+kmsg_open(struct hd *h)
+{
+	struct stat sb;
+
+	h->kfd = open(h->cfg->kmsg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (h->kfd == -1) {
+		log_warn("%s", h->cfg->kmsg);
+		return -1;
+	}
+	h->kfile = fstat(h->kfd, &sb) == 0 && !S_ISCHR(sb.st_mode);
+	if (!h->kfile)
+		lseek(h->kfd, 0, SEEK_END);	/* only what happens now */
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	char *p = xmalloc(SMART_MAXOUT);
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		free(p);
+		return NULL;
+	}
+	while (got < SMART_MAXOUT - 1 &&
+	    (n = read(fd, p + got, SMART_MAXOUT - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	p[got] = '\0';
+	*len = got;
+	return p;
+}
+
+static void
+poll_md(struct hd *h, uint64_t now)
+{
+	struct md_sysfs *s = xmalloc(sizeof(*s));
+	char path[PATH_MAX], buf[64];
+	struct mdstat ms;
+	struct herr e;
+	size_t len;
+	char *text;
+
+	if ((text = read_file(h->cfg->mdstat, &len)) != NULL) {
+		if (mdstat_parse(text, len, &ms, &e) == 0) {
+			corr_mdstat(h->c, now, &ms);
+			for (size_t i = 0; i < ms.n; i++) {
+				if (snprintf(path, sizeof(path), "%s/block/%s/md",
+				    h->cfg->sysfs, ms.a[i].name) <
+				    (int)sizeof(path) &&
+				    md_sysfs_read(path, ms.a[i].name, s,
+				    &e) == 0)
+					corr_mdsysfs(h->c, now, s);
+			}
+			mdstat_release(&ms);
+		}
+		free(text);
+	}
+	for (size_t i = 0; i < h->t->nc; i++) {
+		long long v;
+		int fd;
+		ssize_t n;
+
+		if (h->t->c[i].ioc_reset_count < 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/class/scsi_host/%s/"
+		    "ioc_reset_count", h->cfg->sysfs, h->t->c[i].host) >=
+		    (int)sizeof(path) ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (str_parse_int(buf, 0, 1LL << 40, &v) == 0)
+			corr_ioc_resets(h->c, now, (int)i, v);
+	}
+	free(s);
+	if (h->cfg->textfile[0] != '\0' && strcmp(h->cfg->textfile, "none")) {
+		if (prom_write(h->cfg->textfile, h->c,
+		    spool_count(h->spool), &e) == -1 && !h->prom_warned) {
+			log_warnx("textfile: %s", e.msg);
+			h->prom_warned = 1;
+		}
+	}
+}
+
+/* Runs smartctl for one disk, its stdout into a buffer (caller frees). */
+static char *
+run_smartctl(const char *smartctl, const char *dev, size_t *len)
+{
+	char *out = xmalloc(SMART_MAXOUT);
+	int pfd[2], status;
+	uint64_t deadline = now_usec() + SMART_TIMEOUT * 1000000ULL;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		free(out);
+		return NULL;
+	}
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		free(out);
+		return NULL;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(pfd[1], STDOUT_FILENO);
+		if (null != -1) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		/* -n standby: a sleeping disk is left asleep, not failed */
+		execl(smartctl, "smartctl", "--json=c", "-a", "-n", "standby",
+		    dev, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		uint64_t now = now_usec();
+		ssize_t n;
+
+		if (now >= deadline) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, (int)((deadline - now) / 1000) + 1) <= 0)
+			continue;
+		n = read(pfd[0], out + got, SMART_MAXOUT - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got >= SMART_MAXOUT - 1)
+			break;
+	}
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	out[got] = '\0';
+	*len = got;
+	return out;
+}
+
+static void
+poll_smart(struct hd *h, uint64_t now)
+{
+	char dev[64], *out;
+	struct smart s;
+	struct herr e;
+	size_t len;
+
+	if (h->smart_disk >= h->t->nd) {
+		h->smart_disk = 0;
+		h->next_smart = now + (uint64_t)h->cfg->smart_interval *
+		    1000000;
+		return;
+	}
+	snprintf(dev, sizeof(dev), "/dev/%s", h->t->d[h->smart_disk++].name);
+	if ((out = run_smartctl(h->cfg->smartctl, dev, &len)) == NULL)
+		return;
+	if (smart_parse(out, len, &s, &e) == 0)
+		corr_smart(h->c, now, &s);
+	else
+		log_debug("smartctl %s: %s", dev, e.msg);
+	free(out);
+}
+
+static int
+loop_timeout(struct hd *h, uint64_t now)
+{
+	uint64_t next = h->next_md;
+	time_t sd = spool_next_due(h->spool);
+
+	if (h->next_smart < next)
+		next = h->next_smart;
+	if (corr_next_due(h->c) < next)
+		next = corr_next_due(h->c);
+	if (next <= now)
+		return 0;
+	next -= now;
+	if (sd != 0) {
+		time_t w = sd - time(NULL);
+		uint64_t su = w <= 0 ? 0 : (uint64_t)w * 1000000;
+
+		if (su < next)
+			next = su;
+	}
+	if (h->kfile && next > FILE_POLL_MS * 1000ULL)
+		next = FILE_POLL_MS * 1000ULL;
+	return next > 60000000ULL ? 60000 : (int)(next / 1000) + 1;
+}
+
+int
+daemon_run(struct health_cfg *cfg, int foreground)
+{
+	struct hd h = { .cfg = cfg, .foreground = foreground, .kfd = -1 };
+	struct sigaction sa;
+	struct herr e;
+	uint64_t now;
+	int status = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (access(cfg->baseline, R_OK) == 0 &&
+	    baseline_load(cfg->baseline, &cfg->corr, &e) == -1) {
+		log_warnx("%s", e.msg);
+		return 1;
+	}
+	h.t = xcalloc(1, sizeof(*h.t));
+	if (topo_scan(cfg->sysfs, h.t, &e) == -1)
+		log_warnx("topology: %s", e.msg);
+	if ((h.spool = spool_open(cfg->spool, &e)) == NULL) {
+		log_warnx("spool: %s", e.msg);
+		goto out;
+	}
+	if (kmsg_open(&h) == -1)
+		goto out;
+	now = now_usec();
+	/* incident ids must not repeat across restarts */
+	snprintf(cfg->corr.id_prefix, sizeof(cfg->corr.id_prefix), "%llx",
+	    (unsigned long long)time(NULL));
+	h.c = corr_new(h.t, &cfg->corr, emit, &h, now);
+	log_info("started: %zu disks behind %zu controllers, %zu alert(s) "
+	    "in the spool", h.t->nd, h.t->nc, spool_count(h.spool));
+	h.next_md = now;
+	h.next_smart = now;
+	while (!quit) {
+		struct pollfd p = { .fd = h.kfd, .events = POLLIN };
+		int r;
+
+		now = now_usec();
+		r = poll(&p, h.kfile ? 0 : 1, loop_timeout(&h, now));
+		if (r == -1 && errno != EINTR) {
+			log_warn("poll");
+			break;
+		}
+		kmsg_read(&h);
+		now = now_usec();
+		if (now >= h.next_md) {
+			poll_md(&h, now);
+			h.next_md = now + (uint64_t)cfg->md_interval * 1000000;
+		}
+		if (now >= h.next_smart)
+			poll_smart(&h, now);
+		corr_tick(h.c, now_usec());
+		flush_spool(&h);
+	}
+	log_info("exiting on signal %d", (int)quit);
+	status = 0;
+out:
+	if (h.kfd != -1)
+		close(h.kfd);
+	corr_free(h.c);
+	spool_free(h.spool);
+	free(h.t);
+	return status;
+}

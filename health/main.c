@@ -1,0 +1,114 @@
+/*
+ * hangar-health: disks, RAID and controllers on every host, correlated
+ * into incidents, alerts that always arrive.  See hangar-health(8).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/herr.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "health/config.h"
+#include "health/daemon.h"
+#include "health/replay.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: hangar-health [-dnv] [-f config]\n"
+	    "       hangar-health replay [--outbox dir] [-f config] dir\n");
+	exit(2);
+}
+
+static int
+cmd_replay(int argc, char **argv, const char *conffile)
+{
+	static const struct option opts[] = {
+		{ "outbox", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct health_cfg cfg;
+	const char *outbox = NULL;
+	struct herr e;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'o':
+			outbox = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	health_cfg_default(&cfg);
+	/* replay output must not depend on this machine's name */
+	str_copy(cfg.alert.host, "replay.invalid", sizeof(cfg.alert.host));
+	if (conffile != NULL && health_cfg_load(conffile, 1, &cfg, &e) == -1) {
+		fprintf(stderr, "hangar-health: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	if (replay_run(argv[optind], outbox, &cfg.alert, &cfg.corr, stdout,
+	    &e) == -1) {
+		fprintf(stderr, "hangar-health: replay: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conffile = HEALTH_CONF;
+	int ch, foreground = 0, check = 0, verbose = 0, named = 0;
+	struct health_cfg cfg;
+	struct herr e;
+
+	if (argc > 1 && strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1, NULL);
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			named = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind)
+		usage();
+	health_cfg_default(&cfg);
+	if (health_cfg_load(conffile, named, &cfg, &e) == -1) {
+		fprintf(stderr, "hangar-health: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	if (check) {
+		if (health_cfg_check(&cfg, &e) == -1) {
+			fprintf(stderr, "hangar-health: %s\n", e.msg);
+			return herr_exit_status(e.code);
+		}
+		printf("configuration OK\n");
+		return 0;
+	}
+	log_init("hangar-health", foreground, verbose);
+	return daemon_run(&cfg, foreground);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# hangar-health -n: a good config passes, each bad one fails with its line.
+set -u
+bin=$1
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+fail=0
+cat > "$d/good.conf" <<EOT
+# alerts
+host h7.example.net
+mail-from hangar-health <health@h7.example.net>
+mail-to ops@example.net, noc@example.net
+send sendmail
+sendmail /bin/true
+spool $d/spool
+baseline $d/baseline
+window 120
+settle 2
+EOT
+echo "mpt3sas 16.00.01.00" > "$d/baseline"
+out=$("$bin" -n -f "$d/good.conf" 2>&1) || { echo "good: $out"; fail=1; }
+[ "$out" = "configuration OK" ] || { echo "good said: $out"; fail=1; }
+bad() {
+	printf '%s\n' "$2" > "$d/bad.conf"
+	if out=$("$bin" -n -f "$d/bad.conf" 2>&1); then
+		echo "accepted: $2"; fail=1
+	elif ! echo "$out" | grep -q -- "$1"; then
+		echo "for '$2' want '$1', got: $out"; fail=1
+	fi
+}
+bad 'bad.conf:1: unknown keyword "colour"' 'colour blue'
+bad 'bad.conf:1: mail-to: not an address' 'mail-to nobody'
+bad 'bad.conf:1: window: want seconds' 'window soon'
+bad 'bad.conf:1: send: want sendmail or smtp' 'send pigeon'
+bad 'bad.conf:1: settle needs a value' 'settle'
+bad 'sendmail /nonexistent' 'sendmail /nonexistent'
+bad 'settle is longer than window' "$(printf 'sendmail /bin/true\nwindow 1\nsettle 5')"
+printf 'sendmail /bin/true\nbaseline %s/badbase\n' "$d" > "$d/bb.conf"
+echo "justoneword" > "$d/badbase"
+"$bin" -n -f "$d/bb.conf" > /dev/null 2>&1 && { echo "bad baseline ok"; fail=1; }
+"$bin" -n -f "$d/missing.conf" > /dev/null 2>&1 && { echo "missing ok"; fail=1; }
+exit $fail

@@ -1,0 +1,286 @@
+/*
+ * Unit tests for the correlator, on the topology of the replay fixture
+ * (argv[1]: its sysfs): sda-sdd behind mpt3sas 0000:03:00.0, sde/sdf on
+ * AHCI 0000:00:1f.2, nvme0n1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "health/corr.h"
+
+#define S(x)	((uint64_t)(x) * 1000000)
+
+static const char *sysroot;
+static struct topo topo;
+
+struct rec {
+	struct incident	inc[16];
+	enum notice	n[16];
+	uint64_t	at[16];
+	size_t		count;
+};
+
+static void
+record(void *arg, const struct corr *c, const struct incident *inc,
+    enum notice n, uint64_t usec)
+{
+	struct rec *r = arg;
+
+	assert_true(r->count < 16);
+	r->inc[r->count] = *inc;
+	r->n[r->count] = n;
+	r->at[r->count] = usec;
+	r->count++;
+}
+
+static struct corr *
+setup_corr(struct rec *r, struct corr_cfg *cfg)
+{
+	struct corr_cfg def;
+
+	memset(r, 0, sizeof(*r));
+	if (cfg == NULL) {
+		corr_cfg_default(&def);
+		cfg = &def;
+	}
+	return corr_new(&topo, cfg, record, r, 0);
+}
+
+static void
+ev(struct corr *c, uint64_t usec, const char *line)
+{
+	char buf[300];
+	struct kevent e;
+	struct kmsg k;
+
+	snprintf(buf, sizeof(buf), "3,1,%llu,-;%s", (unsigned long long)usec,
+	    line);
+	assert_int_equal(kmsg_parse(buf, strlen(buf), &k), 0);
+	kmsg_classify(&k, &e);
+	assert_int_not_equal(e.type, KEV_NONE);
+	corr_kevent(c, &e);
+}
+
+static void
+mdstat(struct corr *c, uint64_t usec, const char *text)
+{
+	struct mdstat s;
+	struct herr e;
+
+	assert_int_equal(mdstat_parse(text, strlen(text), &s, &e), 0);
+	corr_mdstat(c, usec, &s);
+	mdstat_release(&s);
+}
+
+static const char clean[] = "Personalities : [raid6]\n"
+    "md0 : active raid6 sdf[5] sde[4] sdd[3] sdc[2] sdb[1] sda[0]\n"
+    "      100 blocks super 1.2 level 6, 512k chunk, algorithm 2 [6/6] "
+    "[UUUUUU]\n\nunused devices: <none>\n";
+
+static void
+topology(void **state)
+{
+	struct disk *d;
+
+	assert_int_equal(topo.nd, 7);
+	assert_int_equal(topo.nc, 3);
+	assert_non_null(d = topo_disk(&topo, "sdc"));
+	assert_string_equal(d->serial, "ZC10A003");
+	assert_string_equal(d->hctl, "0:0:2:0");
+	assert_string_equal(d->path, "pci-0000:03:00.0-scsi-0:0:2:0");
+	assert_string_equal(topo.c[d->ctrl].driver, "mpt3sas");
+	assert_string_equal(topo.c[d->ctrl].board, "SAS9300-4i");
+	assert_string_equal(topo.c[d->ctrl].firmware, "05.00.00.00");
+	assert_string_equal(topo.c[d->ctrl].ids, "1000:0097");
+	assert_int_equal(topo.c[d->ctrl].ioc_reset_count, 0);
+	/* AHCI: two SCSI hosts, one controller */
+	assert_int_equal(topo_disk(&topo, "sde")->ctrl,
+	    topo_disk(&topo, "sdf")->ctrl);
+	assert_string_equal(topo_disk(&topo, "sdf")->path,
+	    "pci-0000:00:1f.2-ata-2");
+	assert_non_null(d = topo_disk(&topo, "nvme0n1"));
+	assert_string_equal(d->serial, "S4EVNX0N700123");
+	assert_string_equal(topo.c[d->ctrl].driver, "nvme");
+	assert_string_equal(topo.c[d->ctrl].firmware, "2B2QEXM7");
+	assert_int_equal(topo_ctrl_ioc(&topo, "mpt3sas_cm0"),
+	    topo_disk(&topo, "sda")->ctrl);
+	assert_int_equal(topo_ctrl_ioc(&topo, "mpt3sas0"),
+	    topo_disk(&topo, "sda")->ctrl);
+	assert_int_equal(topo_ctrl_ioc(&topo, "ata1"), -1);
+	assert_ptr_equal(topo_disk_serial(&topo, "ZC10A001"),
+	    topo_disk(&topo, "sda"));
+}
+
+static void
+four_disks_one_controller(void **state)
+{
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+
+	mdstat(c, S(10), clean);
+	ev(c, S(100), "sd 0:0:0:0: rejecting I/O to offline device");
+	ev(c, S(100) + 100, "md/raid:md0: Disk failure on sda, disabling "
+	    "device.");
+	ev(c, S(100) + 60000, "md/raid:md0: Disk failure on sdb, disabling "
+	    "device.");
+	ev(c, S(100) + 120000, "md/raid:md0: Disk failure on sdc, disabling "
+	    "device.");
+	ev(c, S(100) + 120100, "md/raid:md0: Cannot continue operation "
+	    "(3/6 failed).");
+	ev(c, S(100) + 230000, "md/raid:md0: Disk failure on sdd, disabling "
+	    "device.");
+	corr_tick(c, S(101));
+	assert_int_equal(r.count, 0);		/* settling */
+	assert_int_equal(corr_next_due(c), S(102) + 230000);
+	corr_tick(c, S(103));
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.n[0], NOTICE_OPEN);
+	assert_int_equal(r.inc[0].kind, INC_CONTROLLER);
+	assert_int_equal(r.inc[0].sev, SEV_CRITICAL);
+	assert_int_equal(r.inc[0].ndisks, 4);
+	assert_string_equal(r.inc[0].disks[3].serial, "ZC10A004");
+	assert_string_equal(r.inc[0].arrays[0], "md0");
+	assert_int_equal(corr_array(c, "md0")->state, ARR_FAILED);
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(corr_open_count(c, SEV_CRITICAL), 1);
+	corr_free(c);
+}
+
+static void
+window_and_controllers_separate(void **state)
+{
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+
+	mdstat(c, S(10), clean);
+	/* same controller but 200 s apart (window 120 s): two disks */
+	ev(c, S(100), "md/raid:md0: Disk failure on sda, disabling device.");
+	ev(c, S(300), "md/raid:md0: Disk failure on sdb, disabling device.");
+	/* different controllers at once: still two disks */
+	ev(c, S(300) + 1000, "md/raid:md0: Disk failure on sde, disabling "
+	    "device.");
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 4);	/* 3 opens + sda's update (md0 failed) */
+	assert_int_equal(r.inc[0].kind, INC_DISK);
+	assert_string_equal(r.inc[0].disks[0].name, "sda");
+	assert_int_equal(r.at[0], S(102));
+	for (size_t i = 0; i < r.count; i++)
+		assert_int_equal(r.inc[i].kind, INC_DISK);
+	assert_int_equal(corr_array(c, "md0")->state, ARR_FAILED);
+	corr_free(c);
+}
+
+static void
+followups_rate_limited_and_resolved(void **state)
+{
+	static const char degraded[] = "Personalities : [raid6]\n"
+	    "md0 : active raid6 sdf[5] sde[4] sdd[3] sdc[2] sdb[1](F) sda[0]\n"
+	    "      100 blocks super 1.2 level 6, 512k chunk, algorithm 2 "
+	    "[6/5] [U_UUUU]\n\nunused devices: <none>\n";
+	static const char rebuilding[] = "Personalities : [raid6]\n"
+	    "md0 : active raid6 sdb[6] sdf[5] sde[4] sdd[3] sdc[2] sda[0]\n"
+	    "      100 blocks super 1.2 level 6, 512k chunk, algorithm 2 "
+	    "[6/5] [U_UUUU]\n"
+	    "      [===>.................]  recovery = 17.5% (1/6) "
+	    "finish=12.0min speed=1000K/sec\n\nunused devices: <none>\n";
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+
+	mdstat(c, S(10), clean);
+	mdstat(c, S(50), degraded);
+	corr_tick(c, S(60));
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.inc[0].kind, INC_DISK);
+	assert_string_equal(r.inc[0].disks[0].serial, "ZC10A002");
+	assert_int_equal(corr_array(c, "md0")->state, ARR_DEGRADED);
+	/* rebuild progress is news, but not before the follow-up interval */
+	mdstat(c, S(100), rebuilding);
+	corr_tick(c, S(200));
+	assert_int_equal(r.count, 1);
+	corr_tick(c, S(52 + 300));
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.n[1], NOTICE_UPDATE);
+	assert_int_equal(corr_array(c, "md0")->state, ARR_REBUILDING);
+	assert_int_equal(corr_array(c, "md0")->permille, 175);
+	/* whole again: resolved at once, not after the interval */
+	mdstat(c, S(400), clean);
+	corr_tick(c, S(403));
+	assert_int_equal(r.count, 3);
+	assert_int_equal(r.n[2], NOTICE_RESOLVED);
+	assert_int_equal(corr_open_count(c, SEV_CRITICAL), 0);
+	corr_free(c);
+}
+
+static void
+warnings(void **state)
+{
+	struct corr_cfg cfg;
+	struct smart s;
+	struct rec r;
+	struct corr *c;
+	int sas = topo_disk(&topo, "sda")->ctrl;
+
+	assert_true(fw_compare("05.00.00.00", "16.00.01.00") < 0);
+	assert_true(fw_compare("16.00.10.00", "16.00.9.00") > 0);
+	assert_int_equal(fw_compare("2B2QEXM7", "2B2QEXM7"), 0);
+	corr_cfg_default(&cfg);
+	strcpy(cfg.base[0].match, "SAS9300-4i");
+	strcpy(cfg.base[0].min_fw, "16.00.01.00");
+	strcpy(cfg.base[1].match, "ahci");
+	strcpy(cfg.base[1].min_fw, "1");
+	cfg.nbase = 2;
+	c = setup_corr(&r, &cfg);
+	corr_ioc_resets(c, S(1), sas, 0);
+	corr_ioc_resets(c, S(2), sas, 2);
+	memset(&s, 0, sizeof(s));
+	strcpy(s.serial, "WD-WX11A006");
+	s.passed = 1;
+	s.pending = 0;
+	s.realloc = s.offline_unc = s.crc = s.media_errors = -1;
+	s.grown_defects = s.uncorrected = s.critical_warning = -1;
+	s.percentage_used = s.spare = s.spare_threshold = -1;
+	corr_smart(c, S(40), &s);
+	s.pending = 16;
+	corr_smart(c, S(50), &s);
+	corr_tick(c, UINT64_MAX);
+	/* firmware + ioc resets in one controller warning; SMART for sdf */
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.inc[0].kind, INC_WARNING);
+	assert_int_equal(r.inc[0].nevents, 2);
+	assert_non_null(strstr(r.inc[0].events[0], "older than the baseline"));
+	assert_non_null(strstr(r.inc[0].events[1], "from 0 to 2"));
+	assert_non_null(strstr(r.inc[1].events[0], "from 0 to 16"));
+	assert_string_equal(r.inc[1].disks[0].name, "sdf");
+	corr_free(c);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(topology),
+		cmocka_unit_test(four_disks_one_controller),
+		cmocka_unit_test(window_and_controllers_separate),
+		cmocka_unit_test(followups_rate_limited_and_resolved),
+		cmocka_unit_test(warnings),
+	};
+	struct herr e;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test-health-corr SYSFS\n");
+		return 2;
+	}
+	sysroot = argv[1];
+	if (topo_scan(sysroot, &topo, &e) == -1) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
