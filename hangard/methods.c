@@ -113,6 +113,20 @@ customer_json(const struct customer_rec *c)
 	return o;
 }
 
+struct json_list {
+	json_object	*arr;
+	enum role	 role;
+};
+
+static int
+add_guest_json(const struct guest_rec *g, void *arg)
+{
+	struct json_list *l = arg;
+
+	json_object_array_add(l->arr, guest_json(g, l->role));
+	return 0;
+}
+
 /* ---- hello ---- */
 
 static const struct proto_param p_hello[] = {
@@ -371,21 +385,19 @@ m_customer_show(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	struct customer_rec cu;
-	struct guest_rec *gs;
-	json_object *arr;
-	size_t n, i;
+	struct json_list l = { NULL, c->role };
 
 	if (store_customer_get(d->st, proto_str(r->params, "name"), &cu,
 	    e) == -1)
 		return -1;
-	if (store_guest_list(d->st, cu.name, NULL, &gs, &n, e) == -1)
+	l.arr = json_object_new_array();
+	if (store_guest_each(d->st, cu.name, NULL, add_guest_json, &l,
+	    e) == -1) {
+		json_object_put(l.arr);
 		return -1;
+	}
 	*res = customer_json(&cu);
-	arr = json_object_new_array_ext((int)n);
-	for (i = 0; i < n; i++)
-		json_object_array_add(arr, guest_json(&gs[i], c->role));
-	json_object_object_add(*res, "vpses", arr);
-	free(gs);
+	json_object_object_add(*res, "vpses", l.arr);
 	return 0;
 }
 
@@ -651,19 +663,17 @@ static int
 m_guest_list(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
-	struct guest_rec *gs;
+	struct json_list l = { json_object_new_array(), c->role };
 	const char *owner = proto_str(r->params, "owner");
-	size_t n, i;
 
 	if (c->role == ROLE_CUSTOMER)
 		owner = c->customer;	/* never anyone else's */
-	if (store_guest_list(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
-	    proto_str(r->params, "host"), &gs, &n, e) == -1)
+	if (store_guest_each(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
+	    proto_str(r->params, "host"), add_guest_json, &l, e) == -1) {
+		json_object_put(l.arr);
 		return -1;
-	*res = json_object_new_array_ext((int)n);
-	for (i = 0; i < n; i++)
-		json_object_array_add(*res, guest_json(&gs[i], c->role));
-	free(gs);
+	}
+	*res = l.arr;
 	return 0;
 }
 

@@ -661,27 +661,67 @@ store_guest_get(struct store *st, const char *name, const char *customer,
 	return 0;
 }
 
+/*
+ * Only the filters given become WHERE terms, so SQLite can use the
+ * indexes on customers.name and hosts.name (a term like "?1 IS NULL OR
+ * c.name = ?1" would force a scan of every guest).
+ */
+int
+store_guest_each(struct store *st, const char *customer, const char *host,
+    int (*fn)(const struct guest_rec *, void *), void *arg, struct herr *e)
+{
+	char sql[1024];
+	sqlite3_stmt *s;
+	struct guest_rec *g;
+	int i = 1, rc, r = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT " GUEST_COLS GUEST_FROM "WHERE 1%s%s "
+	    "ORDER BY g.name", customer ? " AND c.name = ?" : "",
+	    host ? " AND h.name = ?" : "");
+	if ((s = prepare(st, sql, e)) == NULL)
+		return -1;
+	if (customer != NULL)
+		sqlite3_bind_text(s, i++, customer, -1, SQLITE_STATIC);
+	if (host != NULL)
+		sqlite3_bind_text(s, i++, host, -1, SQLITE_STATIC);
+	g = xmalloc(sizeof(*g));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		guest_row(s, g);
+		if (fn(g, arg) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_error(st, e, "guest list");
+	free(g);
+	sqlite3_finalize(s);
+	return r;
+}
+
+struct guest_array {
+	struct guest_rec	*a;
+	size_t			 n, cap;
+};
+
+static int
+guest_append(const struct guest_rec *g, void *arg)
+{
+	struct guest_array *ga = arg;
+
+	memcpy(grow((void **)&ga->a, &ga->n, &ga->cap, sizeof(*g)), g,
+	    sizeof(*g));
+	return 0;
+}
+
 int
 store_guest_list(struct store *st, const char *customer, const char *host,
     struct guest_rec **out, size_t *n, struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " GUEST_COLS GUEST_FROM
-	    "WHERE (?1 IS NULL OR c.name = ?1) AND (?2 IS NULL OR h.name = ?2) "
-	    "ORDER BY g.name", e);
-	size_t cap = 0;
+	struct guest_array ga = { NULL, 0, 0 };
+	int r = store_guest_each(st, customer, host, guest_append, &ga, e);
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	if (customer != NULL)
-		sqlite3_bind_text(s, 1, customer, -1, SQLITE_STATIC);
-	if (host != NULL)
-		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		guest_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	*out = ga.a;
+	*n = ga.n;
+	return r;
 }
 
 int

@@ -123,6 +123,14 @@ int	store_guest_get(struct store *st, const char *name, const char *customer,
 	    struct guest_rec *out, struct herr *e);
 int	store_guest_list(struct store *st, const char *customer,
 	    const char *host, struct guest_rec **out, size_t *n, struct herr *e);
+/*
+ * Calls fn for each guest (filters as store_guest_list, NULL for any) in
+ * name order, with one record reused between calls: nothing is kept.
+ * fn returns 0 to go on, -1 to stop.
+ */
+int	store_guest_each(struct store *st, const char *customer,
+	    const char *host, int (*fn)(const struct guest_rec *, void *),
+	    void *arg, struct herr *e);
 int	store_guest_set_status(struct store *st, int64_t id, const char *status,
 	    struct herr *e);
 /* Updates state (and state_since when it changed); returns 1 if changed. */
