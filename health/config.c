@@ -47,6 +47,8 @@ static const struct {
 	    smart_interval), 0 },
 	{ "send-timeout", V_SECONDS, offsetof(struct health_cfg, send_timeout),
 	    0 },
+	{ "retry-min", V_SECONDS, offsetof(struct health_cfg, retry_min), 0 },
+	{ "retry-max", V_SECONDS, offsetof(struct health_cfg, retry_max), 0 },
 	{ "window", V_SECONDS, 1, 0 },
 	{ "settle", V_SECONDS, 2, 0 },
 	{ "followup", V_SECONDS, 3, 0 },
@@ -81,6 +83,8 @@ health_cfg_default(struct health_cfg *cfg)
 	cfg->md_interval = 5;
 	cfg->smart_interval = 3600;
 	cfg->send_timeout = 30;
+	cfg->retry_min = 15;
+	cfg->retry_max = 900;
 }
 
 static int

@@ -33,6 +33,7 @@ struct health_cfg {
 	int		 md_interval;		/* seconds */
 	int		 smart_interval;
 	int		 send_timeout;
+	int		 retry_min, retry_max;	/* spool backoff, seconds */
 };
 
 void	 health_cfg_default(struct health_cfg *cfg);

@@ -404,6 +404,7 @@ daemon_run(struct health_cfg *cfg, int foreground)
 		log_warnx("spool: %s", e.msg);
 		goto out;
 	}
+	spool_set_backoff(h.spool, cfg->retry_min, cfg->retry_max);
 	if (kmsg_open(&h) == -1)
 		goto out;
 	now = now_usec();

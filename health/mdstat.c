@@ -204,9 +204,14 @@ int
 mdstat_parse(const char *text, size_t len, struct mdstat *out,
     struct herr *e)
 {
-	const char *s = text, *end = text + len, *eol;
+	char *copy = xmalloc(len + 1);	/* the helpers want a NUL */
+	const char *s = copy, *end = copy + len, *eol;
 	struct md_array *cur = NULL;
 
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	len = strlen(copy);
+	end = copy + len;
 	memset(out, 0, sizeof(*out));
 	while (s < end) {
 		eol = memchr(s, '\n', (size_t)(end - s));
@@ -226,9 +231,12 @@ mdstat_parse(const char *text, size_t len, struct mdstat *out,
 			cur = NULL;	/* Personalities, unused devices */
 		s = eol + 1;
 	}
-	if (len > 0 && out->n == 0 && memmem(text, len, "Personalities",
-	    13) == NULL)
+	if (len > 0 && out->n == 0 && memmem(copy, len, "Personalities",
+	    13) == NULL) {
+		free(copy);
 		return herr_set(e, HERR_PROTO, "not /proc/mdstat");
+	}
+	free(copy);
 	return 0;
 }
 

@@ -33,16 +33,30 @@ struct spool {
 	size_t		 nr;
 	size_t		 count;		/* messages seen by the last scan */
 	time_t		 next_due;
+	time_t		 bmin, bmax;
 };
+
+static time_t
+backoff(time_t min, time_t max, unsigned int n)
+{
+	time_t t = min;
+
+	while (n-- > 1 && t < max)
+		t *= 2;
+	return t > max ? max : t;
+}
 
 time_t
 spool_backoff(unsigned int n)
 {
-	time_t t = SPOOL_BACKOFF_MIN;
+	return backoff(SPOOL_BACKOFF_MIN, SPOOL_BACKOFF_MAX, n);
+}
 
-	while (n-- > 1 && t < SPOOL_BACKOFF_MAX)
-		t *= 2;
-	return t > SPOOL_BACKOFF_MAX ? SPOOL_BACKOFF_MAX : t;
+void
+spool_set_backoff(struct spool *s, time_t min, time_t max)
+{
+	s->bmin = min < 1 ? 1 : min;
+	s->bmax = max < s->bmin ? s->bmin : max;
 }
 
 static int
@@ -80,6 +94,8 @@ spool_open(const char *dir, struct herr *e)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
+	s->bmin = SPOOL_BACKOFF_MIN;
+	s->bmax = SPOOL_BACKOFF_MAX;
 	if ((s->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		herr_set(e, HERR_INTERNAL, "open %s: %s", dir, strerror(errno));
 		spool_free(s);
@@ -270,7 +286,7 @@ spool_flush(struct spool *s, time_t now, size_t max, spool_send_fn fn,
 		} else {
 			r = retry_add(s, name);
 			r->attempts++;
-			r->next = now + spool_backoff(r->attempts);
+			r->next = now + backoff(s->bmin, s->bmax, r->attempts);
 			if (s->next_due == 0 || r->next < s->next_due)
 				s->next_due = r->next;
 			st->failed++;

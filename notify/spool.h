@@ -46,7 +46,9 @@ int	 spool_flush(struct spool *s, time_t now, size_t max,
 /* Messages waiting, and the earliest time one is due (0 if none). */
 size_t	 spool_count(struct spool *s);
 time_t	 spool_next_due(const struct spool *s);
-/* The backoff after n failed attempts (n >= 1). */
+/* The default backoff after n failed attempts (n >= 1). */
 time_t	 spool_backoff(unsigned int n);
+/* Sets this spool's first and longest retry delay (seconds, >= 1). */
+void	 spool_set_backoff(struct spool *s, time_t min, time_t max);
 
 #endif

@@ -60,6 +60,28 @@ backoff_grows(void **state)
 }
 
 static void
+backoff_configurable(void **state)
+{
+	char *d = tmpdir();
+	struct sink sink = { 0 };
+	struct spool *s;
+	struct herr e;
+
+	assert_non_null(s = spool_open(d, &e));
+	spool_set_backoff(s, 1, 3);
+	assert_int_equal(spool_put(s, "x", 1, NULL, 0, &e), 0);
+	assert_int_equal(spool_flush(s, 10, 0, fake_send, &sink, NULL, &e), 0);
+	assert_int_equal(spool_next_due(s), 11);
+	assert_int_equal(spool_flush(s, 11, 0, fake_send, &sink, NULL, &e), 0);
+	assert_int_equal(spool_next_due(s), 13);
+	assert_int_equal(spool_flush(s, 13, 0, fake_send, &sink, NULL, &e), 0);
+	assert_int_equal(spool_next_due(s), 16);	/* capped at 3 */
+	spool_free(s);
+	rmdir_all(d);
+	free(d);
+}
+
+static void
 queue_while_down_then_deliver(void **state)
 {
 	char *d = tmpdir(), id[64], path[512];
@@ -159,6 +181,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(backoff_grows),
+		cmocka_unit_test(backoff_configurable),
 		cmocka_unit_test(queue_while_down_then_deliver),
 		cmocka_unit_test(failed_message_waits_for_backoff),
 		cmocka_unit_test(leftover_tmp_removed),
