@@ -1,0 +1,2 @@
+untrusted comment: verify with k.pub
+RWSPLJNNGcVlMGxWQcAOxImfGe/e9fMtSFK7q/w0yHkfbeTi0wfHeaUPtLnm8GYz8tgq5diSxylNtB0j+EAfB23Zg/WSYJpE2wg=

@@ -1,0 +1,3 @@
+untrusted comment: verify with k.pub
+RWSPLJNNGcVlMGxWQcAOxImfGe/e9fMtSFK7q/w0yHkfbeTi0wfHeaUPtLnm8GYz8tgq5diSxylNtB0j+EAfB23Zg/WSYJpE2wg=
+SHA256 (install73.iso) = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
