@@ -408,9 +408,17 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	if (kmsg_open(&h) == -1)
 		goto out;
 	now = now_usec();
-	/* incident ids must not repeat across restarts */
-	snprintf(cfg->corr.id_prefix, sizeof(cfg->corr.id_prefix), "%llx",
-	    (unsigned long long)time(NULL));
+	/* incident ids must not repeat across restarts: the start time in
+	 * microseconds, and the pid */
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(cfg->corr.id_prefix, sizeof(cfg->corr.id_prefix),
+		    "%llx.%x", (unsigned long long)ts.tv_sec * 1000000ULL +
+		    (unsigned long long)ts.tv_nsec / 1000,
+		    (unsigned int)getpid());
+	}
 	h.c = corr_new(h.t, &cfg->corr, emit, &h, now);
 	log_info("started: %zu disks behind %zu controllers, %zu alert(s) "
 	    "in the spool", h.t->nd, h.t->nc, spool_count(h.spool));
