@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <time.h>
+
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -33,6 +35,8 @@ int	config_finish(struct config *cfg, struct herr *e);
 
 enum role { ROLE_NONE, ROLE_OPERATOR, ROLE_CUSTOMER };
 
+struct console_sess;
+
 struct client {
 	int		 fd;
 	uint64_t	 serial;	/* never reused; jobs refer to it */
@@ -47,7 +51,21 @@ struct client {
 	char		*out;
 	size_t		 outlen, outcap;
 	int		 close_after;	/* close once out is flushed */
+	struct console_sess *relay;	/* raw console bytes, not requests */
 	struct client	*next;
+};
+
+/* One attached serial console (at most one per guest). */
+struct console_sess {
+	int64_t			 guest_id;
+	char			 guest[STORE_NAME_MAX];
+	uint64_t		 client;	/* 0 until attached */
+	char			 holder[96];	/* who, for a second attacher */
+	time_t			 since;
+	struct hv_console	*hc;
+	int			 pipe[2];	/* guest bytes: libvirt -> loop */
+	int			 taken;		/* a forced attach is under way */
+	struct console_sess	*next;
 };
 
 struct job;
@@ -77,6 +95,7 @@ struct job {
 	struct hv_node	 node;
 	struct hv_dom	 dom;
 	struct hv_dom	*doms;		/* owned */
+	struct console_sess *sess;	/* console.attach: given to done */
 	size_t		 ndoms;
 	struct job	*next;
 };
@@ -111,6 +130,7 @@ struct daemon {
 	struct job	*done_head, *done_tail;
 	int		 busy_workers;	/* guarded by done_mu */
 	int		 stopping;
+	struct console_sess *consoles;
 	int64_t		*busy;		/* guests with a job in flight */
 	size_t		 nbusy, capbusy;
 	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
@@ -120,6 +140,8 @@ struct daemon {
 /* server.c */
 int	server_listen(struct daemon *d, struct herr *e);
 int	server_loop(struct daemon *d);
+/* Queues bytes for the client (dropped with it if it stops reading). */
+void	client_write(struct client *c, const char *s, size_t n);
 void	client_reply(struct daemon *d, uint64_t serial, int64_t id,
 	    int rc, json_object *result, const struct herr *e);
 
@@ -141,6 +163,20 @@ struct hv_conn	*hostw_conn(struct hostw *hw, struct herr *e);
 void		 hostw_drop_conn(struct hostw *hw);
 /* At exit: drops queued jobs, waits up to 5 s for running ones, frees. */
 void		 workers_shutdown(struct daemon *d);
+
+/* console.c: the serial console relay */
+int	console_attach(struct daemon *d, struct client *c, struct proto_req *r,
+	    struct herr *e);
+int	console_log(struct daemon *d, struct client *c, struct proto_req *r,
+	    json_object **res, struct herr *e);
+/* Relays a client's bytes to the guest; -1 when the session is over. */
+int	console_input(struct daemon *d, struct client *c);
+/* Moves guest bytes to the client; -1 when the session is over. */
+int	console_output(struct daemon *d, struct console_sess *s);
+void	console_end(struct daemon *d, struct console_sess *s, const char *why);
+/* Looks a guest up as the caller may (methods.c). */
+int	guest_lookup(struct daemon *d, struct client *c, const char *name,
+	    struct guest_rec *g, struct herr *e);
 
 /* busy.c: guests with a job in flight are left alone by host syncs */
 void	busy_add(struct daemon *d, int64_t guest_id);

@@ -5,6 +5,7 @@
  * every miss answers the same "no such VPS".
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <pwd.h>
 #include <stdio.h>
@@ -432,7 +433,7 @@ m_plan_list(struct daemon *d, struct client *c, struct proto_req *r,
  * Finds a guest the caller may act on.  A customer gets the same answer
  * for a name that is malformed, unknown, or another customer's.
  */
-static int
+int
 guest_lookup(struct daemon *d, struct client *c, const char *name,
     struct guest_rec *g, struct herr *e)
 {
@@ -493,6 +494,7 @@ read_state(struct job *j, struct hv_conn *conn)
 static void
 guest_create_run(struct job *j)
 {
+	char logpath[1200];
 	struct guest_spec spec;
 	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
 
@@ -501,6 +503,16 @@ guest_create_run(struct job *j)
 		return;
 	}
 	spec_from_guest(&j->g, j->tcg, &spec);
+	/* the console log (Linode's logview): kept by the hypervisor itself */
+	if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0 &&
+	    hv_console_log_path(j->hw->uri, j->g.name, logpath,
+	    sizeof(logpath)) == 0) {
+		char *slash = strrchr(logpath, '/');
+		*slash = '\0';
+		(void)mkdir(logpath, 0755);
+		*slash = '/';
+		spec.serial_log = logpath;
+	}
 	if ((j->rc = hv_define(conn, &spec, &j->err)) == -1)
 		return;
 	if (j->start && hv_start(conn, j->g.uuid, &j->err) == -1) {
@@ -946,6 +958,28 @@ sync_all_hosts(struct daemon *d)
 	free(hs);
 }
 
+/* ---- serial console (console.c) ---- */
+
+static const struct proto_param p_console_attach[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "force", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_console_log[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "bytes", PT_INT, 1024 * 1024, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_console_attach(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return console_attach(d, c, r, e);
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -967,6 +1001,9 @@ static const struct method methods[] = {
 	{ "guest.destroy", m_guest_destroy, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.reboot", m_guest_reboot, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.delete", m_guest_delete, F_OPERATOR, p_guest_delete },
+	{ "console.attach", m_console_attach, F_OPERATOR | F_CUSTOMER,
+	    p_console_attach },
+	{ "console.log", console_log, F_OPERATOR | F_CUSTOMER, p_console_log },
 };
 
 static const struct proto_param p_none[] = { { NULL, 0, 0, 0 } };

@@ -136,6 +136,9 @@ client_free(struct daemon *d, struct client *c)
 {
 	struct client **pp;
 
+	if (c->relay != NULL)
+		console_end(d, c->relay, NULL);
+
 	for (pp = &d->clients; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -159,7 +162,7 @@ client_find(struct daemon *d, uint64_t serial)
 	return NULL;
 }
 
-static void
+void
 client_write(struct client *c, const char *s, size_t n)
 {
 	if (c->outlen + n > MAX_OUT) {
@@ -247,13 +250,22 @@ client_read(struct daemon *d, struct client *c)
 			c->incap = PROTO_MAX_LINE * 2;
 		c->in = xreallocarray(c->in, c->incap, 1);
 	}
+	if (c->inlen == c->incap)
+		return 0;	/* a console stream is full: wait for it */
 	r = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
 	if (r == 0)
 		return -1;
 	if (r < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	c->inlen += (size_t)r;
+	if (c->relay != NULL) {
+		console_input(d, c);	/* ends the session itself on error */
+		return 0;
+	}
 	client_lines(d, c);
+	/* bytes after the line that attached a console are console input */
+	if (c->relay != NULL && c->inlen > 0)
+		console_input(d, c);
 	return 0;
 }
 
@@ -304,23 +316,35 @@ server_loop(struct daemon *d)
 {
 	struct pollfd *pfd = NULL;
 	struct client *c, *next;
-	size_t npfd, i;
+	struct console_sess *cs, *csnext;
+	size_t npfd, nsess, i;
+	int pending;
 	time_t next_sync = time(NULL) + d->cfg.refresh_interval;
 	int timeout;
 
 	signals_setup(d);
 	while (!d->stopping) {
-		npfd = 3 + (size_t)d->nclients;
+		for (nsess = 0, cs = d->consoles; cs != NULL; cs = cs->next)
+			nsess++;
+		npfd = 3 + (size_t)d->nclients + nsess;
 		pfd = xreallocarray(pfd, npfd, sizeof(*pfd));
 		pfd[0] = (struct pollfd){ d->lfd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ d->wake[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ d->sigpipe[0], POLLIN, 0 };
-		for (i = 3, c = d->clients; c != NULL; c = c->next, i++)
+		pending = 0;
+		for (i = 3, c = d->clients; c != NULL; c = c->next, i++) {
 			pfd[i] = (struct pollfd){ c->fd,
 			    (short)(POLLIN | (c->outlen ? POLLOUT : 0)), 0 };
+			if (c->relay != NULL && c->inlen > 0)
+				pending = 1;	/* retry the stream soon */
+		}
+		for (cs = d->consoles; cs != NULL; cs = cs->next, i++)
+			pfd[i] = (struct pollfd){ cs->pipe[0], POLLIN, 0 };
 		timeout = (int)(next_sync - time(NULL)) * 1000;
 		if (timeout < 0)
 			timeout = 0;
+		if (pending && timeout > 20)
+			timeout = 20;
 		if (poll(pfd, npfd, timeout) == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[2].revents & POLLIN) {
@@ -330,9 +354,23 @@ server_loop(struct daemon *d)
 		}
 		if (pfd[1].revents & POLLIN)
 			jobs_complete(d);
+		/* guest console bytes first, matched by pipe fd */
+		for (i = 3 + (size_t)d->nclients; i < npfd; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			for (cs = d->consoles; cs != NULL; cs = csnext) {
+				csnext = cs->next;
+				if (cs->pipe[0] == pfd[i].fd) {
+					console_output(d, cs);
+					break;
+				}
+			}
+		}
 		/* same order as pfd: clients are only added after this */
 		for (i = 3, c = d->clients; c != NULL; c = next, i++) {
 			next = c->next;
+			if (c->relay != NULL && c->inlen > 0)
+				console_input(d, c);
 			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
 			    client_read(d, c) == -1) {
 				client_free(d, c);
@@ -352,6 +390,8 @@ server_loop(struct daemon *d)
 	free(pfd);
 	while (d->clients != NULL)
 		client_free(d, d->clients);
+	while (d->consoles != NULL)
+		console_end(d, d->consoles, NULL);
 	close(d->lfd);
 	unlink(d->cfg.socket);
 	return 0;

@@ -344,3 +344,164 @@ hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n, struct herr *e)
 	*n = k;
 	return 0;
 }
+
+/* ---- serial console streams ---- */
+
+struct hv_console {
+	virStreamPtr	 st;
+	hv_console_fn	 fn;
+	void		*arg;
+	pthread_mutex_t	 mu;
+	int		 ended;		/* fn got its n == 0 */
+	int		 closed;	/* hv_console_close was called */
+};
+
+/* Tells the owner once that the stream ended; never after close. */
+static void
+console_end(struct hv_console *hc)
+{
+	pthread_mutex_lock(&hc->mu);
+	if (!hc->ended && !hc->closed) {
+		hc->ended = 1;
+		hc->fn(hc->arg, NULL, 0);
+	}
+	pthread_mutex_unlock(&hc->mu);
+}
+
+static void
+console_event(virStreamPtr st, int events, void *opaque)
+{
+	struct hv_console *hc = opaque;
+	char buf[16384];
+	int n;
+
+	if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP)) {
+		console_end(hc);
+		return;
+	}
+	if (!(events & VIR_STREAM_EVENT_READABLE))
+		return;
+	for (;;) {
+		n = virStreamRecv(st, buf, sizeof(buf));
+		if (n == -2)
+			return;		/* drained */
+		if (n <= 0) {
+			console_end(hc);
+			return;
+		}
+		pthread_mutex_lock(&hc->mu);
+		if (!hc->closed)
+			hc->fn(hc->arg, buf, (size_t)n);
+		pthread_mutex_unlock(&hc->mu);
+	}
+}
+
+static void
+console_free_cb(void *opaque)
+{
+	struct hv_console *hc = opaque;
+
+	pthread_mutex_destroy(&hc->mu);
+	free(hc);
+}
+
+int
+hv_console_open(struct hv_conn *c, const char *uuid, int force,
+    hv_console_fn fn, void *arg, struct hv_console **out, struct herr *e)
+{
+	struct hv_console *hc;
+	virDomainPtr d;
+
+	*out = NULL;
+	if ((d = lookup(c, uuid, e)) == NULL)
+		return -1;
+	hc = xcalloc(1, sizeof(*hc));
+	pthread_mutex_init(&hc->mu, NULL);
+	hc->fn = fn;
+	hc->arg = arg;
+	if ((hc->st = virStreamNew(c->conn, VIR_STREAM_NONBLOCK)) == NULL) {
+		lv_err(e, "console stream");
+		goto fail;
+	}
+	if (virDomainOpenConsole(d, NULL, hc->st, force ?
+	    VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE) < 0) {
+		lv_err(e, "console");
+		goto fail;
+	}
+	if (virStreamEventAddCallback(hc->st, VIR_STREAM_EVENT_READABLE |
+	    VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP, console_event, hc,
+	    console_free_cb) < 0) {
+		lv_err(e, "console events");
+		virStreamAbort(hc->st);
+		goto fail;
+	}
+	virDomainFree(d);
+	*out = hc;
+	return 0;
+fail:
+	if (hc->st != NULL)
+		virStreamFree(hc->st);
+	pthread_mutex_destroy(&hc->mu);
+	free(hc);
+	virDomainFree(d);
+	return -1;
+}
+
+long
+hv_console_send(struct hv_console *hc, const char *buf, size_t n)
+{
+	int r = virStreamSend(hc->st, buf, n);
+
+	if (r == -2)
+		return 0;
+	if (r < 0) {
+		virResetLastError();
+		return -1;
+	}
+	return r;
+}
+
+void
+hv_console_close(struct hv_console *hc)
+{
+	virStreamPtr st;
+
+	if (hc == NULL)
+		return;
+	pthread_mutex_lock(&hc->mu);
+	hc->closed = 1;
+	st = hc->st;
+	pthread_mutex_unlock(&hc->mu);
+	/* the free callback releases hc once libvirt drops the callback */
+	virStreamEventRemoveCallback(st);
+	virStreamAbort(st);
+	virResetLastError();
+	virStreamFree(st);
+}
+
+int
+hv_uri_is_local(const char *uri)
+{
+	return strncmp(uri, "qemu:///", 8) == 0 ||
+	    strncmp(uri, "test:///", 8) == 0 || strncmp(uri, "xen:///", 7) == 0;
+}
+
+int
+hv_console_log_path(const char *uri, const char *name, char *buf, size_t size)
+{
+	const char *root = strstr(uri, "embed?root=");
+	size_t n;
+
+	if (strncmp(uri, "qemu:///embed?", 14) == 0 && root != NULL) {
+		root += strlen("embed?root=");
+		n = strcspn(root, "&");
+		if ((size_t)snprintf(buf, size, "%.*s/console/%s.log", (int)n,
+		    root, name) >= size)
+			return -1;
+		return 0;
+	}
+	if ((size_t)snprintf(buf, size, "/var/log/hangar/console/%s.log",
+	    name) >= size)
+		return -1;
+	return 0;
+}

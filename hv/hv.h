@@ -54,4 +54,29 @@ int	hv_dom_state(struct hv_conn *c, const char *uuid, struct hv_dom *out,
 int	hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n,
 	    struct herr *e);
 
+/*
+ * Serial console streams.  fn is called on libvirt's event thread with the
+ * guest's bytes, and with n == 0 once when the stream ends or fails.
+ */
+struct hv_console;
+typedef void	(*hv_console_fn)(void *arg, const char *buf, size_t n);
+
+/* force: take the console over from another session (libvirt FORCE). */
+int	hv_console_open(struct hv_conn *c, const char *uuid, int force,
+	    hv_console_fn fn, void *arg, struct hv_console **out,
+	    struct herr *e);
+/* Sends to the guest; returns bytes taken (0: try later), -1 on error. */
+long	hv_console_send(struct hv_console *hc, const char *buf, size_t n);
+/* Stops the callbacks and frees hc (any thread; NULL is fine). */
+void	hv_console_close(struct hv_console *hc);
+/*
+ * Where the guest's serial output is logged on its host (libvirt
+ * <log file=... append='on'/>): under the embed root for
+ * qemu:///embed?root=DIR, else /var/log/hangar/console/NAME.log.
+ */
+int	hv_console_log_path(const char *uri, const char *name, char *buf,
+	    size_t size);
+/* Whether that path is on this machine (the daemon can read the log). */
+int	hv_uri_is_local(const char *uri);
+
 #endif

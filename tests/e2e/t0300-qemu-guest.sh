@@ -41,7 +41,81 @@ check "it has no VGA device and no display (fleet policy)" sh -c \
      ! grep -Eqi 'vga|cirrus|qxl|bochs|-vnc|-spice' '$STATE/qemu.cmdline'"
 check "it has a serial port" sh -c \
     "tr '\\0' ' ' </proc/\$(cat '$pidfile')/cmdline | grep -q -- '-chardev pty'"
-sleep 2
+# the serial console, relayed by hangard from libvirt's console stream
+cat >"$STATE/console.py" <<'PY'
+import json, socket, sys, time
+path, name = sys.argv[1], sys.argv[2]
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(path)
+    f = s.makefile("rwb", buffering=0)
+    def call(m, p):
+        f.write(json.dumps({"id": 1, "method": m, "params": p}).encode() + b"\n")
+        return json.loads(f.readline())
+    assert call("hello", {"version": 1})["ok"]
+    return s, f, call
+s1, f1, call1 = conn()
+r = call1("console.attach", {"name": name})
+print("attach", r["ok"], r.get("result", {}).get("escape"))
+got = b""
+deadline = time.time() + 240
+want = [b"Linux version", b"Select a language"]
+seen = []
+while time.time() < deadline and len(seen) < len(want):
+    try:
+        d = s1.recv(65536)
+    except socket.timeout:
+        continue
+    if not d:
+        break
+    got += d
+    for w in want:
+        if w in got and w not in seen:
+            seen.append(w)
+            print("seen", w.decode(), "after %.0f s" % (240 - (deadline - time.time())))
+            sys.stdout.flush()
+s2, f2, call2 = conn()
+r = call2("console.attach", {"name": name})
+print("second", r["ok"], r.get("error", {}).get("code"), "in use by" in r.get("error", {}).get("message", ""))
+r = call2("console.attach", {"name": name, "force": True})
+print("force", r["ok"])
+s1.settimeout(10)
+tail = b""
+try:
+    while True:
+        d = s1.recv(65536)
+        if not d:
+            break
+        tail += d
+except socket.timeout:
+    pass
+print("first told", b"taken over" in tail)
+print("tail", len(tail), repr(tail[-120:]))
+s2.sendall(b"\r")   # Enter: the installer moves on
+s2.close()
+PY
+python3 "$STATE/console.py" "$STATE/hangard.sock" di1 >"$STATE/console.out" 2>&1
+diag "$(cat "$STATE/console.out")"
+check "console.attach answers with the escape" grep -qx "attach True ~." "$STATE/console.out"
+check "the kernel's banner arrives on the console" grep -q "seen Linux version" "$STATE/console.out"
+check "the installer's first dialog arrives on the console" \
+    grep -q "seen Select a language" "$STATE/console.out"
+check "a second attach is told the console is in use" \
+    grep -qx "second False state True" "$STATE/console.out"
+check "force takes it over" grep -qx "force True" "$STATE/console.out"
+check "the first session is told and closed" grep -qx "first told True" "$STATE/console.out"
+run 0 logview h --json guest show di1
+cat >"$STATE/log.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb", buffering=0)
+for m, p in (("hello", {"version": 1}), ("console.log", {"name": sys.argv[2], "bytes": 1048576})):
+    f.write(json.dumps({"id": 1, "method": m, "params": p}).encode() + b"\n")
+    r = json.loads(f.readline())
+print(r["result"]["text"])
+PY
+python3 "$STATE/log.py" "$STATE/hangard.sock" di1 >"$STATE/log.out" 2>&1
+check "the console log kept the kernel banner" grep -q "Linux version" "$STATE/log.out"
+check "the console log kept the installer's dialog" grep -q "Select a language" "$STATE/log.out"
+sleep 1
 run 0 show h guest show di1
 check "state read back: running" grep -q "state *running" "$T_OUT"
 run 0 destroy h guest destroy di1
