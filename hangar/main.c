@@ -5,6 +5,7 @@
  * hangard method it calls, its positional arguments and options (each
  * mapped to one request parameter), and how its reply is shown.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 
 enum otype { O_STR, O_INT, O_BOOL };
 
+#define KEYFILE_MAX	16384
+
 struct opt {
 	const char	*flag;		/* "--disk-kind" */
 	const char	*param;		/* "disk_kind" */
@@ -34,6 +37,8 @@ struct cmd {
 	struct opt	 opts[10];
 	void		(*render)(json_object *);
 	const char	*usage;
+	const char	*file_arg;	/* this positional names a file whose
+					   text is sent ("-": standard input) */
 };
 
 static const struct cmd cmds[] = {
@@ -43,25 +48,33 @@ static const struct cmd cmds[] = {
 	    { "--ram", "ram", O_STR, 0 }, { "--cpus", "cpus", O_INT, 0 },
 	    { "--accel", "accel", O_STR, 0 } }, render_object,
 	  "NAME --uri URI --disk SIZE --disk-kind hdd|ssd [--ram SIZE] "
-	  "[--cpus N] [--accel kvm|tcg]" },
+	  "[--cpus N] [--accel kvm|tcg]", NULL },
 	{ "host", "list", "host.list", { NULL }, { { NULL } }, render_hosts,
-	  "" },
+	  "", NULL },
 	{ "host", "show", "host.show", { "name" }, { { NULL } },
-	  render_object, "NAME" },
-	{ "host", "set-state", "host.set_state", { "name", "state" },
+	  render_object, "NAME", NULL },
+	{ "host", "set-state", "host.set_state", { "name", "state", NULL },
 	  { { NULL } }, render_object,
-	  "NAME active|maintenance|draining|retired" },
+	  "NAME active|maintenance|draining|retired", NULL },
 	{ "customer", "add", "customer.add", { "name" }, {
 	    { "--user", "user", O_STR, 0 }, { "--uid", "uid", O_INT, 0 },
-	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 } },
-	  render_object, "NAME [--user USER | --uid UID] [--email ADDR] "
-	  "[--tz ZONE]" },
+	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 },
+	    { "--create-user", "create_user", O_BOOL, 0 } },
+	  render_object, "NAME [--create-user [--user USER] | --user USER | "
+	  "--uid UID] [--email ADDR] [--tz ZONE]", NULL },
 	{ "customer", "list", "customer.list", { NULL }, { { NULL } },
-	  render_customers, "" },
+	  render_customers, "", NULL },
+	{ "customer key", "add", "customer.key_add", { "name", "key" }, { { NULL } },
+	  render_object, "NAME KEYFILE|-", "key" },
+	{ "customer key", "list", "customer.key_list", { "name" }, { { NULL } },
+	  render_keys, "NAME", NULL },
+	{ "customer key", "remove", "customer.key_remove",
+	  { "name", "fingerprint" }, { { NULL } }, render_object,
+	  "NAME SHA256:FINGERPRINT", NULL },
 	{ "customer", "show", "customer.show", { "name" }, { { NULL } },
-	  render_object, "NAME" },
+	  render_object, "NAME", NULL },
 	{ "plan", "list", "plan.list", { NULL }, { { NULL } }, render_plans,
-	  "" },
+	  "", NULL },
 	{ "guest", "create", "guest.create", { "name" }, {
 	    { "--owner", "owner", O_STR, 1 }, { "--plan", "plan", O_STR, 1 },
 	    { "--host", "host", O_STR, 0 }, { "--kind", "kind", O_STR, 0 },
@@ -71,24 +84,24 @@ static const struct cmd cmds[] = {
 	    { "--start", "start", O_BOOL, 0 } }, render_object,
 	  "NAME --owner CUSTOMER --plan PLAN [--host HOST] "
 	  "[--kind kvm|xen-pv|xen-hvm] [--kernel FILE [--initrd FILE] "
-	  "[--cmdline TEXT]] [--start]" },
+	  "[--cmdline TEXT]] [--start]", NULL },
 	{ "guest", "list", "guest.list", { NULL }, {
 	    { "--owner", "owner", O_STR, 0 }, { "--host", "host", O_STR, 0 } },
-	  render_guests, "[--owner CUSTOMER] [--host HOST]" },
+	  render_guests, "[--owner CUSTOMER] [--host HOST]", NULL },
 	{ "guest", "show", "guest.show", { "name" }, { { NULL } },
-	  render_object, "NAME" },
+	  render_object, "NAME", NULL },
 	{ "guest", "start", "guest.start", { "name" }, { { NULL } },
-	  render_object, "NAME" },
+	  render_object, "NAME", NULL },
 	{ "guest", "shutdown", "guest.shutdown", { "name" }, {
 	    { "--force-after", "force_after", O_INT, 0 } }, render_object,
-	  "NAME [--force-after SECONDS]" },
+	  "NAME [--force-after SECONDS]", NULL },
 	{ "guest", "destroy", "guest.destroy", { "name" }, { { NULL } },
-	  render_object, "NAME" },
+	  render_object, "NAME", NULL },
 	{ "guest", "reboot", "guest.reboot", { "name" }, { { NULL } },
-	  render_object, "NAME" },
+	  render_object, "NAME", NULL },
 	{ "guest", "delete", "guest.delete", { "name" }, {
 	    { "--force", "force", O_BOOL, 0 } }, render_object,
-	  "NAME [--force]" },
+	  "NAME [--force]", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -116,6 +129,30 @@ usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n");
 	return 2;
+}
+
+/* Reads a small text file ("-": stdin) without its trailing newlines. */
+static int
+read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "hangar: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, size - 1, f);
+	if (f != stdin)
+		fclose(f);
+	if (n == size - 1) {
+		fprintf(stderr, "hangar: %s: too long for a key\n", path);
+		return -1;
+	}
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
 }
 
 static const struct opt *
@@ -166,6 +203,14 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 		}
 		if (pos >= 3 || c->args[pos] == NULL)
 			return usage_error("unexpected argument '%s'", argv[i]);
+		if (c->file_arg != NULL && strcmp(c->file_arg, c->args[pos]) == 0) {
+			char text[KEYFILE_MAX + 1];
+			if (read_text(argv[i], text, sizeof(text)) == -1)
+				return 2;
+			json_object_object_add(p, c->args[pos++],
+			    json_object_new_string(text));
+			continue;
+		}
 		json_object_object_add(p, c->args[pos++],
 		    json_object_new_string(argv[i]));
 	}
@@ -212,12 +257,23 @@ run_cmd(struct cli *cli, int argc, char **argv)
 	json_object *params;
 	struct herr e;
 	size_t i;
-	int r;
+	int r, skip = 2;
 
-	for (i = 0; i < NCMDS; i++)
-		if (strcmp(cmds[i].noun, argv[0]) == 0 && argc > 1 &&
-		    strcmp(cmds[i].verb, argv[1]) == 0)
+	for (i = 0; i < NCMDS && c == NULL; i++) {
+		char noun[64];
+		int words = strchr(cmds[i].noun, ' ') != NULL ? 2 : 1;
+		if (argc <= words)
+			continue;
+		if (words == 2)
+			snprintf(noun, sizeof(noun), "%s %s", argv[0], argv[1]);
+		else
+			str_copy(noun, argv[0], sizeof(noun));
+		if (strcmp(cmds[i].noun, noun) == 0 &&
+		    strcmp(cmds[i].verb, argv[words]) == 0) {
 			c = &cmds[i];
+			skip = words + 1;
+		}
+	}
 	if (c == NULL) {
 		fprintf(stderr, "hangar: unknown command: %s%s%s\n", argv[0],
 		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
@@ -225,7 +281,7 @@ run_cmd(struct cli *cli, int argc, char **argv)
 		return 2;
 	}
 	params = json_object_new_object();
-	if ((r = build_params(c, argc - 2, argv + 2, params, cli)) != 0) {
+	if ((r = build_params(c, argc - skip, argv + skip, params, cli)) != 0) {
 		fprintf(stderr, "usage: hangar %s %s %s\n", c->noun, c->verb,
 		    c->usage);
 		json_object_put(params);

@@ -229,6 +229,23 @@ render_plans(json_object *arr)
 	table_print(&t);
 }
 
+void
+render_keys(json_object *arr)
+{
+	struct table t = { .ncols = 3 };
+	const char *hdr[] = { "TYPE", "FINGERPRINT", "COMMENT" };
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *k = json_object_array_get_idx(arr, i);
+		const char *row[3] = { gs(k, "type"), gs(k, "fingerprint"),
+		    gs(k, "comment") };
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
 /* "key: value" lines; nested arrays of guests as a table. */
 void
 render_object(json_object *o)

@@ -23,6 +23,7 @@ struct config {
 	char	state_dir[1024];	/* hangar.db lives here */
 	char	socket[108];		/* default STATE/hangard.sock */
 	char	admin_group[64];	/* members are operators */
+	char	keys_dir[1024];		/* customers' authorized_keys files */
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */
@@ -177,6 +178,13 @@ void	console_end(struct daemon *d, struct console_sess *s, const char *why);
 /* Looks a guest up as the caller may (methods.c). */
 int	guest_lookup(struct daemon *d, struct client *c, const char *name,
 	    struct guest_rec *g, struct herr *e);
+
+/* accounts.c: customers' unix accounts and authorized_keys files */
+int	account_create(const char *user, const char *customer, uid_t *uid,
+	    struct herr *e);
+void	account_remove(const char *user);
+int	keys_write(struct daemon *d, const struct customer_rec *c,
+	    struct herr *e);
 
 /* busy.c: guests with a job in flight are left alone by host syncs */
 void	busy_add(struct daemon *d, int64_t guest_id);

@@ -31,6 +31,7 @@ config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	str_copy(cfg->state_dir, DEFAULT_STATE, sizeof(cfg->state_dir));
 	str_copy(cfg->admin_group, "hangar-admin", sizeof(cfg->admin_group));
+	str_copy(cfg->keys_dir, "/etc/hangar/keys", sizeof(cfg->keys_dir));
 	cfg->vcpu_ratio = 4;
 	cfg->refresh_interval = 10;
 	cfg->worker_idle = 30;
@@ -62,6 +63,10 @@ config_set(struct config *cfg, const char *key, const char *val,
 		if (val[0] != '/' || str_copy(cfg->socket, val,
 		    sizeof(cfg->socket)) >= sizeof(cfg->socket))
 			*why = "must be an absolute path under 108 bytes";
+	} else if (strcmp(key, "keys_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->keys_dir, val,
+		    sizeof(cfg->keys_dir)) >= sizeof(cfg->keys_dir))
+			*why = "must be an absolute path";
 	} else if (strcmp(key, "admin_group") == 0) {
 		if (str_copy(cfg->admin_group, val, sizeof(cfg->admin_group)) >=
 		    sizeof(cfg->admin_group))

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "hangard/hangard.h"
+#include "keys/sshkey.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
@@ -111,6 +112,8 @@ customer_json(const struct customer_rec *c)
 	add_str(o, "email", c->email);
 	add_str(o, "tz", c->tz);
 	add_int(o, "guests", c->guests);
+	add_str(o, "unix_user", c->unix_user);
+	add_int(o, "keys", c->keys);
 	return o;
 }
 
@@ -320,6 +323,7 @@ static const struct proto_param p_customer_add[] = {
 	{ "uid", PT_INT, 0x7fffffff, 0 },
 	{ "email", PT_STR, 254, 0 },
 	{ "tz", PT_STR, 63, 0 },
+	{ "create_user", PT_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -327,7 +331,7 @@ static int
 m_customer_add(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
-	struct customer_rec cu;
+	struct customer_rec cu, old;
 	const char *user = proto_str(r->params, "user");
 	const char *email = proto_str(r->params, "email");
 	const char *tz = proto_str(r->params, "tz");
@@ -340,7 +344,7 @@ m_customer_add(struct daemon *d, struct client *c, struct proto_req *r,
 		    "a-z, 0-9 and '-'");
 	str_copy(cu.name, proto_str(r->params, "name"), sizeof(cu.name));
 	cu.uid = proto_int(r->params, "uid", -1);
-	if (user != NULL) {
+	if (user != NULL && !proto_bool(r->params, "create_user", 0)) {
 		if ((pw = getpwnam(user)) == NULL)
 			return herr_set(e, HERR_NOTFOUND, "no such unix user: %s",
 			    user);
@@ -356,6 +360,32 @@ m_customer_add(struct daemon *d, struct client *c, struct proto_req *r,
 		return herr_set(e, HERR_USAGE, "bad email address");
 	str_copy(cu.email, email ? email : "", sizeof(cu.email));
 	str_copy(cu.tz, tz ? tz : "UTC", sizeof(cu.tz));
+	if (proto_bool(r->params, "create_user", 0)) {
+		uid_t uid;
+		const char *u = user ? user : cu.name;
+		if (cu.uid >= 0 && user == NULL)
+			return herr_set(e, HERR_USAGE, "--create-user makes the "
+			    "account: give no --uid");
+		if (!str_is_name(u) || strlen(u) > 32)
+			return herr_set(e, HERR_USAGE, "bad unix user name");
+		/* the name must be free before anything is made */
+		if (store_customer_get(d->st, cu.name, &old, NULL) == 0)
+			return herr_set(e, HERR_EXISTS, "customer %s: already "
+			    "exists", cu.name);
+		if (account_create(u, cu.name, &uid, e) == -1)
+			return -1;
+		cu.uid = uid;
+		str_copy(cu.unix_user, u, sizeof(cu.unix_user));
+		if (store_customer_add(d->st, &cu, e) == -1) {
+			account_remove(u);	/* nothing half-made */
+			return -1;
+		}
+		log_info("customer %s added with account %s", cu.name, u);
+		*res = customer_json(&cu);
+		return 0;
+	}
+	if (user != NULL)
+		str_copy(cu.unix_user, user, sizeof(cu.unix_user));
 	if (store_customer_add(d->st, &cu, e) == -1)
 		return -1;
 	log_info("customer %s added (uid %lld)", cu.name, (long long)cu.uid);
@@ -958,6 +988,98 @@ sync_all_hosts(struct daemon *d)
 	free(hs);
 }
 
+/* ---- SSH keys ---- */
+
+static const struct proto_param p_key_add[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "key", PT_STR, SSHKEY_LINE_MAX, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_key_remove[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "fingerprint", PT_STR, 79, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static json_object *
+key_json(const char *type, const char *comment, const char *fp)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "type", type);
+	add_str(o, "comment", comment);
+	add_str(o, "fingerprint", fp);
+	return o;
+}
+
+static int
+m_key_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+	struct sshkey k;
+	struct key_rec kr;
+
+	(void)c;
+	if (store_customer_get(d->st, proto_str(r->params, "name"), &cu,
+	    e) == -1 || sshkey_parse(proto_str(r->params, "key"), &k, e) == -1)
+		return -1;
+	memset(&kr, 0, sizeof(kr));
+	str_copy(kr.type, k.type, sizeof(kr.type));
+	str_copy(kr.key, k.b64, sizeof(kr.key));
+	str_copy(kr.comment, k.comment, sizeof(kr.comment));
+	str_copy(kr.fingerprint, k.fingerprint, sizeof(kr.fingerprint));
+	if (store_key_add(d->st, cu.name, &kr, e) == -1)
+		return -1;
+	if (keys_write(d, &cu, e) == -1) {
+		store_key_remove(d->st, cu.name, kr.fingerprint, NULL);
+		return -1;
+	}
+	log_info("customer %s: key %s added", cu.name, kr.fingerprint);
+	*res = key_json(kr.type, kr.comment, kr.fingerprint);
+	return 0;
+}
+
+static int
+m_key_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+	struct key_rec *ks;
+	size_t n, i;
+
+	(void)c;
+	if (store_customer_get(d->st, proto_str(r->params, "name"), &cu,
+	    e) == -1 || store_key_list(d->st, cu.name, &ks, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(*res, key_json(ks[i].type, ks[i].comment,
+		    ks[i].fingerprint));
+	free(ks);
+	return 0;
+}
+
+static int
+m_key_remove(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+
+	(void)c;
+	if (store_customer_get(d->st, proto_str(r->params, "name"), &cu,
+	    e) == -1 || store_key_remove(d->st, cu.name,
+	    proto_str(r->params, "fingerprint"), e) == -1 ||
+	    keys_write(d, &cu, e) == -1)
+		return -1;
+	log_info("customer %s: key %s removed", cu.name,
+	    proto_str(r->params, "fingerprint"));
+	*res = json_object_new_object();
+	add_str(*res, "removed", proto_str(r->params, "fingerprint"));
+	return 0;
+}
+
 /* ---- serial console (console.c) ---- */
 
 static const struct proto_param p_console_attach[] = {
@@ -991,6 +1113,9 @@ static const struct method methods[] = {
 	{ "customer.add", m_customer_add, F_OPERATOR, p_customer_add },
 	{ "customer.list", m_customer_list, F_OPERATOR, NULL },
 	{ "customer.show", m_customer_show, F_OPERATOR, p_name },
+	{ "customer.key_add", m_key_add, F_OPERATOR, p_key_add },
+	{ "customer.key_list", m_key_list, F_OPERATOR, p_name },
+	{ "customer.key_remove", m_key_remove, F_OPERATOR, p_key_remove },
 	{ "plan.list", m_plan_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "guest.create", m_guest_create, F_OPERATOR, p_guest_create },
 	{ "guest.list", m_guest_list, F_OPERATOR | F_CUSTOMER, p_guest_list },

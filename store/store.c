@@ -67,6 +67,18 @@ static const char *migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"CREATE INDEX guests_host ON guests (host_id);"
 	"CREATE INDEX guests_customer ON guests (customer_id);",
+	/* 1 -> 2: customers' unix accounts and SSH keys (the console) */
+	"ALTER TABLE customers ADD COLUMN unix_user TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE ssh_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers (id)"
+	"    ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  fingerprint TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (customer_id, fingerprint));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -299,7 +311,8 @@ store_plan_list(struct store *st, struct plan_rec **out, size_t *n,
 /* ---- customers ---- */
 
 #define CUSTOMER_COLS "c.id, c.name, c.uid, c.email, c.tz, " \
-	"(SELECT count(*) FROM guests g WHERE g.customer_id = c.id)"
+	"(SELECT count(*) FROM guests g WHERE g.customer_id = c.id), " \
+	"c.unix_user, (SELECT count(*) FROM ssh_keys k WHERE k.customer_id = c.id)"
 
 static void
 customer_row(sqlite3_stmt *s, struct customer_rec *c)
@@ -311,13 +324,16 @@ customer_row(sqlite3_stmt *s, struct customer_rec *c)
 	col_text(s, 3, c->email, sizeof(c->email));
 	col_text(s, 4, c->tz, sizeof(c->tz));
 	c->guests = sqlite3_column_int(s, 5);
+	col_text(s, 6, c->unix_user, sizeof(c->unix_user));
+	c->keys = sqlite3_column_int(s, 7);
 }
 
 int
 store_customer_add(struct store *st, struct customer_rec *c, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO customers "
-	    "(name, uid, email, tz, created) VALUES (?, ?, ?, ?, ?)", e);
+	    "(name, uid, email, tz, created, unix_user) "
+	    "VALUES (?, ?, ?, ?, ?, ?)", e);
 	char what[128];
 
 	if (s == NULL)
@@ -330,6 +346,7 @@ store_customer_add(struct store *st, struct customer_rec *c, struct herr *e)
 	sqlite3_bind_text(s, 3, c->email, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, c->tz[0] ? c->tz : "UTC", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(s, 6, c->unix_user, -1, SQLITE_STATIC);
 	snprintf(what, sizeof(what), "customer %s (or its uid)", c->name);
 	if (step_done(st, s, what, e) == -1)
 		return -1;
@@ -764,4 +781,73 @@ store_guest_delete(struct store *st, int64_t id, struct herr *e)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	return step_done(st, s, "guest delete", e);
+}
+
+/* ---- SSH keys ---- */
+
+int
+store_key_add(struct store *st, const char *customer, const struct key_rec *k,
+    struct herr *e)
+{
+	struct customer_rec c;
+	sqlite3_stmt *s;
+
+	if (store_customer_get(st, customer, &c, e) == -1)
+		return -1;
+	if ((s = prepare(st, "INSERT INTO ssh_keys (customer_id, type, key, "
+	    "comment, fingerprint, created) VALUES (?, ?, ?, ?, ?, ?)", e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c.id);
+	sqlite3_bind_text(s, 2, k->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, k->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, k->comment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, k->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL));
+	return step_done(st, s, "this key of the customer", e);
+}
+
+int
+store_key_list(struct store *st, const char *customer, struct key_rec **out,
+    size_t *n, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT k.type, k.key, k.comment, "
+	    "k.fingerprint, k.created FROM ssh_keys k JOIN customers c ON "
+	    "c.id = k.customer_id WHERE c.name = ? ORDER BY k.id", e);
+	struct key_rec *k;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, customer, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		k = grow((void **)out, n, &cap, sizeof(**out));
+		col_text(s, 0, k->type, sizeof(k->type));
+		col_text(s, 1, k->key, sizeof(k->key));
+		col_text(s, 2, k->comment, sizeof(k->comment));
+		col_text(s, 3, k->fingerprint, sizeof(k->fingerprint));
+		k->created = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_key_remove(struct store *st, const char *customer,
+    const char *fingerprint, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "DELETE FROM ssh_keys WHERE fingerprint = ? "
+	    "AND customer_id = (SELECT id FROM customers WHERE name = ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
+	if (step_done(st, s, "key", e) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return herr_set(e, HERR_NOTFOUND, "customer %s has no key %s",
+		    customer, fingerprint);
+	return 0;
 }

@@ -34,6 +34,16 @@ struct customer_rec {
 	char		email[256];
 	char		tz[64];
 	int		guests;		/* derived: number of guests */
+	char		unix_user[33];	/* the account hangar made, or "" */
+	int		keys;		/* derived: number of SSH keys */
+};
+
+struct key_rec {
+	char		type[48];
+	char		key[12288];	/* base64 */
+	char		comment[128];
+	char		fingerprint[80];
+	int64_t		created;
 };
 
 struct host_rec {
@@ -137,5 +147,12 @@ int	store_guest_set_status(struct store *st, int64_t id, const char *status,
 int	store_guest_set_state(struct store *st, int64_t id, const char *state,
 	    int64_t now, struct herr *e);
 int	store_guest_delete(struct store *st, int64_t id, struct herr *e);
+
+int	store_key_add(struct store *st, const char *customer,
+	    const struct key_rec *k, struct herr *e);
+int	store_key_list(struct store *st, const char *customer,
+	    struct key_rec **out, size_t *n, struct herr *e);
+int	store_key_remove(struct store *st, const char *customer,
+	    const char *fingerprint, struct herr *e);
 
 #endif

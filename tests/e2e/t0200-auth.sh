@@ -8,12 +8,14 @@
 command -v useradd >/dev/null || skip_all "needs useradd"
 command -v setpriv >/dev/null || skip_all "needs setpriv"
 
-users="hgt-alice hgt-bob hgt-eve hgt-ops"
-EXTRA_CLEANUP='for u in $users; do userdel "$u" 2>/dev/null; done; groupdel hgt-admins 2>/dev/null'
+users="hgt-alice hgt-bob hgt-eve hgt-ops hgt-carol"
+EXTRA_CLEANUP='for u in $users; do userdel -r "$u" 2>/dev/null; done; groupdel hgt-admins 2>/dev/null'
 for u in $users; do userdel "$u" 2>/dev/null; done
 groupdel hgt-admins 2>/dev/null
 groupadd hgt-admins
-for u in $users; do useradd -M -s /usr/sbin/nologin "$u"; done
+for u in hgt-alice hgt-bob hgt-eve hgt-ops; do
+	useradd -M -s /usr/sbin/nologin "$u"
+done
 usermod -a -G hgt-admins hgt-ops
 
 state_new
@@ -21,7 +23,7 @@ state_new
 mkdir -m 755 "$STATE/bin"
 cp "$HANGAR" "$STATE/bin/hangar"
 chmod 755 "$STATE/bin/hangar"
-printf 'admin_group hgt-admins\n' >"$STATE/hangard.conf"
+printf 'admin_group hgt-admins\nkeys_dir %s/keys\n' "$STATE" >"$STATE/hangard.conf"
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
 hdd=$(node_xml hdd 8 32)
 h host add hdd --uri "$hdd" --disk 1T --disk-kind hdd >/dev/null
@@ -108,4 +110,39 @@ check "raw socket: a uid claimed in the request is refused" \
 run 0 bob-survives h guest show b-mail
 check "bob's guest is still running" grep -q "state *running" "$T_OUT"
 diag "$(cat "$STATE/raw.out")"
+
+# accounts and keys: hangar makes the unix account and its authorized_keys
+run 0 create-user h customer add carol --create-user --user hgt-carol \
+    --email carol@example.com
+check "the account exists, in group hangar-customers" \
+    sh -c "id -nG hgt-carol | grep -qw hangar-customers"
+check "the customer maps to the new uid" \
+    grep -q "uid *$(id -u hgt-carol)" "$T_OUT"
+run 4 create-user-again h customer add carol2 --create-user --user hgt-carol
+check "an existing unix user is not taken over" grep -q "already exists" "$T_ERR"
+ssh-keygen -q -t ed25519 -N '' -C 'carol@laptop' -f "$STATE/carol" </dev/null
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$STATE/carol2" </dev/null
+run 0 key-add h customer key add carol "$STATE/carol.pub"
+fp=$(ssh-keygen -lf "$STATE/carol.pub" | awk '{print $2}')
+check "the fingerprint is ssh-keygen's" grep -q "fingerprint *$fp" "$T_OUT"
+run 0 key-add-stdin sh -c "h() { \"$HANGAR\" -s \"$STATE\" \"\$@\"; }; h customer key add carol - <'$STATE/carol2.pub'"
+run 4 key-dup h customer key add carol "$STATE/carol.pub"
+printf 'command="/bin/sh" %s\n' "$(cat "$STATE/carol.pub")" >"$STATE/evil.pub"
+run 2 key-options h customer key add carol "$STATE/evil.pub"
+printf '%s\n%s\n' "$(cat "$STATE/carol.pub")" "$(cat "$STATE/carol2.pub")" >"$STATE/two.pub"
+run 2 key-two-lines h customer key add carol "$STATE/two.pub"
+printf 'ssh-ed25519 AAAAnotakey\n' >"$STATE/bad.pub"
+run 2 key-garbage h customer key add carol "$STATE/bad.pub"
+run 0 key-list h customer key list carol
+check "both keys are listed" sh -c "[ \$(grep -c SHA256: '$T_OUT') -eq 2 ]"
+kf="$STATE/keys/hgt-carol"
+check "authorized_keys holds both keys, restricted" \
+    sh -c "[ \$(grep -c '^restrict,pty ssh-' '$kf') -eq 2 ]"
+check "authorized_keys is 0644 and not writable by the customer" \
+    sh -c "[ \$(stat -c %a '$kf') = 644 ] && [ \$(stat -c %U '$kf') = root ]"
+run 0 key-remove h customer key remove carol "$fp"
+check "a removed key is gone from authorized_keys" \
+    sh -c "! grep -q '$(cut -d' ' -f2 "$STATE/carol.pub")' '$kf' && [ \$(grep -c '^restrict' '$kf') -eq 1 ]"
+run 3 key-remove-again h customer key remove carol "$fp"
+run 5 key-by-customer as hgt-alice customer key add alice "$STATE/carol.pub"
 done_testing
