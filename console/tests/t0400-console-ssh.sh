@@ -29,6 +29,7 @@ ST=$T/state
 suffix=$$
 UA=hca$suffix
 UB=hcb$suffix
+UC=hcc$suffix	# in the group, but no hangar customer
 GRP=hcg$suffix
 made_run_sshd=
 hangard_pid=
@@ -47,6 +48,7 @@ cleanup() {
 	[ -n "$hangard_pid" ] && wait "$hangard_pid" 2>/dev/null
 	userdel "$UA" >/dev/null 2>&1
 	userdel "$UB" >/dev/null 2>&1
+	userdel "$UC" >/dev/null 2>&1
 	groupdel "$GRP" >/dev/null 2>&1
 	[ -n "$made_run_sshd" ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$T"
@@ -88,6 +90,7 @@ groupadd "$GRP" || bail "groupadd"
 # '*' (not '!'): sshd without PAM refuses locked accounts even for keys
 useradd -M -d "$T" -s /bin/sh -p '*' -G "$GRP" "$UA" || bail "useradd $UA"
 useradd -M -d "$T" -s /bin/sh -p '*' -G "$GRP" "$UB" || bail "useradd $UB"
+useradd -M -d "$T" -s /bin/sh -p '*' -G "$GRP" "$UC" || bail "useradd $UC"
 
 H host add h1 --uri "test://$T/node.xml" --disk 1T --disk-kind ssd \
     >/dev/null || bail "host add"
@@ -112,7 +115,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/key-alice" || bail "alice key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/key-bob" || bail "bob key"
 cp "$T/key-alice.pub" "$T/keys/$UA"
 cp "$T/key-bob.pub" "$T/keys/$UB"
-chmod 644 "$T/keys/$UA" "$T/keys/$UB"
+cp "$T/key-bob.pub" "$T/keys/$UC"
+chmod 644 "$T/keys/$UA" "$T/keys/$UB" "$T/keys/$UC"
 PORT=$(python3 -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CONSOLE="$B/console/hangar-console -S $ST/hangard.sock"
@@ -125,6 +129,7 @@ PidFile $T/sshd.pid
 AuthorizedKeysFile $T/keys/%u
 # the keys live under /tmp, which is world-writable
 StrictModes no
+Subsystem sftp internal-sftp
 UsePAM no
 PermitRootLogin no
 AllowGroups $GRP
@@ -285,6 +290,28 @@ if [ $rc != 0 ] && [ $rc != 124 ]; then
 	ok "port forwarding is refused"
 else
 	not_ok "port forwarding is refused" "rc=$rc"
+fi
+
+run sshc bob "$UC" list
+if [ $rc = 5 ] && [ -z "$out" ] && grep -q '^hangar-console: permission denied' <<<"$err"; then
+	ok "a user who is no customer is refused (exit 5)"
+else
+	not_ok "a user who is no customer is refused (exit 5)" "rc=$rc" "$out" "$err"
+fi
+run $CONSOLE -c list
+if [ $rc = 5 ] && grep -q 'operators use hangar(8)' <<<"$err"; then
+	ok "an operator (root) is sent to hangar(8) (exit 5)"
+else
+	not_ok "an operator (root) is sent to hangar(8) (exit 5)" "rc=$rc" "$out" "$err"
+fi
+# sftp: ForceCommand wins, and "internal-sftp" is no console command
+run timeout 10 ssh -F /dev/null -p "$PORT" -i "$T/key-alice" \
+    -o BatchMode=yes -o StrictHostKeyChecking=no -o LogLevel=ERROR \
+    -o UserKnownHostsFile=/dev/null -s "$UA@127.0.0.1" sftp </dev/null
+if [ $rc = 2 ] && [ -z "$out" ]; then
+	ok "the sftp subsystem ends in the console's usage error (exit 2)"
+else
+	not_ok "the sftp subsystem ends in the console's usage error" "rc=$rc" "$out" "$err"
 fi
 
 # ---- alice against bob's VPS: always exactly "no such VPS" ----
