@@ -613,7 +613,7 @@ plan_maintenance(const struct plan_cluster *c,
 	struct maint m;
 	struct plan_maintenance *best = NULL;
 	int32_t *cand = NULL;
-	size_t ncand = 0, lb;
+	size_t ncand = 0, lb, pinned = 0;
 	int v;
 
 	*out = NULL;
@@ -630,10 +630,15 @@ plan_maintenance(const struct plan_cluster *c,
 	m.c = c;
 	m.o = o;
 	setup(&m, &cand, &ncand);
-	/* greedy, then balanced groups from the lower bound up */
+	/* greedy, then balanced groups from the lower bound up; stop as
+	 * soon as a plan reboots only what cannot move, in lb batches */
 	lb = lower_bound(&m, cand, ncand);
+	for (v = 0; v < (int)c->nguests; v++)
+		pinned += !c->guests[v].live_migrate &&
+		    c->hosts[c->guests[v].host].state != PLAN_HOST_RETIRED;
 	for (v = 0; v < 4; v++) {
-		if (v > 0 && lb + v - 1 > ncand)
+		if (v > 0 && (lb + v - 1 > ncand || (best->nbatches <= lb &&
+		    best->nrebooted <= pinned)))
 			break;
 		m.p = xcalloc(1, sizeof(*m.p));
 		build(&m, cand, ncand, v == 0 ? 0 : lb + v - 1);

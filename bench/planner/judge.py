@@ -95,8 +95,9 @@ def cons(fl, plan):
 
 
 def maint(fl, plan):
-    bad = reboot = mig = 0
+    bad = reboot = mig = largest = 0
     for b in plan["batches"]:
+        largest = max(largest, len(b["hosts"]))
         use = fl.load()
         down = set(b["hosts"])
         for g in b["guests"]:
@@ -110,8 +111,10 @@ def maint(fl, plan):
             add(use, gg, g["host"], -1)
             add(use, gg, g["target"], 1, disk=g["target"] != gg[4])
         bad += fl.over(use) > 0
-    return "batches=%d rebooted=%d migrations=%d batches_over=%d" % (
-        len(plan["batches"]), reboot, mig, bad)
+    # moves: one way, as hroller counts them (guests come back after)
+    return ("batches=%d largest=%d moves=%d rebooted=%d migrations=%d "
+            "batches_over=%d" % (len(plan["batches"]), largest, mig // 2,
+                                 reboot, mig, bad))
 
 
 def state(fl, final_path, tag):
