@@ -22,15 +22,15 @@
 #define DEMO_MARK	".hangar-demo"
 
 struct demo_host {
-	const char	*name, *kind, *disk;
+	const char	*name, *kind, *disk, *disk_tib;
 	int		 cpus;
 	unsigned long	 ram_kib;
 };
 
 static const struct demo_host hosts[] = {
-	{ "old-hdd-1", "hdd", "2T", 8, 32UL * 1024 * 1024 },
-	{ "old-hdd-2", "hdd", "2T", 8, 32UL * 1024 * 1024 },
-	{ "new-ssd-1", "ssd", "4T", 32, 128UL * 1024 * 1024 },
+	{ "old-hdd-1", "hdd", "2T", "2", 8, 32UL * 1024 * 1024 },
+	{ "old-hdd-2", "hdd", "2T", "2", 8, 32UL * 1024 * 1024 },
+	{ "new-ssd-1", "ssd", "4T", "4", 32, 128UL * 1024 * 1024 },
 };
 
 static const struct {
@@ -170,8 +170,13 @@ write_node_xml(const char *path, const struct demo_host *h)
 	    "    <model>x86_64</model>\n    <active>%d</active>\n"
 	    "    <nodes>1</nodes>\n    <sockets>1</sockets>\n"
 	    "    <cores>%d</cores>\n    <threads>2</threads>\n  </cpu>\n"
-	    "  <memory>%lu</memory>\n</node>\n", h->cpus, h->cpus / 2,
-	    h->ram_kib);
+	    "  <memory>%lu</memory>\n"
+	    "  <pool type='dir'>\n    <name>default-pool</name>\n"
+	    "    <capacity unit='TiB'>%s</capacity>\n"
+	    "    <available unit='TiB'>%s</available>\n"
+	    "    <target><path>/var/lib/hangar/%s</path></target>\n"
+	    "  </pool>\n</node>\n", h->cpus, h->cpus / 2, h->ram_kib,
+	    h->disk_tib, h->disk_tib, h->name);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -267,6 +272,9 @@ populate(struct rpc_client *rc, const char *state)
 		    json_object_new_string(hosts[i].kind));
 		json_object_object_add(p, "disk",
 		    json_object_new_string(hosts[i].disk));
+		/* the test driver's own pool holds the guests' disks */
+		json_object_object_add(p, "pool",
+		    json_object_new_string("default-pool"));
 		if (call(rc, "host.add", p, NULL) == -1)
 			return -1;
 	}

@@ -46,9 +46,10 @@ static const struct cmd cmds[] = {
 	    { "--uri", "uri", O_STR, 1 }, { "--disk", "disk", O_STR, 1 },
 	    { "--disk-kind", "disk_kind", O_STR, 1 },
 	    { "--ram", "ram", O_STR, 0 }, { "--cpus", "cpus", O_INT, 0 },
-	    { "--accel", "accel", O_STR, 0 } }, render_object,
+	    { "--accel", "accel", O_STR, 0 }, { "--pool", "pool", O_STR, 0 } },
+	  render_object,
 	  "NAME --uri URI --disk SIZE --disk-kind hdd|ssd [--ram SIZE] "
-	  "[--cpus N] [--accel kvm|tcg]", NULL },
+	  "[--cpus N] [--accel kvm|tcg] [--pool POOL]", NULL },
 	{ "host", "list", "host.list", { NULL }, { { NULL } }, render_hosts,
 	  "", NULL },
 	{ "host", "show", "host.show", { "name" }, { { NULL } },

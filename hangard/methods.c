@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <pwd.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ host_json(const struct host_rec *h)
 	add_str(o, "disk_kind", h->disk_kind);
 	add_str(o, "state", h->state);
 	add_str(o, "accel", h->accel);
+	add_str(o, "pool", h->pool);
 	add_str(o, "hv_type", h->hv_type);
 	add_str(o, "hv_version", h->hv_version);
 	add_int(o, "cpus", h->cpus);
@@ -97,8 +99,10 @@ guest_json(const struct guest_rec *g, enum role role)
 	add_int(o, "uptime_s", strcmp(g->state, "running") == 0 &&
 	    g->state_since > 0 && now >= g->state_since ?
 	    now - g->state_since : 0);
-	if (role == ROLE_OPERATOR)
+	if (role == ROLE_OPERATOR) {
 		add_str(o, "uuid", g->uuid);
+		add_str(o, "disk", g->disk_path);
+	}
 	return o;
 }
 
@@ -172,15 +176,31 @@ static const struct proto_param p_host_add[] = {
 	{ "ram", PT_STR, 32, 0 },
 	{ "cpus", PT_INT, 100000, 0 },
 	{ "accel", PT_STR, 3, 0 },
+	{ "pool", PT_STR, 63, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
 static void
 host_probe_run(struct job *j)
 {
+	char path[1200];
+
 	j->conn = hv_open(j->h.uri, &j->err);
-	if (j->conn == NULL || hv_node_info(j->conn, &j->node, &j->err) == -1)
+	if (j->conn == NULL || hv_node_info(j->conn, &j->node, &j->err) == -1) {
 		j->rc = -1;
+		return;
+	}
+	/* the pool must be there: try a tiny volume now, not at first guest */
+	if (j->h.pool[0] != '\0') {
+		char probe[64];
+		snprintf(probe, sizeof(probe), "hangar-probe-%ld", (long)getpid());
+		if (hv_disk_create(j->conn, j->h.pool, probe, 1, path,
+		    sizeof(path), &j->err) == -1) {
+			j->rc = -1;
+			return;
+		}
+		hv_disk_delete(j->conn, path, NULL);
+	}
 }
 
 static void
@@ -243,6 +263,11 @@ m_host_add(struct daemon *d, struct client *c, struct proto_req *r,
 	    strcmp(accel, "tcg") != 0)
 		return herr_set(e, HERR_USAGE, "accel must be kvm or tcg");
 	str_copy(h.accel, accel ? accel : "kvm", sizeof(h.accel));
+	if (proto_str(r->params, "pool") != NULL) {
+		if (!str_is_name(proto_str(r->params, "pool")))
+			return herr_set(e, HERR_USAGE, "bad storage pool name");
+		str_copy(h.pool, proto_str(r->params, "pool"), sizeof(h.pool));
+	}
 	if (store_host_get(d->st, h.name, &old, NULL) == 0)
 		return herr_set(e, HERR_EXISTS, "host %s already exists", h.name);
 	j = job_new(NULL, host_probe_run, host_probe_done, c, r->id);
@@ -533,6 +558,15 @@ guest_create_run(struct job *j)
 		return;
 	}
 	spec_from_guest(&j->g, j->tcg, &spec);
+	/* the disk: in the host's pool, or a file under an embed root */
+	if (j->h.pool[0] != '\0' ||
+	    strncmp(j->hw->uri, "qemu:///embed?", 14) == 0) {
+		if ((j->rc = hv_disk_create(conn, j->h.pool, j->g.name,
+		    j->g.disk_mib, j->g.disk_path, sizeof(j->g.disk_path),
+		    &j->err)) == -1)
+			return;
+		spec.disk_path = j->g.disk_path;
+	}
 	/* the console log (Linode's logview): kept by the hypervisor itself */
 	if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0 &&
 	    hv_console_log_path(j->hw->uri, j->g.name, logpath,
@@ -543,11 +577,14 @@ guest_create_run(struct job *j)
 		*slash = '/';
 		spec.serial_log = logpath;
 	}
-	if ((j->rc = hv_define(conn, &spec, &j->err)) == -1)
+	if ((j->rc = hv_define(conn, &spec, &j->err)) == -1) {
+		hv_disk_delete(conn, j->g.disk_path, NULL);
 		return;
+	}
 	if (j->start && hv_start(conn, j->g.uuid, &j->err) == -1) {
 		/* nothing half-made is left behind */
 		hv_undefine(conn, j->g.uuid, NULL);
+		hv_disk_delete(conn, j->g.disk_path, NULL);
 		j->rc = -1;
 		return;
 	}
@@ -584,6 +621,7 @@ guest_create_done(struct daemon *d, struct job *j)
 		log_warnx("guest %s not created: %s", j->g.name, j->err.msg);
 	} else {
 		store_guest_set_status(d->st, j->g.id, "defined", NULL);
+		store_guest_set_disk(d->st, j->g.id, j->g.disk_path, NULL);
 		finish_state(d, j);
 		log_info("guest %s defined on host %s", j->g.name, j->g.host);
 	}
@@ -688,6 +726,7 @@ m_guest_create(struct daemon *d, struct client *c, struct proto_req *r,
 	j = job_new(hostw_get(d, &h), guest_create_run,
 	    guest_create_done, c, r->id);
 	j->g = g;
+	j->h = h;
 	j->tcg = strcmp(h.accel, "tcg") == 0;
 	j->start = proto_bool(r->params, "start", 0);
 	busy_add(d, g.id);
@@ -859,7 +898,10 @@ guest_delete_run(struct job *j)
 		if ((j->rc = hv_destroy(conn, j->g.uuid, &j->err)) == -1)
 			return;
 	}
-	j->rc = hv_undefine(conn, j->g.uuid, &j->err);
+	if ((j->rc = hv_undefine(conn, j->g.uuid, &j->err)) == 0 &&
+	    hv_disk_delete(conn, j->g.disk_path, &j->err) == -1)
+		log_warnx("guest %s: disk %s not removed: %s", j->g.name,
+		    j->g.disk_path, j->err.msg);
 }
 
 static void

@@ -1,3 +1,8 @@
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
@@ -504,4 +509,123 @@ hv_console_log_path(const char *uri, const char *name, char *buf, size_t size)
 	    name) >= size)
 		return -1;
 	return 0;
+}
+
+/* ---- guest disks ---- */
+
+/* qemu:///embed?root=DIR has no storage driver: disks are files there. */
+static int
+embed_root(const char *uri, char *buf, size_t size)
+{
+	const char *root;
+	size_t n;
+
+	if (strncmp(uri, "qemu:///embed?", 14) != 0 ||
+	    (root = strstr(uri, "root=")) == NULL)
+		return -1;
+	root += 5;
+	n = strcspn(root, "&");
+	if (n + 1 > size)
+		return -1;
+	memcpy(buf, root, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+run_qemu_img(const char *path, uint64_t size_mib, struct herr *e)
+{
+	char size[32];
+	pid_t pid;
+	int st;
+
+	snprintf(size, sizeof(size), "%lluM", (unsigned long long)size_mib);
+	if ((pid = fork()) == -1)
+		return herr_set(e, HERR_INTERNAL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2",
+		    path, size, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return herr_set(e, HERR_INTERNAL, "waitpid: %s",
+			    strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return herr_set(e, HERR_HV, "qemu-img create %s failed", path);
+	return 0;
+}
+
+int
+hv_disk_create(struct hv_conn *c, const char *pool, const char *name,
+    uint64_t size_mib, char *path, size_t pathsize, struct herr *e)
+{
+	char root[1024], xml[512];
+	virStoragePoolPtr p;
+	virStorageVolPtr v;
+	char *vpath;
+
+	if (embed_root(c->uri, root, sizeof(root)) == 0) {
+		if ((size_t)snprintf(path, pathsize, "%s/disks", root) >= pathsize)
+			return herr_set(e, HERR_USAGE, "disk path too long");
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return herr_set(e, HERR_INTERNAL, "mkdir %s: %s", path,
+			    strerror(errno));
+		if ((size_t)snprintf(path, pathsize, "%s/disks/%s.qcow2", root,
+		    name) >= pathsize)
+			return herr_set(e, HERR_USAGE, "disk path too long");
+		if (access(path, F_OK) == 0)
+			return herr_set(e, HERR_EXISTS, "disk %s already exists",
+			    path);
+		return run_qemu_img(path, size_mib, e);
+	}
+	if (pool == NULL || pool[0] == '\0')
+		return herr_set(e, HERR_USAGE, "host has no storage pool");
+	if ((p = virStoragePoolLookupByName(c->conn, pool)) == NULL)
+		return lv_err(e, "storage pool");
+	snprintf(xml, sizeof(xml), "<volume><name>%s.qcow2</name>"
+	    "<capacity unit='MiB'>%llu</capacity><allocation>0</allocation>"
+	    "<target><format type='qcow2'/></target></volume>", name,
+	    (unsigned long long)size_mib);
+	v = virStorageVolCreateXML(p, xml, 0);
+	virStoragePoolFree(p);
+	if (v == NULL)
+		return lv_err(e, "create disk");
+	vpath = virStorageVolGetPath(v);
+	virStorageVolFree(v);
+	if (vpath == NULL)
+		return lv_err(e, "disk path");
+	str_copy(path, vpath, pathsize);
+	free(vpath);
+	return 0;
+}
+
+int
+hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e)
+{
+	char root[1024];
+	virStorageVolPtr v;
+	int r;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if (embed_root(c->uri, root, sizeof(root)) == 0) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			return herr_set(e, HERR_INTERNAL, "rm %s: %s", path,
+			    strerror(errno));
+		return 0;
+	}
+	if ((v = virStorageVolLookupByPath(c->conn, path)) == NULL) {
+		virResetLastError();
+		return 0;	/* already gone */
+	}
+	r = virStorageVolDelete(v, 0);
+	virStorageVolFree(v);
+	return r < 0 ? lv_err(e, "delete disk") : 0;
 }

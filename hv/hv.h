@@ -55,6 +55,15 @@ int	hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n,
 	    struct herr *e);
 
 /*
+ * Guest disks: a qcow2 volume in the host's storage pool, or a qcow2 file
+ * under the root for qemu:///embed (which has no storage driver).  path
+ * gets where libvirt finds it.  Deleting an unknown disk is not an error.
+ */
+int	hv_disk_create(struct hv_conn *c, const char *pool, const char *name,
+	    uint64_t size_mib, char *path, size_t pathsize, struct herr *e);
+int	hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e);
+
+/*
  * Serial console streams.  fn is called on libvirt's event thread with the
  * guest's bytes, and with n == 0 once when the stream ends or fails.
  */

@@ -79,6 +79,27 @@ static const char *migrations[] = {
 	"  fingerprint TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  UNIQUE (customer_id, fingerprint));",
+	/* 2 -> 3: guest disks and the installer catalog */
+	"ALTER TABLE hosts ADD COLUMN pool TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE guests ADD COLUMN disk_path TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE images ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  os TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('iso', 'kernel')),"
+	"  boot TEXT NOT NULL CHECK (boot IN ('cdrom', 'kernel')),"
+	"  dir TEXT NOT NULL,"
+	"  iso TEXT NOT NULL DEFAULT '',"
+	"  kernel TEXT NOT NULL DEFAULT '',"
+	"  initrd TEXT NOT NULL DEFAULT '',"
+	"  sha256 TEXT NOT NULL DEFAULT '',"
+	"  serial TEXT NOT NULL DEFAULT '',"
+	"  verified TEXT NOT NULL DEFAULT '',"
+	"  cmdline_hvm TEXT NOT NULL DEFAULT '',"
+	"  cmdline_pv TEXT NOT NULL DEFAULT '',"
+	"  rescue INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -419,7 +440,7 @@ store_customer_list(struct store *st, struct customer_rec **out, size_t *n,
 /* ---- hosts ---- */
 
 #define HOST_COLS "h.id, h.name, h.uri, h.cpus, h.ram_mib, h.disk_mib, " \
-	"h.disk_kind, h.state, h.accel, h.hv_type, h.hv_version, " \
+	"h.disk_kind, h.state, h.accel, h.hv_type, h.hv_version, h.pool, " \
 	"count(g.id), coalesce(sum(p.ram_mib), 0), " \
 	"coalesce(sum(p.disk_mib), 0), coalesce(sum(p.vcpus), 0)"
 #define HOST_FROM " FROM hosts h LEFT JOIN guests g ON g.host_id = h.id " \
@@ -439,10 +460,11 @@ host_row(sqlite3_stmt *s, struct host_rec *h)
 	col_text(s, 8, h->accel, sizeof(h->accel));
 	col_text(s, 9, h->hv_type, sizeof(h->hv_type));
 	col_text(s, 10, h->hv_version, sizeof(h->hv_version));
-	h->guests = sqlite3_column_int(s, 11);
-	h->used_ram_mib = (uint64_t)sqlite3_column_int64(s, 12);
-	h->used_disk_mib = (uint64_t)sqlite3_column_int64(s, 13);
-	h->used_vcpus = sqlite3_column_int(s, 14);
+	col_text(s, 11, h->pool, sizeof(h->pool));
+	h->guests = sqlite3_column_int(s, 12);
+	h->used_ram_mib = (uint64_t)sqlite3_column_int64(s, 13);
+	h->used_disk_mib = (uint64_t)sqlite3_column_int64(s, 14);
+	h->used_vcpus = sqlite3_column_int(s, 15);
 }
 
 int
@@ -450,7 +472,7 @@ store_host_add(struct store *st, struct host_rec *h, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO hosts (name, uri, cpus, "
 	    "ram_mib, disk_mib, disk_kind, state, accel, hv_type, hv_version, "
-	    "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
+	    "created, pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
 	char what[STORE_URI_MAX + 128];
 
 	if (s == NULL)
@@ -468,6 +490,7 @@ store_host_add(struct store *st, struct host_rec *h, struct herr *e)
 	sqlite3_bind_text(s, 9, h->hv_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, h->hv_version, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(s, 12, h->pool, -1, SQLITE_STATIC);
 	snprintf(what, sizeof(what), "host %s (or its URI %s)", h->name, h->uri);
 	if (step_done(st, s, what, e) == -1)
 		return -1;
@@ -550,7 +573,7 @@ store_host_set_hv(struct store *st, int64_t id, const char *type,
 
 #define GUEST_COLS "g.id, g.name, g.uuid, g.kind, g.status, g.state, " \
 	"g.state_since, c.name, p.name, h.name, p.ram_mib, p.vcpus, " \
-	"p.disk_mib, g.kernel, g.initrd, g.cmdline, g.created"
+	"p.disk_mib, g.kernel, g.initrd, g.cmdline, g.created, g.disk_path"
 #define GUEST_FROM " FROM guests g JOIN customers c ON c.id = g.customer_id " \
 	"JOIN plans p ON p.id = g.plan_id JOIN hosts h ON h.id = g.host_id "
 
@@ -574,6 +597,7 @@ guest_row(sqlite3_stmt *s, struct guest_rec *g)
 	col_text(s, 14, g->initrd, sizeof(g->initrd));
 	col_text(s, 15, g->cmdline, sizeof(g->cmdline));
 	g->created = sqlite3_column_int64(s, 16);
+	col_text(s, 17, g->disk_path, sizeof(g->disk_path));
 }
 
 static int
@@ -849,5 +873,119 @@ store_key_remove(struct store *st, const char *customer,
 	if (sqlite3_changes(st->db) == 0)
 		return herr_set(e, HERR_NOTFOUND, "customer %s has no key %s",
 		    customer, fingerprint);
+	return 0;
+}
+
+int
+store_guest_set_disk(struct store *st, int64_t id, const char *path,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE guests SET disk_path = ? "
+	    "WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	return step_done(st, s, "guest disk", e);
+}
+
+/* ---- installer images ---- */
+
+#define IMAGE_COLS "name, os, version, kind, boot, dir, iso, kernel, initrd, " \
+	"sha256, serial, verified, cmdline_hvm, cmdline_pv, rescue"
+
+static void
+image_row(sqlite3_stmt *s, struct image_row *m)
+{
+	col_text(s, 0, m->name, sizeof(m->name));
+	col_text(s, 1, m->os, sizeof(m->os));
+	col_text(s, 2, m->version, sizeof(m->version));
+	col_text(s, 3, m->kind, sizeof(m->kind));
+	col_text(s, 4, m->boot, sizeof(m->boot));
+	col_text(s, 5, m->dir, sizeof(m->dir));
+	col_text(s, 6, m->iso, sizeof(m->iso));
+	col_text(s, 7, m->kernel, sizeof(m->kernel));
+	col_text(s, 8, m->initrd, sizeof(m->initrd));
+	col_text(s, 9, m->sha256, sizeof(m->sha256));
+	col_text(s, 10, m->serial, sizeof(m->serial));
+	col_text(s, 11, m->verified, sizeof(m->verified));
+	col_text(s, 12, m->cmdline_hvm, sizeof(m->cmdline_hvm));
+	col_text(s, 13, m->cmdline_pv, sizeof(m->cmdline_pv));
+	m->rescue = sqlite3_column_int(s, 14);
+}
+
+int
+store_image_add(struct store *st, const struct image_row *m, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO images (" IMAGE_COLS
+	    ", created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    e);
+	const char *v[] = { m->name, m->os, m->version, m->kind, m->boot, m->dir,
+	    m->iso, m->kernel, m->initrd, m->sha256, m->serial, m->verified,
+	    m->cmdline_hvm, m->cmdline_pv };
+	char what[128];
+	int i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < 14; i++)
+		sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 15, m->rescue);
+	sqlite3_bind_int64(s, 16, (sqlite3_int64)time(NULL));
+	snprintf(what, sizeof(what), "image %s", m->name);
+	return step_done(st, s, what, e);
+}
+
+int
+store_image_get(struct store *st, const char *name, struct image_row *out,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " IMAGE_COLS " FROM images "
+	    "WHERE name = ?", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		image_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return herr_set(e, HERR_NOTFOUND, "no such image: %s", name);
+	return 0;
+}
+
+int
+store_image_list(struct store *st, struct image_row **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT " IMAGE_COLS " FROM images "
+	    "ORDER BY os, version, name", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		image_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_image_remove(struct store *st, const char *name, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "DELETE FROM images WHERE name = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (step_done(st, s, "image", e) == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return herr_set(e, HERR_NOTFOUND, "no such image: %s", name);
 	return 0;
 }

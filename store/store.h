@@ -58,6 +58,7 @@ struct host_rec {
 	char		accel[8];	/* kvm | tcg: domain type for KVM guests */
 	char		hv_type[32];	/* as read from libvirt */
 	char		hv_version[32];
+	char		pool[64];	/* libvirt storage pool for disks, or "" */
 	/* derived from the guests placed on it */
 	int		guests;
 	uint64_t	used_ram_mib;
@@ -83,6 +84,26 @@ struct guest_rec {
 	char		initrd[STORE_PATH_MAX];
 	char		cmdline[512];
 	int64_t		created;
+	char		disk_path[STORE_PATH_MAX];	/* on the host, or "" */
+};
+
+/* An installer in the catalog (filled from images/images.h's record). */
+struct image_row {
+	char	name[64];
+	char	os[32];
+	char	version[64];
+	char	kind[8];		/* iso | kernel */
+	char	boot[8];		/* cdrom | kernel */
+	char	dir[STORE_PATH_MAX];
+	char	iso[STORE_PATH_MAX];
+	char	kernel[STORE_PATH_MAX];
+	char	initrd[STORE_PATH_MAX];
+	char	sha256[200];		/* of each file, as verified */
+	char	serial[256];		/* the serial-console adaptation */
+	char	verified[256];
+	char	cmdline_hvm[64];
+	char	cmdline_pv[64];
+	int	rescue;			/* offered as the rescue system */
 };
 
 /* Opens (creating if needed) and migrates the store; NULL on error. */
@@ -147,6 +168,17 @@ int	store_guest_set_status(struct store *st, int64_t id, const char *status,
 int	store_guest_set_state(struct store *st, int64_t id, const char *state,
 	    int64_t now, struct herr *e);
 int	store_guest_delete(struct store *st, int64_t id, struct herr *e);
+
+int	store_guest_set_disk(struct store *st, int64_t id, const char *path,
+	    struct herr *e);
+
+int	store_image_add(struct store *st, const struct image_row *m,
+	    struct herr *e);
+int	store_image_get(struct store *st, const char *name,
+	    struct image_row *out, struct herr *e);
+int	store_image_list(struct store *st, struct image_row **out, size_t *n,
+	    struct herr *e);
+int	store_image_remove(struct store *st, const char *name, struct herr *e);
 
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);

@@ -141,6 +141,26 @@ check "failed commands changed no host" cmp -s "$STATE/before-hosts.json" \
 check "a failed libvirt define left no guest in the store" \
     sh -c "! h guest show clash >/dev/null 2>&1"
 
+# guest disks: in the host's storage pool, created and removed with the guest
+pool="<pool type='dir'><name>vms</name><capacity unit='TiB'>1</capacity><available unit='TiB'>1</available><target><path>/srv/vms</path></target></pool>"
+pooled=$(node_xml pooled 8 32 "$pool")
+run 6 no-such-pool h host add pooled --uri "$pooled" --disk 1T --disk-kind ssd \
+    --pool nosuchpool
+check "a missing pool is named" grep -q "nosuchpool" "$T_ERR"
+run 3 no-such-pool-nothing-stored h host show pooled
+run 0 pooled-host h host add pooled --uri "$pooled" --disk 1T --disk-kind ssd \
+    --pool vms
+run 0 disk-guest h --json guest create withdisk --owner bob --plan small \
+    --host pooled
+check "the guest's disk is a volume in the pool" \
+    grep -q '"disk":"/srv/vms/withdisk.qcow2"' "$T_OUT"
+run 0 disk-guest-delete h guest delete withdisk
+run 0 disk-guest-again h --json guest create withdisk --owner bob --plan small \
+    --host pooled
+check "deleting the guest removed its volume (the name is free again)" \
+    grep -q '"disk":"/srv/vms/withdisk.qcow2"' "$T_OUT"
+h guest delete withdisk >/dev/null
+
 # host states: a host in maintenance takes no new guests
 run 0 maint h host set-state hdd2 maintenance
 run 4 maint-create h guest create x7 --owner bob --plan micro --host hdd2
