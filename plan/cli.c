@@ -272,11 +272,14 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 		str_copy(b[2], copy_name(m->kind), 64);
 		str_copy(b[3], c->hosts[m->from].name, 64);
 		str_copy(b[4], c->hosts[m->to].name, 64);
-		str_fmt_mib(b[5], 64, m->kind == PLAN_MOVE_PRIMARY ?
-		    (uint64_t)g->ram_mib : 0);
 		str_fmt_mib(b[6], 64, (uint64_t)g->disk_mib);
-		snprintf(b[7], 64, "%d", m->kind == PLAN_MOVE_PRIMARY ?
-		    g->vcpus : 0);
+		if (m->kind == PLAN_MOVE_PRIMARY) {
+			str_fmt_mib(b[5], 64, (uint64_t)g->ram_mib);
+			snprintf(b[7], 64, "%d", g->vcpus);
+		} else {	/* a DRBD secondary: only its disk moves */
+			str_copy(b[5], "-", 64);
+			str_copy(b[7], "-", 64);
+		}
 		str_copy(b[8], m->kind == PLAN_MOVE_SECONDARY ? "copy disk" :
 		    m->reboot ? "REBOOT (no live migration)" : "live", 64);
 		table_row(t, row);
