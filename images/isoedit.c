@@ -339,11 +339,15 @@ write_image(IsoImage *img, int joliet, const char *dst, struct herr *e)
 		return herr_set(e, HERR_INTERNAL, "libisofs: %s",
 		    iso_error_to_msg(r));
 	/*
-	 * Names as BSD boot loaders look them up: ISO 9660 level 3 (31
-	 * characters, files over 4 GiB), dots kept in directory names, Rock
-	 * Ridge for the real names, Joliet when the original had it.
+	 * Names as BSD boot loaders look them up, the way OpenBSD's release
+	 * ISOs are made (mkhybrid -l -d -N): ISO 9660 level 3 (31 upper-case
+	 * characters, files over 4 GiB), no ";1" version and no forced dot,
+	 * dots kept in directory names ("7.3"); Rock Ridge for the real
+	 * names, Joliet when the original had it.
 	 */
 	iso_write_opts_set_iso_level(wo, 3);
+	iso_write_opts_set_omit_version_numbers(wo, 1);
+	iso_write_opts_set_no_force_dots(wo, 1);
 	iso_write_opts_set_rockridge(wo, 1);
 	iso_write_opts_set_joliet(wo, joliet);
 	iso_write_opts_set_allow_dir_id_ext(wo, 1);

@@ -498,6 +498,17 @@ test_openbsd_adapted(void **state)
 	assert_non_null(strstr(a, "-b '/7.3/amd64/cdbr'"));
 	assert_non_null(strstr(a, "-boot-info-table"));
 	assert_string_equal(a, b);
+	/* The plain ISO 9660 names, as OpenBSD's loader looks them up. */
+	free(a);
+	a = fx("names");
+	assert_int_equal(tu_run("xorriso -read_fs norock -ecma119_map "
+	    "unmapped -indev %s -find / 2>/dev/null | tr '\\n' ' ' > %s",
+	    rec.iso.path, a), 0);
+	free(b);
+	b = tu_read(a, NULL);
+	assert_string_equal(b, "'/' '/7.3' '/7.3/AMD64' "
+	    "'/7.3/AMD64/BOOT.CATALOG' '/7.3/AMD64/BSD.RD' '/7.3/AMD64/CDBR' "
+	    "'/ETC' '/ETC/BOOT.CONF' ");
 	/* The rest of the tree is there, byte for byte. */
 	free(conf);
 	conf = extract(rec.iso.path, "/7.3/amd64/bsd.rd");
