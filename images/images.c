@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -619,5 +620,69 @@ images_remove(const char *images_dir, const char *name, struct herr *e)
 out:
 	free(path);
 	free(gone);
+	return rc;
+}
+
+static int
+check_file(const struct image_file *f, struct herr *e)
+{
+	unsigned char d[32];
+	char hex[65];
+	uint64_t size;
+	struct herr e2;
+
+	if (f->path[0] == '\0')
+		return 0;
+	if (files_sha256(f->path, d, &size, &e2) == -1)
+		return herr_set(e, HERR_STATE, "%s", e2.msg);
+	sums_hex_encode(d, hex);
+	if (strcmp(hex, f->sha256) != 0 || size != f->size)
+		return herr_set(e, HERR_STATE, "%s: changed since it was "
+		    "imported (SHA-256 %s)", f->path, hex);
+	return 0;
+}
+
+int
+images_check(const struct image_rec *rec, struct herr *e)
+{
+	herr_clear(e);
+	if (sodium_init() < 0)
+		return herr_set(e, HERR_INTERNAL, "libsodium: cannot "
+		    "initialize");
+	if (check_file(&rec->iso, e) == -1 ||
+	    check_file(&rec->kernel, e) == -1 ||
+	    check_file(&rec->initrd, e) == -1)
+		return -1;
+	return 0;
+}
+
+int
+images_sweep(const char *images_dir, int *n, struct herr *e)
+{
+	struct dirent *de;
+	DIR *d;
+	char *path;
+	int rc = 0;
+
+	herr_clear(e);
+	if (n != NULL)
+		*n = 0;
+	if ((d = opendir(images_dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return herr_set(e, HERR_INTERNAL, "%s: %s", images_dir,
+		    strerror(errno));
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".tmp-", 5) != 0 &&
+		    strncmp(de->d_name, ".rm-", 4) != 0)
+			continue;
+		path = xasprintf("%s/%s", images_dir, de->d_name);
+		rc = files_remove_flat(path, e);
+		free(path);
+		if (rc == 0 && n != NULL)
+			(*n)++;
+	}
+	closedir(d);
 	return rc;
 }

@@ -91,6 +91,20 @@ int	 images_remove(const char *images_dir, const char *name,
 	    struct herr *e);
 
 /*
+ * Re-reads the stored files of rec and checks their SHA-256 against the
+ * record (HERR_STATE on a mismatch or a missing file), e.g. before a guest
+ * boots from them or for `image show`.
+ */
+int	 images_check(const struct image_rec *rec, struct herr *e);
+
+/*
+ * Deletes what an import or removal cut short by a crash left in
+ * images_dir (.tmp-* and .rm-* folders); for the daemon's start, when no
+ * import runs.  *n (if not NULL) gets how many were deleted.
+ */
+int	 images_sweep(const char *images_dir, int *n, struct herr *e);
+
+/*
  * The kernel command line that puts a kernel image's console on the
  * guest's serial port, or NULL for ISO images.
  */

@@ -748,6 +748,45 @@ test_remove(void **state)
 	free(c);
 }
 
+static void
+test_check_and_sweep(void **state)
+{
+	struct image_rec rec;
+	struct herr e;
+	char *c = fx("cat-check"), *before, *after;
+	int n = -1;
+
+	(void)state;
+	import_iso("obsd.iso", "openbsd", &rec, c);
+	assert_int_equal(images_check(&rec, &e), 0);
+	/* Leftovers of an import and a removal cut short by a crash. */
+	assert_int_equal(tu_run("cd %s && mkdir .tmp-x-abc .rm-y-def && "
+	    "echo partial > .tmp-x-abc/installer.iso && chmod 555 .tmp-x-abc",
+	    c), 0);
+	before = tu_snapshot(rec.dir);
+	assert_int_equal(images_sweep(c, &n, &e), 0);
+	assert_int_equal(n, 2);
+	after = tu_snapshot(c);
+	assert_null(strstr(after, ".tmp-"));
+	assert_null(strstr(after, ".rm-"));
+	free(after);
+	after = tu_snapshot(rec.dir);
+	assert_string_equal(before, after);	/* the image is untouched */
+	/* A stored file changed or gone is caught. */
+	assert_int_equal(tu_run("chmod u+w %s %s && echo x >> %s", rec.dir,
+	    rec.iso.path, rec.iso.path), 0);
+	assert_int_equal(images_check(&rec, &e), -1);
+	assert_int_equal(e.code, HERR_STATE);
+	assert_non_null(strstr(e.msg, ": changed since it was imported"));
+	assert_int_equal(unlink(rec.iso.path), 0);
+	assert_int_equal(images_check(&rec, &e), -1);
+	assert_int_equal(e.code, HERR_STATE);
+	assert_non_null(strstr(e.msg, "No such file or directory"));
+	free(before);
+	free(after);
+	free(c);
+}
+
 /* The test tool prints the record as JSON and exits 2 on a refusal. */
 static void
 test_tool(void **state)
@@ -811,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_linux_kernel),
 		cmocka_unit_test(test_real_debian_installer),
 		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_check_and_sweep),
 		cmocka_unit_test(test_tool),
 	};
 
