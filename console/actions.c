@@ -322,6 +322,20 @@ console_method(struct console *cs, const struct cmd_req *req,
 	return herr_set(e, e2.code, "%s: hangard refused: %s", what, e2.msg);
 }
 
+/* Menu: a yes/no question; 0 unless the answer is "y" or "yes". */
+static int
+ask_yes(struct console *cs, const char *question)
+{
+	char buf[CMD_MAX_INPUT + 2];
+	size_t len;
+
+	fprintf(cs->out, "%s [y/N] ", question);
+	fflush(cs->out);
+	if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1)
+		return 0;
+	return strcmp(buf, "y") == 0 || strcmp(buf, "yes") == 0;
+}
+
 int
 act_console(struct console *cs, const struct cmd_req *req, struct herr *e)
 {
@@ -330,18 +344,29 @@ act_console(struct console *cs, const struct cmd_req *req, struct herr *e)
 	json_object *g;
 	struct herr e2;
 	size_t headlen;
-	int fd, rc;
+	int fd, rc, force = req->force;
 
 	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
 		return -1;
 	json_object_put(g);
-	if (attach_open(cs->sockpath, name, &fd, &head, &headlen, &e2) == -1) {
+	str_sanitize(vis, sizeof(vis), name);
+	while (attach_open(cs->sockpath, name, force, &fd, &head, &headlen,
+	    &e2) == -1) {
+		/* held by another session: hangard says who and since when */
+		if (e2.code == HERR_STATE && !force && cs->mode == MODE_MENU) {
+			console_error(cs, &e2);
+			if (!ask_yes(cs, "Take the console over?"))
+				return herr_set(e, HERR_STATE, "serial console: "
+				    "left to the other session");
+			force = 1;
+			continue;
+		}
 		if (e2.code == HERR_USAGE || e2.code == HERR_PROTO)
 			e2.code = HERR_INTERNAL;	/* an older hangard */
 		return herr_set(e, e2.code, "serial console: hangard refused: "
-		    "%s", e2.msg);
+		    "%s%s", e2.msg, e2.code == HERR_STATE && !force &&
+		    cs->mode == MODE_CLI ? " (console VPS --force)" : "");
 	}
-	str_sanitize(vis, sizeof(vis), name);
 	fprintf(cs->out, "Serial console of %s. Leave with ~. at the start of "
 	    "a line (~~. through ssh), or Ctrl-].\r\n", vis);
 	fflush(cs->out);
@@ -375,16 +400,20 @@ console_print_log(struct console *cs, const char *text)
 int
 act_logview(struct console *cs, const struct cmd_req *req, struct herr *e)
 {
+	char vis[128];
 	json_object *res = NULL, *v;
 
 	if (console_method(cs, req, "console.log", "console log", &res,
 	    e) == -1)
 		return -1;
-	if (json_object_is_type(res, json_type_string))
-		console_print_log(cs, json_object_get_string(res));
-	else if (json_object_object_get_ex(res, "text", &v) &&
-	    json_object_is_type(v, json_type_string))
+	if (json_object_object_get_ex(res, "text", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    json_object_get_string_len(v) > 0)
 		console_print_log(cs, json_object_get_string(v));
+	else {
+		str_sanitize(vis, sizeof(vis), target(cs, req, e));
+		fprintf(cs->out, "The console log of %s is empty.\n", vis);
+	}
 	json_object_put(res);
 	return 0;
 }

@@ -78,8 +78,8 @@ read_reply(struct conn *c, json_object **res, struct herr *e)
 }
 
 int
-attach_open(const char *sockpath, const char *name, int *fd, char **head,
-    size_t *headlen, struct herr *e)
+attach_open(const char *sockpath, const char *name, int force, int *fd,
+    char **head, size_t *headlen, struct herr *e)
 {
 	struct sockaddr_un sun;
 	struct conn c = { -1, NULL, 0 };
@@ -108,6 +108,8 @@ attach_open(const char *sockpath, const char *name, int *fd, char **head,
 	res = NULL;
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));
+	if (force)
+		json_object_object_add(p, "force", json_object_new_boolean(1));
 	if (send_line(&c, 2, "console.attach", p, e) == -1 ||
 	    read_reply(&c, &res, e) == -1)
 		goto fail;

@@ -34,6 +34,7 @@
 #define CMD_JSON	0x10	/* takes --json */
 #define CMD_FORCE	0x20	/* takes --force-after SECONDS */
 #define CMD_HIDDEN	0x40	/* not offered or accepted (not ready yet) */
+#define CMD_TAKE	0x80	/* takes --force (take a console over) */
 
 enum cmd_mode { MODE_CLI, MODE_MENU };
 
@@ -56,6 +57,7 @@ struct cmd_req {
 	const struct cmd *cmd;		/* NULL: empty line */
 	char		 vps[CMD_NAME_MAX + 1];	/* "" if none was given */
 	int		 json;
+	int		 force;		/* --force */
 	int		 force_after;	/* -1 when not given */
 };
 
@@ -161,10 +163,11 @@ int	relay_run(int in, int out, int sock, const void *head, size_t headlen,
 
 /*
  * attach.c: opens a connection of its own to hangard, says hello and
- * asks for console.attach on name; on success *fd is the relay and
- * *head (caller frees) holds bytes that came after the reply line.
+ * asks for console.attach on name (force: take it over from whoever
+ * holds it); on success *fd is the relay and *head (caller frees) holds
+ * bytes that came after the reply line.
  */
-int	attach_open(const char *sockpath, const char *name, int *fd,
+int	attach_open(const char *sockpath, const char *name, int force, int *fd,
 	    char **head, size_t *headlen, struct herr *e);
 
 #endif

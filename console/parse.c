@@ -162,6 +162,10 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 			if (req->json)
 				return usage(c, e);
 			req->json = 1;
+		} else if ((c->flags & CMD_TAKE) && word_is(&w[i], "--force")) {
+			if (req->force)
+				return usage(c, e);
+			req->force = 1;
 		} else if ((c->flags & CMD_FORCE) &&
 		    word_is(&w[i], "--force-after")) {
 			if (req->force_after != -1 || i + 1 == n)

@@ -20,8 +20,9 @@ const struct cmd console_cmds[] = {
 	  "force off now, like pulling the plug" },
 	{ "reboot", act_reboot, CMD_CLI | CMD_MENU | CMD_VPS, "VPS",
 	  "reboot (ACPI)" },
-	{ "console", act_console, CMD_CLI | CMD_MENU | CMD_VPS, "VPS",
-	  "serial console (leave with ~. or Ctrl-])" },
+	{ "console", act_console, CMD_CLI | CMD_MENU | CMD_VPS | CMD_TAKE,
+	  "VPS [--force]",
+	  "serial console (leave with ~. or Ctrl-]); --force takes it over" },
 	{ "logview", act_logview, CMD_CLI | CMD_MENU | CMD_VPS, "VPS",
 	  "console log: the serial output kept by the host" },
 	/* the installer issue wires these up; until then they do not exist */

@@ -91,6 +91,11 @@ test_accepts(void **state)
 	assert_string_equal(req.vps, "web1");
 	assert_int_equal(parse(MODE_CLI, "list --json", &req, &e), 0);
 	assert_true(req.json);
+	assert_int_equal(parse(MODE_CLI, "console web1", &req, &e), 0);
+	assert_false(req.force);
+	assert_int_equal(parse(MODE_CLI, "console --force web1", &req, &e), 0);
+	assert_true(req.force);
+	assert_string_equal(req.vps, "web1");
 	assert_int_equal(parse(MODE_CLI, "shutdown web1", &req, &e), 0);
 	assert_int_equal(req.force_after, -1);
 	assert_int_equal(parse(MODE_CLI, "shutdown web1 --force-after 30",
@@ -176,6 +181,9 @@ test_bad_flags(void **state)
 		"--json", "status web1 web2", "status --evil web1",
 		"start web1 --json", "start web1 --force-after 5",
 		"start web1 --force", "destroy web1 --force",
+		"status web1 --force", "console web1 --force --force",
+		"console web1 --json", "console web1 --force-after 5",
+		"console --force", "logview web1 --force",
 		"shutdown web1 --force-after", "shutdown --force-after",
 		"shutdown web1 --force-after 5 --force-after 5",
 		"reboot web1 --", "help me", "help --json",
