@@ -14,11 +14,13 @@ int	 files_sha256(const char *path, unsigned char d[32], uint64_t *size,
 int	 files_read(const char *path, size_t max, char **buf, size_t *len,
 	    struct herr *e);
 /*
- * Copies src to dst (created, mode 0444) and checks that what was written
- * has the digest `want`: src may not change between check and copy.
+ * Copies src to dst (created, mode 0444; fsync'ed when durable) and checks
+ * that what was written has the digest `want`: src may not change between
+ * check and copy.
  */
 int	 files_copy_verified(const char *src, const char *dst,
-	    const unsigned char want[32], uint64_t *size, struct herr *e);
+	    const unsigned char want[32], int durable, uint64_t *size,
+	    struct herr *e);
 /* Removes a directory holding only regular files (ours: flat). */
 int	 files_remove_flat(const char *dir, struct herr *e);
 

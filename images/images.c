@@ -411,16 +411,18 @@ store_adapted(const struct adapt *a, const struct input *in, const char *tmp,
 
 	orig = xasprintf("%s/%s", tmp, ISO_TMP);
 	dst = xasprintf("%s/%s", tmp, ISO_ADAPTED);
-	/* Adapt the verified copy, not the original that could change. */
-	if (files_copy_verified(in->path, orig, in->d, &size, e) == -1 ||
-	    isoedit_patch(orig, dst, a->file, a->lines, a->drop, e) == -1)
+	/*
+	 * Adapt a verified copy (not durable: deleted right after), not the
+	 * original, which could change under us.
+	 */
+	if (files_copy_verified(in->path, orig, in->d, 0, &size, e) == -1 ||
+	    isoedit_patch(orig, dst, a->file, a->lines, a->drop, d, &size,
+	    e) == -1)
 		goto out;
 	if (chmod(dst, 0444) == -1 || unlink(orig) == -1) {
 		herr_set(e, HERR_INTERNAL, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (files_sha256(dst, d, &size, e) == -1)
-		goto out;
 	set_file(&out->iso, out->dir, ISO_ADAPTED, in->d, d, size);
 	str_copy(out->serial, a->text, sizeof(out->serial));
 	rc = 0;
@@ -438,7 +440,7 @@ store_copy(const struct input *in, const char *tmp, const char *name,
 	uint64_t size;
 	int rc;
 
-	rc = files_copy_verified(in->path, dst, in->d, &size, e);
+	rc = files_copy_verified(in->path, dst, in->d, 1, &size, e);
 	if (rc == 0)
 		set_file(f, dir, name, in->d, in->d, size);
 	free(dst);

@@ -11,6 +11,7 @@
 /* No libburn here: libisofs.h then declares struct burn_source itself. */
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
+#include <openssl/evp.h>
 
 #include "lib/herr.h"
 #include "lib/xmalloc.h"
@@ -327,9 +328,13 @@ replace_file(IsoImage *img, const char *file, const char *const *lines,
 	return 0;
 }
 
+/* Writes the image to dst, hashing what it writes into d and *size. */
 static int
-write_image(IsoImage *img, int joliet, const char *dst, struct herr *e)
+write_image(IsoImage *img, int joliet, const char *dst, unsigned char d[32],
+    uint64_t *size, struct herr *e)
 {
+	EVP_MD_CTX *h = NULL;
+	unsigned int dlen = 0;
 	struct burn_source *bs = NULL;
 	IsoWriteOpts *wo = NULL;
 	unsigned char buf[SECTOR];
@@ -364,15 +369,30 @@ write_image(IsoImage *img, int joliet, const char *dst, struct herr *e)
 		herr_set(e, HERR_INTERNAL, "%s: %s", dst, strerror(errno));
 		goto out;
 	}
+	if ((h = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
+		herr_set(e, HERR_INTERNAL, "libcrypto: cannot hash");
+		goto out;
+	}
+	*size = 0;
 	while ((r = bs->read_xt(bs, buf, sizeof(buf))) == (int)sizeof(buf)) {
 		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
 			herr_set(e, HERR_INTERNAL, "%s: write: %s", dst,
 			    errno != 0 ? strerror(errno) : "short write");
 			goto out;
 		}
+		if (EVP_DigestUpdate(h, buf, sizeof(buf)) != 1) {
+			herr_set(e, HERR_INTERNAL, "libcrypto: cannot hash");
+			goto out;
+		}
+		*size += sizeof(buf);
 	}
 	if (r != 0) {
 		herr_set(e, HERR_INTERNAL, "libisofs: writing the ISO failed");
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(h, d, &dlen) != 1 || dlen != 32) {
+		herr_set(e, HERR_INTERNAL, "libcrypto: cannot hash");
 		goto out;
 	}
 	if (fsync(fd) == -1) {
@@ -382,6 +402,7 @@ write_image(IsoImage *img, int joliet, const char *dst, struct herr *e)
 	}
 	rc = 0;
 out:
+	EVP_MD_CTX_free(h);
 	if (bs != NULL) {
 		if (rc == -1)
 			bs->cancel(bs);
@@ -429,7 +450,8 @@ keep_boot_info(IsoImage *img, struct herr *e)
 
 int
 isoedit_patch(const char *src, const char *dst, const char *file,
-    const char *const *lines, const char *const *drop, struct herr *e)
+    const char *const *lines, const char *const *drop, unsigned char d[32],
+    uint64_t *size, struct herr *e)
 {
 	IsoImage *img;
 	int joliet = 0, rc = -1;
@@ -439,7 +461,7 @@ isoedit_patch(const char *src, const char *dst, const char *file,
 	if (keep_boot_info(img, e) == -1 ||
 	    replace_file(img, file, lines, drop, e) == -1)
 		goto out;
-	if (write_image(img, joliet, dst, e) == -1)
+	if (write_image(img, joliet, dst, d, size, e) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -5,6 +5,8 @@
 #ifndef HANGAR_IMAGES_ISOEDIT_H
 #define HANGAR_IMAGES_ISOEDIT_H
 
+#include <stdint.h>
+
 struct herr;
 
 /*
@@ -20,9 +22,11 @@ int	 isoedit_check(const char *path, struct herr *e);
  * after them, except those that start with one of the `drop` prefixes
  * (NULL-terminated; leading blanks ignored).  The file and its parent
  * directories are created when missing.  The El Torito boot images and the
- * system area (MBR of hybrid images) are kept; src is only read.
+ * system area (MBR of hybrid images) are kept; src is only read.  d and
+ * *size get the SHA-256 and length of what was written to dst (fsync'ed).
  */
 int	 isoedit_patch(const char *src, const char *dst, const char *file,
-	    const char *const *lines, const char *const *drop, struct herr *e);
+	    const char *const *lines, const char *const *drop,
+	    unsigned char d[32], uint64_t *size, struct herr *e);
 
 #endif
