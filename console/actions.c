@@ -124,6 +124,22 @@ name_params(const char *name)
 	return p;
 }
 
+struct rpc_client *
+console_connect(const char *sockpath, struct herr *e)
+{
+	struct rpc_client *rc;
+
+	if ((rc = rpc_connect(sockpath, e)) == NULL)
+		return NULL;
+	if (strcmp(rpc_role(rc), "customer") != 0) {
+		rpc_close(rc);
+		herr_set(e, HERR_PERM, "hangar-console is for customers; "
+		    "operators use hangar(8)");
+		return NULL;
+	}
+	return rc;
+}
+
 json_object *
 console_guests(struct console *cs, struct herr *e)
 {

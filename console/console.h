@@ -110,6 +110,8 @@ int	act_help(struct console *, const struct cmd_req *, struct herr *);
 int	act_pick(struct console *, const struct cmd_req *, struct herr *);
 int	act_exit(struct console *, const struct cmd_req *, struct herr *);
 
+/* Connects to hangard as a customer (operators have hangar(8)). */
+struct rpc_client	*console_connect(const char *sockpath, struct herr *e);
 /* Prints the help for mode (the table's usage and help lines). */
 void	console_help(struct console *cs);
 /* Fetches the caller's VPSes (guest.list); a new reference. */

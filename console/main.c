@@ -25,23 +25,6 @@ usage(void)
 	exit(2);
 }
 
-/* Connects as a customer: operators have hangar(8). */
-static struct rpc_client *
-connect_customer(const char *sock, struct herr *e)
-{
-	struct rpc_client *rc;
-
-	if ((rc = rpc_connect(sock, e)) == NULL)
-		return NULL;
-	if (strcmp(rpc_role(rc), "customer") != 0) {
-		rpc_close(rc);
-		herr_set(e, HERR_PERM, "hangar-console is for customers; "
-		    "operators use hangar(8)");
-		return NULL;
-	}
-	return rc;
-}
-
 /* Runs one command line non-interactively; returns the exit status. */
 static int
 run_command(struct console *cs, const char *sock, const char *line)
@@ -60,7 +43,7 @@ run_command(struct console *cs, const char *sock, const char *line)
 		console_help(cs);
 		return 0;
 	}
-	if ((cs->rpc = connect_customer(sock, &e)) == NULL) {
+	if ((cs->rpc = console_connect(sock, &e)) == NULL) {
 		console_error(cs, &e);
 		return herr_exit_status(e.code);
 	}
@@ -104,7 +87,7 @@ main(int argc, char **argv)
 		rc = run_command(&cs, sock, cmd);
 	} else {
 		cs.mode = MODE_MENU;
-		if ((cs.rpc = connect_customer(sock, &e)) == NULL) {
+		if ((cs.rpc = console_connect(sock, &e)) == NULL) {
 			console_error(&cs, &e);
 			return herr_exit_status(e.code);
 		}

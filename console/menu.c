@@ -143,6 +143,23 @@ show_menu(struct console *cs)
 	console_help(cs);
 }
 
+/* hangard went away (a restart?): one new connection, or give up. */
+static int
+reconnect(struct console *cs)
+{
+	struct rpc_client *rc;
+	struct herr e;
+
+	if ((rc = console_connect(cs->sockpath, &e)) == NULL) {
+		console_error(cs, &e);
+		return -1;
+	}
+	rpc_close(cs->rpc);
+	cs->rpc = rc;
+	fprintf(cs->out, "Connected to hangard again; try once more.\n");
+	return 0;
+}
+
 int
 menu_run(struct console *cs)
 {
@@ -174,8 +191,11 @@ menu_run(struct console *cs)
 		}
 		if (req.cmd == NULL)
 			continue;
-		if (req.cmd->fn(cs, &req, &e) == -1)
+		if (req.cmd->fn(cs, &req, &e) == -1) {
 			console_error(cs, &e);
+			if (e.code == HERR_UNREACHABLE && reconnect(cs) == -1)
+				return herr_exit_status(HERR_UNREACHABLE);
+		}
 		fflush(cs->out);
 	}
 	fprintf(cs->out, "Bye.\n");

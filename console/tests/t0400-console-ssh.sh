@@ -78,13 +78,17 @@ cat >"$T/node.xml" <<'EOF'
   <memory>33554432</memory>
 </node>
 EOF
-"$B/hangard/hangard" -d -s "$ST" >"$T/hangard.log" 2>&1 &
-hangard_pid=$!
-for _ in $(seq 100); do
-	[ -S "$ST/hangard.sock" ] && break
-	sleep 0.1
-done
-[ -S "$ST/hangard.sock" ] || bail "hangard did not start: $(tail -5 "$T/hangard.log")"
+start_hangard() {
+	local i
+	"$B/hangard/hangard" -d -s "$ST" >>"$T/hangard.log" 2>&1 &
+	hangard_pid=$!
+	for i in $(seq 100); do
+		H plan list >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+start_hangard || bail "hangard did not start: $(tail -5 "$T/hangard.log")"
 
 groupadd "$GRP" || bail "groupadd"
 # '*' (not '!'): sshd without PAM refuses locked accounts even for keys
@@ -511,7 +515,6 @@ step "3 asks before forcing off" "Force off if it is still running" "3"
 step "shut down with a 5 s force-off" "alice-db: shutoff" "5"
 step "serial console shows hangard's refusal" \
     "serial console: hangard refused" "console"
-step "9 leaves" "Bye." "9"
 if [ "$(H --json guest show alice-db | python3 -c \
     'import json,sys; print(json.load(sys.stdin)["state"])')" = shutoff ] &&
     [ "$(state_of bob bob-vpn)" = running ]; then
@@ -520,5 +523,16 @@ else
 	not_ok "menu actions reached alice-db and nothing of bob's"
 fi
 
+# a restarted hangard (its test-driver hosts start empty, hence last)
+kill "$hangard_pid"
+wait "$hangard_pid"
+if start_hangard; then
+	step "after a hangard restart: the error, then a new connection" \
+	    "Connected to hangard again" "1"
+	step "and the menu works again" "plan:    micro" "1"
+else
+	not_ok "hangard restarts" "$(tail -5 "$T/hangard.log")"
+fi
+step "9 leaves" "Bye." "9"
 echo "1..$n"
 [ $failed = 0 ]
