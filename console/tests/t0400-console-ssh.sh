@@ -31,7 +31,6 @@ UA=hca$suffix
 UB=hcb$suffix
 UC=hcc$suffix	# in the group, but no hangar customer
 GRP=hcg$suffix
-made_run_sshd=
 hangard_pid=
 sshd_pid=
 TMUX_SOCK=$T/tmux.sock
@@ -50,7 +49,6 @@ cleanup() {
 	userdel "$UB" >/dev/null 2>&1
 	userdel "$UC" >/dev/null 2>&1
 	groupdel "$GRP" >/dev/null 2>&1
-	[ -n "$made_run_sshd" ] && rmdir /run/sshd 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -78,9 +76,12 @@ cat >"$T/node.xml" <<'EOF'
   <memory>33554432</memory>
 </node>
 EOF
+# hangard writes the customers' key files here (hangar customer key add)
+printf 'keys_dir = %s\n' "$T/keys" >"$T/hangard.conf"
 start_hangard() {
 	local i
-	"$B/hangard/hangard" -d -s "$ST" >>"$T/hangard.log" 2>&1 &
+	"$B/hangard/hangard" -d -f "$T/hangard.conf" -s "$ST" \
+	    >>"$T/hangard.log" 2>&1 &
 	hangard_pid=$!
 	for i in $(seq 100); do
 		H plan list >/dev/null 2>&1 && return 0
@@ -111,16 +112,22 @@ BOB_UUID=$(H --json guest show bob-vpn | python3 -c \
     bail "no uuid for bob-vpn"
 
 # ---- sshd with its own keys, port and the shipped snippet ----
-if [ ! -d /run/sshd ]; then
-	mkdir -m 755 /run/sshd && made_run_sshd=1
-fi
+# sshd's privilege separation directory (systemd's tmpfiles makes it at
+# boot); left in place: another sshd on the machine may be using it
+[ -d /run/sshd ] || mkdir -m 755 /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey" || bail "host key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/key-alice" || bail "alice key"
 ssh-keygen -q -t ed25519 -N '' -f "$T/key-bob" || bail "bob key"
-cp "$T/key-alice.pub" "$T/keys/$UA"
-cp "$T/key-bob.pub" "$T/keys/$UB"
+H customer key add alice "$T/key-alice.pub" >/dev/null || bail "key add alice"
+H customer key add bob "$T/key-bob.pub" >/dev/null || bail "key add bob"
+# a user of the group who is no customer: a key file by hand
 cp "$T/key-bob.pub" "$T/keys/$UC"
-chmod 644 "$T/keys/$UA" "$T/keys/$UB" "$T/keys/$UC"
+chmod 644 "$T/keys/$UC"
+if grep -q '^restrict,pty ssh-ed25519 ' "$T/keys/$UA"; then
+	ok "hangard wrote alice's key file (restrict,pty)"
+else
+	not_ok "hangard wrote alice's key file (restrict,pty)" "$(cat "$T/keys/$UA" 2>&1)"
+fi
 PORT=$(python3 -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CONSOLE="$B/console/hangar-console -S $ST/hangard.sock"
@@ -130,7 +137,6 @@ Port $PORT
 ListenAddress 127.0.0.1
 HostKey $T/hostkey
 PidFile $T/sshd.pid
-AuthorizedKeysFile $T/keys/%u
 # the keys live under /tmp, which is world-writable
 StrictModes no
 Subsystem sftp internal-sftp
@@ -141,9 +147,11 @@ LogLevel VERBOSE
 EOF
 	sed -e "s|^Match Group hangar-customers|Match Group $GRP|" \
 	    -e "s|/usr/sbin/hangar-console -S /var/lib/hangar/hangard.sock|$CONSOLE|" \
+	    -e "s|AuthorizedKeysFile /etc/hangar/keys/%u|AuthorizedKeysFile $T/keys/%u|" \
 	    "$S/console/sshd_config.hangar"
 } >"$T/sshd_config"
 if grep -q "^Match Group $GRP" "$T/sshd_config" &&
+    grep -q "AuthorizedKeysFile $T/keys/%u\$" "$T/sshd_config" &&
     grep -q "ForceCommand $CONSOLE\$" "$T/sshd_config" &&
     out=$(/usr/sbin/sshd -t -f "$T/sshd_config" 2>&1); then
 	ok "the shipped sshd snippet is valid (sshd -t)"
