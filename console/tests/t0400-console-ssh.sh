@@ -79,11 +79,10 @@ EOF
 # hangard writes the customers' key files here (hangar customer key add)
 printf 'keys_dir = %s\n' "$T/keys" >"$T/hangard.conf"
 start_hangard() {
-	local i
 	"$B/hangard/hangard" -d -f "$T/hangard.conf" -s "$ST" \
 	    >>"$T/hangard.log" 2>&1 &
 	hangard_pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		H plan list >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -469,8 +468,7 @@ screen() { tm capture-pane -p -J -S -1000 -t menu; }
 count() { screen | grep -cF -- "$1"; }
 # wait_for TEXT [MIN]: until TEXT is on screen at least MIN times (10 s)
 wait_for() {
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(count "$1")" -ge "${2:-1}" ] && return 0
 		sleep 0.1
 	done

@@ -84,8 +84,7 @@ tm() { tmux -S "$TMUX_SOCK" "$@"; }
 screen() { tm capture-pane -p -J -S -2000 -t menu; }
 count() { screen | grep -cF -- "$1"; }
 wait_for() {	# wait_for TEXT MIN SECONDS
-	local i
-	for i in $(seq $(($3 * 5))); do
+	for _ in $(seq $(($3 * 5))); do
 		[ "$(count "$1")" -ge "$2" ] && return 0
 		sleep 0.2
 	done
