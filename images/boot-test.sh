@@ -34,12 +34,19 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 
-# Boots ISO $1 and waits (at most 60 s) for MARK on the serial port.
+# Boots ISO $1 as a CD-ROM (or as a disk with $2 = disk) and waits (at
+# most 60 s) for MARK on the serial port.
 boots() {
 	out="$tmp/serial.$n"
 	: >"$out"
+	if [ "${2:-cd}" = disk ]; then
+		media="-drive file=$1,format=raw,if=ide,snapshot=on -boot c"
+	else
+		media="-cdrom $1 -boot d"
+	fi
+	# shellcheck disable=SC2086
 	qemu-system-x86_64 -accel tcg -m 64 -display none -monitor none \
-	    -no-reboot -boot d -cdrom "$1" -serial "file:$out" \
+	    -no-reboot $media -serial "file:$out" \
 	    -nodefaults -vga none >/dev/null 2>&1 &
 	qpid=$!
 	i=0
@@ -59,7 +66,7 @@ boots() {
 	return 1
 }
 
-echo "1..4"
+echo "1..7"
 mkdir -p "$tmp/tree/isolinux"
 cp "$ISOLINUX" "$LDLINUX" "$tmp/tree/isolinux/"
 echo "not a kernel" >"$tmp/tree/isolinux/marker.txt"
@@ -93,5 +100,29 @@ if boots "$tmp/catalog/bootme/installer-serial.iso"; then
 	ok "the adapted copy boots and loads the file too"
 else
 	notok "the adapted copy boots and loads the file too"
+fi
+# The same as an isohybrid image (MBR from isohdpfx.bin), booted as a disk:
+# the copy's MBR must point at the boot image's new place.
+if xorriso -as mkisofs -quiet -R -V HANGARBOOT -b isolinux/isolinux.bin \
+    -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
+    -o "$tmp/hybrid.iso" "$tmp/tree" 2>/dev/null &&
+    boots "$tmp/hybrid.iso" disk; then
+	ok "an isohybrid original boots as a disk (fixture works)"
+else
+	notok "an isohybrid original boots as a disk (fixture works)"
+fi
+sha=$(sha256sum "$tmp/hybrid.iso" | cut -d' ' -f1)
+if "$IMAGES_TOOL" add hybrid --images-dir "$tmp/catalog" --os openbsd \
+    --version 7.3 --iso "$tmp/hybrid.iso" --sha256 "$sha" >"$tmp/rec.json"
+then
+	ok "hangar-image-tool adapted it"
+else
+	notok "hangar-image-tool adapted it"
+fi
+if boots "$tmp/catalog/hybrid/installer-serial.iso" disk; then
+	ok "its adapted copy boots as a disk too"
+else
+	notok "its adapted copy boots as a disk too"
 fi
 [ "$fails" -eq 0 ]

@@ -328,6 +328,50 @@ replace_file(IsoImage *img, const char *file, const char *const *lines,
 	return 0;
 }
 
+/* The number after prefix in libisofs's system area report, or -1. */
+static long
+report_number(char **lines, int n, const char *prefix, int base)
+{
+	size_t l = strlen(prefix);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(lines[i], prefix, l) == 0)
+			return strtol(lines[i] + l, NULL, base);
+	return -1;
+}
+
+/*
+ * Hands the imported system area back with the options libisofs's own
+ * analysis found (iso_image_get_system_area() returns them as 0): for an
+ * isohybrid MBR that makes libisofs point it at the boot image's new
+ * place and size its partition again, instead of copying stale values.
+ */
+static int
+keep_system_area(IsoImage *img, IsoWriteOpts *wo, struct herr *e)
+{
+	char sa[32768], **lines = NULL;
+	long opts, heads, secs;
+	int n = 0, r, unused;
+
+	if (iso_image_get_system_area(img, sa, &unused, 0) != 1)
+		return 0;
+	if (iso_image_report_system_area(img, &lines, &n, 0) != 1)
+		return 0;
+	opts = report_number(lines, n, "System area options: ", 16);
+	heads = report_number(lines, n, "MBR heads per cyl  : ", 10);
+	secs = report_number(lines, n, "MBR secs per head  : ", 10);
+	iso_image_report_system_area(img, &lines, &n, 1 << 15);
+	if (opts < 0)
+		return 0;
+	if ((r = iso_write_opts_set_system_area(wo, sa, (int)opts, 0)) < 0)
+		return herr_set(e, HERR_INTERNAL, "libisofs: system area: %s",
+		    iso_error_to_msg(r));
+	if (heads > 0 && heads <= 255 && secs > 0 && secs <= 63)
+		iso_write_opts_set_part_offset(wo, 0, (int)secs, (int)heads);
+	return 0;
+}
+
 /* Writes the image to dst, hashing what it writes into d and *size. */
 static int
 write_image(IsoImage *img, int joliet, const char *dst, unsigned char d[32],
@@ -358,6 +402,8 @@ write_image(IsoImage *img, int joliet, const char *dst, unsigned char d[32],
 	iso_write_opts_set_allow_dir_id_ext(wo, 1);
 	iso_write_opts_set_allow_deep_paths(wo, 1);
 	iso_write_opts_set_allow_longer_paths(wo, 1);
+	if (keep_system_area(img, wo, e) == -1)
+		goto out;
 	if ((r = iso_image_create_burn_source(img, wo, &bs)) < 0) {
 		herr_set(e, HERR_INTERNAL, "libisofs: cannot write the ISO: "
 		    "%s", iso_error_to_msg(r));
