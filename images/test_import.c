@@ -104,7 +104,10 @@ setup(void **state)
 	    make_tree("fbsd", "boot", "boot/loader.conf",
 	    "loader_menu_multi_user_prompt=\"Installer\"\\n"
 	    "console=\"vidconsole\"\\n") != 0 ||
-	    make_iso("fbsd", "boot", "") != 0 ||
+	    tu_run("head -c 1474560 /dev/zero > %s/fbsd.d/boot/efi.img",
+	    dir) != 0 ||
+	    make_iso("fbsd", "boot", "-J -eltorito-alt-boot -e boot/efi.img "
+	    "-no-emul-boot") != 0 ||
 	    make_tree("nbsd", "boot", "boot.cfg",
 	    "menu=Install NetBSD:boot netbsd\\nconsdev=pc\\n") != 0 ||
 	    make_iso("nbsd", "boot", "") != 0 ||
@@ -587,9 +590,11 @@ test_freebsd_netbsd(void **state)
 	    "comconsole_speed=\"115200\"\nconsole=\"comconsole\"\n"
 	    "loader_menu_multi_user_prompt=\"Installer\"\n");
 	free(conf);
+	/* Both boot images (BIOS and UEFI) are kept. */
 	orig = fx("fbsd.iso");
 	a = el_torito(orig);
 	b = el_torito(rec.iso.path);
+	assert_non_null(strstr(a, "-eltorito-alt-boot\n-e '/boot/efi.img'"));
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
