@@ -52,7 +52,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: hangar plan consolidate [-t FILE] --retire SELECTOR "
-	    "[--retire ...]\n"
+	    "[--retire ...] | --pack\n"
 	    "           [--to ssd|hdd] [--pack] [--vcpu-ratio R] "
 	    "[--max-util PCT] [--json]\n"
 	    "       hangar plan maintenance [-t FILE] [--max-parallel N]\n"
@@ -191,8 +191,9 @@ parse_args(struct cli *cl, int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument \"%s\"", argv[optind]);
-	if (!cl->maint && cl->nsel == 0)
-		return bad("consolidate needs --retire SELECTOR%s", "");
+	if (!cl->maint && cl->nsel == 0 && !cl->co.pack)
+		return bad("consolidate needs --retire SELECTOR or --pack%s",
+		    "");
 	cl->co.retire = cl->sel;
 	cl->co.nretire = cl->nsel;
 	return -1;

@@ -9,8 +9,9 @@
  * 3. An item that fits nowhere may make room: one live-migratable guest
  *    is moved off a target to another host (an "ejection").  Hosts that
  *    eject never receive ejections, so the moves cannot form a cycle.
- * 4. --pack: then try to empty the emptiest remaining hosts, one at a
- *    time, keeping a host only if all its guests fit elsewhere.
+ * 4. --pack: then try to empty more hosts, those with the fewest guests
+ *    first, one at a time, keeping a host empty only if all its guests
+ *    fit elsewhere (with no --retire, this is all it does).
  * 5. plan_order_moves() orders the moves so that every step fits.
  */
 #include <fnmatch.h>
@@ -433,8 +434,9 @@ pack(struct cons *s)
 		if (!s->target[i] || s->ld[i].nguests == 0 || s->ejector[i])
 			continue;
 		order[n++] = (int32_t)i;
-		key[i] = s->cap[i].ram > 0 ? (double)s->ld[i].ram /
-		    (double)s->cap[i].ram : 0;
+		/* fewest guests (moves) first, then the least used RAM */
+		key[i] = (double)s->ld[i].nguests + (s->cap[i].ram > 0 ?
+		    (double)s->ld[i].ram / (double)s->cap[i].ram : 0);
 	}
 	sort_by(order, n, key, 0);
 	for (i = 0; i < n; i++)
@@ -553,16 +555,16 @@ plan_consolidate(const struct plan_cluster *c,
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.o = o;
-	if (o->nretire == 0)
+	if (o->nretire == 0 && !o->pack)
 		return herr_set(e, HERR_USAGE, "nothing to retire: give "
-		    "--retire SELECTOR");
+		    "--retire SELECTOR or --pack");
 	if (o->max_util_pct < 1 || o->max_util_pct > 100)
 		return herr_set(e, HERR_USAGE, "max utilisation must be "
 		    "1-100%%");
 	setup(&s);
 	for (i = 0; i < c->nhosts; i++)
 		nret += s.retired[i];
-	if (nret == 0) {
+	if (nret == 0 && o->nretire > 0) {
 		herr_set(e, HERR_NOTFOUND, "no host matches --retire %s%s",
 		    o->retire[0], o->nretire > 1 ? " ..." : "");
 		goto out;

@@ -131,7 +131,7 @@ struct plan_consolidate_opts {
 	size_t		  nretire;
 	enum plan_disk_kind to;		/* UNKNOWN: any kind */
 	int		  max_util_pct;	/* fill targets up to this (1-100) */
-	int		  pack;		/* then also empty the emptiest hosts */
+	int		  pack;		/* then empty what else can be emptied */
 };
 
 struct plan_consolidation {

@@ -145,7 +145,7 @@ def squeeze(fl, out_path):
                 off += 1
             moves += "gnt-instance migrate" in line or \
                 "gnt-instance failover" in line
-    return "hosts_offline=%d moves=%d" % (off, moves)
+    return "hosts_offline=%d commands=%d" % (off, moves)
 
 
 def hroller(fl, out_path):

@@ -457,6 +457,13 @@ test_pack(void **state)
 	assert_int_equal(p->nmoves, 2);
 	assert_true(p->empty_after[a] != p->empty_after[b]);
 	plan_consolidation_free(p);
+	/* --pack alone: no host named, the emptiest ones go */
+	o.nretire = 0;
+	p = plan_ok(c, &o);
+	assert_int_equal(p->nretired, 0);
+	assert_int_equal(p->nfreed, 2);
+	assert_int_equal(p->nmoves, 2);
+	plan_consolidation_free(p);
 	plan_cluster_free(c);
 }
 

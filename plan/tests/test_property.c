@@ -32,14 +32,16 @@ check_consolidation(const struct plan_cluster *c, uint32_t seed,
 	struct plan_consolidate_opts o;
 	struct plan_consolidation *p = NULL;
 	struct herr e;
-	size_t i, k = t_rand(rs) % 4, on_retired = 0;
+	size_t i, k = t_rand(rs) % 5, on_retired = 0;
 
 	plan_consolidate_opts_init(&o);
-	o.retire = selectors[k];
-	o.nretire = selectors[k][1] != NULL ? 2 : 1;
+	if (k < 4) {
+		o.retire = selectors[k];
+		o.nretire = selectors[k][1] != NULL ? 2 : 1;
+	}
 	o.to = t_rand(rs) % 3 == 0 ? PLAN_DISK_SSD : PLAN_DISK_UNKNOWN;
 	o.max_util_pct = t_rand(rs) % 2 ? 100 : 70 + (int)(t_rand(rs) % 30);
-	o.pack = t_rand(rs) % 3 == 0;
+	o.pack = k == 4 || t_rand(rs) % 3 == 0;
 	herr_clear(&e);
 	if (plan_consolidate(c, &o, &p, &e) == -1) {
 		/* only allowed when no host matches */
