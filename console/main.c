@@ -87,6 +87,8 @@ main(int argc, char **argv)
 		rc = run_command(&cs, sock, cmd);
 	} else {
 		cs.mode = MODE_MENU;
+		/* no read-ahead: the console relay reads fd 0 directly */
+		setvbuf(stdin, NULL, _IONBF, 0);
 		if ((cs.rpc = console_connect(sock, &e)) == NULL) {
 			console_error(&cs, &e);
 			return herr_exit_status(e.code);
