@@ -417,10 +417,9 @@ disk_drop(struct corr *c, struct cdisk *d, const char *array, uint64_t usec,
 /* Opens or updates the warning incident about subject. */
 static void
 warn(struct corr *c, const char *subject, const char *title, int ctrl,
-    enum inc_sev sev, uint64_t usec, const char *text)
+    enum inc_sev sev, uint64_t usec, const char *text, int worse)
 {
 	struct incident *inc = inc_by_subject(c, subject);
-	int worse = 0;
 
 	if (inc == NULL) {
 		inc = inc_new(c, INC_WARNING, sev, subject, usec);
@@ -434,9 +433,10 @@ warn(struct corr *c, const char *subject, const char *title, int ctrl,
 	inc_touch(inc, usec, worse);
 }
 
+/* worse: news that should not wait for the follow-up interval */
 static void
 warn_disk(struct corr *c, struct cdisk *d, enum inc_sev sev, uint64_t usec,
-    const char *text)
+    const char *text, int worse)
 {
 	struct incident *inc;
 	char subject[96], title[160];
@@ -450,7 +450,7 @@ warn_disk(struct corr *c, struct cdisk *d, enum inc_sev sev, uint64_t usec,
 	snprintf(title, sizeof(title), "disk %s (%s%s%s)", cdisk_id(c, d),
 	    d->name, d->topo >= 0 ? " at " : "",
 	    d->topo >= 0 ? c->t->d[d->topo].path : "");
-	warn(c, subject, title, d->ctrl, sev, usec, text);
+	warn(c, subject, title, d->ctrl, sev, usec, text, worse);
 	inc = inc_by_subject(c, subject);
 	if (inc != NULL && inc_add_disk(c, inc, d, usec))
 		inc_add_array(inc, d->array);
@@ -471,7 +471,7 @@ warn_ctrl(struct corr *c, int ctrl, uint64_t usec, const char *text)
 	snprintf(subject, sizeof(subject), "warn:ctrl:%s", k->key);
 	snprintf(title, sizeof(title), "controller %s (%s%s%s)", k->key,
 	    k->driver, k->board[0] ? ", " : "", k->board);
-	warn(c, subject, title, ctrl, SEV_WARNING, usec, text);
+	warn(c, subject, title, ctrl, SEV_WARNING, usec, text, 0);
 }
 
 /* Array state changes reach every incident naming the array; whole
@@ -584,7 +584,7 @@ xen_warn(struct corr *c, const struct kevent *ev)
 		}
 	}
 	warn(c, "warn:xen", "the Xen hypervisor", -1, SEV_WARNING, ev->usec,
-	    ev->text);
+	    ev->text, 0);
 }
 
 static struct cdisk *
@@ -660,12 +660,12 @@ corr_kevent(struct corr *c, const struct kevent *ev)
 		if (ev->dev[0] != '\0' && strncmp(ev->dev, "md", 2) != 0)
 			d = disk_get(c, ev->dev);
 		if (d != NULL && (d->topo >= 0 || d->failed))
-			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text);
+			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text, 0);
 		break;
 	case KEV_ATA_LINK:
 	case KEV_ATA_ERROR:
 		if ((d = disk_of_ata(c, ev->ctrl)) != NULL)
-			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text);
+			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text, 0);
 		break;
 	case KEV_CTRL_FAULT:
 	case KEV_CTRL_RESET:
@@ -733,22 +733,25 @@ corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 		const struct md_dev *m = &s->d[i];
 		struct cdisk *d = disk_get(c, m->dev);
 		unsigned int fresh = m->state & ~d->md_flags;
+		/* md shows "faulty" also for a member with unacknowledged
+		 * bad blocks; a failed member is no longer in_sync */
+		int gone = (m->state & MDS_FAULTY) &&
+		    !(m->state & MDS_IN_SYNC);
 
 		str_copy(d->array, s->name, sizeof(d->array));
-		if ((m->state & MDS_FAULTY) && !d->failed) {
+		if (gone && !d->failed) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s "
 			    "state faulty", s->name, m->dev);
 			disk_drop(c, d, s->name, usec, text);
-		} else if (!(m->state & MDS_FAULTY) &&
-		    fresh & (MDS_WRITE_ERROR | MDS_WANT_REPLACEMENT |
-		    MDS_BLOCKED)) {
+		} else if (!gone && (fresh & (MDS_WRITE_ERROR |
+		    MDS_WANT_REPLACEMENT | MDS_BLOCKED))) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s%s%s%s "
 			    "(mdstat shows nothing)", s->name, m->dev,
 			    m->state & MDS_WRITE_ERROR ? " write_error" : "",
 			    m->state & MDS_WANT_REPLACEMENT ?
 			    " want_replacement" : "",
 			    m->state & MDS_BLOCKED ? " blocked" : "");
-			warn_disk(c, d, SEV_WARNING, usec, text);
+			warn_disk(c, d, SEV_WARNING, usec, text, 1);
 		}
 		if (m->bb_ranges > d->bb_ranges) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s has "
@@ -756,7 +759,9 @@ corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 			    "(mdstat shows nothing)", s->name, m->dev,
 			    m->bb_ranges, m->bb_ranges == 1 ? "" : "s",
 			    m->bb_sectors, d->bb_ranges);
-			warn_disk(c, d, SEV_WARNING, usec, text);
+			/* the first bad block of a disk is news at once */
+			warn_disk(c, d, SEV_WARNING, usec, text,
+			    d->bb_ranges == 0);
 		}
 		d->bb_ranges = m->bb_ranges;
 		d->md_flags = m->state;
@@ -796,7 +801,7 @@ corr_smart(struct corr *c, uint64_t usec, const struct smart *s)
 		snprintf(text, sizeof(text), "SMART %s: %s", d->name,
 		    f[i].what);
 		warn_disk(c, d, f[i].sev == SMART_CRIT ? SEV_CRITICAL :
-		    SEV_WARNING, usec, text);
+		    SEV_WARNING, usec, text, 0);
 	}
 	if (!s->standby && !s->open_failed) {
 		d->smart = *s;

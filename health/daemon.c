@@ -85,9 +85,15 @@ flush_spool(struct hd *h)
 		log_warnx("spool: %s", e.msg);
 		return;
 	}
-	if (st.sent > 0)
+	if (st.sent > 0) {
 		log_info("spool: %zu alert(s) handed to the mail server, %zu "
 		    "waiting", st.sent, st.queued);
+		if (h->foreground) {
+			printf("{\"sent\":%zu,\"usec\":%llu}\n", st.sent,
+			    (unsigned long long)now_usec());
+			fflush(stdout);
+		}
+	}
 	if (st.failed > 0)
 		log_warnx("spool: %s; %zu alert(s) kept, retry in %lld s",
 		    e.msg, st.queued,

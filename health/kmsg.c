@@ -130,7 +130,7 @@ classify_md(const char *m, struct kevent *ev)
 
 		ev->type = KEV_MD_READ_ERROR;
 		if (starts(rest, "redirecting"))
-			on = strstr(rest, "mirror: ");
+			return;	/* names the good mirror, not the bad one */
 		if (on != NULL)
 			word(ev->dev, sizeof(ev->dev), strchr(on + 1, ' ') + 1,
 			    ")., ");

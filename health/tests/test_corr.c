@@ -261,6 +261,39 @@ warnings(void **state)
 	corr_free(c);
 }
 
+static void
+unacked_bad_blocks_are_not_a_failure(void **state)
+{
+	struct md_sysfs s;
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+
+	memset(&s, 0, sizeof(s));
+	strcpy(s.name, "md1");
+	strcpy(s.level, "raid1");
+	strcpy(s.array_state, "clean");
+	strcpy(s.sync_action, "idle");
+	s.raid_disks = 2;
+	s.nd = 1;
+	strcpy(s.d[0].dev, "sde");
+	/* md prints "faulty" while bad blocks are unacknowledged */
+	s.d[0].state = MDS_FAULTY | MDS_IN_SYNC;
+	s.d[0].bb_ranges = 1;
+	s.d[0].bb_sectors = 8;
+	corr_mdsysfs(c, S(10), &s);
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.inc[0].kind, INC_WARNING);
+	assert_non_null(strstr(r.inc[0].events[0], "1 bad-block range"));
+	/* a member that left is not in_sync any more: that is a failure */
+	s.d[0].state = MDS_FAULTY;
+	corr_mdsysfs(c, S(20), &s);
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.inc[1].kind, INC_DISK);
+	corr_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -270,6 +303,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(window_and_controllers_separate),
 		cmocka_unit_test(followups_rate_limited_and_resolved),
 		cmocka_unit_test(warnings),
+		cmocka_unit_test(unacked_bad_blocks_are_not_a_failure),
 	};
 	struct herr e;
 
