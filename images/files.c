@@ -69,11 +69,12 @@ open_regular(const char *path, struct stat *st, struct herr *e)
 }
 
 int
-files_sha256(const char *path, unsigned char d[32], uint64_t *size,
-    struct herr *e)
+files_digests(const char *path, unsigned char d256[32], unsigned char *d512,
+    uint64_t *size, struct herr *e)
 {
-	EVP_MD_CTX *h = NULL;
+	EVP_MD_CTX *h = NULL, *h512 = NULL;
 	unsigned char *buf = NULL;
+	unsigned int n512 = 0;
 	struct stat st;
 	ssize_t n;
 	int fd, rc = -1;
@@ -86,9 +87,14 @@ files_sha256(const char *path, unsigned char d[32], uint64_t *size,
 	}
 	buf = xmalloc(BUFSZ);
 	h = sha256_new();
+	if (d512 != NULL && ((h512 = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h512, EVP_sha512(), NULL) != 1))
+		abort();
 	*size = 0;
 	while ((n = read(fd, buf, BUFSZ)) > 0) {
 		sha256_update(h, buf, (size_t)n);
+		if (h512 != NULL && EVP_DigestUpdate(h512, buf, (size_t)n) != 1)
+			abort();
 		*size += (uint64_t)n;
 	}
 	if (n == -1) {
@@ -96,14 +102,25 @@ files_sha256(const char *path, unsigned char d[32], uint64_t *size,
 		    strerror(errno));
 		goto out;
 	}
-	sha256_final(h, d);
+	sha256_final(h, d256);
 	h = NULL;
+	if (h512 != NULL && (EVP_DigestFinal_ex(h512, d512, &n512) != 1 ||
+	    n512 != 64))
+		abort();
 	rc = 0;
 out:
 	EVP_MD_CTX_free(h);
+	EVP_MD_CTX_free(h512);
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int
+files_sha256(const char *path, unsigned char d[32], uint64_t *size,
+    struct herr *e)
+{
+	return files_digests(path, d, NULL, size, e);
 }
 
 int

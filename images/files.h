@@ -10,6 +10,9 @@ struct herr;
 /* SHA-256 of a non-empty regular file; *size gets its length. */
 int	 files_sha256(const char *path, unsigned char d[32], uint64_t *size,
 	    struct herr *e);
+/* The same, and its SHA-512 in the same pass when d512 is not NULL. */
+int	 files_digests(const char *path, unsigned char d256[32],
+	    unsigned char *d512, uint64_t *size, struct herr *e);
 /* Reads a whole regular file of at most max bytes into a new buffer. */
 int	 files_read(const char *path, size_t max, char **buf, size_t *len,
 	    struct herr *e);

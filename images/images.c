@@ -272,16 +272,16 @@ out:
 	return rc;
 }
 
+/* Reads the sums file, checks its signature if asked, parses it. */
 static int
-check_sums(const struct image_req *r, struct input *in, size_t nin,
-    struct image_rec *out, struct herr *e)
+load_sums(const struct image_req *r, struct sums *sums, struct herr *e)
 {
-	struct sums sums = { NULL, 0 };
 	const char *msg;
 	char *buf = NULL;
-	size_t len, msglen, i;
+	size_t len, msglen;
 	int rc = -1;
 
+	memset(sums, 0, sizeof(*sums));
 	if (files_read(r->sums, SIG_MAX, &buf, &len, e) == -1)
 		return -1;
 	msg = buf;
@@ -294,13 +294,44 @@ check_sums(const struct image_req *r, struct input *in, size_t nin,
 		    "public key to verify it", r->sums);
 		goto out;
 	}
-	if (sums_parse(&sums, msg, msglen, e) == -1)
+	if (sums_parse(sums, msg, msglen, e) == -1)
 		goto out;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+/*
+ * Hashes each input once (SHA-256, plus SHA-512 in the same pass when the
+ * sums file lists the file by SHA-512 only, as NetBSD's do) and looks it
+ * up in the sums file.
+ */
+static int
+check_sums(const struct image_req *r, struct input *in, size_t nin,
+    struct image_rec *out, struct herr *e)
+{
+	struct sums sums;
+	unsigned char d512[64];
+	const char *base;
+	int use512, any512 = 0, rc = -1;
+	size_t i;
+
+	if (load_sums(r, &sums, e) == -1)
+		return -1;
 	for (i = 0; i < nin; i++) {
-		switch (sums_match(&sums, base_name(in[i].path), in[i].d)) {
+		base = base_name(in[i].path);
+		use512 = !sums_lists(&sums, base, SUMS_SHA256) &&
+		    sums_lists(&sums, base, SUMS_SHA512);
+		any512 |= use512;
+		if (files_digests(in[i].path, in[i].d, use512 ? d512 : NULL,
+		    &in[i].size, e) == -1)
+			goto out;
+		switch (sums_match(&sums, base, in[i].d,
+		    use512 ? d512 : NULL)) {
 		case SUMS_NOENTRY:
-			herr_set(e, HERR_USAGE, "%s: no SHA256 entry for %s",
-			    r->sums, base_name(in[i].path));
+			herr_set(e, HERR_USAGE, "%s: no SHA256 or SHA512 "
+			    "entry for %s", r->sums, base);
 			goto out;
 		case SUMS_MISMATCH:
 			herr_set(e, HERR_USAGE, "checksum mismatch: %s does "
@@ -311,16 +342,17 @@ check_sums(const struct image_req *r, struct input *in, size_t nin,
 		}
 	}
 	if (given(r->signify_key))
-		snprintf(out->verified, sizeof(out->verified), "SHA-256 "
-		    "listed in %s, signify signature checked with %s",
-		    base_name(r->sums), base_name(r->signify_key));
+		snprintf(out->verified, sizeof(out->verified), "%s listed in "
+		    "%s, signify signature checked with %s",
+		    any512 ? "SHA-512" : "SHA-256", base_name(r->sums),
+		    base_name(r->signify_key));
 	else
-		snprintf(out->verified, sizeof(out->verified), "SHA-256 "
-		    "listed in %s (no signature checked)", base_name(r->sums));
+		snprintf(out->verified, sizeof(out->verified), "%s listed in "
+		    "%s (no signature checked)", any512 ? "SHA-512" :
+		    "SHA-256", base_name(r->sums));
 	rc = 0;
 out:
 	sums_release(&sums);
-	free(buf);
 	return rc;
 }
 
@@ -369,12 +401,10 @@ verify(const struct image_req *r, struct input *in, size_t nin,
 {
 	size_t i;
 
-	for (i = 0; i < nin; i++)
-		if (files_sha256(in[i].path, in[i].d, &in[i].size, e) == -1)
-			return -1;
 	if (given(r->sha256)) {
 		for (i = 0; i < nin; i++)
-			if (check_expected(&in[i], e) == -1)
+			if (files_sha256(in[i].path, in[i].d, &in[i].size,
+			    e) == -1 || check_expected(&in[i], e) == -1)
 				return -1;
 		str_copy(out->verified, "SHA-256 given by the operator",
 		    sizeof(out->verified));

@@ -33,7 +33,7 @@ enum image_guest {
 
 /* What to import; the strings are borrowed for the call only. */
 struct image_req {
-	const char	*name;		/* catalog name: [a-z0-9-], 1-63 */
+	const char	*name;		/* catalog name: a-z 0-9 -, 1-63 */
 	const char	*os;		/* "openbsd", "debian", ... */
 	const char	*version;	/* "7.3": [A-Za-z0-9._+-], 1-63 */
 	const char	*iso;		/* either an ISO ... */
@@ -53,7 +53,7 @@ struct image_req {
 struct image_file {
 	char		path[PATH_MAX];		/* images_dir/NAME/... */
 	char		sha256[65];		/* of the stored file */
-	char		source_sha256[65];	/* of the file given, verified */
+	char		source_sha256[65];	/* of the file given */
 	uint64_t	size;			/* of the stored file */
 };
 
@@ -68,10 +68,10 @@ struct image_rec {
 	struct image_file	iso;
 	struct image_file	kernel;
 	struct image_file	initrd;
-	char			serial[256];	/* adaptation, for `image show` */
-	char			verified[256];	/* how it was verified */
-	char			cmdline_hvm[64];/* kernel images: KVM, Xen HVM */
-	char			cmdline_pv[64];	/* kernel images: Xen PV */
+	char			serial[256];	/* adaptation, human text */
+	char			verified[256];	/* how, human text */
+	char			cmdline_hvm[64];/* kernel: KVM, Xen HVM */
+	char			cmdline_pv[64];	/* kernel: Xen PV */
 };
 
 /*

@@ -8,17 +8,29 @@
 #include "images/sums.h"
 
 int
-sums_hex_decode(const char *hex, size_t len, unsigned char out[32])
+sums_hex_decode_n(const char *hex, size_t len, unsigned char *out, size_t n)
 {
-	size_t n = 0;
+	size_t got = 0;
 	const char *end = NULL;
 
-	if (len != 64)
+	if (len != 2 * n)
 		return -1;
-	if (sodium_hex2bin(out, 32, hex, len, NULL, &n, &end) != 0 ||
-	    n != 32 || end != hex + len)
+	if (sodium_hex2bin(out, n, hex, len, NULL, &got, &end) != 0 ||
+	    got != n || end != hex + len)
 		return -1;
 	return 0;
+}
+
+int
+sums_hex_decode(const char *hex, size_t len, unsigned char out[32])
+{
+	return sums_hex_decode_n(hex, len, out, 32);
+}
+
+static size_t
+alg_len(enum sums_alg alg)
+{
+	return alg == SUMS_SHA512 ? 64 : 32;
 }
 
 void
@@ -29,14 +41,16 @@ sums_hex_encode(const unsigned char d[32], char out[65])
 
 static void
 sums_add(struct sums *s, const char *name, size_t namelen,
-    const unsigned char d[32])
+    enum sums_alg alg, const unsigned char *d)
 {
 	struct sums_entry *en;
 
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	en = &s->v[s->n++];
 	en->name = xstrndup(name, namelen);
-	memcpy(en->sha256, d, 32);
+	en->alg = alg;
+	memset(en->digest, 0, sizeof(en->digest));
+	memcpy(en->digest, d, alg_len(alg));
 }
 
 static int
@@ -46,16 +60,17 @@ is_alg_char(char c)
 }
 
 /*
- * "ALG (name) = hex": returns 1 when it is a SHA256 entry (added to s),
- * 0 when it is a well-formed entry for another algorithm, -1 when the line
- * is not in this format.
+ * "ALG (name) = hex": returns 1 when it is a SHA256 or SHA512 entry (added
+ * to s), 0 when it is a well-formed entry for another algorithm, -1 when
+ * the line is not in this format.
  */
 static int
 parse_bsd(struct sums *s, const char *l, size_t len)
 {
 	size_t alg = 0, close, hexlen;
 	const char *hex, *p;
-	unsigned char d[32];
+	unsigned char d[64];
+	enum sums_alg a;
 
 	while (alg < len && is_alg_char(l[alg]))
 		alg++;
@@ -72,25 +87,42 @@ parse_bsd(struct sums *s, const char *l, size_t len)
 	hexlen = len - (size_t)(hex - l);
 	if (close == alg + 2 || hexlen == 0)
 		return -1;
-	if (alg != 6 || memcmp(l, "SHA256", 6) != 0)
+	if (alg == 6 && memcmp(l, "SHA256", 6) == 0)
+		a = SUMS_SHA256;
+	else if (alg == 6 && memcmp(l, "SHA512", 6) == 0)
+		a = SUMS_SHA512;
+	else
 		return 0;
-	if (sums_hex_decode(hex, hexlen, d) == -1)
+	if (sums_hex_decode_n(hex, hexlen, d, alg_len(a)) == -1)
 		return -1;
-	sums_add(s, l + alg + 2, close - (alg + 2), d);
+	sums_add(s, l + alg + 2, close - (alg + 2), a, d);
 	return 1;
 }
 
-/* "hex  name" or "hex *name" (binary mode); -1 when not in this format. */
+/*
+ * "hex  name" or "hex *name" (binary mode), 64 digits for SHA-256 or 128
+ * for SHA-512; -1 when not in this format.
+ */
 static int
 parse_gnu(struct sums *s, const char *l, size_t len)
 {
-	unsigned char d[32];
+	unsigned char d[64];
+	enum sums_alg a;
+	size_t h;
 
-	if (len < 64 + 3 || l[64] != ' ' || (l[65] != ' ' && l[65] != '*'))
+	for (h = 0; h < len && h <= 128 && l[h] != ' '; h++)
+		;
+	if (h == 64)
+		a = SUMS_SHA256;
+	else if (h == 128)
+		a = SUMS_SHA512;
+	else
 		return -1;
-	if (sums_hex_decode(l, 64, d) == -1)
+	if (len < h + 3 || (l[h + 1] != ' ' && l[h + 1] != '*'))
 		return -1;
-	sums_add(s, l + 66, len - 66, d);
+	if (sums_hex_decode_n(l, h, d, alg_len(a)) == -1)
+		return -1;
+	sums_add(s, l + h + 2, len - (h + 2), a, d);
 	return 1;
 }
 
@@ -111,8 +143,8 @@ parse_line(struct sums *s, const char *l, size_t len, size_t lineno,
 	if (parse_bsd(s, l, len) >= 0 || parse_gnu(s, l, len) >= 0)
 		return 0;
 	return herr_set(e, HERR_USAGE, "sums file line %zu: not a SHA256 "
-	    "entry in BSD (SHA256 (file) = hex) or GNU (hex  file) format",
-	    lineno);
+	    "or SHA512 entry in BSD (SHA256 (file) = hex) or GNU (hex  file) "
+	    "format", lineno);
 }
 
 int
@@ -139,8 +171,8 @@ sums_parse(struct sums *s, const char *buf, size_t len, struct herr *e)
 		off += n + 1;
 	}
 	if (s->n == 0)
-		return herr_set(e, HERR_USAGE, "sums file has no SHA256 "
-		    "entry");
+		return herr_set(e, HERR_USAGE, "sums file has no SHA256 or "
+		    "SHA512 entry");
 	return 0;
 fail:
 	sums_release(s);
@@ -168,17 +200,33 @@ last_component(const char *path)
 }
 
 enum sums_result
-sums_match(const struct sums *s, const char *base, const unsigned char d[32])
+sums_match(const struct sums *s, const char *base,
+    const unsigned char sha256[32], const unsigned char *sha512)
 {
 	enum sums_result r = SUMS_NOENTRY;
+	const unsigned char *d;
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		if (strcmp(last_component(s->v[i].name), base) != 0)
 			continue;
-		if (sodium_memcmp(s->v[i].sha256, d, 32) == 0)
+		d = s->v[i].alg == SUMS_SHA512 ? sha512 : sha256;
+		if (d != NULL && sodium_memcmp(s->v[i].digest, d,
+		    alg_len(s->v[i].alg)) == 0)
 			return SUMS_MATCH;
 		r = SUMS_MISMATCH;
 	}
 	return r;
+}
+
+int
+sums_lists(const struct sums *s, const char *base, enum sums_alg alg)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].alg == alg &&
+		    strcmp(last_component(s->v[i].name), base) == 0)
+			return 1;
+	return 0;
 }

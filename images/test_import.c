@@ -22,9 +22,9 @@
 
 #define ISOLINUX	"/usr/lib/ISOLINUX/isolinux.bin"
 #define DI_DIR		"/usr/lib/debian-installer/images/12/amd64/text/" \
-			"debian-installer/amd64"
-#define ZERO_HEX	"0000000000000000000000000000000000000000000000000000" \
-			"000000000000"
+			    "debian-installer/amd64"
+#define ZERO_HEX	"00000000000000000000000000000000" \
+			    "00000000000000000000000000000000"
 
 static char	*dir;		/* the fixture folder */
 static char	*cat;		/* a catalog that already holds "base" */
@@ -203,11 +203,17 @@ test_refuse_sums(void **state)
 	refused(&r, HERR_USAGE, msg);
 	free(msg);
 	tu_write_str(sums, "SHA256 (cd73.iso) = " ZERO_HEX "\n");
-	msg = xasprintf("%s: no SHA256 entry for obsd.iso", sums);
+	msg = xasprintf("%s: no SHA256 or SHA512 entry for obsd.iso", sums);
 	refused(&r, HERR_USAGE, msg);
 	free(msg);
 	tu_write_str(sums, "this is not a sums file\n");
-	refused(&r, HERR_USAGE, "sums file line 1: not a SHA256 entry");
+	refused(&r, HERR_USAGE, "sums file line 1: not a SHA256 or SHA512 "
+	    "entry");
+	/* A SHA-512 list (NetBSD publishes no SHA-256) with a wrong one. */
+	tu_write_str(sums, "SHA512 (obsd.iso) = " ZERO_HEX ZERO_HEX "\n");
+	msg = xasprintf("checksum mismatch: %s does not match its entry", iso);
+	refused(&r, HERR_USAGE, msg);
+	free(msg);
 	free(iso);
 	free(sums);
 }
@@ -657,6 +663,28 @@ test_signed_sums(void **state)
 }
 
 static void
+test_sha512_sums(void **state)
+{
+	char *iso = fx("nbsd.iso"), *sums = fx("SHA512"), *c = fx("cat-512");
+	struct image_req r = obsd_req(iso, NULL);
+	struct image_rec rec;
+	struct herr e;
+
+	(void)state;
+	assert_int_equal(tu_run("cd %s && printf 'SHA512 (nbsd.iso) = %%s\\n' "
+	    "$(sha512sum nbsd.iso | cut -d' ' -f1) > SHA512", dir), 0);
+	r.os = "netbsd";
+	r.sums = sums;
+	if (images_import(&r, c, &rec, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_string_equal(rec.verified, "SHA-512 listed in SHA512 (no "
+	    "signature checked)");
+	free(iso);
+	free(sums);
+	free(c);
+}
+
+static void
 test_linux_kernel(void **state)
 {
 	char *k = fx("linux"), *i = fx("initrd.gz"), *sums = fx("SHA256SUMS");
@@ -857,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_freebsd_netbsd),
 		cmocka_unit_test(test_linux_iso_unchanged),
 		cmocka_unit_test(test_signed_sums),
+		cmocka_unit_test(test_sha512_sums),
 		cmocka_unit_test(test_linux_kernel),
 		cmocka_unit_test(test_real_debian_installer),
 		cmocka_unit_test(test_remove),

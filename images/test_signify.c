@@ -20,7 +20,7 @@ struct fx {
 	char	*pub, *pub2;		/* key files */
 	char	*msg;			/* the signed text */
 	char	*sig;			/* detached signature file */
-	char	*emb;			/* embedded signature + message */
+	char	*emb;			/* embedded signature, message */
 };
 
 static const char msg_text[] =

@@ -13,6 +13,8 @@
 
 #define H1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define BADLINE(n)	"sums file line " n ": not a SHA256 or SHA512 entry " \
+			"in BSD (SHA256 (file) = hex) or GNU (hex  file) format"
 
 static int
 parse(struct sums *s, const char *text, struct herr *e)
@@ -40,12 +42,12 @@ test_bsd(void **state)
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.v[0].name, "install73.iso");
 	assert_string_equal(s.v[1].name, "bsd.rd");
-	sums_hex_encode(s.v[1].sha256, hex);
+	sums_hex_encode(s.v[1].digest, hex);
 	assert_string_equal(hex, H2);
 	digest(H1, d);
-	assert_int_equal(sums_match(&s, "install73.iso", d), SUMS_MATCH);
-	assert_int_equal(sums_match(&s, "bsd.rd", d), SUMS_MISMATCH);
-	assert_int_equal(sums_match(&s, "cd73.iso", d), SUMS_NOENTRY);
+	assert_int_equal(sums_match(&s, "install73.iso", d, NULL), SUMS_MATCH);
+	assert_int_equal(sums_match(&s, "bsd.rd", d, NULL), SUMS_MISMATCH);
+	assert_int_equal(sums_match(&s, "cd73.iso", d, NULL), SUMS_NOENTRY);
 	sums_release(&s);
 }
 
@@ -67,10 +69,10 @@ test_gnu(void **state)
 	    "./netboot/debian-installer/amd64/linux");
 	assert_string_equal(s.v[1].name, "initrd.gz");
 	digest(H1, d);
-	assert_int_equal(sums_match(&s, "linux", d), SUMS_MATCH);
+	assert_int_equal(sums_match(&s, "linux", d, NULL), SUMS_MATCH);
 	digest(H2, d);
-	assert_int_equal(sums_match(&s, "initrd.gz", d), SUMS_MATCH);
-	assert_int_equal(sums_match(&s, "amd64", d), SUMS_NOENTRY);
+	assert_int_equal(sums_match(&s, "initrd.gz", d, NULL), SUMS_MATCH);
+	assert_int_equal(sums_match(&s, "amd64", d, NULL), SUMS_NOENTRY);
 	sums_release(&s);
 }
 
@@ -86,9 +88,9 @@ test_same_name_twice(void **state)
 	assert_int_equal(parse(&s, H1 "  ./netboot/linux\n"
 	    H2 "  ./netboot/gtk/linux\n", &e), 0);
 	digest(H2, d);
-	assert_int_equal(sums_match(&s, "linux", d), SUMS_MATCH);
+	assert_int_equal(sums_match(&s, "linux", d, NULL), SUMS_MATCH);
 	memset(d, 0, sizeof(d));
-	assert_int_equal(sums_match(&s, "linux", d), SUMS_MISMATCH);
+	assert_int_equal(sums_match(&s, "linux", d, NULL), SUMS_MISMATCH);
 	sums_release(&s);
 }
 
@@ -100,12 +102,12 @@ test_other_algorithms_skipped(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&s, "MD5 (x.iso) = 00112233\n"
-	    "SHA512 (x.iso) = abcd\nSHA256 (x.iso) = " H1 "\n", &e), 0);
+	    "RMD160 (x.iso) = abcd\nSHA256 (x.iso) = " H1 "\n", &e), 0);
 	assert_int_equal(s.n, 1);
 	sums_release(&s);
 	/* Only other algorithms: nothing to check against. */
-	assert_int_equal(parse(&s, "SHA512 (x.iso) = abcd\n", &e), -1);
-	assert_string_equal(e.msg, "sums file has no SHA256 entry");
+	assert_int_equal(parse(&s, "MD5 (x.iso) = abcd\n", &e), -1);
+	assert_string_equal(e.msg, "sums file has no SHA256 or SHA512 entry");
 	assert_int_equal(s.n, 0);
 }
 
@@ -123,30 +125,55 @@ test_name_with_parenthesis(void **state)
 }
 
 static void
+test_sha512(void **state)
+{
+	struct sums s;
+	struct herr e;
+	unsigned char d[32], d512[64];
+
+	(void)state;
+	/* NetBSD lists SHA512 (BSD format); sha512sum writes 128 digits. */
+	assert_int_equal(parse(&s, "SHA512 (boot.iso) = " H1 H2 "\n"
+	    H2 H1 "  initrd.gz\nSHA256 (both) = " H1 "\n"
+	    "SHA512 (both) = " H2 H2 "\n", &e), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.v[0].alg, SUMS_SHA512);
+	assert_int_equal(s.v[1].alg, SUMS_SHA512);
+	assert_int_equal(s.v[2].alg, SUMS_SHA256);
+	assert_true(sums_lists(&s, "boot.iso", SUMS_SHA512));
+	assert_false(sums_lists(&s, "boot.iso", SUMS_SHA256));
+	assert_true(sums_lists(&s, "both", SUMS_SHA256));
+	memset(d, 0, sizeof(d));
+	assert_int_equal(sums_hex_decode_n(H1 H2, 128, d512, 64), 0);
+	assert_int_equal(sums_match(&s, "boot.iso", d, d512), SUMS_MATCH);
+	/* Without the SHA-512 of the file, its SHA-512 entry cannot match. */
+	assert_int_equal(sums_match(&s, "boot.iso", d, NULL), SUMS_MISMATCH);
+	assert_int_equal(sums_match(&s, "initrd.gz", d, d512), SUMS_MISMATCH);
+	assert_int_equal(sums_hex_decode_n(H2 H1, 128, d512, 64), 0);
+	assert_int_equal(sums_match(&s, "initrd.gz", d, d512), SUMS_MATCH);
+	digest(H1, d);
+	assert_int_equal(sums_match(&s, "both", d, NULL), SUMS_MATCH);
+	sums_release(&s);
+}
+
+static void
 test_refusals(void **state)
 {
 	static const struct {
 		const char	*text;
 		const char	*msg;
 	} bad[] = {
-		{ "", "sums file has no SHA256 entry" },
-		{ "# only a comment\n", "sums file has no SHA256 entry" },
-		{ "SHA256 (x.iso) = " H1 "\nhello\n", "sums file line 2: not "
-		  "a SHA256 entry in BSD (SHA256 (file) = hex) or GNU (hex  "
-		  "file) format" },
-		{ "SHA256 (x.iso) = 0123\n", "sums file line 1: not a SHA256 "
-		  "entry in BSD (SHA256 (file) = hex) or GNU (hex  file) "
-		  "format" },
-		{ "SHA256 () = " H1 "\n", "sums file line 1: not a SHA256 "
-		  "entry in BSD (SHA256 (file) = hex) or GNU (hex  file) "
-		  "format" },
-		{ H1 "  \n", "sums file line 1: not a SHA256 entry in BSD "
-		  "(SHA256 (file) = hex) or GNU (hex  file) format" },
-		{ H1 " x.iso\n", "sums file line 1: not a SHA256 entry in BSD "
-		  "(SHA256 (file) = hex) or GNU (hex  file) format" },
+		{ "", "sums file has no SHA256 or SHA512 entry" },
+		{ "# only a comment\n", "sums file has no SHA256 or SHA512 "
+		  "entry" },
+		{ "SHA512 (x.iso) = " H1 "\n", BADLINE("1") },
+		{ "SHA256 (x.iso) = " H1 "\nhello\n", BADLINE("2") },
+		{ "SHA256 (x.iso) = 0123\n", BADLINE("1") },
+		{ "SHA256 () = " H1 "\n", BADLINE("1") },
+		{ H1 "  \n", BADLINE("1") },
+		{ H1 " x.iso\n", BADLINE("1") },
 		{ "g123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-		  "abcdef  x.iso\n", "sums file line 1: not a SHA256 entry in "
-		  "BSD (SHA256 (file) = hex) or GNU (hex  file) format" },
+		  "abcdef  x.iso\n", BADLINE("1") },
 	};
 	struct sums s;
 	struct herr e;
@@ -206,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_same_name_twice),
 		cmocka_unit_test(test_other_algorithms_skipped),
 		cmocka_unit_test(test_name_with_parenthesis),
+		cmocka_unit_test(test_sha512),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_nul_and_limits),
 		cmocka_unit_test(test_hex),
