@@ -24,6 +24,12 @@ for t in qemu-system-x86_64 qemu-img busybox cpio modprobe mdadm smartctl dpkg-d
 	command -v "$t" > /dev/null 2>&1 || skip "$t is not installed (scripts/deps/health.txt)"
 done
 $py -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd is not installed"
+printf 'send smtp\nsmtp-url smtp://10.0.2.2:25\n' > "${TMPDIR:-/tmp}/lab-check.$$.conf"
+if ! out=$("$bin" -n -f "${TMPDIR:-/tmp}/lab-check.$$.conf" 2>&1); then
+	rm -f "${TMPDIR:-/tmp}/lab-check.$$.conf"
+	skip "hangar-health cannot send SMTP: $out"
+fi
+rm -f "${TMPDIR:-/tmp}/lab-check.$$.conf"
 
 # the kernel: Debian's stock one, downloaded once into the cache
 mkdir -p "$cache" || skip "cannot create $cache"
