@@ -640,7 +640,7 @@ start(struct irc *irc, uint64_t now)
 		resolved(irc, res, now);
 		return;
 	}
-	irc->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	irc->hints.ai_flags = AI_NUMERICSERV;
 	memset(&irc->gai, 0, sizeof(irc->gai));
 	irc->gai.ar_name = irc->host;
 	irc->gai.ar_service = irc->port;

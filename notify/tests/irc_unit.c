@@ -205,6 +205,11 @@ step(struct irc *irc, uint64_t now)
 		int n = 0;
 
 		irc_pollfd(irc, &pfd);
+		if (pfd.fd == -1 && irc_state(irc) == IRC_RESOLVING) {
+			poll(NULL, 0, 10);	/* getaddrinfo_a at work */
+			irc_handle(irc, 0, now);
+			continue;
+		}
 		if (pfd.fd != -1 && (n = poll(&pfd, 1, 20)) == -1)
 			fail();
 		irc_handle(irc, pfd.fd != -1 ? pfd.revents : 0, now);
@@ -513,6 +518,35 @@ test_queue_limit(void **state)
 	close(s.lfd);
 }
 
+static void
+test_resolve_name(void **state)
+{
+	struct srv s;
+	struct irc_cfg c = { .host = "localhost", .nick = "hangar",
+	    .realname = "hangar test", .channel = "#Status" };
+	struct herr e;
+	struct irc *irc;
+	uint64_t t = 1000;
+
+	/*
+	 * A name goes through getaddrinfo_a, polled from the loop ("localhost"
+	 * is in /etc/hosts: no DNS query leaves the machine).  If it gives
+	 * ::1 first, that is refused and 127.0.0.1 is tried next.
+	 */
+	srv_listen(&s);
+	c.port = s.port;
+	assert_non_null(irc = irc_new(&c, &e));
+	irc_handle(irc, 0, t);
+	assert_true(irc_state(irc) == IRC_RESOLVING ||
+	    irc_state(irc) >= IRC_CONNECTING);
+	if (irc_state(irc) == IRC_RESOLVING)
+		assert_int_equal(irc_timeout_ms(irc, t), 50);
+	register_client(&s, irc, t);
+	irc_free(irc);
+	srv_close(&s);
+	close(s.lfd);
+}
+
 int
 main(void)
 {
@@ -527,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_ping_timeout_and_kick),
 		cmocka_unit_test(test_queue_limit),
+		cmocka_unit_test(test_resolve_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
