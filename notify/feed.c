@@ -345,13 +345,12 @@ feed_meta_check(const struct feed_meta *m, struct herr *e)
 
 /* ---- preparing a set of posts ---- */
 
-static const struct prep	*sort_base;
-
 static int
-cmp_id(const void *a, const void *b)
+cmp_id(const void *a, const void *b, void *base)
 {
-	return strcmp(sort_base[*(const int *)a].p->id,
-	    sort_base[*(const int *)b].p->id);
+	const struct prep *v = base;
+
+	return strcmp(v[*(const int *)a].p->id, v[*(const int *)b].p->id);
 }
 
 /* Newest first; ties by id, so the output does not depend on the input order. */
@@ -388,8 +387,7 @@ link_parents(struct prep *v, size_t n, int *ix, struct herr *e)
 
 	for (i = 0; i < n; i++)
 		ix[i] = (int)i;
-	sort_base = v;
-	qsort(ix, n, sizeof(*ix), cmp_id);
+	qsort_r(ix, n, sizeof(*ix), cmp_id, v);
 	for (i = 1; i < n; i++)
 		if (strcmp(v[ix[i - 1]].p->id, v[ix[i]].p->id) == 0)
 			return herr_set(e, HERR_EXISTS, "two posts have the "
@@ -782,45 +780,46 @@ feed_html(const struct post *posts, size_t n, const struct feed_meta *m,
 /* ---- atomic installation ---- */
 
 static int
-write_atomic(int dfd, const char *dir, const char *name, const char *data,
+write_atomic(const char *dir, const char *name, const char *data,
     struct herr *e)
 {
-	char tmp[64];
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, name);
+	char *dst = xasprintf("%s/%s", dir, name);
 	size_t len = strlen(data), off = 0;
 	int fd, rc = -1;
 
-	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
-	if (fd == -1)
-		return herr_set(e, HERR_INTERNAL, "%s/%s: %s", dir, tmp,
-		    strerror(errno));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		herr_set(e, HERR_INTERNAL, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(dst);
+		return -1;
+	}
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			herr_set(e, HERR_INTERNAL, "write %s/%s: %s", dir, tmp,
+			herr_set(e, HERR_INTERNAL, "write %s: %s", tmp,
 			    strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
 	}
 	if (fchmod(fd, 0644) == -1 || fsync(fd) == -1) {
-		herr_set(e, HERR_INTERNAL, "fsync %s/%s: %s", dir, tmp,
+		herr_set(e, HERR_INTERNAL, "fsync %s: %s", tmp,
 		    strerror(errno));
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		herr_set(e, HERR_INTERNAL, "close %s/%s: %s", dir, tmp,
+		herr_set(e, HERR_INTERNAL, "close %s: %s", tmp,
 		    strerror(errno));
 		goto out;
 	}
 	fd = -1;
-	if (renameat(dfd, tmp, dfd, name) == -1) {
-		herr_set(e, HERR_INTERNAL, "rename %s/%s: %s", dir, name,
+	if (rename(tmp, dst) == -1) {
+		herr_set(e, HERR_INTERNAL, "rename %s: %s", dst,
 		    strerror(errno));
 		goto out;
 	}
@@ -829,7 +828,9 @@ out:
 	if (fd != -1)
 		close(fd);
 	if (rc == -1)
-		unlinkat(dfd, tmp, 0);
+		unlink(tmp);
+	free(tmp);
+	free(dst);
 	return rc;
 }
 
@@ -847,8 +848,8 @@ feed_write(const char *dir, const struct post *posts, size_t n,
 		herr_set(e, HERR_NOTFOUND, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_atomic(dfd, dir, FEED_ATOM_FILE, atom, e) == -1 ||
-	    write_atomic(dfd, dir, FEED_HTML_FILE, html, e) == -1)
+	if (write_atomic(dir, FEED_ATOM_FILE, atom, e) == -1 ||
+	    write_atomic(dir, FEED_HTML_FILE, html, e) == -1)
 		goto out;
 	if (fsync(dfd) == -1) {
 		herr_set(e, HERR_INTERNAL, "fsync %s: %s", dir,
