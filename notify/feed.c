@@ -549,6 +549,16 @@ downtime_html(struct buf *b, const struct post_downtime *d,
 	    d->longest, indent, d->shortest, indent);
 }
 
+char *
+feed_downtime_text(const struct post_downtime *d)
+{
+	if (!d->present)
+		return NULL;
+	return xasprintf("Host downtime this cycle: %u minute%s on average, "
+	    "%u at the longest, %u at the shortest.", d->average,
+	    d->average == 1 ? "" : "s", d->longest, d->shortest);
+}
+
 /* ---- Atom ---- */
 
 static void

@@ -83,6 +83,13 @@ int	 feed_meta_check(const struct feed_meta *m, struct herr *e);
  */
 char	*feed_clean(const char *s, int multiline);
 
+/*
+ * One sentence with the figures, for a post's body or an IRC line:
+ * "Host downtime this cycle: 35 minutes on average, 67 at the longest,
+ * 15 at the shortest."  The caller frees it; NULL without figures.
+ */
+char	*feed_downtime_text(const struct post_downtime *d);
+
 /* Render into *out (the caller frees it); on error *out is NULL. */
 int	 feed_atom(const struct post *posts, size_t n,
 	    const struct feed_meta *m, char **out, struct herr *e);

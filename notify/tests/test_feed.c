@@ -95,6 +95,24 @@ test_kinds(void **state)
 }
 
 static void
+test_downtime_text(void **state)
+{
+	struct post_downtime d = { 1, 35, 67, 15 };
+	char *s;
+
+	s = feed_downtime_text(&d);
+	assert_string_equal(s, "Host downtime this cycle: 35 minutes on "
+	    "average, 67 at the longest, 15 at the shortest.");
+	free(s);
+	d = (struct post_downtime){ 1, 1, 1, 1 };
+	s = feed_downtime_text(&d);
+	assert_non_null(strstr(s, " 1 minute on average"));
+	free(s);
+	d.present = 0;
+	assert_null(feed_downtime_text(&d));
+}
+
+static void
 test_escape(void **state)
 {
 	struct post p = { .id = "x", .kind = POST_INCIDENT,
@@ -375,6 +393,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_downtime_text),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_atom),
 		cmocka_unit_test(test_html),
