@@ -291,7 +291,7 @@ srv_quiet(struct srv *s, struct irc *irc, uint64_t now)
 static void
 srv_send(struct srv *s, const char *line)
 {
-	char buf[1024];
+	static char buf[IRC_RECV_MAX * 3];
 	int n = snprintf(buf, sizeof(buf), "%s\r\n", line);
 
 	assert_int_equal(write(s->cfd, buf, (size_t)n), n);
@@ -519,6 +519,34 @@ test_queue_limit(void **state)
 }
 
 static void
+test_long_server_line(void **state)
+{
+	struct srv s;
+	struct irc *irc;
+	static char junk[IRC_RECV_MAX * 2 + 64];
+	uint64_t t = 1000;
+
+	srv_listen(&s);
+	irc = new_client(&s, 0);
+	register_client(&s, irc, t);
+	/* a line longer than the client reads is skipped, not split */
+	memset(junk, 'x', sizeof(junk) - 1);
+	memcpy(junk, "PING :", 6);
+	srv_send(&s, junk);
+	srv_send(&s, "PING :after");
+	srv_expect(&s, irc, t, "PONG :after");
+	assert_int_equal(irc_state(irc), IRC_READY);
+	/* garbage lines are ignored too */
+	srv_send(&s, ":only-a-prefix");
+	srv_send(&s, "123456 x");
+	srv_send(&s, "PING :still");
+	srv_expect(&s, irc, t, "PONG :still");
+	irc_free(irc);
+	srv_close(&s);
+	close(s.lfd);
+}
+
+static void
 test_resolve_name(void **state)
 {
 	struct srv s;
@@ -561,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_ping_timeout_and_kick),
 		cmocka_unit_test(test_queue_limit),
+		cmocka_unit_test(test_long_server_line),
 		cmocka_unit_test(test_resolve_name),
 	};
 

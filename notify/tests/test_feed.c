@@ -8,6 +8,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -387,6 +388,48 @@ test_write(void **state)
 	free(h2);
 }
 
+/*
+ * A reader that opens the page while it is being replaced sees the old
+ * or the new page, never a part: a child reads it in a loop while the
+ * parent publishes two different sets of posts by turns.
+ */
+static void
+test_write_atomic(void **state)
+{
+	char dir[] = "/tmp/test-feed.XXXXXX", path[256];
+	struct herr e;
+	int i, status, bad = 0;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(feed_write(dir, posts, NPOSTS, &meta, &e), 0);
+	snprintf(path, sizeof(path), "%s/" FEED_HTML_FILE, dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (i = 0; i < 400; i++) {
+			char *page = slurp(path);
+			size_t n = strlen(page);
+
+			if (strncmp(page, "<!DOCTYPE html>", 15) != 0 ||
+			    n < 8 || strcmp(page + n - 8, "</html>\n") != 0)
+				bad++;
+			free(page);
+		}
+		_exit(bad ? 1 : 0);
+	}
+	for (i = 0; i < 200; i++)
+		assert_int_equal(feed_write(dir, posts, i % 2 ? NPOSTS : 2,
+		    &meta, &e), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" FEED_ATOM_FILE, dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -400,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_orphan_update),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_write_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
