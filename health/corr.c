@@ -957,6 +957,51 @@ corr_tick(struct corr *c, uint64_t usec)
 	}
 }
 
+static int
+ctrl_index(const struct topo *t, const char *key)
+{
+	for (size_t i = 0; i < t->nc; i++)
+		if (strcmp(t->c[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+corr_update_topo(struct corr *c, const struct topo *t)
+{
+	long long resets[TOPO_MAXCTRL];
+	struct topo *old = c->t;
+
+	c->t = xmalloc(sizeof(*c->t));
+	*c->t = *t;
+	for (size_t i = 0; i < TOPO_MAXCTRL; i++)
+		resets[i] = i < t->nc ? t->c[i].ioc_reset_count : -1;
+	for (size_t i = 0; i < old->nc; i++) {
+		int n = ctrl_index(t, old->c[i].key);
+
+		if (n >= 0)
+			resets[n] = c->ioc_resets[i];
+	}
+	memcpy(c->ioc_resets, resets, sizeof(resets));
+	for (size_t i = 0; i < c->ndk; i++) {
+		struct disk *td = topo_disk(c->t, c->dk[i].name);
+
+		c->dk[i].topo = td != NULL ? (int)(td - c->t->d) : -1;
+		c->dk[i].ctrl = td != NULL ? td->ctrl : -1;
+	}
+	for (size_t i = 0; i < c->ninc; i++) {
+		struct incident *inc = c->inc[i];
+
+		if (inc->ctrl < 0)
+			continue;
+		if (inc->ctrl_name[0] == '\0')
+			str_copy(inc->ctrl_name, old->c[inc->ctrl].key,
+			    sizeof(inc->ctrl_name));
+		inc->ctrl = ctrl_index(c->t, old->c[inc->ctrl].key);
+	}
+	free(old);
+}
+
 const struct topo *
 corr_topo(const struct corr *c)
 {

@@ -120,6 +120,9 @@ void	 corr_tick(struct corr *c, uint64_t usec);
 uint64_t corr_next_due(const struct corr *c);
 
 const struct topo	*corr_topo(const struct corr *c);
+/* A new topology (disks came or went): disks and controllers are
+ * matched again by name and PCI address; incidents keep their text. */
+void	 corr_update_topo(struct corr *c, const struct topo *t);
 /* For metrics: whether disk name is failed, its md bad-block ranges. */
 void	 corr_disk_state(const struct corr *c, const char *name, int *failed,
 	    unsigned int *bb_ranges);

@@ -1,6 +1,7 @@
 /*
  * daemon: one poll(2) loop; every periodic job is a deadline in it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -219,6 +220,42 @@ read_file(const char *path, size_t *len)
 	return p;
 }
 
+/* Rescans the topology when the set of disks in /sys/block changed
+ * (a disk was replaced or hot-plugged: sdX names move). */
+static void
+check_topology(struct hd *h)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	size_t seen = 0, known = 0;
+	struct topo *t;
+	struct herr e;
+	DIR *d;
+
+	if (snprintf(path, sizeof(path), "%s/block", h->cfg->sysfs) >=
+	    (int)sizeof(path) || (d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "sd", 2) != 0 &&
+		    strncmp(de->d_name, "nvme", 4) != 0)
+			continue;
+		seen++;
+		if (topo_disk(h->t, de->d_name) != NULL)
+			known++;
+	}
+	closedir(d);
+	if (seen == h->t->nd && known == seen)
+		return;
+	t = xcalloc(1, sizeof(*t));
+	if (topo_scan(h->cfg->sysfs, t, &e) == 0) {
+		log_info("topology changed: %zu disks behind %zu controllers",
+		    t->nd, t->nc);
+		corr_update_topo(h->c, t);
+		*h->t = *t;
+	}
+	free(t);
+}
+
 static void
 poll_md(struct hd *h, uint64_t now)
 {
@@ -229,6 +266,7 @@ poll_md(struct hd *h, uint64_t now)
 	size_t len;
 	char *text;
 
+	check_topology(h);
 	if ((text = read_file(h->cfg->mdstat, &len)) != NULL) {
 		if (mdstat_parse(text, len, &ms, &e) == 0) {
 			corr_mdstat(h->c, now, &ms);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "health/corr.h"
+#include "health/prom.h"
 
 #define S(x)	((uint64_t)(x) * 1000000)
 
@@ -150,6 +151,30 @@ four_disks_one_controller(void **state)
 	corr_tick(c, UINT64_MAX);
 	assert_int_equal(r.count, 1);
 	assert_int_equal(corr_open_count(c, SEV_CRITICAL), 1);
+	{
+		char *text = NULL;
+		size_t len;
+		FILE *f = open_memstream(&text, &len);
+
+		prom_write_to(f, c, 3);
+		fclose(f);
+		assert_non_null(strstr(text, "hangar_health_disk_failed{disk="
+		    "\"sdd\",serial=\"ZC10A004\",path=\"pci-0000:03:00.0-"
+		    "scsi-0:0:3:0\",controller=\"0000:03:00.0\"} 1\n"));
+		assert_non_null(strstr(text, "hangar_health_disk_failed{disk="
+		    "\"sde\""));
+		assert_non_null(strstr(text, "hangar_health_array_state{array="
+		    "\"md0\",state=\"failed\"} 1\n"));
+		assert_non_null(strstr(text, "hangar_health_array_state{array="
+		    "\"md0\",state=\"clean\"} 0\n"));
+		assert_non_null(strstr(text, "hangar_health_incidents_open{"
+		    "severity=\"critical\"} 1\n"));
+		assert_non_null(strstr(text, "hangar_health_controller_info{"
+		    "controller=\"0000:03:00.0\",driver=\"mpt3sas\",board="
+		    "\"SAS9300-4i\",firmware=\"05.00.00.00\"} 1\n"));
+		assert_non_null(strstr(text, "hangar_health_spool_messages 3\n"));
+		free(text);
+	}
 	corr_free(c);
 }
 
@@ -294,6 +319,36 @@ unacked_bad_blocks_are_not_a_failure(void **state)
 	corr_free(c);
 }
 
+static void
+topology_changes(void **state)
+{
+	struct topo *t = malloc(sizeof(*t));
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+	int failed;
+	unsigned int bb;
+
+	ev(c, S(10), "md/raid:md0: Disk failure on sdf, disabling device.");
+	/* sdf goes away and the replacement shows up as sdg */
+	*t = topo;
+	t->nd--;		/* nvme0n1 */
+	strcpy(t->d[5].name, "sdg");
+	strcpy(t->d[5].serial, "WD-NEW0001");
+	corr_update_topo(c, t);
+	assert_string_equal(corr_topo(c)->d[5].serial, "WD-NEW0001");
+	corr_disk_state(c, "sdf", &failed, &bb);
+	assert_int_equal(failed, 1);
+	ev(c, S(20), "I/O error, dev sdg, sector 8 op 0x0:(READ) flags 0x0");
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.inc[0].kind, INC_DISK);
+	assert_string_equal(r.inc[0].disks[0].serial, "WD-WX11A006");
+	assert_int_equal(r.inc[1].kind, INC_WARNING);
+	assert_string_equal(r.inc[1].disks[0].serial, "WD-NEW0001");
+	corr_free(c);
+	free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -304,6 +359,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(followups_rate_limited_and_resolved),
 		cmocka_unit_test(warnings),
 		cmocka_unit_test(unacked_bad_blocks_are_not_a_failure),
+		cmocka_unit_test(topology_changes),
 	};
 	struct herr e;
 
