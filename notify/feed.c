@@ -510,6 +510,16 @@ buf_tag(struct buf *b, const struct feed_meta *m, const struct post *p)
 	buf_printf(b, ",%s:post/%s", date, p->id);
 }
 
+/* The first blank line (a newline, spaces, a newline) in s, or NULL. */
+static const char *
+blank_line(const char *s)
+{
+	for (; (s = strchr(s, '\n')) != NULL; s++)
+		if (s[strspn(s + 1, " ") + 1] == '\n')
+			return s;
+	return NULL;
+}
+
 /* Body paragraphs (blank-line separated) as escaped <p> elements. */
 static void
 body_html(struct buf *b, const char *body, const char *indent)
@@ -517,7 +527,7 @@ body_html(struct buf *b, const char *body, const char *indent)
 	const char *s = body, *end;
 
 	while (*s != '\0') {
-		const char *blank = strstr(s, "\n\n");
+		const char *blank = blank_line(s);
 		char *para;
 
 		end = blank ? blank : s + strlen(s);

@@ -28,7 +28,7 @@ static struct post posts[] = {
 	{ .id = "xsa-213", .kind = POST_MAINT_COMPLETED,
 	  .title = "XSA-213, 214, 215 patched", .author = "alice",
 	  .published = 1493683200, .updated = 1493690000,
-	  .body = "We patched every host.\n\nOur average downtime was "
+	  .body = "We patched every host.\n \t\nOur average downtime was "
 	      "35 minutes.",
 	  .downtime = { 1, 35, 67, 15 } },
 	{ .id = "inc-1", .kind = POST_INCIDENT, .title = "Host h3 down",
