@@ -41,10 +41,13 @@ static const struct {
 	S("sysfs", sysfs),
 	S("mdstat", mdstat),
 	S("kmsg", kmsg),
+	S("xl", xl),
 	{ "md-interval", V_SECONDS, offsetof(struct health_cfg, md_interval),
 	    0 },
 	{ "smart-interval", V_SECONDS, offsetof(struct health_cfg,
 	    smart_interval), 0 },
+	{ "xen-interval", V_SECONDS, offsetof(struct health_cfg,
+	    xen_interval), 0 },
 	{ "send-timeout", V_SECONDS, offsetof(struct health_cfg, send_timeout),
 	    0 },
 	{ "retry-min", V_SECONDS, offsetof(struct health_cfg, retry_min), 0 },
@@ -54,6 +57,21 @@ static const struct {
 	{ "followup", V_SECONDS, 3, 0 },
 #undef S
 };
+
+/* A Xen control domain: its hypervisor log is read with xl dmesg. */
+static int
+is_dom0(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/proc/xen/capabilities", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, "control_d") != NULL;
+}
 
 void
 health_cfg_default(struct health_cfg *cfg)
@@ -82,6 +100,9 @@ health_cfg_default(struct health_cfg *cfg)
 	str_copy(cfg->kmsg, "/dev/kmsg", sizeof(cfg->kmsg));
 	cfg->md_interval = 5;
 	cfg->smart_interval = 3600;
+	cfg->xen_interval = 30;
+	if (is_dom0())
+		str_copy(cfg->xl, "/usr/sbin/xl", sizeof(cfg->xl));
 	cfg->send_timeout = 30;
 	cfg->retry_min = 15;
 	cfg->retry_max = 900;
@@ -182,6 +203,8 @@ split_rcpts(struct health_cfg *cfg)
 static void
 finish(struct health_cfg *cfg)
 {
+	if (strcmp(cfg->xl, "none") == 0)
+		cfg->xl[0] = '\0';
 	cfg->send.sendmail = cfg->sendmail;
 	cfg->send.smtp_url = cfg->smtp_url[0] ? cfg->smtp_url : NULL;
 	cfg->send.timeout = cfg->send_timeout;

@@ -30,8 +30,10 @@ struct health_cfg {
 	char		 sysfs[PATH_MAX];
 	char		 mdstat[PATH_MAX];
 	char		 kmsg[PATH_MAX];
+	char		 xl[PATH_MAX];		/* "" unless a Xen dom0 */
 	int		 md_interval;		/* seconds */
 	int		 smart_interval;
+	int		 xen_interval;
 	int		 send_timeout;
 	int		 retry_min, retry_max;	/* spool backoff, seconds */
 };

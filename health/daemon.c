@@ -42,6 +42,9 @@ struct hd {
 	size_t			 ncarry;
 	uint64_t		 next_md, next_smart;
 	size_t			 smart_disk;	/* next disk of the round */
+	uint64_t		 next_xen;
+	char			 xen_last[512];	/* last xl dmesg line seen */
+	int			 xen_seen;
 	int			 foreground;
 	int			 prom_warned;
 };
@@ -313,9 +316,10 @@ poll_md(struct hd *h, uint64_t now)
 	}
 }
 
-/* Runs smartctl for one disk, its stdout into a buffer (caller frees). */
+/* Runs argv (no shell), its stdout into a buffer (caller frees); the
+ * child is killed after SMART_TIMEOUT seconds. */
 static char *
-run_smartctl(const char *smartctl, const char *dev, size_t *len)
+run_capture(char *const argv[], size_t *len)
 {
 	char *out = xmalloc(SMART_MAXOUT);
 	int pfd[2], status;
@@ -341,9 +345,7 @@ run_smartctl(const char *smartctl, const char *dev, size_t *len)
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
-		/* -n standby: a sleeping disk is left asleep, not failed */
-		execl(smartctl, "smartctl", "--json=c", "-a", "-n", "standby",
-		    dev, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -372,6 +374,50 @@ run_smartctl(const char *smartctl, const char *dev, size_t *len)
 	return out;
 }
 
+/*
+ * The hypervisor's log (xl dmesg) is not in dom0's /dev/kmsg.  Each read
+ * returns the whole ring: lines after the last one seen are new; the
+ * first read only sets the mark (old WARNs were someone's past).
+ */
+static void
+poll_xen(struct hd *h, uint64_t now)
+{
+	char *argv[] = { h->cfg->xl, "dmesg", NULL }, *out, *line, *save = NULL;
+	char *lines[4096];
+	size_t len, n = 0, from = 0;
+
+	if ((out = run_capture(argv, &len)) == NULL)
+		return;
+	for (line = strtok_r(out, "\n", &save); line != NULL && n < 4096;
+	    line = strtok_r(NULL, "\n", &save))
+		lines[n++] = line;
+	if (h->xen_seen) {
+		from = 0;
+		for (size_t i = n; i > 0; i--)
+			if (strcmp(lines[i - 1], h->xen_last) == 0) {
+				from = i;
+				break;
+			}
+		for (size_t i = from; i < n; i++) {
+			struct kevent ev;
+			struct kmsg k;
+
+			k.prio = 4;
+			k.seq = 0;
+			k.usec = now;
+			k.msg = lines[i];
+			k.msglen = strlen(lines[i]);
+			kmsg_classify(&k, &ev);
+			if (ev.type != KEV_NONE)
+				corr_kevent(h->c, &ev);
+		}
+	}
+	if (n > 0)
+		str_copy(h->xen_last, lines[n - 1], sizeof(h->xen_last));
+	h->xen_seen = 1;
+	free(out);
+}
+
 static void
 poll_smart(struct hd *h, uint64_t now)
 {
@@ -387,8 +433,14 @@ poll_smart(struct hd *h, uint64_t now)
 		return;
 	}
 	snprintf(dev, sizeof(dev), "/dev/%s", h->t->d[h->smart_disk++].name);
-	if ((out = run_smartctl(h->cfg->smartctl, dev, &len)) == NULL)
-		return;
+	{
+		/* -n standby: a sleeping disk is left asleep, not failed */
+		char *argv[] = { h->cfg->smartctl, "--json=c", "-a", "-n",
+		    "standby", dev, NULL };
+
+		if ((out = run_capture(argv, &len)) == NULL)
+			return;
+	}
 	if (smart_parse(out, len, &s, &e) == 0)
 		corr_smart(h->c, now, &s);
 	else
@@ -404,6 +456,8 @@ loop_timeout(struct hd *h, uint64_t now)
 
 	if (h->next_smart < next)
 		next = h->next_smart;
+	if (h->cfg->xl[0] != '\0' && h->next_xen < next)
+		next = h->next_xen;
 	if (corr_next_due(h->c) < next)
 		next = corr_next_due(h->c);
 	if (next <= now)
@@ -486,6 +540,11 @@ daemon_run(struct health_cfg *cfg, int foreground)
 		}
 		if (now >= h.next_smart)
 			poll_smart(&h, now);
+		if (cfg->xl[0] != '\0' && now >= h.next_xen) {
+			poll_xen(&h, now);
+			h.next_xen = now + (uint64_t)cfg->xen_interval *
+			    1000000;
+		}
 		corr_tick(h.c, now_usec());
 		flush_spool(&h);
 	}
