@@ -13,13 +13,14 @@
 #        LAB_TIMEOUT       seconds for the VM (default 170)
 #        LAB_CONSOLE       copy the guest's console log to this file
 # Exit 77 (skip) with a message when QEMU, busybox or the kernel package
-# cannot be had.
+# cannot be had, or HANGAR_SKIP_QEMU=1 (scripts/check).
 set -u
 bin=$1 scen=$2
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${HANGAR_LAB_CACHE:-/var/cache/hangar-lab}
 py=/usr/bin/python3
 skip() { echo "SKIP: $*"; exit 77; }
+[ "${HANGAR_SKIP_QEMU:-0}" = 1 ] && skip "HANGAR_SKIP_QEMU=1"
 for t in qemu-system-x86_64 qemu-img busybox cpio modprobe mdadm smartctl dpkg-deb; do
 	command -v "$t" > /dev/null 2>&1 || skip "$t is not installed (scripts/deps/health.txt)"
 done
