@@ -119,7 +119,11 @@ def warnings():
     notices = load("warnings")
     inc = final(notices)
     by_disk = {i["disks"][0]["name"]: i for i in inc.values()}
-    assert set(by_disk) == {"nvme0n1", "sde", "sda"}, by_disk.keys()
+    assert set(by_disk) == {"nvme0n1", "sde", "sda", "sdb"}, by_disk.keys()
+    ev = "\n".join(by_disk["sdb"]["events"])     # SAS, behind mpt3sas
+    assert "SCSI grown defects grew from 0 to 12" in ev, ev
+    assert "SCSI uncorrected errors grew from 0 to 3" in ev, ev
+    assert by_disk["sdb"]["disks"][0]["serial"] == "ZC10A002"
     assert by_disk["nvme0n1"]["severity"] == "critical"
     assert any("critical warning 0x04" in e
                for e in by_disk["nvme0n1"]["events"])

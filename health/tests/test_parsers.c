@@ -356,6 +356,21 @@ smart_other_protocols(void **state)
 	assert_int_equal(smart_parse(passed_qemu, strlen(passed_qemu), &s,
 	    &e), 0);
 	assert_int_equal(smart_judge(NULL, &s, f, 16), 0);
+	{
+		static const char sas[] = "{\"smartctl\":{\"exit_status\":0},"
+		    "\"device\":{\"protocol\":\"SCSI\"},\"serial_number\":"
+		    "\"S1\",\"scsi_grown_defect_list\":4,"
+		    "\"scsi_error_counter_log\":{\"read\":{"
+		    "\"total_uncorrected_errors\":2},\"write\":{"
+		    "\"total_uncorrected_errors\":1},\"verify\":{"
+		    "\"total_uncorrected_errors\":0}}}";
+
+		assert_int_equal(smart_parse(sas, strlen(sas), &s, &e), 0);
+		assert_int_equal(s.proto, SMART_SCSI);
+		assert_int_equal(s.grown_defects, 4);
+		assert_int_equal(s.uncorrected, 3);
+		assert_int_equal(smart_judge(NULL, &s, f, 16), 2);
+	}
 	assert_int_equal(smart_parse("[1,2]", 5, &s, &e), -1);
 	assert_int_equal(smart_parse("{\"a\":1}", 7, &s, &e), -1);
 	assert_int_equal(smart_parse("{", 1, &s, &e), -1);
