@@ -148,11 +148,13 @@ kmsg_line(struct hd *h, const char *line, size_t len)
 	}
 }
 
+/* Reads what is there: whole records from /dev/kmsg, or lines from a
+ * file (a partial last line waits in carry for the rest). */
 static void
 kmsg_read(struct hd *h)
 {
 	char buf[KMSG_BUF];
-	ssize_t n;
+	ssize_t n, s, j;
 
 	for (int i = 0; i < 10000; i++) {
 		n = read(h->kfd, buf, sizeof(buf));
@@ -160,28 +162,26 @@ kmsg_read(struct hd *h)
 			continue;	/* records overwritten: go on */
 		if (n <= 0)
 			break;
-		for (ssize_t s = 0, j = 0; j < n; j++) {
+		for (s = 0, j = 0; j < n; j++) {
+			size_t seg = (size_t)(j - s);
+
 			if (buf[j] != '\n')
 				continue;
-			if (h->ncarry + (size_t)(j - s) < sizeof(h->carry)) {
-				memcpy(h->carry + h->ncarry, buf + s,
-				    (size_t)(j - s));
-				kmsg_line(h, h->carry, h->ncarry +
-				    (size_t)(j - s));
+			if (h->ncarry + seg < sizeof(h->carry)) {
+				memcpy(h->carry + h->ncarry, buf + s, seg);
+				kmsg_line(h, h->carry, h->ncarry + seg);
 			}
 			h->ncarry = 0;
 			s = j + 1;
-			if (j + 1 == n)
-				break;
-			if (memchr(buf + s, '\n', (size_t)(n - s)) == NULL) {
-				size_t rest = (size_t)(n - s);
+		}
+		if (s < n) {
+			size_t rest = (size_t)(n - s);
 
-				if (rest < sizeof(h->carry)) {
-					memcpy(h->carry, buf + s, rest);
-					h->ncarry = rest;
-				}
-				break;
-			}
+			if (h->ncarry + rest < sizeof(h->carry)) {
+				memcpy(h->carry + h->ncarry, buf + s, rest);
+				h->ncarry += rest;
+			} else
+				h->ncarry = sizeof(h->carry);	/* too long: drop */
 		}
 	}
 }

@@ -86,7 +86,10 @@ wait_for 5 test "$(count "$d/spool")" -eq 0 || fail "spool not emptied"
 # 3. server gone while running: queued, then delivered by retry
 for p in $pids; do [ "$p" = "$b" ] || kill "$p" 2>/dev/null; done
 wait_for 5 sh -c "! $py -c 'import socket; socket.create_connection((\"127.0.0.1\", $port), 0.5)' 2>/dev/null" || fail "sink still up"
-printf '%s\n' '2,3,200000000,-;md/raid:md0: Disk failure on sde, disabling device.' >> "$d/kmsg2"
+# written in two pieces: the daemon must wait for the rest of the line
+printf '%s' '2,3,200000000,-;md/raid:md0: Disk fail' >> "$d/kmsg2"
+sleep 0.5
+printf '%s\n' 'ure on sde, disabling device.' >> "$d/kmsg2"
 wait_for 10 has "$d/spool" 1 || fail "third alert not spooled"
 wait_for 10 grep -q 'retry in' "$d/b.err" || fail "no failed send"
 $py "$sink" "$port" "$d/got" 60 &
