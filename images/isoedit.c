@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +21,28 @@
 #define SECTOR		2048
 #define MAX_PATCHED	(64 * 1024)	/* a boot loader's config file */
 
+static int	isofs_ok;
+
+static void
+isofs_init_once(void)
+{
+	if (iso_init() < 0)
+		return;
+	/* Errors come back as codes; keep libisofs quiet on stderr. */
+	iso_set_msgs_severities("NEVER", "NEVER", "hangar");
+	isofs_ok = 1;
+}
+
+/* libisofs is initialized once per process, from any thread. */
 static int
 isoedit_init(struct herr *e)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (done)
-		return 0;
-	if (iso_init() < 0)
+	pthread_once(&once, isofs_init_once);
+	if (!isofs_ok)
 		return herr_set(e, HERR_INTERNAL, "libisofs: cannot "
 		    "initialize");
-	/* Errors come back as codes; keep libisofs quiet on stderr. */
-	iso_set_msgs_severities("NEVER", "NEVER", "hangar");
-	done = 1;
 	return 0;
 }
 

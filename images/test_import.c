@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <cmocka.h>
 #include <json-c/json.h>
 
@@ -825,6 +827,64 @@ test_check_and_sweep(void **state)
 	free(c);
 }
 
+struct race {
+	struct image_req	 req;
+	const char		*cat;
+	struct image_rec	 rec;
+	struct herr		 e;
+	int			 rc;
+};
+
+static void *
+race_import(void *arg)
+{
+	struct race *r = arg;
+
+	r->rc = images_import(&r->req, r->cat, &r->rec, &r->e);
+	return NULL;
+}
+
+/*
+ * Imports run on the daemon's worker threads: two at once under the same
+ * name give one image and one HERR_EXISTS, with nothing left behind; two
+ * under other names both succeed.
+ */
+static void
+test_concurrent(void **state)
+{
+	char *iso = fx("obsd.iso"), *c = fx("cat-race"), sha[65], *snap;
+	struct race *r = xcalloc(4, sizeof(*r));
+	pthread_t t[4];
+	int i, ok = 0, exists = 0;
+
+	(void)state;
+	tu_sha256(iso, sha);
+	for (i = 0; i < 4; i++) {
+		r[i].req = obsd_req(iso, sha);
+		r[i].req.name = i < 2 ? "same" : (i == 2 ? "one" : "two");
+		r[i].cat = c;
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_import,
+		    &r[i]), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < 2; i++) {
+		ok += r[i].rc == 0;
+		exists += r[i].rc == -1 && r[i].e.code == HERR_EXISTS;
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(exists, 1);
+	assert_int_equal(r[2].rc, 0);
+	assert_int_equal(r[3].rc, 0);
+	snap = tu_snapshot(c);
+	assert_null(strstr(snap, "/.tmp-"));
+	free(snap);
+	free(r);
+	free(iso);
+	free(c);
+}
+
 /* The test tool prints the record as JSON and exits 2 on a refusal. */
 static void
 test_tool(void **state)
@@ -890,6 +950,7 @@ main(void)
 		cmocka_unit_test(test_real_debian_installer),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_check_and_sweep),
+		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_tool),
 	};
 
