@@ -181,11 +181,17 @@ obsd_req(const char *iso, const char *sha)
 static void
 test_refuse_wrong_sha256(void **state)
 {
-	char *iso = fx("obsd.iso");
+	char *iso = fx("obsd.iso"), *none = fx("no-catalog-yet");
 	struct image_req r = obsd_req(iso, ZERO_HEX);
+	struct image_rec rec;
+	struct herr e;
 
 	(void)state;
 	refused(&r, HERR_USAGE, "checksum mismatch: ");
+	/* A refusal does not even create a missing catalog folder. */
+	assert_int_equal(images_import(&r, none, &rec, &e), -1);
+	assert_int_equal(access(none, F_OK), -1);
+	free(none);
 	r.sha256 = "abc";
 	refused(&r, HERR_USAGE, "bad SHA-256 for the ISO: not 64 hex digits");
 	free(iso);
@@ -248,6 +254,7 @@ static void
 test_refuse_bad_signature(void **state)
 {
 	char *iso = fx("obsd.iso"), *key, *other, *emb, *plain, *bad, *buf;
+	char *msg;
 	struct image_req r = obsd_req(iso, NULL);
 	size_t len;
 
@@ -271,6 +278,22 @@ test_refuse_bad_signature(void **state)
 	r.signify_key = key;
 	r.signify_sig = emb;
 	refused(&r, HERR_PERM, "signify: bad signature of the sums file");
+	/* Key or signature file missing. */
+	r.signify_sig = NULL;
+	r.signify_key = plain;	/* not a key */
+	r.sums = emb;
+	refused(&r, HERR_USAGE, "signify public key: does not start with");
+	free(bad);
+	bad = fx("missing.pub");
+	r.signify_key = bad;
+	msg = xasprintf("cannot read %s: No such file or directory", bad);
+	refused(&r, HERR_USAGE, msg);
+	free(msg);
+	r.signify_key = key;
+	r.sums = iso;		/* no ISO.sig next to it */
+	msg = xasprintf("cannot read %s.sig: No such file or directory", iso);
+	refused(&r, HERR_USAGE, msg);
+	free(msg);
 	/* A signed sums file and no key to check it. */
 	r.sums = emb;
 	r.signify_key = NULL;
@@ -312,6 +335,12 @@ test_refuse_truncated(void **state)
 	assert_int_equal(images_import(&r, cat, &rec, &e), -1);
 	assert_non_null(strstr(e.msg, ": truncated kernel: 5024 of 5120 "
 	    "bytes"));
+	/* Not a kernel at all. */
+	r.kernel = i;
+	r.sha256 = isha;
+	refused(&r, HERR_USAGE, i);
+	assert_int_equal(images_import(&r, cat, &rec, &e), -1);
+	assert_non_null(strstr(e.msg, ": not a Linux x86 kernel (bzImage)"));
 	free(iso);
 	free(k);
 	free(i);
