@@ -113,6 +113,9 @@ setup(void **state)
 	    make_tree("nbsd", "boot", "boot.cfg",
 	    "menu=Install NetBSD:boot netbsd\\nconsdev=pc\\n") != 0 ||
 	    make_iso("nbsd", "boot", "") != 0 ||
+	    make_tree("etcfile", "7.3/amd64", NULL, NULL) != 0 ||
+	    tu_run("echo not a folder > %s/etcfile.d/etc", dir) != 0 ||
+	    make_iso("etcfile", "7.3/amd64", "") != 0 ||
 	    make_tree("noboot", "7.3/amd64", NULL, NULL) != 0 ||
 	    make_iso("noboot", NULL, "") != 0 ||
 	    make_tree("hybrid", "7.3/amd64", NULL, NULL) != 0 ||
@@ -366,6 +369,34 @@ test_refuse_no_el_torito(void **state)
 	free(msg);
 	free(iso);
 	free(junk);
+}
+
+/*
+ * A refusal that comes late, while the copy is adapted in the temporary
+ * folder: the folder goes, and everything in the catalog stays as it was
+ * (only the catalog folder's own mtime moves).
+ */
+static void
+test_refuse_while_adapting(void **state)
+{
+	char *iso = fx("etcfile.iso"), sha[65], *before, *after;
+	struct image_req r = obsd_req(iso, sha);
+	struct image_rec rec;
+	struct herr e;
+
+	(void)state;
+	tu_sha256(iso, sha);
+	before = tu_snapshot(cat);
+	assert_int_equal(images_import(&r, cat, &rec, &e), -1);
+	after = tu_snapshot(cat);
+	assert_int_equal(e.code, HERR_USAGE);
+	assert_string_equal(e.msg, "ISO: etc in /etc/boot.conf is not a "
+	    "directory");
+	assert_string_equal(strchr(before, '\n'), strchr(after, '\n'));
+	assert_null(strstr(after, ".tmp-"));
+	free(before);
+	free(after);
+	free(iso);
 }
 
 static void
@@ -966,6 +997,7 @@ main(void)
 		cmocka_unit_test(test_refuse_bad_signature),
 		cmocka_unit_test(test_refuse_truncated),
 		cmocka_unit_test(test_refuse_no_el_torito),
+		cmocka_unit_test(test_refuse_while_adapting),
 		cmocka_unit_test(test_refuse_missing_and_unreadable),
 		cmocka_unit_test(test_refuse_bad_requests),
 		cmocka_unit_test(test_openbsd_adapted),
