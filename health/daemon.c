@@ -31,6 +31,15 @@
 #define SMART_MAXOUT	(1024 * 1024)
 #define SMART_TIMEOUT	60
 
+struct smart_job {
+	pid_t		 pid;		/* 0: none running */
+	int		 fd;
+	char		*buf;
+	size_t		 len;
+	uint64_t	 deadline;
+	char		 dev[64];
+};
+
 struct hd {
 	struct health_cfg	*cfg;
 	struct topo		*t;
@@ -42,6 +51,7 @@ struct hd {
 	size_t			 ncarry;
 	uint64_t		 next_md, next_smart;
 	size_t			 smart_disk;	/* next disk of the round */
+	struct smart_job	 sj;
 	uint64_t		 next_xen;
 	char			 xen_last[512];	/* last xl dmesg line seen */
 	int			 xen_seen;
@@ -418,13 +428,14 @@ poll_xen(struct hd *h, uint64_t now)
 	free(out);
 }
 
+/* Starts smartctl for the next disk; its output is collected by
+ * smart_step from the main poll loop, so a slow or hung disk never
+ * holds up the kernel log. */
 static void
-poll_smart(struct hd *h, uint64_t now)
+smart_start(struct hd *h, uint64_t now)
 {
-	char dev[64], *out;
-	struct smart s;
-	struct herr e;
-	size_t len;
+	struct smart_job *j = &h->sj;
+	int pfd[2];
 
 	if (h->smart_disk >= h->t->nd) {
 		h->smart_disk = 0;
@@ -432,20 +443,77 @@ poll_smart(struct hd *h, uint64_t now)
 		    1000000;
 		return;
 	}
-	snprintf(dev, sizeof(dev), "/dev/%s", h->t->d[h->smart_disk++].name);
-	{
-		/* -n standby: a sleeping disk is left asleep, not failed */
-		char *argv[] = { h->cfg->smartctl, "--json=c", "-a", "-n",
-		    "standby", dev, NULL };
-
-		if ((out = run_capture(argv, &len)) == NULL)
-			return;
+	snprintf(j->dev, sizeof(j->dev), "/dev/%s",
+	    h->t->d[h->smart_disk++].name);
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
+		return;
+	if ((j->pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		j->pid = 0;
+		return;
 	}
-	if (smart_parse(out, len, &s, &e) == 0)
+	if (j->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(pfd[1], STDOUT_FILENO);
+		if (null != -1) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		/* -n standby: a sleeping disk is left asleep, not failed */
+		execl(h->cfg->smartctl, "smartctl", "--json=c", "-a", "-n",
+		    "standby", j->dev, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	j->fd = pfd[0];
+	j->buf = xmalloc(SMART_MAXOUT);
+	j->len = 0;
+	j->deadline = now + SMART_TIMEOUT * 1000000ULL;
+}
+
+/* Reads what smartctl wrote; at its end (or timeout) judges it. */
+static void
+smart_step(struct hd *h, uint64_t now)
+{
+	struct smart_job *j = &h->sj;
+	struct smart s;
+	struct herr e;
+	ssize_t n;
+	int done = 0, status;
+
+	for (;;) {
+		n = read(j->fd, j->buf + j->len, SMART_MAXOUT - 1 - j->len);
+		if (n > 0) {
+			j->len += (size_t)n;
+			if (j->len >= SMART_MAXOUT - 1) {
+				done = 1;
+				break;
+			}
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			done = 1;
+		break;
+	}
+	if (!done && now < j->deadline)
+		return;
+	if (!done) {
+		log_warnx("smartctl %s: no answer in %d s, killed", j->dev,
+		    SMART_TIMEOUT);
+		kill(j->pid, SIGKILL);
+	}
+	close(j->fd);
+	waitpid(j->pid, &status, 0);
+	j->buf[j->len] = '\0';
+	if (done && smart_parse(j->buf, j->len, &s, &e) == 0)
 		corr_smart(h->c, now, &s);
-	else
-		log_debug("smartctl %s: %s", dev, e.msg);
-	free(out);
+	else if (done)
+		log_debug("smartctl %s: %s", j->dev, e.msg);
+	free(j->buf);
+	j->buf = NULL;
+	j->pid = 0;
 }
 
 static int
@@ -454,7 +522,9 @@ loop_timeout(struct hd *h, uint64_t now)
 	uint64_t next = h->next_md;
 	time_t sd = spool_next_due(h->spool);
 
-	if (h->next_smart < next)
+	if (h->sj.pid != 0 && h->sj.deadline < next)
+		next = h->sj.deadline;
+	else if (h->sj.pid == 0 && h->next_smart < next)
 		next = h->next_smart;
 	if (h->cfg->xl[0] != '\0' && h->next_xen < next)
 		next = h->next_xen;
@@ -523,11 +593,14 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	h.next_md = now;
 	h.next_smart = now;
 	while (!quit) {
-		struct pollfd p = { .fd = h.kfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = h.kfd, .events = POLLIN },
+		    { .fd = h.sj.pid != 0 ? h.sj.fd : -1, .events = POLLIN } };
 		int r;
 
 		now = now_usec();
-		r = poll(&p, h.kfile ? 0 : 1, loop_timeout(&h, now));
+		if (h.kfile)
+			p[0].fd = -1;	/* a file: read on the timer */
+		r = poll(p, 2, loop_timeout(&h, now));
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -538,8 +611,10 @@ daemon_run(struct health_cfg *cfg, int foreground)
 			poll_md(&h, now);
 			h.next_md = now + (uint64_t)cfg->md_interval * 1000000;
 		}
-		if (now >= h.next_smart)
-			poll_smart(&h, now);
+		if (h.sj.pid != 0)
+			smart_step(&h, now);
+		else if (now >= h.next_smart)
+			smart_start(&h, now);
 		if (cfg->xl[0] != '\0' && now >= h.next_xen) {
 			poll_xen(&h, now);
 			h.next_xen = now + (uint64_t)cfg->xen_interval *
@@ -547,6 +622,12 @@ daemon_run(struct health_cfg *cfg, int foreground)
 		}
 		corr_tick(h.c, now_usec());
 		flush_spool(&h);
+	}
+	if (h.sj.pid != 0) {
+		kill(h.sj.pid, SIGKILL);
+		close(h.sj.fd);
+		waitpid(h.sj.pid, NULL, 0);
+		free(h.sj.buf);
 	}
 	log_info("exiting on signal %d", (int)quit);
 	status = 0;

@@ -3,6 +3,7 @@
  * into incidents, alerts that always arrive.  See hangar-health(8).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,15 @@
 #include "lib/str.h"
 #include "health/config.h"
 #include "health/daemon.h"
+#include "health/record.h"
 #include "health/replay.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: hangar-health [-dnv] [-f config]\n"
-	    "       hangar-health replay [--outbox dir] [-f config] dir\n");
+	    "       hangar-health replay [--outbox dir] [-f config] dir\n"
+	    "       hangar-health record [-f config] dir\n");
 	exit(2);
 }
 
@@ -65,6 +68,52 @@ cmd_replay(int argc, char **argv, const char *conffile)
 	return 0;
 }
 
+static int
+cmd_record(int argc, char **argv)
+{
+	const char *conffile = HEALTH_CONF;
+	struct health_cfg cfg;
+	struct record_cfg rc;
+	struct herr e;
+	int ch, named = 0;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "f:")) != -1) {
+		switch (ch) {
+		case 'f':
+			conffile = optarg;
+			named = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	health_cfg_default(&cfg);
+	if (health_cfg_load(conffile, named, &cfg, &e) == -1) {
+		fprintf(stderr, "hangar-health: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	memset(&rc, 0, sizeof(rc));
+	str_copy(rc.dir, argv[optind], sizeof(rc.dir));
+	/* the mirror is made of paths below the sysfs root */
+	if (realpath(cfg.sysfs, rc.sysfs) == NULL) {
+		fprintf(stderr, "hangar-health: %s: cannot resolve\n",
+		    cfg.sysfs);
+		return 3;
+	}
+	str_copy(rc.mdstat, cfg.mdstat, sizeof(rc.mdstat));
+	str_copy(rc.kmsg, cfg.kmsg, sizeof(rc.kmsg));
+	if (access(cfg.baseline, R_OK) == 0)
+		str_copy(rc.baseline, cfg.baseline, sizeof(rc.baseline));
+	if (record_run(&rc, &e) == -1) {
+		fprintf(stderr, "hangar-health: record: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,6 +124,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1, NULL);
+	if (argc > 1 && strcmp(argv[1], "record") == 0)
+		return cmd_record(argc - 1, argv + 1);
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
 		case 'd':

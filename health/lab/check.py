@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Judges a lab run: the guest's notices (JSON lines from hangar-health -d
 on the serial console) and the mails the host's SMTP sink received.
-Usage: check.py SCENARIOS CONSOLE-LOG MAILDIR"""
+Usage: check.py SCENARIOS CONSOLE-LOG MAILDIR [REPLAY-JSONL]
+(REPLAY-JSONL: the guest's recording of (b) replayed on the host)"""
 import email
 import email.policy
 import json
@@ -88,6 +89,18 @@ if "b" in scen:
                 if m["X-Hangar-Incident"] == c["id"]]
         check(any("controller" in s and "md0 FAILED" in s for s in subj),
               f"(b) subject: {subj[:1]}")
+    replay = sys.argv[4] if len(sys.argv) > 4 else ""
+    rp = [json.loads(l) for l in open(replay)] if os.path.exists(replay) \
+        else []
+    rlast = {}
+    for n in rp:
+        rlast[n["id"]] = n
+    rctrl = [i for i in rlast.values() if i["kind"] == "controller"]
+    check(len(rctrl) == 1 and sorted(d["serial"] for d in rctrl[0]["disks"])
+          == ["HBA0000", "HBA0001", "HBA0002", "HBA0003"] and
+          rctrl[0]["arrays"][0]["state"] == "failed",
+          "(b) the guest's recording replays to the same controller "
+          "incident")
 if "c" in scen:
     check("C mdstat unchanged" in log, "(c) /proc/mdstat did not change")
     warn = [i for i in last.values() if i["kind"] == "warning" and

@@ -99,6 +99,12 @@ case $SCEN in *b*)
 	wait_for 30 have controller || say "B timeout"
 	sleep 3
 	say "B done at $(up)"
+	# a recording of this, replayed on the host by check.py
+	if /usr/sbin/hangar-health record -f /etc/health.conf /tmp/rec; then
+		echo "=====BEGIN record"
+		tar -C /tmp -cf - rec | gzip | base64
+		echo "=====END record"
+	fi
 esac
 case $SCEN in *c*)
 	before=$(md5sum /proc/mdstat)

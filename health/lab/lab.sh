@@ -138,4 +138,10 @@ rc=$?
 echo "lab: QEMU ran $(( $(date +%s) - start )) s (exit $rc)"
 grep '=====LAB' "$w/console.log"
 [ -n "${LAB_CONSOLE:-}" ] && cp "$w/console.log" "$LAB_CONSOLE"
-$py "$here/check.py" "$scen" "$w/console.log" "$w/got"
+# scenario (b) also records its inputs in the guest: replay them here
+if grep -q '=====BEGIN record' "$w/console.log"; then
+	sed -n '/=====BEGIN record/,/=====END record/p' "$w/console.log" |
+	    grep -v '=====' | tr -d '\r' | base64 -d | tar -C "$w" -xzf - &&
+	    "$bin" replay "$w/rec" > "$w/replay.jsonl"
+fi
+$py "$here/check.py" "$scen" "$w/console.log" "$w/got" "$w/replay.jsonl"

@@ -2,6 +2,7 @@
 # The hypervisor's log: a Xen WARN that appears in `xl dmesg` becomes a
 # warning mail, handed to sendmail(8) -t -oi; WARNs already in the ring
 # when hangar-health starts do not.  (Fake xl and sendmail scripts.)
+# smartctl hangs meanwhile: it must not hold anything up.
 # Usage: xen_sendmail.sh HANGAR-HEALTH FIXTURE-SYSFS
 set -u
 bin=$1 sysfs=$2
@@ -30,7 +31,8 @@ cat > "$d/sendmail" <<EOT
 echo "\$*" > "$d/args"
 cat > "$d/mail/\$(date +%s%N).eml"
 EOT
-chmod +x "$d/xl" "$d/sendmail"
+printf '#!/bin/sh\nexec sleep 30\n' > "$d/smartctl"
+chmod +x "$d/xl" "$d/sendmail" "$d/smartctl"
 printf '(XEN) Xen version 4.17.3 (Debian 4.17.3+10-deb12u1)\n(XEN) Xen WARN at old.c:1\n' > "$d/xl.out"
 : > "$d/kmsg"
 cat > "$d/conf" <<EOT
@@ -43,7 +45,7 @@ textfile none
 sysfs $sysfs
 mdstat $d/none
 kmsg $d/kmsg
-smartctl /bin/false
+smartctl $d/smartctl
 xl $d/xl
 xen-interval 1
 settle 1
