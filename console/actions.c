@@ -486,3 +486,163 @@ act_exit(struct console *cs, const struct cmd_req *req, struct herr *e)
 	cs->quit = 1;
 	return 0;
 }
+
+/* ---- installers and rescue ---- */
+
+static json_object *
+catalog(struct console *cs, struct herr *e)
+{
+	json_object *res = NULL;
+
+	if (rpc_call(cs->rpc, "image.list", NULL, &res, e) == -1)
+		return NULL;
+	if (!json_object_is_type(res, json_type_array)) {
+		json_object_put(res);
+		herr_set(e, HERR_PROTO, "hangard sent no list");
+		return NULL;
+	}
+	return res;
+}
+
+static void
+print_catalog(struct console *cs, json_object *arr, int rescue_only)
+{
+	char n[128], os[64], v[96], ser[256];
+	size_t i, k = 0;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i), *r;
+		int rescue = json_object_object_get_ex(m, "rescue", &r) &&
+		    json_object_get_boolean(r);
+		if (rescue_only && !rescue)
+			continue;
+		str_sanitize(n, sizeof(n), gs(m, "name"));
+		str_sanitize(os, sizeof(os), gs(m, "os"));
+		str_sanitize(v, sizeof(v), gs(m, "version"));
+		str_sanitize(ser, sizeof(ser), gs(m, "serial"));
+		fprintf(cs->out, "%2zu  %-20s %s %s%s\n      %s\n", ++k, n, os, v,
+		    rescue ? " (rescue)" : "", ser);
+	}
+	if (k == 0)
+		fprintf(cs->out, "The catalog is empty.\n");
+}
+
+int
+act_images(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	json_object *arr = catalog(cs, e);
+
+	if (arr == NULL)
+		return -1;
+	if (req->json)
+		console_print_json(cs, arr);
+	else
+		print_catalog(cs, arr, 0);
+	json_object_put(arr);
+	return 0;
+}
+
+/* Menu: picks an image by number or name; 0 with out filled. */
+static int
+ask_image(struct console *cs, json_object *arr, char *out, size_t size,
+    struct herr *e)
+{
+	char buf[CMD_MAX_INPUT + 2];
+	const char *names[64];
+	size_t len, n, idx;
+
+	n = json_object_array_length(arr);
+	if (n > 64)
+		n = 64;
+	for (idx = 0; idx < n; idx++)
+		names[idx] = gs(json_object_array_get_idx(arr, idx), "name");
+	print_catalog(cs, arr, 0);
+	fprintf(cs->out, "Which image? ");
+	fflush(cs->out);
+	if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1 ||
+	    cmd_pick(names, n, buf, len, &idx, e) == -1)
+		return herr_set(e, HERR_NOTFOUND, "no such image");
+	str_copy(out, names[idx], size);
+	return 0;
+}
+
+/* Boots the image (method guest.install or guest.rescue), then attaches. */
+static int
+boot_and_attach(struct console *cs, const struct cmd_req *req,
+    const char *method, const char *name, const char *image, struct herr *e)
+{
+	json_object *p = json_object_new_object(), *res = NULL;
+	struct cmd_req creq;
+
+	json_object_object_add(p, "name", json_object_new_string(name));
+	if (image != NULL && image[0] != '\0')
+		json_object_object_add(p, "image", json_object_new_string(image));
+	json_object_object_add(p, "confirm", json_object_new_string(name));
+	if (rpc_call(cs->rpc, method, p, &res, e) == -1)
+		return -1;
+	json_object_put(res);
+	fprintf(cs->out, "Booted. The next boot is from the VPS's own disk "
+	    "again.\n");
+	fflush(cs->out);
+	creq = *req;
+	creq.force = 0;
+	return act_console(cs, &creq, e);
+}
+
+int
+act_install(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	char image[CMD_NAME_MAX + 1], buf[CMD_MAX_INPUT + 2], vis[128];
+	const char *name;
+	json_object *g, *arr;
+	size_t len;
+
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
+		return -1;
+	json_object_put(g);
+	str_copy(image, req->image, sizeof(image));
+	if (cs->mode == MODE_CLI) {
+		if (image[0] == '\0')
+			return herr_set(e, HERR_USAGE, "usage: install VPS IMAGE "
+			    "(the catalog: images)");
+		return boot_and_attach(cs, req, "guest.install", name, image, e);
+	}
+	if (image[0] == '\0') {
+		if ((arr = catalog(cs, e)) == NULL)
+			return -1;
+		if (json_object_array_length(arr) == 0) {
+			json_object_put(arr);
+			return herr_set(e, HERR_NOTFOUND, "the catalog is empty");
+		}
+		if (ask_image(cs, arr, image, sizeof(image), e) == -1) {
+			json_object_put(arr);
+			return -1;
+		}
+		json_object_put(arr);
+	}
+	str_sanitize(vis, sizeof(vis), name);
+	fprintf(cs->out, "Installing an OS OVERWRITES THE DISK of %s: "
+	    "everything on it will be lost.\nType the VPS name (%s) to go on: ",
+	    vis, vis);
+	fflush(cs->out);
+	if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1 ||
+	    strcmp(buf, name) != 0)
+		return herr_set(e, HERR_USAGE, "install cancelled: the name did "
+		    "not match");
+	return boot_and_attach(cs, req, "guest.install", name, image, e);
+}
+
+int
+act_rescue(struct console *cs, const struct cmd_req *req, struct herr *e)
+{
+	const char *name;
+	json_object *g;
+
+	if ((name = target(cs, req, e)) == NULL || show(cs, name, &g, e) == -1)
+		return -1;
+	json_object_put(g);
+	if (cs->mode == MODE_MENU)
+		fprintf(cs->out, "Booting the rescue system; your disk is "
+		    "attached and left untouched.\n");
+	return boot_and_attach(cs, req, "guest.rescue", name, req->image, e);
+}

@@ -35,6 +35,7 @@
 #define CMD_FORCE	0x20	/* takes --force-after SECONDS */
 #define CMD_HIDDEN	0x40	/* not offered or accepted (not ready yet) */
 #define CMD_TAKE	0x80	/* takes --force (take a console over) */
+#define CMD_IMAGE	0x100	/* takes an image name after the VPS */
 
 enum cmd_mode { MODE_CLI, MODE_MENU };
 
@@ -59,6 +60,7 @@ struct cmd_req {
 	int		 json;
 	int		 force;		/* --force */
 	int		 force_after;	/* -1 when not given */
+	char		 image[CMD_NAME_MAX + 1];	/* CMD_IMAGE, or "" */
 };
 
 /* The table, ended by a NULL name. */
@@ -109,6 +111,9 @@ int	act_logview(struct console *, const struct cmd_req *, struct herr *);
 int	act_help(struct console *, const struct cmd_req *, struct herr *);
 int	act_pick(struct console *, const struct cmd_req *, struct herr *);
 int	act_exit(struct console *, const struct cmd_req *, struct herr *);
+int	act_install(struct console *, const struct cmd_req *, struct herr *);
+int	act_rescue(struct console *, const struct cmd_req *, struct herr *);
+int	act_images(struct console *, const struct cmd_req *, struct herr *);
 
 /* Connects to hangard as a customer (operators have hangar(8)). */
 struct rpc_client	*console_connect(const char *sockpath, struct herr *e);

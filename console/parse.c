@@ -140,7 +140,7 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
     size_t len, struct cmd_req *req, struct herr *e)
 {
 	struct word w[CMD_MAX_WORDS];
-	const struct word *name = NULL;
+	const struct word *name = NULL, *image = NULL;
 	const struct cmd *c;
 	size_t n, i;
 	int v;
@@ -177,11 +177,22 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 				return herr_set(e, HERR_USAGE, "--force-after "
 				    "takes seconds, 0 to %d", CMD_FORCE_MAX);
 			req->force_after = v;
+		} else if ((c->flags & CMD_IMAGE) && name != NULL &&
+		    image == NULL && w[i].p[0] != '-') {
+			image = &w[i];
 		} else if (!(c->flags & CMD_VPS) || name != NULL) {
 			/* not the table's flag, and no room for a name */
 			return usage(c, e);
 		} else
 			name = &w[i];
+	}
+	if (image != NULL) {
+		if (image->len > CMD_NAME_MAX || !word_clean(image))
+			return herr_set(e, HERR_NOTFOUND, "no such image");
+		memcpy(req->image, image->p, image->len);
+		req->image[image->len] = '\0';
+		if (!str_is_name(req->image))
+			return herr_set(e, HERR_NOTFOUND, "no such image");
 	}
 	if (name == NULL && mode == MODE_CLI && (c->flags & CMD_VPS))
 		return usage(c, e);

@@ -25,11 +25,13 @@ const struct cmd console_cmds[] = {
 	  "serial console (leave with ~. or Ctrl-]); --force takes it over" },
 	{ "logview", act_logview, CMD_CLI | CMD_MENU | CMD_VPS, "VPS",
 	  "console log: the serial output kept by the host" },
-	/* the installer issue wires these up; until then they do not exist */
-	{ "install", NULL, CMD_HIDDEN | CMD_MENU | CMD_VPS, "VPS",
-	  "boot an installer" },
-	{ "rescue", NULL, CMD_HIDDEN | CMD_MENU | CMD_VPS, "VPS",
-	  "boot the rescue system" },
+	{ "install", act_install, CMD_CLI | CMD_MENU | CMD_VPS | CMD_IMAGE,
+	  "VPS IMAGE", "install an OS: boot an installer from the catalog "
+	  "(overwrites the disk)" },
+	{ "rescue", act_rescue, CMD_CLI | CMD_MENU | CMD_VPS | CMD_IMAGE,
+	  "VPS [IMAGE]", "boot the rescue system with the disk attached" },
+	{ "images", act_images, CMD_CLI | CMD_WORD | CMD_JSON, "[--json]",
+	  "the installers you can boot" },
 	{ "pick", act_pick, CMD_MENU, "", "choose another VPS" },
 	{ "help", act_help, CMD_CLI | CMD_WORD, "", "this help" },
 	{ "exit", act_exit, CMD_MENU, "", "leave" },

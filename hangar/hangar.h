@@ -20,6 +20,7 @@ void	render_guests(json_object *arr);
 void	render_customers(json_object *arr);
 void	render_plans(json_object *arr);
 void	render_keys(json_object *arr);
+void	render_images(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
 

@@ -6,6 +6,7 @@
  * mapped to one request parameter), and how its reply is shown.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 #define DEFAULT_STATE	"/var/lib/hangar"
 
-enum otype { O_STR, O_INT, O_BOOL };
+enum otype { O_STR, O_INT, O_BOOL, O_PATH };	/* O_PATH: made absolute */
 
 #define KEYFILE_MAX	16384
 
@@ -34,7 +35,7 @@ struct cmd {
 	const char	*noun, *verb;
 	const char	*method;
 	const char	*args[3];	/* positional parameter names */
-	struct opt	 opts[10];
+	struct opt	 opts[12];	/* ended by a NULL flag */
 	void		(*render)(json_object *);
 	const char	*usage;
 	const char	*file_arg;	/* this positional names a file whose
@@ -99,6 +100,32 @@ static const struct cmd cmds[] = {
 	{ "guest", "destroy", "guest.destroy", { "name" }, { { NULL } },
 	  render_object, "NAME", NULL },
 	{ "guest", "reboot", "guest.reboot", { "name" }, { { NULL } },
+	  render_object, "NAME", NULL },
+	{ "guest", "install", "guest.install", { "name", "image" }, {
+	    { "--confirm", "confirm", O_STR, 1 } }, render_object,
+	  "NAME IMAGE --confirm NAME", NULL },
+	{ "guest", "rescue", "guest.rescue", { "name" }, {
+	    { "--image", "image", O_STR, 0 } }, render_object,
+	  "NAME [--image IMAGE]", NULL },
+	{ "guest", "boot", "guest.boot", { "name" }, { { NULL } },
+	  render_object, "NAME", NULL },
+	{ "image", "add", "image.add", { "name" }, {
+	    { "--os", "os", O_STR, 1 }, { "--version", "version", O_STR, 1 },
+	    { "--iso", "iso", O_PATH, 0 }, { "--kernel", "kernel", O_PATH, 0 },
+	    { "--initrd", "initrd", O_PATH, 0 },
+	    { "--sha256", "sha256", O_STR, 0 },
+	    { "--initrd-sha256", "initrd_sha256", O_STR, 0 },
+	    { "--sums", "sums", O_PATH, 0 },
+	    { "--signify-key", "signify_key", O_PATH, 0 },
+	    { "--rescue", "rescue", O_BOOL, 0 } }, render_object,
+	  "NAME --os OS --version V (--iso FILE | --kernel FILE --initrd FILE) "
+	  "(--sha256 HEX [--initrd-sha256 HEX] | --sums FILE "
+	  "[--signify-key KEY]) [--rescue]", NULL },
+	{ "image", "list", "image.list", { NULL }, { { NULL } }, render_images,
+	  "", NULL },
+	{ "image", "show", "image.show", { "name" }, { { NULL } },
+	  render_object, "NAME", NULL },
+	{ "image", "remove", "image.remove", { "name" }, { { NULL } },
 	  render_object, "NAME", NULL },
 	{ "guest", "delete", "guest.delete", { "name" }, {
 	    { "--force", "force", O_BOOL, 0 } }, render_object,
@@ -191,6 +218,17 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 			}
 			if (++i == argc)
 				return usage_error("%s needs a value", o->flag);
+			if (o->type == O_PATH) {
+				char abs[PATH_MAX];
+				if (realpath(argv[i], abs) == NULL) {
+					fprintf(stderr, "hangar: %s: %s\n", argv[i],
+					    strerror(errno));
+					return 2;
+				}
+				json_object_object_add(p, o->param,
+				    json_object_new_string(abs));
+				continue;
+			}
 			if (o->type == O_INT) {
 				if (str_parse_int(argv[i], 0, 0x7fffffff, &n) == -1)
 					return usage_error("%s needs a number",

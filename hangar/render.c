@@ -246,6 +246,23 @@ render_keys(json_object *arr)
 	table_print(&t);
 }
 
+void
+render_images(json_object *arr)
+{
+	struct table t = { .ncols = 5 };
+	const char *hdr[] = { "IMAGE", "OS", "VERSION", "BOOT", "SERIAL" };
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *m = json_object_array_get_idx(arr, i);
+		const char *row[5] = { gs(m, "name"), gs(m, "os"),
+		    gs(m, "version"), gs(m, "boot"), gs(m, "serial") };
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
 /* "key: value" lines; nested arrays of guests as a table. */
 void
 render_object(json_object *o)

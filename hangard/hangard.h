@@ -24,6 +24,7 @@ struct config {
 	char	socket[108];		/* default STATE/hangard.sock */
 	char	admin_group[64];	/* members are operators */
 	char	keys_dir[1024];		/* customers' authorized_keys files */
+	char	images_dir[1024];	/* the installer catalog's files */
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */
@@ -97,6 +98,7 @@ struct job {
 	struct hv_dom	 dom;
 	struct hv_dom	*doms;		/* owned */
 	struct console_sess *sess;	/* console.attach: given to done */
+	void		*ext;		/* a job kind's own data (done frees) */
 	size_t		 ndoms;
 	struct job	*next;
 };
@@ -178,6 +180,19 @@ void	console_end(struct daemon *d, struct console_sess *s, const char *why);
 /* Looks a guest up as the caller may (methods.c). */
 int	guest_lookup(struct daemon *d, struct client *c, const char *name,
 	    struct guest_rec *g, struct herr *e);
+
+/* catalog.c: installer images and booting guests from them */
+int	image_add(struct daemon *d, struct client *c, struct proto_req *r,
+	    struct herr *e);
+int	image_remove(struct daemon *d, const char *name, struct herr *e);
+json_object	*image_json(const struct image_row *m, enum role role);
+int	guest_boot_image(struct daemon *d, struct client *c,
+	    struct proto_req *r, int rescue, struct herr *e);
+int	guest_boot_show(struct daemon *d, struct client *c,
+	    struct proto_req *r, struct herr *e);
+/* methods.c: a guest's full spec (disk, console log) for its host */
+void	guest_spec_full(struct job *j, struct guest_spec *spec, char *logpath,
+	    size_t logsize);
 
 /* accounts.c: customers' unix accounts and authorized_keys files */
 int	account_create(const char *user, const char *customer, uid_t *uid,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "images/images.h"
 #include "lib/log.h"
 #include "lib/str.h"
 
@@ -66,6 +67,10 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "keys_dir") == 0) {
 		if (val[0] != '/' || str_copy(cfg->keys_dir, val,
 		    sizeof(cfg->keys_dir)) >= sizeof(cfg->keys_dir))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "images_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->images_dir, val,
+		    sizeof(cfg->images_dir)) >= sizeof(cfg->images_dir))
 			*why = "must be an absolute path";
 	} else if (strcmp(key, "admin_group") == 0) {
 		if (str_copy(cfg->admin_group, val, sizeof(cfg->admin_group)) >=
@@ -132,6 +137,10 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 int
 config_finish(struct config *cfg, struct herr *e)
 {
+	if (cfg->images_dir[0] == '\0' &&
+	    (size_t)snprintf(cfg->images_dir, sizeof(cfg->images_dir),
+	    "%s/images", cfg->state_dir) >= sizeof(cfg->images_dir))
+		return herr_set(e, HERR_USAGE, "state directory path too long");
 	if (cfg->socket[0] == '\0' &&
 	    (size_t)snprintf(cfg->socket, sizeof(cfg->socket), "%s/hangard.sock",
 	    cfg->state_dir) >= sizeof(cfg->socket))
@@ -234,6 +243,14 @@ main(int argc, char **argv)
 	    pipe2(d.sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe");
 	pthread_mutex_init(&d.done_mu, NULL);
+	{
+		int swept = 0;
+		/* leftovers of an image import or removal cut short by a crash */
+		if (images_sweep(d.cfg.images_dir, &swept, &e) == -1)
+			log_warnx("%s", e.msg);
+		else if (swept > 0)
+			log_info("removed %d unfinished image folder(s)", swept);
+	}
 	if (hv_global_init(&e) == -1)
 		fatalx("%s", e.msg);
 	if (server_listen(&d, &e) == -1)

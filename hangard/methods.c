@@ -546,6 +546,28 @@ read_state(struct job *j, struct hv_conn *conn)
 		str_copy(j->dom.state, "unknown", sizeof(j->dom.state));
 }
 
+/*
+ * The guest's spec as its host runs it: the disk it has, and on embed
+ * hosts the console log.  Pointers go into j->g and logpath.
+ */
+void
+guest_spec_full(struct job *j, struct guest_spec *spec, char *logpath,
+    size_t logsize)
+{
+	spec_from_guest(&j->g, j->tcg, spec);
+	if (j->g.disk_path[0] != '\0')
+		spec->disk_path = j->g.disk_path;
+	/* the console log (Linode's logview): kept by the hypervisor itself */
+	if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0 &&
+	    hv_console_log_path(j->hw->uri, j->g.name, logpath, logsize) == 0) {
+		char *slash = strrchr(logpath, '/');
+		*slash = '\0';
+		(void)mkdir(logpath, 0755);
+		*slash = '/';
+		spec->serial_log = logpath;
+	}
+}
+
 static void
 guest_create_run(struct job *j)
 {
@@ -557,7 +579,6 @@ guest_create_run(struct job *j)
 		j->rc = -1;
 		return;
 	}
-	spec_from_guest(&j->g, j->tcg, &spec);
 	/* the disk: in the host's pool, or a file under an embed root */
 	if (j->h.pool[0] != '\0' ||
 	    strncmp(j->hw->uri, "qemu:///embed?", 14) == 0) {
@@ -565,18 +586,8 @@ guest_create_run(struct job *j)
 		    j->g.disk_mib, j->g.disk_path, sizeof(j->g.disk_path),
 		    &j->err)) == -1)
 			return;
-		spec.disk_path = j->g.disk_path;
 	}
-	/* the console log (Linode's logview): kept by the hypervisor itself */
-	if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0 &&
-	    hv_console_log_path(j->hw->uri, j->g.name, logpath,
-	    sizeof(logpath)) == 0) {
-		char *slash = strrchr(logpath, '/');
-		*slash = '\0';
-		(void)mkdir(logpath, 0755);
-		*slash = '/';
-		spec.serial_log = logpath;
-	}
+	guest_spec_full(j, &spec, logpath, sizeof(logpath));
 	if ((j->rc = hv_define(conn, &spec, &j->err)) == -1) {
 		hv_disk_delete(conn, j->g.disk_path, NULL);
 		return;
@@ -1144,6 +1155,104 @@ m_console_attach(struct daemon *d, struct client *c, struct proto_req *r,
 	return console_attach(d, c, r, e);
 }
 
+/* ---- installer catalog (catalog.c) ---- */
+
+static const struct proto_param p_image_add[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "os", PT_STR, 31, 1 },
+	{ "version", PT_STR, 63, 1 },
+	{ "iso", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "kernel", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "initrd", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "sha256", PT_STR, 64, 0 },
+	{ "initrd_sha256", PT_STR, 64, 0 },
+	{ "sums", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "signify_key", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "signify_sig", PT_STR, STORE_PATH_MAX - 1, 0 },
+	{ "rescue", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_guest_install[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "image", PT_STR, LOOKUP_MAX_LEN, 0 },
+	{ "confirm", PT_STR, LOOKUP_MAX_LEN, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_image_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return image_add(d, c, r, e);
+}
+
+static int
+m_image_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct image_row *ms;
+	size_t n, i;
+
+	(void)r;
+	if (store_image_list(d->st, &ms, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(*res, image_json(&ms[i], c->role));
+	free(ms);
+	return 0;
+}
+
+static int
+m_image_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct image_row m;
+
+	if (store_image_get(d->st, proto_str(r->params, "name"), &m, e) == -1)
+		return -1;
+	*res = image_json(&m, c->role);
+	return 0;
+}
+
+static int
+m_image_remove(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	if (image_remove(d, proto_str(r->params, "name"), e) == -1)
+		return -1;
+	*res = json_object_new_object();
+	add_str(*res, "removed", proto_str(r->params, "name"));
+	return 0;
+}
+
+static int
+m_guest_install(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return guest_boot_image(d, c, r, 0, e);
+}
+
+static int
+m_guest_rescue(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return guest_boot_image(d, c, r, 1, e);
+}
+
+static int
+m_guest_boot(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return guest_boot_show(d, c, r, e);
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1168,6 +1277,15 @@ static const struct method methods[] = {
 	{ "guest.destroy", m_guest_destroy, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.reboot", m_guest_reboot, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.delete", m_guest_delete, F_OPERATOR, p_guest_delete },
+	{ "image.add", m_image_add, F_OPERATOR, p_image_add },
+	{ "image.list", m_image_list, F_OPERATOR | F_CUSTOMER, NULL },
+	{ "image.show", m_image_show, F_OPERATOR | F_CUSTOMER, p_name },
+	{ "image.remove", m_image_remove, F_OPERATOR, p_name },
+	{ "guest.install", m_guest_install, F_OPERATOR | F_CUSTOMER,
+	    p_guest_install },
+	{ "guest.rescue", m_guest_rescue, F_OPERATOR | F_CUSTOMER,
+	    p_guest_install },
+	{ "guest.boot", m_guest_boot, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "console.attach", m_console_attach, F_OPERATOR | F_CUSTOMER,
 	    p_console_attach },
 	{ "console.log", console_log, F_OPERATOR | F_CUSTOMER, p_console_log },

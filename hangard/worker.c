@@ -92,6 +92,7 @@ job_free(struct job *j)
 	if (j == NULL)
 		return;
 	free(j->doms);
+	free(j->ext);	/* done handlers free nested data and clear it */
 	hv_close(j->conn);
 	free(j);
 }

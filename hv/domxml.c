@@ -242,7 +242,8 @@ domxml_build(const struct guest_spec *g, struct herr *e)
 		buf_printf(&b, "  <features>\n    <acpi/>\n    <apic/>\n"
 		    "  </features>\n");
 	buf_printf(&b, "  <on_poweroff>destroy</on_poweroff>\n"
-	    "  <on_reboot>restart</on_reboot>\n"
+	    "  <on_reboot>%s</on_reboot>\n", g->once ? "destroy" : "restart");
+	buf_printf(&b,
 	    "  <on_crash>destroy</on_crash>\n  <devices>\n");
 	disks(&b, g);
 	if (g->bridge != NULL && strcmp(g->bridge, "user") == 0)

@@ -42,6 +42,8 @@ struct guest_spec {
 	const char	*cmdline;
 	const char	*serial_log;	/* NULL: no console log file */
 	const char	*bridge;	/* NULL: no NIC; "user": user-mode NIC */
+	int		 once;		/* an installer or rescue boot: power
+					   off on reboot instead of restarting */
 };
 
 int	 guest_kind_parse(const char *s, enum guest_kind *out);

@@ -629,3 +629,54 @@ hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e)
 	virStorageVolFree(v);
 	return r < 0 ? lv_err(e, "delete disk") : 0;
 }
+
+/* "kernel", or the <boot dev=...> list ("cdrom,hd"), of a domain XML. */
+static void
+boot_of(const char *xml, char *buf, size_t size)
+{
+	const char *p = xml, *q;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (xml == NULL)
+		return;
+	if (strstr(xml, "<kernel>") != NULL) {
+		str_copy(buf, "kernel", size);
+		return;
+	}
+	while ((p = strstr(p, "<boot dev='")) != NULL) {
+		p += strlen("<boot dev='");
+		if ((q = strchr(p, '\'')) == NULL)
+			break;
+		if (o + (size_t)(q - p) + 2 >= size)
+			break;
+		if (o > 0)
+			buf[o++] = ',';
+		memcpy(buf + o, p, (size_t)(q - p));
+		o += (size_t)(q - p);
+		buf[o] = '\0';
+	}
+}
+
+int
+hv_dom_boot(struct hv_conn *c, const char *uuid, char *live, char *next,
+    size_t size, struct herr *e)
+{
+	virDomainPtr d = lookup(c, uuid, e);
+	char *x;
+
+	if (d == NULL)
+		return -1;
+	x = virDomainIsActive(d) == 1 ? virDomainGetXMLDesc(d, 0) : NULL;
+	boot_of(x, live, size);
+	free(x);
+	x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE);
+	if (x == NULL) {
+		virDomainFree(d);
+		return lv_err(e, "domain XML");
+	}
+	boot_of(x, next, size);
+	free(x);
+	virDomainFree(d);
+	return 0;
+}

@@ -55,6 +55,14 @@ int	hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n,
 	    struct herr *e);
 
 /*
+ * How the running domain booted and how it will boot next ("kernel" or
+ * the boot device list, e.g. "cdrom,hd"); live is "" when it is not
+ * running.
+ */
+int	hv_dom_boot(struct hv_conn *c, const char *uuid, char *live,
+	    char *next, size_t size, struct herr *e);
+
+/*
  * Guest disks: a qcow2 volume in the host's storage pool, or a qcow2 file
  * under the root for qemu:///embed (which has no storage driver).  path
  * gets where libvirt finds it.  Deleting an unknown disk is not an error.

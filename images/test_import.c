@@ -259,7 +259,7 @@ test_refuse_bad_signature(void **state)
 	char *iso = fx("obsd.iso"), *key, *other, *emb, *plain, *bad, *buf;
 	char *msg;
 	struct image_req r = obsd_req(iso, NULL);
-	size_t len;
+	size_t len = 0;
 
 	(void)state;
 	make_signed(&key, &other, &emb, &plain);

@@ -76,7 +76,7 @@ static void
 load_key(const char *path, struct signify_pubkey *k)
 {
 	struct herr e;
-	size_t len;
+	size_t len = 0;
 	char *buf = tu_read(path, &len);
 
 	assert_non_null(buf);
@@ -91,7 +91,7 @@ test_detached(void **state)
 	struct signify_pubkey k;
 	struct signify_sig s;
 	struct herr e;
-	size_t len, off;
+	size_t len = 0, off = 0;
 	char *buf;
 
 	load_key(f->pub, &k);
@@ -110,7 +110,7 @@ test_embedded(void **state)
 	struct signify_pubkey k;
 	struct signify_sig s;
 	struct herr e;
-	size_t len, off;
+	size_t len = 0, off = 0;
 	char *buf;
 
 	load_key(f->pub, &k);
@@ -129,7 +129,7 @@ test_tampered(void **state)
 	struct signify_pubkey k;
 	struct signify_sig s;
 	struct herr e;
-	size_t len, off;
+	size_t len = 0, off = 0;
 	char *buf;
 
 	load_key(f->pub, &k);
@@ -150,7 +150,7 @@ test_other_key(void **state)
 	struct signify_pubkey k;
 	struct signify_sig s;
 	struct herr e;
-	size_t len, off;
+	size_t len = 0, off = 0;
 	char *buf;
 
 	load_key(f->pub2, &k);
@@ -177,7 +177,7 @@ test_malformed(void **state)
 	struct signify_pubkey k;
 	struct signify_sig s;
 	struct herr e;
-	size_t len, off;
+	size_t len = 0, off = 0;
 	char *key, *bad;
 
 	key = tu_read(f->pub, &len);

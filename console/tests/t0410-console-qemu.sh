@@ -124,7 +124,7 @@ step "~. leaves the console" "Left the serial console of di1" 10 "~." none
 step "back in the menu" "di1> " 10 ""
 step "7 shows the console log with the dialog" "Select a language" 20 "7"
 step "4 forces it off" "di1: shutoff" 60 "4"
-step "9 leaves" "Bye." 10 "9"
+step "11 leaves" "Bye." 10 "11"
 
 echo "1..$n"
 [ $failed = 0 ]

@@ -155,7 +155,6 @@ test_unknown_commands(void **state)
 		"--help", "-c list", "-", "--", "-list",
 		"internal-sftp", "sftp", "scp -t .", "rsync --server",
 		"git-upload-pack 'x'",
-		"install web1", "rescue web1",	/* hidden until they exist */
 		"pick", "exit", "1", "?",	/* the menu's, not the CLI's */
 		"guest.start web1", "guest.list",
 	};
@@ -296,8 +295,21 @@ test_menu(void **state)
 	accept_line(MODE_MENU, "5", "reboot", "");
 	accept_line(MODE_MENU, "6", "console", "");
 	accept_line(MODE_MENU, "7", "logview", "");
-	accept_line(MODE_MENU, "8", "pick", "");
-	accept_line(MODE_MENU, "9", "exit", "");
+	accept_line(MODE_MENU, "8", "install", "");
+	accept_line(MODE_MENU, "9", "rescue", "");
+	accept_line(MODE_MENU, "10", "pick", "");
+	accept_line(MODE_MENU, "11", "exit", "");
+	assert_int_equal(parse(MODE_MENU, "install web2 debian-12", &req, &e),
+	    0);
+	assert_string_equal(req.vps, "web2");
+	assert_string_equal(req.image, "debian-12");
+	assert_int_equal(parse(MODE_CLI, "rescue web2", &req, &e), 0);
+	assert_string_equal(req.image, "");
+	refuse(MODE_CLI, "install", HERR_USAGE, "usage: install VPS IMAGE");
+	refuse(MODE_CLI, "install web1 debian-12 x", HERR_USAGE, NULL);
+	refuse(MODE_CLI, "rescue web1 --force", HERR_USAGE, NULL);
+	refuse(MODE_CLI, "install web1 Debian", HERR_NOTFOUND, "no such image");
+	refuse(MODE_CLI, "install web1 ../etc", HERR_NOTFOUND, "no such image");
 	accept_line(MODE_MENU, "status", "status", "");
 	accept_line(MODE_MENU, "status web2", "status", "web2");
 	accept_line(MODE_MENU, "1 web2", "status", "web2");
@@ -309,8 +321,8 @@ test_menu(void **state)
 	    &e), 0);
 	assert_int_equal(req.force_after, 10);
 
-	static const char *bad[] = { "0", "10", "01", "99", "100", "-1",
-	    "+1", "1.", "１", "??", "? ", "?x", "help?", "install", "rescue",
+	static const char *bad[] = { "0", "12", "01", "99", "100", "-1",
+	    "+1", "1.", "１", "??", "? ", "?x", "help?", "installs", "rescue!",
 	    "EXIT", "quit!", "1;2" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (strcmp(bad[i], "? ") != 0)
