@@ -51,7 +51,7 @@ struct client {
 	size_t		 inlen, incap;
 	int		 discard;	/* skipping an oversized line */
 	char		*out;
-	size_t		 outlen, outcap;
+	size_t		 outoff, outlen, outcap;	/* sent up to outoff */
 	int		 close_after;	/* close once out is flushed */
 	struct console_sess *relay;	/* raw console bytes, not requests */
 	struct client	*next;
@@ -145,6 +145,9 @@ int	server_listen(struct daemon *d, struct herr *e);
 int	server_loop(struct daemon *d);
 /* Queues bytes for the client (dropped with it if it stops reading). */
 void	client_write(struct client *c, const char *s, size_t n);
+/* A reply whose result is JSON text already. */
+void	client_reply_raw(struct daemon *d, uint64_t serial, int64_t id,
+	    const char *json, size_t len);
 void	client_reply(struct daemon *d, uint64_t serial, int64_t id,
 	    int rc, json_object *result, const struct herr *e);
 

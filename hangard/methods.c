@@ -16,6 +16,7 @@
 
 #include "hangard/hangard.h"
 #include "keys/sshkey.h"
+#include "rpc/jsonw.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
@@ -80,30 +81,73 @@ host_json(const struct host_rec *h)
 	return o;
 }
 
+/*
+ * A guest's fields, once, for both encoders: json-c objects for single
+ * replies, jsonw text for long lists.
+ */
+struct field_sink {
+	void	(*str)(void *, const char *, const char *);
+	void	(*num)(void *, const char *, int64_t);
+	void	*arg;
+};
+
+static void
+guest_fields(const struct guest_rec *g, enum role role,
+    const struct field_sink *f)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	f->str(f->arg, "name", g->name);
+	f->str(f->arg, "owner", g->customer);
+	f->str(f->arg, "plan", g->plan);
+	f->str(f->arg, "host", g->host);
+	f->str(f->arg, "kind", g->kind);
+	f->str(f->arg, "state", strcmp(g->status, "defined") == 0 ? g->state :
+	    g->status);
+	f->num(f->arg, "ram_mib", (int64_t)g->ram_mib);
+	f->num(f->arg, "vcpus", g->vcpus);
+	f->num(f->arg, "disk_mib", (int64_t)g->disk_mib);
+	f->num(f->arg, "uptime_s", strcmp(g->state, "running") == 0 &&
+	    g->state_since > 0 && now >= g->state_since ?
+	    now - g->state_since : 0);
+	if (role == ROLE_OPERATOR) {
+		f->str(f->arg, "uuid", g->uuid);
+		f->str(f->arg, "disk", g->disk_path);
+	}
+}
+
+static void
+jc_str(void *o, const char *k, const char *v)
+{
+	add_str(o, k, v);
+}
+
+static void
+jc_num(void *o, const char *k, int64_t v)
+{
+	add_int(o, k, v);
+}
+
 static json_object *
 guest_json(const struct guest_rec *g, enum role role)
 {
 	json_object *o = json_object_new_object();
-	int64_t now = (int64_t)time(NULL);
+	struct field_sink f = { jc_str, jc_num, o };
 
-	add_str(o, "name", g->name);
-	add_str(o, "owner", g->customer);
-	add_str(o, "plan", g->plan);
-	add_str(o, "host", g->host);
-	add_str(o, "kind", g->kind);
-	add_str(o, "state", strcmp(g->status, "defined") == 0 ? g->state :
-	    g->status);
-	add_int(o, "ram_mib", (int64_t)g->ram_mib);
-	add_int(o, "vcpus", g->vcpus);
-	add_int(o, "disk_mib", (int64_t)g->disk_mib);
-	add_int(o, "uptime_s", strcmp(g->state, "running") == 0 &&
-	    g->state_since > 0 && now >= g->state_since ?
-	    now - g->state_since : 0);
-	if (role == ROLE_OPERATOR) {
-		add_str(o, "uuid", g->uuid);
-		add_str(o, "disk", g->disk_path);
-	}
+	guest_fields(g, role, &f);
 	return o;
+}
+
+static void
+jw_str_cb(void *w, const char *k, const char *v)
+{
+	jw_str(w, k, v);
+}
+
+static void
+jw_int_cb(void *w, const char *k, int64_t v)
+{
+	jw_int(w, k, v);
 }
 
 static json_object *
@@ -751,22 +795,49 @@ static const struct proto_param p_guest_list[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+struct text_list {
+	struct jsonw	 w;
+	enum role	 role;
+};
+
+static int
+add_guest_text(const struct guest_rec *g, void *arg)
+{
+	struct text_list *l = arg;
+	struct field_sink f = { jw_str_cb, jw_int_cb, &l->w };
+
+	jw_begin(&l->w, '{');
+	guest_fields(g, l->role, &f);
+	jw_end(&l->w, '}');
+	return 0;
+}
+
+/* Written as text as it is read: 20,000 guests are one reply. */
 static int
 m_guest_list(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
-	struct json_list l = { json_object_new_array(), c->role };
+	struct text_list l;
 	const char *owner = proto_str(r->params, "owner");
+	char *text;
+	size_t len;
 
+	(void)res;
 	if (c->role == ROLE_CUSTOMER)
 		owner = c->customer;	/* never anyone else's */
+	jw_init(&l.w);
+	l.role = c->role;
+	jw_begin(&l.w, '[');
 	if (store_guest_each(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
-	    proto_str(r->params, "host"), add_guest_json, &l, e) == -1) {
-		json_object_put(l.arr);
+	    proto_str(r->params, "host"), add_guest_text, &l, e) == -1) {
+		jw_release(&l.w);
 		return -1;
 	}
-	*res = l.arr;
-	return 0;
+	jw_end(&l.w, ']');
+	text = jw_take(&l.w, &len);
+	client_reply_raw(d, c->serial, r->id, text, len);
+	free(text);
+	return 1;	/* replied */
 }
 
 static int

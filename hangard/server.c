@@ -165,9 +165,15 @@ client_find(struct daemon *d, uint64_t serial)
 void
 client_write(struct client *c, const char *s, size_t n)
 {
-	if (c->outlen + n > MAX_OUT) {
+	if (c->outlen - c->outoff + n > MAX_OUT) {
 		c->close_after = 1;	/* not reading its replies */
 		return;
+	}
+	if (c->outoff > 0 && c->outoff >= c->outlen / 2) {
+		/* reclaim what was sent, rarely: not once per send */
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
 	}
 	if (c->outlen + n > c->outcap) {
 		while (c->outlen + n > c->outcap)
@@ -176,6 +182,20 @@ client_write(struct client *c, const char *s, size_t n)
 	}
 	memcpy(c->out + c->outlen, s, n);
 	c->outlen += n;
+}
+
+void
+client_reply_raw(struct daemon *d, uint64_t serial, int64_t id,
+    const char *json, size_t len)
+{
+	struct client *c = client_find(d, serial);
+	char *line;
+
+	if (c == NULL)
+		return;
+	line = proto_reply_raw(id, json, len);
+	client_write(c, line, strlen(line));
+	free(line);
 }
 
 /* Sends a reply (consumes result) to the client if it is still there. */
@@ -274,13 +294,14 @@ client_flush(struct client *c)
 {
 	ssize_t w;
 
-	while (c->outlen > 0) {
-		w = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+	while (c->outoff < c->outlen) {
+		w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		memmove(c->out, c->out + w, c->outlen - (size_t)w);
-		c->outlen -= (size_t)w;
+		c->outoff += (size_t)w;
 	}
+	c->outoff = c->outlen = 0;
 	return c->close_after ? -1 : 0;
 }
 
@@ -333,8 +354,8 @@ server_loop(struct daemon *d)
 		pfd[2] = (struct pollfd){ d->sigpipe[0], POLLIN, 0 };
 		pending = 0;
 		for (i = 3, c = d->clients; c != NULL; c = c->next, i++) {
-			pfd[i] = (struct pollfd){ c->fd,
-			    (short)(POLLIN | (c->outlen ? POLLOUT : 0)), 0 };
+			pfd[i] = (struct pollfd){ c->fd, (short)(POLLIN |
+			    (c->outlen > c->outoff ? POLLOUT : 0)), 0 };
 			if (c->relay != NULL && c->inlen > 0)
 				pending = 1;	/* retry the stream soon */
 		}
@@ -376,7 +397,7 @@ server_loop(struct daemon *d)
 				client_free(d, c);
 				continue;
 			}
-			if ((c->outlen > 0 || c->close_after) &&
+			if ((c->outlen > c->outoff || c->close_after) &&
 			    client_flush(c) == -1)
 				client_free(d, c);
 		}

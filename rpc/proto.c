@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/xmalloc.h"
@@ -259,6 +260,20 @@ proto_reply_ok(int64_t id, json_object *result)
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "result", result);
 	return to_line(o);
+}
+
+char *
+proto_reply_raw(int64_t id, const char *json, size_t len)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "{\"id\":%lld,\"ok\":true,"
+	    "\"result\":", (long long)id);
+	char *line = xmalloc((size_t)n + len + 3);
+
+	memcpy(line, head, (size_t)n);
+	memcpy(line + n, json, len);
+	memcpy(line + n + len, "}\n", 3);
+	return line;
 }
 
 char *

@@ -59,6 +59,8 @@ int		 proto_bool(json_object *params, const char *name, int def);
 char	*proto_request(int64_t id, const char *method, json_object *params);
 char	*proto_reply_ok(int64_t id, json_object *result);	/* consumes result */
 char	*proto_reply_err(int64_t id, const struct herr *e);
+/* A reply whose result is JSON text already (from jsonw). */
+char	*proto_reply_raw(int64_t id, const char *json, size_t len);
 
 /*
  * Parses a reply line.  On success *result is a new reference the caller
