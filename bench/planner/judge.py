@@ -159,7 +159,7 @@ def hroller(fl, out_path):
                 groups[-1][1].append(line.split())
             else:
                 groups.append((line.split(","), []))
-    bad = moves = reboot = 0
+    bad = moves = reboot = pinned = 0
     for hosts, mv in groups:
         use = fl.load()
         moved = set()
@@ -169,13 +169,15 @@ def hroller(fl, out_path):
             add(use, g, parts[1], 1)
             moved.add(parts[0])
             moves += 1
+            pinned += not g[5]  # cannot live-migrate: a reboot in fact
         down = set(hosts)
         reboot += sum(1 for n, g in fl.guests.items()
                       if g[3] in down and n not in moved)
         bad += fl.over(use) > 0
     largest = max((len(h) for h, _ in groups), default=0)
-    return "batches=%d largest=%d moves=%d rebooted=%d batches_over=%d" % (
-        len(groups), largest, moves, reboot, bad)
+    return ("batches=%d largest=%d moves=%d rebooted=%d pinned_moved=%d "
+            "batches_over=%d" % (len(groups), largest, moves, reboot,
+                                 pinned, bad))
 
 
 def main():
