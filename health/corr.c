@@ -10,6 +10,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "health/corr.h"
+#include "health/names.h"
 
 #define WARN_SETTLE_FACTOR	5	/* warnings wait longer: a failure
 					 * may follow and absorb them */
@@ -792,8 +793,13 @@ corr_smart(struct corr *c, uint64_t usec, const struct smart *s)
 	corr_tick(c, usec);
 	if ((td = topo_disk_serial(c->t, s->serial)) != NULL)
 		d = disk_get(c, td->name);
-	else if (strncmp(s->device, "/dev/", 5) == 0)
-		d = disk_get(c, s->device + 5);
+	else if (strncmp(s->device, "/dev/", 5) == 0) {
+		char name[32];
+
+		str_copy(name, s->device + 5, sizeof(name));
+		name_clean(name);
+		d = disk_get(c, name);
+	}
 	if (d == NULL)
 		return;
 	n = smart_judge(d->smart_seen ? &d->smart : NULL, s, f, 12);

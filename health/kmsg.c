@@ -9,6 +9,7 @@
 
 #include "lib/str.h"
 #include "health/kmsg.h"
+#include "health/names.h"
 
 static const char *kev_names[KEV__MAX] = {
 	[KEV_NONE] = "none",
@@ -289,6 +290,11 @@ kmsg_classify(const struct kmsg *k, struct kevent *ev)
 	if (ev->type == KEV_NONE && (m[0] == 'I' || m[0] == 'b' ||
 	    m[0] == 'c' || m[0] == 'p') && strstr(m, "error, dev ") != NULL)
 		classify_blk(m, ev);
-	if (ev->type != KEV_NONE)
+	if (ev->type != KEV_NONE) {
 		str_sanitize(ev->text, sizeof(ev->text), m);
+		name_clean(ev->array);
+		name_clean(ev->dev);
+		name_clean(ev->hctl);
+		name_clean(ev->ctrl);
+	}
 }

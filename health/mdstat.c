@@ -12,6 +12,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "health/mdstat.h"
+#include "health/names.h"
 
 static const char *sync_names[] = { "idle", "resync", "recover", "reshape",
 	"check", "repair", "pending" };
@@ -60,6 +61,7 @@ parse_member(struct md_array *a, const char *w)
 		return;
 	memcpy(m->dev, w, n);
 	m->dev[n] = '\0';
+	name_clean(m->dev);
 	m->slot = atoi(br + 1);
 	for (const char *f = strchr(br, ']'); f != NULL && *f != '\0'; f++) {
 		if (f[0] != '(' || f[1] == '\0' || f[2] != ')')
@@ -85,6 +87,7 @@ parse_head(struct md_array *a, const char *s, const char *end)
 	if (!next_word(&s, end, w, sizeof(w)))
 		return;
 	str_copy(a->name, w, sizeof(a->name));
+	name_clean(a->name);
 	if (!next_word(&s, end, w, sizeof(w)) || strcmp(w, ":") != 0)
 		return;
 	if (!next_word(&s, end, w, sizeof(w)))

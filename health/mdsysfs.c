@@ -12,6 +12,7 @@
 #include "lib/herr.h"
 #include "lib/str.h"
 #include "health/mdsysfs.h"
+#include "health/names.h"
 
 static const struct {
 	const char	*word;
@@ -118,6 +119,7 @@ md_sysfs_read(const char *dir, const char *name, struct md_sysfs *out,
 
 	memset(out, 0, sizeof(*out));
 	str_copy(out->name, name, sizeof(out->name));
+	name_clean(out->name);
 	out->sync_permille = -1;
 	out->raid_disks = -1;
 	if (read_attr(dir, "array_state", buf, sizeof(buf)) == -1)
@@ -147,6 +149,7 @@ md_sysfs_read(const char *dir, const char *name, struct md_sysfs *out,
 		m = &out->d[out->nd];
 		memset(m, 0, sizeof(*m));
 		str_copy(m->dev, de->d_name + 4, sizeof(m->dev));
+		name_clean(m->dev);
 		m->slot = -1;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (read_attr(sub, "state", buf, sizeof(buf)) == 0)
