@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
+#include "notify/mail.h"
 #include "notify/send.h"
 #include "notify/spool.h"
 #include "health/alert.h"
@@ -114,6 +115,34 @@ flush_spool(struct hd *h)
 		    (long long)(spool_next_due(h->spool) - time(NULL)));
 }
 
+/* An alert must go out even if its full text cannot be built: then the
+ * incident's JSON record is the body of a plain mail. */
+static int
+fallback_mail(struct hd *h, const struct corr *c, const struct incident *inc,
+    enum notice n, uint64_t usec, char **out, size_t *len)
+{
+	char subject[200], *json = alert_json(c, inc, n, usec);
+	struct mail *m = mail_new();
+	struct herr e;
+	int ret = -1;
+
+	snprintf(subject, sizeof(subject), "[hangar-health] %s: incident %s "
+	    "%s (%s)", h->cfg->alert.host, inc->id, notice_name(n),
+	    inc_sev_name(inc->sev));
+	if (mail_header(m, "From", h->cfg->alert.from, &e) == 0 &&
+	    mail_header(m, "To", h->cfg->alert.to, &e) == 0 &&
+	    mail_header(m, "Subject", subject, &e) == 0 &&
+	    mail_header(m, "Auto-Submitted", "auto-generated", &e) == 0 &&
+	    mail_body(m, json, &e) == 0 &&
+	    mail_render(m, out, len, &e) == 0)
+		ret = 0;
+	else
+		log_warnx("incident %s: no mail at all: %s", inc->id, e.msg);
+	mail_free(m);
+	free(json);
+	return ret;
+}
+
 static void
 emit(void *arg, const struct corr *c, const struct incident *inc,
     enum notice n, uint64_t usec)
@@ -132,9 +161,10 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 	free(json);
 	if (alert_mail(&h->cfg->alert, c, inc, n, usec, time(NULL), &mail,
 	    &len, &e) == -1) {
-		log_warnx("incident %s: cannot build the mail: %s", inc->id,
-		    e.msg);
-		return;
+		log_warnx("incident %s: cannot build the mail: %s; sending "
+		    "the plain record", inc->id, e.msg);
+		if (fallback_mail(h, c, inc, n, usec, &mail, &len) == -1)
+			return;
 	}
 	if (spool_put(h->spool, mail, len, id, sizeof(id), &e) == -1)
 		log_warnx("incident %s: %s", inc->id, e.msg);
