@@ -21,6 +21,9 @@ void	render_customers(json_object *arr);
 void	render_plans(json_object *arr);
 void	render_keys(json_object *arr);
 void	render_images(json_object *arr);
+void	render_advisories(json_object *arr);
+void	render_impact(json_object *o);
+void	render_posts(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
 

@@ -20,7 +20,8 @@
 
 #define DEFAULT_STATE	"/var/lib/hangar"
 
-enum otype { O_STR, O_INT, O_BOOL, O_PATH };	/* O_PATH: made absolute */
+/* O_PATH: made absolute; O_TEXT: "-" reads the text from standard input */
+enum otype { O_STR, O_INT, O_BOOL, O_PATH, O_TEXT };
 
 #define KEYFILE_MAX	16384
 
@@ -109,6 +110,27 @@ static const struct cmd cmds[] = {
 	  "NAME [--image IMAGE]", NULL },
 	{ "guest", "boot", "guest.boot", { "name" }, { { NULL } },
 	  render_object, "NAME", NULL },
+	{ "advisory", "add", "advisory.add", { "id" }, {
+	    { "--title", "title", O_STR, 1 }, { "--affects", "affects", O_STR, 1 },
+	    { "--action", "action", O_STR, 0 }, { "--cves", "cves", O_STR, 0 } },
+	  render_object, "ID --title TEXT --affects 'xen >= 4.0, < 4.8.2' "
+	  "[--action reboot|live-patch|none] [--cves LIST]", NULL },
+	{ "advisory", "list", "advisory.list", { NULL }, { { NULL } },
+	  render_advisories, "", NULL },
+	{ "advisory", "impact", "advisory.impact", { "id" }, { { NULL } },
+	  render_impact, "ID", NULL },
+	{ "post", "add", "post.add", { NULL }, {
+	    { "--kind", "kind", O_STR, 1 }, { "--title", "title", O_STR, 1 },
+	    { "--body", "body", O_TEXT, 1 }, { "--author", "author", O_STR, 0 },
+	    { "--parent", "parent", O_INT, 0 }, { "--avg", "avg", O_INT, 0 },
+	    { "--longest", "longest", O_INT, 0 },
+	    { "--shortest", "shortest", O_INT, 0 } }, render_object,
+	  "--kind KIND --title TEXT --body TEXT|- [--author NAME] "
+	  "[--parent POST] [--avg MIN --longest MIN --shortest MIN]", NULL },
+	{ "post", "list", "post.list", { NULL }, { { NULL } }, render_posts,
+	  "", NULL },
+	{ "post", "publish", "post.publish", { NULL }, { { NULL } },
+	  render_object, "", NULL },
 	{ "image", "add", "image.add", { "name" }, {
 	    { "--os", "os", O_STR, 1 }, { "--version", "version", O_STR, 1 },
 	    { "--iso", "iso", O_PATH, 0 }, { "--kernel", "kernel", O_PATH, 0 },
@@ -174,7 +196,7 @@ read_text(const char *path, char *buf, size_t size)
 	if (f != stdin)
 		fclose(f);
 	if (n == size - 1) {
-		fprintf(stderr, "hangar: %s: too long for a key\n", path);
+		fprintf(stderr, "hangar: %s: too long\n", path);
 		return -1;
 	}
 	buf[n] = '\0';
@@ -227,6 +249,14 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 				}
 				json_object_object_add(p, o->param,
 				    json_object_new_string(abs));
+				continue;
+			}
+			if (o->type == O_TEXT && strcmp(argv[i], "-") == 0) {
+				static char text[60001];
+				if (read_text("-", text, sizeof(text)) == -1)
+					return 2;
+				json_object_object_add(p, o->param,
+				    json_object_new_string(text));
 				continue;
 			}
 			if (o->type == O_INT) {

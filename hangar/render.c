@@ -263,6 +263,76 @@ render_images(json_object *arr)
 	table_print(&t);
 }
 
+void
+render_advisories(json_object *arr)
+{
+	struct table t = { .ncols = 4 };
+	const char *hdr[] = { "ADVISORY", "ACTION", "AFFECTS", "TITLE" };
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *a = json_object_array_get_idx(arr, i);
+		const char *row[4] = { gs(a, "id"), gs(a, "action"),
+		    gs(a, "affects"), gs(a, "title") };
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+void
+render_impact(json_object *o)
+{
+	struct table t = { .ncols = 5 };
+	const char *hdr[] = { "HOST", "HYPERVISOR", "VERSION", "GUESTS",
+	    "NEEDS" };
+	json_object *hosts;
+	char g[16], buf[256];
+	size_t i;
+
+	str_sanitize(buf, sizeof(buf), gs(o, "title"));
+	printf("%s: %s\naffects %s; %lld host(s) need %s\n\n", gs(o, "id"), buf,
+	    gs(o, "affects"), (long long)gi(o, "affected_hosts"),
+	    gs(o, "action"));
+	if (!json_object_object_get_ex(o, "hosts", &hosts))
+		return;
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+		const char *row[5];
+		snprintf(g, sizeof(g), "%lld", (long long)gi(h, "guests"));
+		row[0] = gs(h, "host");
+		row[1] = gs(h, "hypervisor");
+		row[2] = gs(h, "version");
+		row[3] = g;
+		row[4] = gs(h, "needs");
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+void
+render_posts(json_object *arr)
+{
+	struct table t = { .ncols = 4 };
+	const char *hdr[] = { "POST", "PUBLISHED", "KIND", "TITLE" };
+	char id[24];
+	size_t i;
+
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+		const char *row[4];
+		snprintf(id, sizeof(id), "%lld", (long long)gi(p, "id"));
+		row[0] = id;
+		row[1] = gs(p, "published");
+		row[2] = gs(p, "kind");
+		row[3] = gs(p, "title");
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
 /* "key: value" lines; nested arrays of guests as a table. */
 void
 render_object(json_object *o)

@@ -25,6 +25,10 @@ struct config {
 	char	admin_group[64];	/* members are operators */
 	char	keys_dir[1024];		/* customers' authorized_keys files */
 	char	images_dir[1024];	/* the installer catalog's files */
+	char	feed_dir[1024];		/* status feed: feed.atom, index.html */
+	char	feed_title[128];
+	char	feed_base_url[256];
+	char	feed_author[64];
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */
@@ -196,6 +200,17 @@ int	guest_boot_show(struct daemon *d, struct client *c,
 /* methods.c: a guest's full spec (disk, console log) for its host */
 void	guest_spec_full(struct job *j, struct guest_spec *spec, char *logpath,
 	    size_t logsize);
+
+/* announce.c: advisories and the status feed's posts */
+int	advisory_add(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+int	advisory_list(struct daemon *d, json_object **res, struct herr *e);
+int	advisory_impact(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	post_add(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+int	post_list(struct daemon *d, json_object **res, struct herr *e);
+int	post_publish(struct daemon *d, json_object **res, struct herr *e);
 
 /* accounts.c: customers' unix accounts and authorized_keys files */
 int	account_create(const char *user, const char *customer, uid_t *uid,

@@ -33,6 +33,10 @@ config_defaults(struct config *cfg)
 	str_copy(cfg->state_dir, DEFAULT_STATE, sizeof(cfg->state_dir));
 	str_copy(cfg->admin_group, "hangar-admin", sizeof(cfg->admin_group));
 	str_copy(cfg->keys_dir, "/etc/hangar/keys", sizeof(cfg->keys_dir));
+	str_copy(cfg->feed_title, "Service status", sizeof(cfg->feed_title));
+	str_copy(cfg->feed_base_url, "http://localhost/",
+	    sizeof(cfg->feed_base_url));
+	str_copy(cfg->feed_author, "Operations", sizeof(cfg->feed_author));
 	cfg->vcpu_ratio = 4;
 	cfg->refresh_interval = 10;
 	cfg->worker_idle = 30;
@@ -68,6 +72,24 @@ config_set(struct config *cfg, const char *key, const char *val,
 		if (val[0] != '/' || str_copy(cfg->keys_dir, val,
 		    sizeof(cfg->keys_dir)) >= sizeof(cfg->keys_dir))
 			*why = "must be an absolute path";
+	} else if (strcmp(key, "feed_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->feed_dir, val,
+		    sizeof(cfg->feed_dir)) >= sizeof(cfg->feed_dir))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "feed_title") == 0) {
+		if (str_copy(cfg->feed_title, val, sizeof(cfg->feed_title)) >=
+		    sizeof(cfg->feed_title))
+			*why = "too long";
+	} else if (strcmp(key, "feed_base_url") == 0) {
+		if (str_copy(cfg->feed_base_url, val,
+		    sizeof(cfg->feed_base_url)) >= sizeof(cfg->feed_base_url) ||
+		    (strncmp(val, "http://", 7) != 0 &&
+		    strncmp(val, "https://", 8) != 0))
+			*why = "must be an http:// or https:// URL";
+	} else if (strcmp(key, "feed_author") == 0) {
+		if (str_copy(cfg->feed_author, val, sizeof(cfg->feed_author)) >=
+		    sizeof(cfg->feed_author))
+			*why = "too long";
 	} else if (strcmp(key, "images_dir") == 0) {
 		if (val[0] != '/' || str_copy(cfg->images_dir, val,
 		    sizeof(cfg->images_dir)) >= sizeof(cfg->images_dir))
@@ -137,6 +159,10 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 int
 config_finish(struct config *cfg, struct herr *e)
 {
+	if (cfg->feed_dir[0] == '\0' &&
+	    (size_t)snprintf(cfg->feed_dir, sizeof(cfg->feed_dir),
+	    "%s/feed", cfg->state_dir) >= sizeof(cfg->feed_dir))
+		return herr_set(e, HERR_USAGE, "state directory path too long");
 	if (cfg->images_dir[0] == '\0' &&
 	    (size_t)snprintf(cfg->images_dir, sizeof(cfg->images_dir),
 	    "%s/images", cfg->state_dir) >= sizeof(cfg->images_dir))

@@ -1324,6 +1324,85 @@ m_guest_boot(struct daemon *d, struct client *c, struct proto_req *r,
 	return guest_boot_show(d, c, r, e);
 }
 
+/* ---- advisories and posts (announce.c) ---- */
+
+static const struct proto_param p_advisory_add[] = {
+	{ "id", PT_STR, 31, 1 },
+	{ "title", PT_STR, 199, 1 },
+	{ "affects", PT_STR, 512, 1 },
+	{ "action", PT_STR, 15, 0 },
+	{ "cves", PT_STR, 199, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_advisory_id[] = {
+	{ "id", PT_STR, 31, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_post_add[] = {
+	{ "kind", PT_STR, 31, 1 },
+	{ "title", PT_STR, 255, 1 },
+	{ "body", PT_TEXT, 60000, 1 },
+	{ "author", PT_STR, 63, 0 },
+	{ "parent", PT_INT, 0x7fffffff, 0 },
+	{ "avg", PT_INT, 1000000, 0 },
+	{ "longest", PT_INT, 1000000, 0 },
+	{ "shortest", PT_INT, 1000000, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_advisory_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return advisory_add(d, r, res, e);
+}
+
+static int
+m_advisory_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	(void)r;
+	return advisory_list(d, res, e);
+}
+
+static int
+m_advisory_impact(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return advisory_impact(d, r, res, e);
+}
+
+static int
+m_post_add(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return post_add(d, r, res, e);
+}
+
+static int
+m_post_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	(void)r;
+	return post_list(d, res, e);
+}
+
+static int
+m_post_publish(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	(void)r;
+	return post_publish(d, res, e);
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1348,6 +1427,12 @@ static const struct method methods[] = {
 	{ "guest.destroy", m_guest_destroy, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.reboot", m_guest_reboot, F_OPERATOR | F_CUSTOMER, p_name },
 	{ "guest.delete", m_guest_delete, F_OPERATOR, p_guest_delete },
+	{ "advisory.add", m_advisory_add, F_OPERATOR, p_advisory_add },
+	{ "advisory.list", m_advisory_list, F_OPERATOR, NULL },
+	{ "advisory.impact", m_advisory_impact, F_OPERATOR, p_advisory_id },
+	{ "post.add", m_post_add, F_OPERATOR, p_post_add },
+	{ "post.list", m_post_list, F_OPERATOR | F_CUSTOMER, NULL },
+	{ "post.publish", m_post_publish, F_OPERATOR, NULL },
 	{ "image.add", m_image_add, F_OPERATOR, p_image_add },
 	{ "image.list", m_image_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "image.show", m_image_show, F_OPERATOR | F_CUSTOMER, p_name },

@@ -139,6 +139,7 @@ check_one(const struct proto_param *p, json_object *v, struct herr *e)
 
 	switch (p->type) {
 	case PT_STR:
+	case PT_TEXT:
 		if (!json_object_is_type(v, json_type_string))
 			return herr_set(e, HERR_USAGE, "parameter %s must be a "
 			    "string", p->name);
@@ -148,7 +149,8 @@ check_one(const struct proto_param *p, json_object *v, struct herr *e)
 			return herr_set(e, HERR_USAGE, "parameter %s is too long "
 			    "(%zu bytes, limit %zu)", p->name, len, p->max);
 		for (i = 0; i < len; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) &&
+			    !(p->type == PT_TEXT && (s[i] == '\n' || s[i] == '\t')))
 				return herr_set(e, HERR_USAGE, "parameter %s "
 				    "contains a control character", p->name);
 		break;

@@ -26,7 +26,8 @@
 #define PROTO_MAX_DEPTH		8
 #define PROTO_MAX_REPLY		(256 * 1024 * 1024)
 
-enum proto_type { PT_STR, PT_INT, PT_BOOL };
+/* PT_TEXT: a string that may also hold newlines and tabs (a post's body) */
+enum proto_type { PT_STR, PT_INT, PT_BOOL, PT_TEXT };
 
 /* A method's parameter schema; a table ends with a NULL name. */
 struct proto_param {

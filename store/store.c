@@ -100,6 +100,23 @@ static const char *migrations[] = {
 	"  cmdline_pv TEXT NOT NULL DEFAULT '',"
 	"  rescue INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL);",
+	/* 3 -> 4: advisories and the status feed's posts */
+	"CREATE TABLE advisories ("
+	"  id TEXT PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  affects TEXT NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('reboot', 'live-patch', 'none')),"
+	"  cves TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE posts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  body TEXT NOT NULL,"
+	"  published INTEGER NOT NULL,"
+	"  parent INTEGER REFERENCES posts (id),"
+	"  avg_min INTEGER, longest_min INTEGER, shortest_min INTEGER);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -988,4 +1005,150 @@ store_image_remove(struct store *st, const char *name, struct herr *e)
 	if (sqlite3_changes(st->db) == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such image: %s", name);
 	return 0;
+}
+
+/* ---- advisories ---- */
+
+int
+store_advisory_add(struct store *st, const struct advisory_rec *a,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO advisories (id, title, "
+	    "affects, action, cves, created) VALUES (?, ?, ?, ?, ?, ?)", e);
+	char what[96];
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->affects, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, a->cves, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL));
+	snprintf(what, sizeof(what), "advisory %s", a->id);
+	return step_done(st, s, what, e);
+}
+
+static void
+advisory_row(sqlite3_stmt *s, struct advisory_rec *a)
+{
+	col_text(s, 0, a->id, sizeof(a->id));
+	col_text(s, 1, a->title, sizeof(a->title));
+	col_text(s, 2, a->affects, sizeof(a->affects));
+	col_text(s, 3, a->action, sizeof(a->action));
+	col_text(s, 4, a->cves, sizeof(a->cves));
+}
+
+int
+store_advisory_get(struct store *st, const char *id, struct advisory_rec *out,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, title, affects, action, cves "
+	    "FROM advisories WHERE id = ?", e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		advisory_row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return herr_set(e, HERR_NOTFOUND, "no such advisory: %s", id);
+	return 0;
+}
+
+int
+store_advisory_list(struct store *st, struct advisory_rec **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, title, affects, action, cves "
+	    "FROM advisories ORDER BY created, id", e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		advisory_row(s, grow((void **)out, n, &cap, sizeof(**out)));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- posts ---- */
+
+int
+store_post_add(struct store *st, struct post_rec *p, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO posts (kind, title, author, "
+	    "body, published, parent, avg_min, longest_min, shortest_min) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
+	int i;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, p->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, p->body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, p->published);
+	if (p->parent > 0)
+		sqlite3_bind_int64(s, 6, p->parent);
+	else
+		sqlite3_bind_null(s, 6);
+	for (i = 0; i < 3; i++) {
+		if (p->downtime[i] >= 0)
+			sqlite3_bind_int(s, 7 + i, p->downtime[i]);
+		else
+			sqlite3_bind_null(s, 7 + i);
+	}
+	if (step_done(st, s, "post", e) == -1)
+		return -1;
+	p->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_post_list(struct store *st, struct post_rec **out, size_t *n,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, kind, title, author, body, "
+	    "published, coalesce(parent, 0), coalesce(avg_min, -1), "
+	    "coalesce(longest_min, -1), coalesce(shortest_min, -1) "
+	    "FROM posts ORDER BY published DESC, id DESC", e);
+	struct post_rec *p;
+	size_t cap = 0;
+	int i;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		p = grow((void **)out, n, &cap, sizeof(**out));
+		p->id = sqlite3_column_int64(s, 0);
+		col_text(s, 1, p->kind, sizeof(p->kind));
+		col_text(s, 2, p->title, sizeof(p->title));
+		col_text(s, 3, p->author, sizeof(p->author));
+		p->body = xstrdup((const char *)(sqlite3_column_text(s, 4) ?
+		    sqlite3_column_text(s, 4) : (const unsigned char *)""));
+		p->published = sqlite3_column_int64(s, 5);
+		p->parent = sqlite3_column_int64(s, 6);
+		for (i = 0; i < 3; i++)
+			p->downtime[i] = sqlite3_column_int(s, 7 + i);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void
+store_post_list_free(struct post_rec *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(p[i].body);
+	free(p);
 }

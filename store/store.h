@@ -106,6 +106,26 @@ struct image_row {
 	int	rescue;			/* offered as the rescue system */
 };
 
+struct advisory_rec {
+	char	id[32];			/* "XSA-213" */
+	char	title[200];
+	char	affects[520];		/* see maint/advisory.h */
+	char	action[16];		/* reboot | live-patch | none */
+	char	cves[200];
+};
+
+struct post_rec {
+	int64_t	 id;
+	char	 kind[32];
+	char	 title[256];
+	char	 author[64];
+	char	*body;			/* owned by the list */
+	int64_t	 published;
+	int64_t	 parent;		/* 0: none */
+	int	 downtime[3];		/* average, longest, shortest minutes;
+					   -1: none */
+};
+
 /* Opens (creating if needed) and migrates the store; NULL on error. */
 struct store	*store_open(const char *path, struct herr *e);
 void		 store_close(struct store *st);
@@ -179,6 +199,19 @@ int	store_image_get(struct store *st, const char *name,
 int	store_image_list(struct store *st, struct image_row **out, size_t *n,
 	    struct herr *e);
 int	store_image_remove(struct store *st, const char *name, struct herr *e);
+
+int	store_advisory_add(struct store *st, const struct advisory_rec *a,
+	    struct herr *e);
+int	store_advisory_get(struct store *st, const char *id,
+	    struct advisory_rec *out, struct herr *e);
+int	store_advisory_list(struct store *st, struct advisory_rec **out,
+	    size_t *n, struct herr *e);
+/* body is borrowed; fills p->id. */
+int	store_post_add(struct store *st, struct post_rec *p, struct herr *e);
+/* Newest first; free with store_post_list_free. */
+int	store_post_list(struct store *st, struct post_rec **out, size_t *n,
+	    struct herr *e);
+void	store_post_list_free(struct post_rec *p, size_t n);
 
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);

@@ -178,6 +178,62 @@ h = json.load(open(sys.argv[1]))
 assert h["guests"] == 0 and h["used_ram_mib"] == 0, h
 ' "$T_OUT"
 
+# advisories: which hosts need what, from the versions libvirt reported
+run 0 adv-add h advisory add XSA-213 --title "64-bit PV guest breakout" \
+    --affects 'test >= 0.0.1, < 0.0.3; xen >= 4.0, < 4.8.2' --action reboot
+run 0 adv-add-2 h advisory add XSA-999 --title "not us" \
+    --affects 'xen < 4.8.2' --action live-patch
+run 2 adv-bad-range h advisory add XSA-1 --title x --affects 'xen => 4'
+check "a bad range is explained" grep -q "affects: bad version at '> 4'" "$T_ERR"
+run 2 adv-bad-action h advisory add XSA-2 --title x --affects 'xen < 5' \
+    --action pray
+run 4 adv-dup h advisory add XSA-213 --title x --affects 'xen < 5'
+run 0 adv-list h advisory list
+golden advisory-list.out "$T_OUT"
+run 0 adv-impact h advisory impact XSA-213
+check "every test-driver host (TEST 0.0.2) needs a reboot" \
+    sh -c "[ \$(grep -c '  reboot\$' '$T_OUT') -eq \$('$HANGAR' -s '$STATE' --json host list | grep -c '\"uri\"') ]"
+run 0 adv-impact-none h --json advisory impact XSA-999
+check "a Xen advisory affects no test-driver host" \
+    grep -q '"affected_hosts":0' "$T_OUT"
+run 3 adv-unknown h advisory impact XSA-404
+
+# the status feed: posts rendered as Atom and a static HTML page
+run 0 post-1 h post add --kind announcement \
+    --title "OpenBSD installer now pre-downloaded" \
+    --body "We've added the OpenBSD 6.1 installer with boot.conf edited to use the serial console."
+printf 'From Thursday April 27th through Monday May 1st we patched XSA-213.\n\nSee <https://xenbits.xen.org/> & thanks.\n' >"$STATE/body.txt"
+run 0 post-2 sh -c "'$HANGAR' -s '$STATE' post add --kind maintenance-completed \
+    --title 'XSA 213-215 security patches applied' --body - --avg 35 \
+    --longest 67 --shortest 15 <'$STATE/body.txt'"
+run 2 post-bad-kind h post add --kind gossip --title x --body y
+run 2 post-partial-figures h post add --kind maintenance-completed \
+    --title x --body y --avg 35
+run 2 post-update-orphan h post add --kind incident-update --title x --body y
+run 0 post-list h post list
+check "posts are listed newest first" sh -c \
+    "sed -n 2p '$T_OUT' | grep -q 'XSA 213-215'"
+run 0 publish h post publish
+check "the feed is valid Atom with both entries" python3 -c '
+import sys, xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+f = ET.parse(sys.argv[1]).getroot()
+assert f.tag == A + "feed", f.tag
+for el in ("id", "title", "updated"):
+    assert f.find(A + el) is not None, el
+es = f.findall(A + "entry")
+assert len(es) == 2, len(es)
+titles = [e.find(A + "title").text for e in es]
+assert "XSA 213-215 security patches applied" in titles, titles
+for e in es:
+    for el in ("id", "title", "updated", "published", "content"):
+        assert e.find(A + el) is not None, el
+body = [e for e in es if "XSA" in e.find(A + "title").text][0]
+assert "35" in body.find(A + "content").text
+' "$STATE/feed/feed.atom"
+check "the HTML page escapes the body" sh -c \
+    "grep -q '&lt;https://xenbits.xen.org/&gt; &amp; thanks' '$STATE/feed/index.html'"
+
 # the daemon survives a restart and keeps its store
 hangard_stop
 check "hangard exits 0 on SIGTERM" test "$rc" -eq 0

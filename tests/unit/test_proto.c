@@ -121,6 +121,25 @@ test_params(void **state)
 }
 
 static void
+test_text(void **state)
+{
+	static const struct proto_param text[] = {
+		{ "body", PT_TEXT, 100, 1 }, { NULL, 0, 0, 0 } };
+	json_object *ok = json_tokener_parse("{\"body\":\"a\\nb\\tc\"}");
+	json_object *bad = json_tokener_parse("{\"body\":\"a\\u001b[2J\"}");
+	json_object *cr = json_tokener_parse("{\"body\":\"a\\rb\"}");
+	struct herr e;
+
+	(void)state;
+	assert_int_equal(proto_check_params(text, ok, &e), 0);
+	assert_int_equal(proto_check_params(text, bad, &e), -1);
+	assert_int_equal(proto_check_params(text, cr, &e), -1);
+	json_object_put(ok);
+	json_object_put(bad);
+	json_object_put(cr);
+}
+
+static void
 test_replies(void **state)
 {
 	struct herr e, got;
@@ -158,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_replies),
 	};
 
