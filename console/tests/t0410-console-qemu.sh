@@ -183,7 +183,7 @@ if wait_for "Select a language" 1 240; then
 else
 	not_ok "the installer's first dialog arrives" "$(screen | tail -20)"
 fi
-step "~. leaves the console" "Left the serial console of di1" 10 "~." none
+step "~. leaves the console" "Left the serial console of di1" 30 "~." none
 step "back in the menu" "di1> " 10 ""
 step "7 shows the console log with the dialog" "Select a language" 20 "7"
 step "4 forces it off" "di1: shutoff" 60 "4"
