@@ -27,6 +27,10 @@ void	render_posts(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
 
+/* live.c: the live fleet for the planners (plan/plan.h) */
+struct plan_cluster;
+struct plan_cluster	*live_cluster(struct cli *cli, struct herr *e);
+
 /* demo.c */
 int	demo_main(struct cli *cli, int argc, char **argv);
 

@@ -401,11 +401,36 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "demo") == 0)
 		return demo_main(&cli, argc - i, argv + i);
 #ifdef HANGAR_HAVE_PLAN
-	/* the planners (plan/): over a cluster file given with -t */
+	/* the planners (plan/): a cluster file (-t), else the live fleet */
 	if (strcmp(argv[i], "plan") == 0 && i + 1 < argc &&
 	    (strcmp(argv[i + 1], "consolidate") == 0 ||
-	    strcmp(argv[i + 1], "maintenance") == 0))
-		return plan_cli_main(argc - i - 1, argv + i + 1, NULL);
+	    strcmp(argv[i + 1], "maintenance") == 0)) {
+		struct plan_cluster *live = NULL;
+		struct herr e;
+		int k, file = 0;
+
+		for (k = i + 2; k < argc; k++)
+			if (strcmp(argv[k], "-t") == 0 ||
+			    strncmp(argv[k], "-t", 2) == 0)
+				file = 1;
+		if (!file) {
+			if (cli.state == NULL)
+				cli.state = getenv("HANGAR_STATE") ?
+				    getenv("HANGAR_STATE") : DEFAULT_STATE;
+			if (cli.sockpath == NULL) {
+				snprintf(sockbuf, sizeof(sockbuf),
+				    "%s/hangard.sock", cli.state);
+				cli.sockpath = sockbuf;
+			}
+			if ((live = live_cluster(&cli, &e)) == NULL) {
+				fprintf(stderr, "hangar: %s\n", e.msg);
+				return herr_exit_status(e.code);
+			}
+		}
+		r = plan_cli_main(argc - i - 1, argv + i + 1, live);
+		plan_cluster_free(live);
+		return r;
+	}
 #endif
 	if (cli.sockpath == NULL) {
 		if (cli.state == NULL)

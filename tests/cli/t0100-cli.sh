@@ -234,6 +234,20 @@ assert "35" in body.find(A + "content").text
 check "the HTML page escapes the body" sh -c \
     "grep -q '&lt;https://xenbits.xen.org/&gt; &amp; thanks' '$STATE/feed/index.html'"
 
+# the planners on the live fleet (no -t): empty the HDD hosts onto SSD
+run 0 plan-live h plan consolidate --retire stor:hdd --to ssd --json
+check "the live plan moves every guest off the HDD hosts onto ssd1" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+moves = p["moves"]
+assert moves and all(m["to"] == "ssd1" for m in moves), moves
+assert sorted(m["guest"] for m in moves) == ["mail"], moves
+' "$T_OUT"
+run 0 plan-live-maint h plan maintenance --max-parallel 1
+check "the live maintenance plan names every host" \
+    sh -c "grep -q hdd1 '$T_OUT' && grep -q ssd1 '$T_OUT' && grep -q pooled '$T_OUT'"
+run 7 plan-no-daemon "$HANGAR" -s "$STATE/nowhere" plan consolidate --retire stor:hdd
+
 # the daemon survives a restart and keeps its store
 hangard_stop
 check "hangard exits 0 on SIGTERM" test "$rc" -eq 0

@@ -1,0 +1,89 @@
+/*
+ * live: the fleet as the planners see it, read from hangard (host.list,
+ * guest.list), so `hangar plan consolidate|maintenance` works on the live
+ * fleet as well as on an htools cluster file (-t).  Hosts are tagged
+ * stor:hdd / stor:ssd like htools clusters, so the same selectors work.
+ */
+#ifdef HANGAR_HAVE_PLAN
+#include <stdio.h>
+#include <string.h>
+
+#include "hangar/hangar.h"
+#include "plan/plan.h"
+
+static const char *
+js(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ?
+	    json_object_get_string(v) : "";
+}
+
+static int64_t
+ji(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ?
+	    json_object_get_int64(v) : 0;
+}
+
+static enum plan_host_state
+host_state(const char *s)
+{
+	if (strcmp(s, "maintenance") == 0)
+		return PLAN_HOST_MAINTENANCE;
+	if (strcmp(s, "draining") == 0)
+		return PLAN_HOST_DRAINING;
+	if (strcmp(s, "retired") == 0)
+		return PLAN_HOST_RETIRED;
+	return PLAN_HOST_ACTIVE;
+}
+
+struct plan_cluster *
+live_cluster(struct cli *cli, struct herr *e)
+{
+	struct rpc_client *rc;
+	struct plan_cluster *c = NULL;
+	json_object *hosts = NULL, *guests = NULL, *o;
+	const char *kind;
+	char tags[32];
+	size_t i;
+
+	if ((rc = cli_connect(cli, e)) == NULL)
+		return NULL;
+	if (rpc_call(rc, "host.list", NULL, &hosts, e) == -1 ||
+	    rpc_call(rc, "guest.list", NULL, &guests, e) == -1)
+		goto out;
+	c = plan_cluster_new();
+	for (i = 0; i < json_object_array_length(hosts); i++) {
+		o = json_object_array_get_idx(hosts, i);
+		kind = js(o, "disk_kind");
+		snprintf(tags, sizeof(tags), "stor:%s", kind);
+		if (plan_cluster_add_host(c, js(o, "name"), ji(o, "ram_mib"),
+		    ji(o, "disk_mib"), (int32_t)ji(o, "cpus"),
+		    strcmp(kind, "ssd") == 0 ? PLAN_DISK_SSD : PLAN_DISK_HDD,
+		    host_state(js(o, "state")), tags) == -1)
+			goto fail;
+	}
+	for (i = 0; i < json_object_array_length(guests); i++) {
+		o = json_object_array_get_idx(guests, i);
+		if (plan_cluster_add_guest(c, js(o, "name"), js(o, "owner"),
+		    ji(o, "ram_mib"), ji(o, "disk_mib"), (int32_t)ji(o, "vcpus"),
+		    plan_host_find(c, js(o, "host")), PLAN_NONE, 1) == -1)
+			goto fail;
+	}
+	goto out;
+fail:
+	herr_set(e, HERR_INTERNAL, "the live fleet does not fit the planner's "
+	    "model");
+	plan_cluster_free(c);
+	c = NULL;
+out:
+	json_object_put(hosts);
+	json_object_put(guests);
+	rpc_close(rc);
+	return c;
+}
+#endif
