@@ -520,8 +520,9 @@ array_changed(struct corr *c, struct arr *a, uint64_t usec, const char *why)
 			}
 		}
 	}
-	if (!found && (now == ARR_FAILED || now == ARR_DEGRADED) &&
-	    old != ARR_UNKNOWN) {
+	/* degraded or failed with no disk to blame (a member removed, or
+	 * already so when we started): the array is the incident */
+	if (!found && (now == ARR_FAILED || now == ARR_DEGRADED)) {
 		struct incident *inc;
 
 		snprintf(subject, sizeof(subject), "array:%s", a->name);

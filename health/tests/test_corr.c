@@ -349,6 +349,25 @@ topology_changes(void **state)
 	free(t);
 }
 
+static void
+degraded_at_start(void **state)
+{
+	static const char removed[] = "Personalities : [raid1]\n"
+	    "md5 : active raid1 sde[0]\n"
+	    "      100 blocks super 1.2 [2/1] [U_]\n\nunused devices: <none>\n";
+	struct rec r;
+	struct corr *c = setup_corr(&r, NULL);
+
+	mdstat(c, S(5), removed);
+	mdstat(c, S(6), removed);
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.inc[0].kind, INC_ARRAY);
+	assert_string_equal(r.inc[0].arrays[0], "md5");
+	assert_int_equal(corr_array(c, "md5")->state, ARR_DEGRADED);
+	corr_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -360,6 +379,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(warnings),
 		cmocka_unit_test(unacked_bad_blocks_are_not_a_failure),
 		cmocka_unit_test(topology_changes),
+		cmocka_unit_test(degraded_at_start),
 	};
 	struct herr e;
 
