@@ -12,6 +12,7 @@
 #include "health/corr.h"
 #include "health/names.h"
 
+#define WARN_EXPIRE_US	(7ULL * 86400 * 1000000)	/* quiet warnings */
 #define WARN_SETTLE_FACTOR	5	/* warnings wait longer: a failure
 					 * may follow and absorb them */
 
@@ -930,6 +931,30 @@ corr_next_due(const struct corr *c)
 	return next;
 }
 
+/* Frees incidents that are over; quiet warnings are over after a week. */
+static void
+prune(struct corr *c, uint64_t usec)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < c->ninc; i++) {
+		struct incident *inc = c->inc[i];
+
+		if (!c->done[i] && inc->kind == INC_WARNING && inc->announced &&
+		    !inc->dirty && usec != UINT64_MAX &&
+		    usec > inc->last_usec + WARN_EXPIRE_US)
+			c->done[i] = 1;
+		if (c->done[i]) {
+			free(inc);
+			continue;
+		}
+		c->inc[o] = inc;
+		c->done[o] = 0;
+		o++;
+	}
+	c->ninc = o;
+}
+
 void
 corr_tick(struct corr *c, uint64_t usec)
 {
@@ -962,6 +987,8 @@ corr_tick(struct corr *c, uint64_t usec)
 		if (c->fn != NULL)
 			c->fn(c->arg, c, inc, n, at);
 	}
+	if (usec != UINT64_MAX)
+		prune(c, usec);
 }
 
 static int

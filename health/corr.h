@@ -130,6 +130,8 @@ size_t	 corr_narrays(const struct corr *c);
 const struct arr	*corr_array_at(const struct corr *c, size_t i);
 const struct arr	*corr_array(const struct corr *c, const char *name);
 size_t	 corr_open_count(const struct corr *c, enum inc_sev sev);
+/* Incidents still held: corr_tick frees those that are over (resolved
+ * and sent, or warnings quiet for a week), except when flushing. */
 const struct incident	*corr_incident(const struct corr *c, size_t i);
 size_t	 corr_count(const struct corr *c);
 const char	*inc_kind_name(enum inc_kind k);

@@ -283,6 +283,13 @@ warnings(void **state)
 	assert_non_null(strstr(r.inc[0].events[1], "from 0 to 2"));
 	assert_non_null(strstr(r.inc[1].events[0], "from 0 to 16"));
 	assert_string_equal(r.inc[1].disks[0].name, "sdf");
+	/* quiet warnings are over after a week, and freed */
+	assert_int_equal(corr_count(c), 2);
+	corr_tick(c, S(6 * 86400));
+	assert_int_equal(corr_count(c), 2);
+	corr_tick(c, S(8 * 86400));
+	assert_int_equal(corr_count(c), 0);
+	assert_int_equal(r.count, 2);		/* silently */
 	corr_free(c);
 }
 
