@@ -590,6 +590,7 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* no reload: restart to reconfigure */
 	if (access(cfg->baseline, R_OK) == 0 &&
 	    baseline_load(cfg->baseline, &cfg->corr, &e) == -1) {
 		log_warnx("%s", e.msg);
