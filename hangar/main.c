@@ -119,6 +119,17 @@ static const struct cmd cmds[] = {
 	  render_advisories, "", NULL },
 	{ "advisory", "impact", "advisory.impact", { "id" }, { { NULL } },
 	  render_impact, "ID", NULL },
+	{ "maint", "plan", "maint.plan", { "advisories" }, {
+	    { "--start", "start", O_STR, 1 }, { "--window", "window", O_STR, 1 },
+	    { "--max-parallel", "max_parallel", O_INT, 0 } }, render_maint,
+	  "ADVISORY[,ADVISORY...] --start 2017-04-27T06:00Z --window 4h "
+	  "[--max-parallel N]", NULL },
+	{ "maint", "show", "maint.show", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 } }, render_maint, "[--cycle N]",
+	  NULL },
+	{ "maint", "notify", "maint.notify", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 } }, render_object, "[--cycle N]",
+	  NULL },
 	{ "post", "add", "post.add", { NULL }, {
 	    { "--kind", "kind", O_STR, 1 }, { "--title", "title", O_STR, 1 },
 	    { "--body", "body", O_TEXT, 1 }, { "--author", "author", O_STR, 0 },

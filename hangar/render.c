@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hangar/hangar.h"
 #include "lib/str.h"
@@ -328,6 +329,66 @@ render_posts(json_object *arr)
 		row[1] = gs(p, "published");
 		row[2] = gs(p, "kind");
 		row[3] = gs(p, "title");
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
+static void
+utc(char *buf, size_t size, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+void
+render_maint(json_object *o)
+{
+	struct table t = { .ncols = 6 };
+	const char *hdr[] = { "WINDOW", "GUEST", "OWNER", "HOST", "ACTION",
+	    "DOWNTIME" };
+	json_object *ws, *gsl, *w, *hs;
+	char a[40], b[40], win[24], dt[32], hosts[512];
+	size_t i, k;
+
+	printf("Maintenance cycle %lld for %s\n", (long long)gi(o, "cycle"),
+	    gs(o, "advisories"));
+	if (!json_object_object_get_ex(o, "windows", &ws) ||
+	    !json_object_object_get_ex(o, "guests", &gsl))
+		return;
+	for (i = 0; i < json_object_array_length(ws); i++) {
+		w = json_object_array_get_idx(ws, i);
+		utc(a, sizeof(a), gi(w, "start"));
+		utc(b, sizeof(b), gi(w, "end"));
+		hosts[0] = '\0';
+		if (json_object_object_get_ex(w, "hosts", &hs))
+			for (k = 0; k < json_object_array_length(hs); k++) {
+				if (k > 0)
+					strncat(hosts, " ", sizeof(hosts) -
+					    strlen(hosts) - 1);
+				strncat(hosts, json_object_get_string(
+				    json_object_array_get_idx(hs, k)),
+				    sizeof(hosts) - strlen(hosts) - 1);
+			}
+		printf("  window %zu: %s - %s: %s (about %lld min)\n", i + 1, a,
+		    b, hosts, (long long)(gi(w, "estimate_s") + 59) / 60);
+	}
+	printf("\n");
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		json_object *g = json_object_array_get_idx(gsl, i);
+		const char *row[6];
+		snprintf(win, sizeof(win), "%lld", (long long)gi(g, "window") + 1);
+		snprintf(dt, sizeof(dt), "%llds", (long long)gi(g, "downtime_s"));
+		row[0] = win;
+		row[1] = gs(g, "guest");
+		row[2] = gs(g, "owner");
+		row[3] = gs(g, "host");
+		row[4] = gs(g, "action");
+		row[5] = dt;
 		table_row(&t, row);
 	}
 	table_print(&t);

@@ -29,6 +29,10 @@ struct config {
 	char	feed_title[128];
 	char	feed_base_url[256];
 	char	feed_author[64];
+	char	outbox_dir[1024];	/* customer notices, until sent */
+	char	mail_from[256];
+	char	smtp_url[256];		/* "": sendmail(8) */
+	char	sendmail[256];
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */
@@ -138,6 +142,8 @@ struct daemon {
 	int		 busy_workers;	/* guarded by done_mu */
 	int		 stopping;
 	struct console_sess *consoles;
+	int		 flushing;	/* an outbox send is running */
+	int		 outbox_waiting;	/* messages left after it */
 	int64_t		*busy;		/* guests with a job in flight */
 	size_t		 nbusy, capbusy;
 	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
@@ -200,6 +206,15 @@ int	guest_boot_show(struct daemon *d, struct client *c,
 /* methods.c: a guest's full spec (disk, console log) for its host */
 void	guest_spec_full(struct job *j, struct guest_spec *spec, char *logpath,
 	    size_t logsize);
+
+/* maint.c: maintenance cycles */
+int	maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+int	maint_show(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+void	outbox_flush(struct daemon *d);
 
 /* announce.c: advisories and the status feed's posts */
 int	advisory_add(struct daemon *d, struct proto_req *r, json_object **res,

@@ -37,6 +37,8 @@ config_defaults(struct config *cfg)
 	str_copy(cfg->feed_base_url, "http://localhost/",
 	    sizeof(cfg->feed_base_url));
 	str_copy(cfg->feed_author, "Operations", sizeof(cfg->feed_author));
+	str_copy(cfg->mail_from, "hangar@localhost", sizeof(cfg->mail_from));
+	str_copy(cfg->sendmail, "/usr/sbin/sendmail", sizeof(cfg->sendmail));
 	cfg->vcpu_ratio = 4;
 	cfg->refresh_interval = 10;
 	cfg->worker_idle = 30;
@@ -71,6 +73,23 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "keys_dir") == 0) {
 		if (val[0] != '/' || str_copy(cfg->keys_dir, val,
 		    sizeof(cfg->keys_dir)) >= sizeof(cfg->keys_dir))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "mail_from") == 0) {
+		if (str_copy(cfg->mail_from, val, sizeof(cfg->mail_from)) >=
+		    sizeof(cfg->mail_from) || strchr(val, '@') == NULL)
+			*why = "must be an email address";
+	} else if (strcmp(key, "smtp_url") == 0) {
+		if (str_copy(cfg->smtp_url, val, sizeof(cfg->smtp_url)) >=
+		    sizeof(cfg->smtp_url) || (strncmp(val, "smtp://", 7) != 0 &&
+		    strncmp(val, "smtps://", 8) != 0))
+			*why = "must be an smtp:// or smtps:// URL";
+	} else if (strcmp(key, "sendmail") == 0) {
+		if (val[0] != '/' || str_copy(cfg->sendmail, val,
+		    sizeof(cfg->sendmail)) >= sizeof(cfg->sendmail))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "outbox_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->outbox_dir, val,
+		    sizeof(cfg->outbox_dir)) >= sizeof(cfg->outbox_dir))
 			*why = "must be an absolute path";
 	} else if (strcmp(key, "feed_dir") == 0) {
 		if (val[0] != '/' || str_copy(cfg->feed_dir, val,
@@ -159,6 +178,10 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 int
 config_finish(struct config *cfg, struct herr *e)
 {
+	if (cfg->outbox_dir[0] == '\0' &&
+	    (size_t)snprintf(cfg->outbox_dir, sizeof(cfg->outbox_dir),
+	    "%s/outbox", cfg->state_dir) >= sizeof(cfg->outbox_dir))
+		return herr_set(e, HERR_USAGE, "state directory path too long");
 	if (cfg->feed_dir[0] == '\0' &&
 	    (size_t)snprintf(cfg->feed_dir, sizeof(cfg->feed_dir),
 	    "%s/feed", cfg->state_dir) >= sizeof(cfg->feed_dir))
@@ -290,6 +313,7 @@ main(int argc, char **argv)
 	log_info("listening on %s (state %s, schema %d)", d.cfg.socket,
 	    d.cfg.state_dir, store_schema_version(d.st));
 	sync_all_hosts(&d);
+	outbox_flush(&d);	/* what a crash left in the outbox */
 	server_loop(&d);
 	workers_shutdown(&d);
 	store_close(d.st);

@@ -1403,6 +1403,45 @@ m_post_publish(struct daemon *d, struct client *c, struct proto_req *r,
 	return post_publish(d, res, e);
 }
 
+/* ---- maintenance cycles (maint.c) ---- */
+
+static const struct proto_param p_maint_plan[] = {
+	{ "advisories", PT_STR, 500, 1 },
+	{ "start", PT_STR, 32, 1 },
+	{ "window", PT_STR, 16, 1 },
+	{ "max_parallel", PT_INT, 10000, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_cycle[] = {
+	{ "cycle", PT_INT, 0x7fffffff, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_maint_plan(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_plan(d, r, res, e);
+}
+
+static int
+m_maint_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_show(d, r, res, e);
+}
+
+static int
+m_maint_notify(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_notify(d, r, res, e);
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1430,6 +1469,9 @@ static const struct method methods[] = {
 	{ "advisory.add", m_advisory_add, F_OPERATOR, p_advisory_add },
 	{ "advisory.list", m_advisory_list, F_OPERATOR, NULL },
 	{ "advisory.impact", m_advisory_impact, F_OPERATOR, p_advisory_id },
+	{ "maint.plan", m_maint_plan, F_OPERATOR, p_maint_plan },
+	{ "maint.show", m_maint_show, F_OPERATOR, p_cycle },
+	{ "maint.notify", m_maint_notify, F_OPERATOR, p_cycle },
 	{ "post.add", m_post_add, F_OPERATOR, p_post_add },
 	{ "post.list", m_post_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "post.publish", m_post_publish, F_OPERATOR, NULL },

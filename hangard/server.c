@@ -405,6 +405,8 @@ server_loop(struct daemon *d)
 			accept_client(d);
 		if (time(NULL) >= next_sync) {
 			sync_all_hosts(d);
+			if (d->outbox_waiting > 0)
+				outbox_flush(d);	/* retries, with backoff */
 			next_sync = time(NULL) + d->cfg.refresh_interval;
 		}
 	}

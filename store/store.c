@@ -117,6 +117,20 @@ static const char *migrations[] = {
 	"  published INTEGER NOT NULL,"
 	"  parent INTEGER REFERENCES posts (id),"
 	"  avg_min INTEGER, longest_min INTEGER, shortest_min INTEGER);",
+	/* 4 -> 5: maintenance cycles (the plan, as JSON) and their notices */
+	"CREATE TABLE maint_cycles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  advisories TEXT NOT NULL,"
+	"  start INTEGER NOT NULL,"
+	"  window_s INTEGER NOT NULL,"
+	"  plan TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE maint_notices ("
+	"  cycle_id INTEGER NOT NULL REFERENCES maint_cycles (id)"
+	"    ON DELETE CASCADE,"
+	"  customer TEXT NOT NULL,"
+	"  spooled INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, customer));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1151,4 +1165,83 @@ store_post_list_free(struct post_rec *p, size_t n)
 	for (i = 0; i < n; i++)
 		free(p[i].body);
 	free(p);
+}
+
+/* ---- maintenance cycles ---- */
+
+int
+store_cycle_add(struct store *st, const char *advisories, int64_t start,
+    int64_t window_s, const char *plan, int64_t *id, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_cycles (advisories, "
+	    "start, window_s, plan, created) VALUES (?, ?, ?, ?, ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, advisories, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, start);
+	sqlite3_bind_int64(s, 3, window_s);
+	sqlite3_bind_text(s, 4, plan, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	if (step_done(st, s, "maintenance cycle", e) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* id 0: the newest cycle.  *plan is the caller's to free. */
+int
+store_cycle_get(struct store *st, int64_t id, int64_t *out_id, char **plan,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT id, plan FROM maint_cycles "
+	    "WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1", e);
+	int rc;
+
+	*plan = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out_id = sqlite3_column_int64(s, 0);
+		*plan = xstrdup((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return id == 0 ? herr_set(e, HERR_NOTFOUND, "no maintenance "
+		    "cycle planned yet") : herr_set(e, HERR_NOTFOUND, "no such "
+		    "maintenance cycle: %lld", (long long)id);
+	return 0;
+}
+
+/* 1 if the customer was already notified for the cycle. */
+int
+store_notice_done(struct store *st, int64_t cycle, const char *customer)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT 1 FROM maint_notices WHERE "
+	    "cycle_id = ? AND customer = ?", NULL);
+	int r;
+
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, cycle);
+	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
+	r = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+store_notice_add(struct store *st, int64_t cycle, const char *customer,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_notices (cycle_id, "
+	    "customer, spooled) VALUES (?, ?, ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cycle);
+	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL));
+	return step_done(st, s, "notice", e);
 }

@@ -213,6 +213,16 @@ int	store_post_list(struct store *st, struct post_rec **out, size_t *n,
 	    struct herr *e);
 void	store_post_list_free(struct post_rec *p, size_t n);
 
+/* Maintenance cycles: the plan is JSON written by hangard/maint.c. */
+int	store_cycle_add(struct store *st, const char *advisories,
+	    int64_t start, int64_t window_s, const char *plan, int64_t *id,
+	    struct herr *e);
+int	store_cycle_get(struct store *st, int64_t id, int64_t *out_id,
+	    char **plan, struct herr *e);
+int	store_notice_done(struct store *st, int64_t cycle, const char *customer);
+int	store_notice_add(struct store *st, int64_t cycle, const char *customer,
+	    struct herr *e);
+
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);
 int	store_key_list(struct store *st, const char *customer,

@@ -1,0 +1,551 @@
+/*
+ * maint: maintenance cycles for security advisories.
+ *
+ *   maint.plan    the hosts the advisories affect are put into windows by
+ *                 the rolling-maintenance planner (plan/): which guests
+ *                 are live-migrated away and back, which see a reboot,
+ *                 and each one's expected downtime.  Kept as JSON.
+ *   maint.show    that plan.
+ *   maint.notify  one email to every affected customer, once: their
+ *                 VPSes, the window in UTC and in their time zone, what
+ *                 happens to each.  Written to the durable outbox
+ *                 (notify/spool, fsync'd) and recorded before anything is
+ *                 sent; sent on a thread of its own (sendmail or SMTP) and
+ *                 retried with backoff until the mail server takes it.
+ *
+ * Running the plan (migrations, the journal, downtime accounting) is not
+ * here yet.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hangard/hangard.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "maint/advisory.h"
+#include "notify/mail.h"
+#include "notify/send.h"
+#include "notify/spool.h"
+#include "plan/plan.h"
+
+#define MAX_ADVISORIES	16
+
+static enum plan_host_state
+host_state(const char *s)
+{
+	if (strcmp(s, "maintenance") == 0)
+		return PLAN_HOST_MAINTENANCE;
+	if (strcmp(s, "draining") == 0)
+		return PLAN_HOST_DRAINING;
+	if (strcmp(s, "retired") == 0)
+		return PLAN_HOST_RETIRED;
+	return PLAN_HOST_ACTIVE;
+}
+
+/* "4h", "90m", "3600s", "3600" into seconds; -1 on error. */
+static int64_t
+parse_duration(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (end == s || v <= 0 || v > 7 * 24 * 3600)
+		return -1;
+	if (*end == 'h' && end[1] == '\0')
+		return v * 3600;
+	if (*end == 'm' && end[1] == '\0')
+		return v * 60;
+	if ((*end == 's' && end[1] == '\0') || *end == '\0')
+		return v;
+	return -1;
+}
+
+/* "2017-04-27T06:00Z", "2017-04-27 06:00" (UTC) into a time; -1 on error. */
+static int64_t
+parse_utc(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M", &tm)) == NULL &&
+	    (end = strptime(s, "%Y-%m-%d %H:%M", &tm)) == NULL)
+		return -1;
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static void
+fmt_utc(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/*
+ * The time in a customer's zone.  TZ is switched on the loop thread only
+ * and put back at once; the zone name comes from our store.
+ */
+static void
+fmt_zone(int64_t t, const char *zone, char *buf, size_t size)
+{
+	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	setenv("TZ", zone, 1);
+	tzset();
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm);
+	if (old != NULL) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
+/* The affected hosts and their guests, as the planner sees them. */
+static struct plan_cluster *
+affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
+    json_object *hostlist, struct herr *e)
+{
+	struct plan_cluster *c = plan_cluster_new();
+	struct advisory_rec a;
+	struct host_rec *hs;
+	struct guest_rec *gs;
+	size_t n, ng, i, k;
+	int hit;
+	char tags[16];
+
+	if (store_host_list(d->st, &hs, &n, e) == -1) {
+		plan_cluster_free(c);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0, hit = 0; k < nadv && !hit; k++)
+			hit = store_advisory_get(d->st, advs[k], &a, NULL) == 0 &&
+			    strcmp(a.action, "none") != 0 &&
+			    adv_affects(a.affects, hs[i].hv_type,
+			    hs[i].hv_version, NULL) == 1;
+		if (!hit)
+			continue;
+		snprintf(tags, sizeof(tags), "stor:%s", hs[i].disk_kind);
+		plan_cluster_add_host(c, hs[i].name, (int64_t)hs[i].ram_mib,
+		    (int64_t)hs[i].disk_mib, hs[i].cpus,
+		    strcmp(hs[i].disk_kind, "ssd") == 0 ? PLAN_DISK_SSD :
+		    PLAN_DISK_HDD, host_state(hs[i].state), tags);
+		json_object_array_add(hostlist, json_object_new_string(
+		    hs[i].name));
+	}
+	free(hs);
+	if (store_guest_list(d->st, NULL, NULL, &gs, &ng, e) == -1) {
+		plan_cluster_free(c);
+		return NULL;
+	}
+	for (i = 0; i < ng; i++)
+		if (plan_host_find(c, gs[i].host) != PLAN_NONE)
+			plan_cluster_add_guest(c, gs[i].name, gs[i].customer,
+			    (int64_t)gs[i].ram_mib, (int64_t)gs[i].disk_mib,
+			    gs[i].vcpus, plan_host_find(c, gs[i].host),
+			    PLAN_NONE, 1);
+	free(gs);
+	return c;
+}
+
+static json_object *
+plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
+    int64_t start, int64_t window, const char *advisories)
+{
+	json_object *o = json_object_new_object(), *ws, *w, *hs, *gs, *g;
+	const struct plan_maint_guest *pg;
+	size_t b, i;
+
+	json_object_object_add(o, "advisories",
+	    json_object_new_string(advisories));
+	json_object_object_add(o, "start", json_object_new_int64(start));
+	json_object_object_add(o, "window_s", json_object_new_int64(window));
+	ws = json_object_new_array();
+	gs = json_object_new_array();
+	for (b = 0; b < m->nbatches; b++) {
+		w = json_object_new_object();
+		json_object_object_add(w, "index", json_object_new_int((int)b));
+		json_object_object_add(w, "start",
+		    json_object_new_int64(start + (int64_t)b * window));
+		json_object_object_add(w, "end",
+		    json_object_new_int64(start + (int64_t)(b + 1) * window));
+		json_object_object_add(w, "estimate_s",
+		    json_object_new_int64((int64_t)m->batches[b].duration_s));
+		hs = json_object_new_array();
+		for (i = 0; i < m->batches[b].nhosts; i++)
+			json_object_array_add(hs, json_object_new_string(
+			    c->hosts[m->batches[b].hosts[i]].name));
+		json_object_object_add(w, "hosts", hs);
+		json_object_array_add(ws, w);
+		for (i = 0; i < m->batches[b].nguests; i++) {
+			pg = &m->guests[m->batches[b].first + i];
+			g = json_object_new_object();
+			json_object_object_add(g, "guest", json_object_new_string(
+			    c->guests[pg->guest].name));
+			json_object_object_add(g, "owner", json_object_new_string(
+			    c->guests[pg->guest].owner == PLAN_NONE ? "" :
+			    c->customers[c->guests[pg->guest].owner]));
+			json_object_object_add(g, "host", json_object_new_string(
+			    c->hosts[pg->host].name));
+			json_object_object_add(g, "window",
+			    json_object_new_int((int)b));
+			json_object_object_add(g, "action", json_object_new_string(
+			    pg->fate == PLAN_FATE_MIGRATE ? "live-migrate" :
+			    "reboot"));
+			json_object_object_add(g, "target", json_object_new_string(
+			    pg->target == PLAN_NONE ? "" :
+			    c->hosts[pg->target].name));
+			json_object_object_add(g, "downtime_s",
+			    json_object_new_int64((int64_t)(pg->downtime_s + 0.5)));
+			json_object_array_add(gs, g);
+		}
+	}
+	json_object_object_add(o, "windows", ws);
+	json_object_object_add(o, "guests", gs);
+	return o;
+}
+
+int
+maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	char advs[MAX_ADVISORIES][32], *list, *tok, *save, norm[600];
+	struct advisory_rec a;
+	struct plan_cluster *c;
+	struct plan_maintenance *m = NULL;
+	struct plan_maint_opts opts;
+	json_object *hosts, *plan;
+	int64_t start, window, id;
+	size_t nadv = 0, b;
+	const char *text;
+
+	if ((start = parse_utc(proto_str(r->params, "start"))) == -1)
+		return herr_set(e, HERR_USAGE, "--start: give a UTC time like "
+		    "2017-04-27T06:00Z");
+	if ((window = parse_duration(proto_str(r->params, "window"))) == -1)
+		return herr_set(e, HERR_USAGE, "--window: give a duration like "
+		    "4h or 90m");
+	list = xstrdup(proto_str(r->params, "advisories"));
+	norm[0] = '\0';
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (nadv == MAX_ADVISORIES ||
+		    store_advisory_get(d->st, tok, &a, e) == -1) {
+			free(list);
+			return nadv == MAX_ADVISORIES ? herr_set(e, HERR_USAGE,
+			    "at most %d advisories", MAX_ADVISORIES) : -1;
+		}
+		str_copy(advs[nadv++], a.id, sizeof(advs[0]));
+		if (norm[0] != '\0')
+			strncat(norm, ", ", sizeof(norm) - strlen(norm) - 1);
+		strncat(norm, a.id, sizeof(norm) - strlen(norm) - 1);
+	}
+	free(list);
+	if (nadv == 0)
+		return herr_set(e, HERR_USAGE, "name at least one advisory");
+	hosts = json_object_new_array();
+	if ((c = affected_cluster(d, advs, nadv, hosts, e)) == NULL) {
+		json_object_put(hosts);
+		return -1;
+	}
+	if (c->nhosts == 0) {
+		plan_cluster_free(c);
+		json_object_put(hosts);
+		return herr_set(e, HERR_STATE, "no host is affected by %s", norm);
+	}
+	plan_maint_opts_init(&opts);
+	opts.max_parallel = (size_t)proto_int(r->params, "max_parallel", 1);
+	if (plan_maintenance(c, &opts, &m, e) == -1) {
+		plan_cluster_free(c);
+		json_object_put(hosts);
+		return -1;
+	}
+	for (b = 0; b < m->nbatches; b++)
+		if (m->batches[b].duration_s > (double)window) {
+			herr_set(e, HERR_CAPACITY, "window %zu needs about %.0f "
+			    "minutes, more than --window allows", b + 1,
+			    m->batches[b].duration_s / 60);
+			plan_maintenance_free(m);
+			plan_cluster_free(c);
+			json_object_put(hosts);
+			return -1;
+		}
+	plan = plan_json(c, m, start, window, norm);
+	plan_maintenance_free(m);
+	plan_cluster_free(c);
+	json_object_object_add(plan, "hosts", hosts);
+	text = json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PLAIN);
+	if (store_cycle_add(d->st, norm, start, window, text, &id, e) == -1) {
+		json_object_put(plan);
+		return -1;
+	}
+	json_object_object_add(plan, "cycle", json_object_new_int64(id));
+	log_info("maintenance cycle %lld planned for %s", (long long)id, norm);
+	*res = plan;
+	return 0;
+}
+
+int
+maint_show(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	int64_t id;
+	char *text;
+
+	if (store_cycle_get(d->st, proto_int(r->params, "cycle", 0), &id, &text,
+	    e) == -1)
+		return -1;
+	*res = json_tokener_parse(text);
+	free(text);
+	if (*res == NULL)
+		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
+	json_object_object_add(*res, "cycle", json_object_new_int64(id));
+	return 0;
+}
+
+static const char *
+gs(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ?
+	    json_object_get_string(v) : "";
+}
+
+static int64_t
+gi(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ?
+	    json_object_get_int64(v) : 0;
+}
+
+/* The notice's text for one customer: every VPS of theirs in the plan. */
+static char *
+notice_body(json_object *plan, const struct customer_rec *cu)
+{
+	json_object *gsl, *ws, *g, *w;
+	char a[64], b[64], za[64], zb[64], *out = NULL, *line, *tmp;
+	size_t i;
+
+	json_object_object_get_ex(plan, "guests", &gsl);
+	json_object_object_get_ex(plan, "windows", &ws);
+	out = xasprintf("Hello %s,\n\nwe will patch the hypervisors of our host "
+	    "servers for security advisories %s. These of your VPSes are "
+	    "affected:\n\n", cu->name, gs(plan, "advisories"));
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		g = json_object_array_get_idx(gsl, i);
+		if (strcmp(gs(g, "owner"), cu->name) != 0)
+			continue;
+		w = json_object_array_get_idx(ws, (size_t)gi(g, "window"));
+		fmt_utc(gi(w, "start"), a, sizeof(a));
+		fmt_utc(gi(w, "end"), b, sizeof(b));
+		fmt_zone(gi(w, "start"), cu->tz, za, sizeof(za));
+		fmt_zone(gi(w, "end"), cu->tz, zb, sizeof(zb));
+		if (strcmp(gs(g, "action"), "live-migrate") == 0)
+			line = xasprintf("- %s: between %s and %s (%s to %s, "
+			    "your time) it is live-migrated to another host "
+			    "and back: it keeps running, with a pause under "
+			    "a second each time.\n", gs(g, "guest"), a, b, za, zb);
+		else
+			line = xasprintf("- %s: between %s and %s (%s to %s, "
+			    "your time) it is shut down cleanly while its host "
+			    "reboots, and started again: expect about %lld "
+			    "minutes of downtime.\n", gs(g, "guest"), a, b, za, zb,
+			    (long long)(gi(g, "downtime_s") + 59) / 60);
+		tmp = xasprintf("%s%s", out, line);
+		free(out);
+		free(line);
+		out = tmp;
+	}
+	tmp = xasprintf("%s\nIf a window does not suit you, reply to this "
+	    "mail before it starts.\n", out);
+	free(out);
+	return tmp;
+}
+
+static int
+notice_mail(struct daemon *d, json_object *plan,
+    const struct customer_rec *cu, char **msg, size_t *len, struct herr *e)
+{
+	struct mail *m = mail_new();
+	char subject[256], *body;
+	int r;
+
+	snprintf(subject, sizeof(subject), "Scheduled maintenance: %s",
+	    gs(plan, "advisories"));
+	body = notice_body(plan, cu);
+	r = mail_header(m, "From", d->cfg.mail_from, e) == -1 ||
+	    mail_header(m, "To", cu->email, e) == -1 ||
+	    mail_header(m, "Subject", subject, e) == -1 ||
+	    mail_body(m, body, e) == -1 ||
+	    mail_render(m, msg, len, e) == -1 ? -1 : 0;
+	free(body);
+	mail_free(m);
+	return r;
+}
+
+/* ---- sending the outbox, off the loop ---- */
+
+/* The envelope recipient of a message we composed: its To field. */
+static int
+send_one(const char *msg, size_t len, void *arg, struct herr *e)
+{
+	struct config *cfg = arg;
+	struct send_cfg sc;
+	const char *to, *end;
+	char rcpt[256];
+
+	memset(&sc, 0, sizeof(sc));
+	if (cfg->smtp_url[0] == '\0')
+		return send_sendmail(cfg->sendmail, msg, len, 30, e);
+	if ((to = strstr(msg, "\r\nTo: ")) == NULL ||
+	    (end = strstr(to + 6, "\r\n")) == NULL ||
+	    (size_t)(end - to - 6) >= sizeof(rcpt))
+		return herr_set(e, HERR_INTERNAL, "outbox message without To");
+	memcpy(rcpt, to + 6, (size_t)(end - to - 6));
+	rcpt[end - to - 6] = '\0';
+	sc.method = SEND_SMTP;
+	sc.smtp_url = cfg->smtp_url;
+	sc.from = cfg->mail_from;
+	sc.rcpt[0] = rcpt;
+	sc.nrcpt = 1;
+	sc.timeout = 30;
+	return send_mail(&sc, msg, len, e);
+}
+
+static void
+flush_run(struct job *j)
+{
+	struct config *cfg = j->ext;
+	struct spool_stats st;
+	struct spool *s;
+
+	if ((s = spool_open(cfg->outbox_dir, &j->err)) == NULL) {
+		j->rc = -1;
+		return;
+	}
+	j->rc = spool_flush(s, time(NULL), 0, send_one, cfg, &st, &j->err);
+	j->forced = (int)st.sent;
+	j->force = (int)st.queued;
+	spool_free(s);
+}
+
+static void
+flush_done(struct daemon *d, struct job *j)
+{
+	d->flushing = 0;
+	if (j->rc == -1 || j->force > 0)
+		log_warnx("outbox: %d sent, %d waiting%s%s", j->forced, j->force,
+		    j->rc == -1 ? ": " : "", j->rc == -1 ? j->err.msg : "");
+	else if (j->forced > 0)
+		log_info("outbox: %d sent", j->forced);
+	d->outbox_waiting = j->force;
+	free(j->ext);
+	j->ext = NULL;
+}
+
+/* Sends the outbox on a thread of its own, unless a send is under way. */
+void
+outbox_flush(struct daemon *d)
+{
+	struct job *j;
+
+	if (d->flushing)
+		return;
+	d->flushing = 1;
+	j = job_new(NULL, flush_run, flush_done, NULL, 0);
+	j->ext = xmalloc(sizeof(d->cfg));
+	memcpy(j->ext, &d->cfg, sizeof(d->cfg));
+	job_spawn(d, j);
+}
+
+int
+maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	struct customer_rec cu;
+	json_object *plan = NULL, *gsl, *notified, *skipped, *already;
+	struct spool *sp = NULL;
+	int64_t id;
+	char *text, *msg;
+	size_t i, len;
+	const char *owner;
+
+	if (store_cycle_get(d->st, proto_int(r->params, "cycle", 0), &id, &text,
+	    e) == -1)
+		return -1;
+	plan = json_tokener_parse(text);
+	free(text);
+	if (plan == NULL || !json_object_object_get_ex(plan, "guests", &gsl))
+		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
+	if ((sp = spool_open(d->cfg.outbox_dir, e)) == NULL) {
+		json_object_put(plan);
+		return -1;
+	}
+	notified = json_object_new_array();
+	skipped = json_object_new_array();
+	already = json_object_new_array();
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		owner = gs(json_object_array_get_idx(gsl, i), "owner");
+		if (owner[0] == '\0' || store_customer_get(d->st, owner, &cu,
+		    NULL) == -1)
+			continue;
+		if (store_notice_done(d->st, id, cu.name)) {
+			/* once per customer and cycle, whatever asks again */
+			if (!strstr(json_object_to_json_string(already), cu.name))
+				json_object_array_add(already,
+				    json_object_new_string(cu.name));
+			continue;
+		}
+		if (cu.email[0] == '\0') {
+			if (!strstr(json_object_to_json_string(skipped), cu.name))
+				json_object_array_add(skipped,
+				    json_object_new_string(cu.name));
+			continue;
+		}
+		if (notice_mail(d, plan, &cu, &msg, &len, e) == -1)
+			goto fail;
+		/* durable first, recorded second: a crash resends, never loses */
+		if (spool_put(sp, msg, len, NULL, 0, e) == -1 ||
+		    store_notice_add(d->st, id, cu.name, e) == -1) {
+			free(msg);
+			goto fail;
+		}
+		free(msg);
+		json_object_array_add(notified, json_object_new_string(cu.name));
+	}
+	spool_free(sp);
+	json_object_put(plan);
+	outbox_flush(d);
+	*res = json_object_new_object();
+	json_object_object_add(*res, "cycle", json_object_new_int64(id));
+	json_object_object_add(*res, "notified", notified);
+	json_object_object_add(*res, "already_notified", already);
+	json_object_object_add(*res, "no_email", skipped);
+	return 0;
+fail:
+	spool_free(sp);
+	json_object_put(plan);
+	json_object_put(notified);
+	json_object_put(skipped);
+	json_object_put(already);
+	outbox_flush(d);	/* what was spooled still goes */
+	return -1;
+}
