@@ -10,24 +10,7 @@
 
 #include "hangar/hangar.h"
 #include "plan/plan.h"
-
-static const char *
-js(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_string(v) : "";
-}
-
-static int64_t
-ji(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_int64(v) : 0;
-}
+#include "rpc/proto.h"
 
 static enum plan_host_state
 host_state(const char *s)
@@ -59,19 +42,22 @@ live_cluster(struct cli *cli, struct herr *e)
 	c = plan_cluster_new();
 	for (i = 0; i < json_object_array_length(hosts); i++) {
 		o = json_object_array_get_idx(hosts, i);
-		kind = js(o, "disk_kind");
+		kind = proto_get_str(o, "disk_kind");
 		snprintf(tags, sizeof(tags), "stor:%s", kind);
-		if (plan_cluster_add_host(c, js(o, "name"), ji(o, "ram_mib"),
-		    ji(o, "disk_mib"), (int32_t)ji(o, "cpus"),
+		if (plan_cluster_add_host(c, proto_get_str(o, "name"),
+		    proto_get_int(o, "ram_mib"), proto_get_int(o, "disk_mib"),
+		    (int32_t)proto_get_int(o, "cpus"),
 		    strcmp(kind, "ssd") == 0 ? PLAN_DISK_SSD : PLAN_DISK_HDD,
-		    host_state(js(o, "state")), tags) == -1)
+		    host_state(proto_get_str(o, "state")), tags) == -1)
 			goto fail;
 	}
 	for (i = 0; i < json_object_array_length(guests); i++) {
 		o = json_object_array_get_idx(guests, i);
-		if (plan_cluster_add_guest(c, js(o, "name"), js(o, "owner"),
-		    ji(o, "ram_mib"), ji(o, "disk_mib"), (int32_t)ji(o, "vcpus"),
-		    plan_host_find(c, js(o, "host")), PLAN_NONE, 1) == -1)
+		if (plan_cluster_add_guest(c, proto_get_str(o, "name"),
+		    proto_get_str(o, "owner"), proto_get_int(o, "ram_mib"),
+		    proto_get_int(o, "disk_mib"),
+		    (int32_t)proto_get_int(o, "vcpus"),
+		    plan_host_find(c, proto_get_str(o, "host")), PLAN_NONE, 1) == -1)
 			goto fail;
 	}
 	goto out;

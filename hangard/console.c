@@ -78,21 +78,10 @@ sess_free(struct console_sess *s)
 	free(s);
 }
 
-static struct client *
-find_client(struct daemon *d, uint64_t serial)
-{
-	struct client *c;
-
-	for (c = d->clients; c != NULL; c = c->next)
-		if (c->serial == serial)
-			return c;
-	return NULL;
-}
-
 void
 console_end(struct daemon *d, struct console_sess *s, const char *why)
 {
-	struct client *c = find_client(d, s->client);
+	struct client *c = client_find(d, s->client);
 	char msg[256];
 
 	if (c != NULL) {
@@ -127,7 +116,7 @@ static void
 attach_done(struct daemon *d, struct job *j)
 {
 	struct console_sess *s = j->sess, *old;
-	struct client *c = find_client(d, j->client);
+	struct client *c = client_find(d, j->client);
 	json_object *res;
 
 	busy_del(d, j->g.id);
@@ -230,7 +219,7 @@ console_input(struct daemon *d, struct client *c)
 int
 console_output(struct daemon *d, struct console_sess *s)
 {
-	struct client *c = find_client(d, s->client);
+	struct client *c = client_find(d, s->client);
 	char buf[65536];
 	ssize_t n;
 

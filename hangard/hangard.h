@@ -153,6 +153,8 @@ struct daemon {
 /* server.c */
 int	server_listen(struct daemon *d, struct herr *e);
 int	server_loop(struct daemon *d);
+/* The client with this serial, or NULL if it has gone. */
+struct client	*client_find(struct daemon *d, uint64_t serial);
 /* Queues bytes for the client (dropped with it if it stops reading). */
 void	client_write(struct client *c, const char *s, size_t n);
 /* A reply whose result is JSON text already. */

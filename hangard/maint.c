@@ -318,24 +318,6 @@ maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 	return 0;
 }
 
-static const char *
-gs(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_string(v) : "";
-}
-
-static int64_t
-gi(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ?
-	    json_object_get_int64(v) : 0;
-}
-
 /* The notice's text for one customer: every VPS of theirs in the plan. */
 static char *
 notice_body(json_object *plan, const struct customer_rec *cu)
@@ -348,27 +330,27 @@ notice_body(json_object *plan, const struct customer_rec *cu)
 	json_object_object_get_ex(plan, "windows", &ws);
 	out = xasprintf("Hello %s,\n\nwe will patch the hypervisors of our host "
 	    "servers for security advisories %s. These of your VPSes are "
-	    "affected:\n\n", cu->name, gs(plan, "advisories"));
+	    "affected:\n\n", cu->name, proto_get_str(plan, "advisories"));
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		g = json_object_array_get_idx(gsl, i);
-		if (strcmp(gs(g, "owner"), cu->name) != 0)
+		if (strcmp(proto_get_str(g, "owner"), cu->name) != 0)
 			continue;
-		w = json_object_array_get_idx(ws, (size_t)gi(g, "window"));
-		fmt_utc(gi(w, "start"), a, sizeof(a));
-		fmt_utc(gi(w, "end"), b, sizeof(b));
-		fmt_zone(gi(w, "start"), cu->tz, za, sizeof(za));
-		fmt_zone(gi(w, "end"), cu->tz, zb, sizeof(zb));
-		if (strcmp(gs(g, "action"), "live-migrate") == 0)
+		w = json_object_array_get_idx(ws, (size_t)proto_get_int(g, "window"));
+		fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
+		fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
+		fmt_zone(proto_get_int(w, "start"), cu->tz, za, sizeof(za));
+		fmt_zone(proto_get_int(w, "end"), cu->tz, zb, sizeof(zb));
+		if (strcmp(proto_get_str(g, "action"), "live-migrate") == 0)
 			line = xasprintf("- %s: between %s and %s (%s to %s, "
 			    "your time) it is live-migrated to another host "
 			    "and back: it keeps running, with a pause under "
-			    "a second each time.\n", gs(g, "guest"), a, b, za, zb);
+			    "a second each time.\n", proto_get_str(g, "guest"), a, b, za, zb);
 		else
 			line = xasprintf("- %s: between %s and %s (%s to %s, "
 			    "your time) it is shut down cleanly while its host "
 			    "reboots, and started again: expect about %lld "
-			    "minutes of downtime.\n", gs(g, "guest"), a, b, za, zb,
-			    (long long)(gi(g, "downtime_s") + 59) / 60);
+			    "minutes of downtime.\n", proto_get_str(g, "guest"), a, b, za, zb,
+			    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
 		tmp = xasprintf("%s%s", out, line);
 		free(out);
 		free(line);
@@ -389,7 +371,7 @@ notice_mail(struct daemon *d, json_object *plan,
 	int r;
 
 	snprintf(subject, sizeof(subject), "Scheduled maintenance: %s",
-	    gs(plan, "advisories"));
+	    proto_get_str(plan, "advisories"));
 	body = notice_body(plan, cu);
 	r = mail_header(m, "From", d->cfg.mail_from, e) == -1 ||
 	    mail_header(m, "To", cu->email, e) == -1 ||
@@ -503,7 +485,7 @@ maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	skipped = json_object_new_array();
 	already = json_object_new_array();
 	for (i = 0; i < json_object_array_length(gsl); i++) {
-		owner = gs(json_object_array_get_idx(gsl, i), "owner");
+		owner = proto_get_str(json_object_array_get_idx(gsl, i), "owner");
 		if (owner[0] == '\0' || store_customer_get(d->st, owner, &cu,
 		    NULL) == -1)
 			continue;

@@ -151,7 +151,7 @@ client_free(struct daemon *d, struct client *c)
 	free(c);
 }
 
-static struct client *
+struct client *
 client_find(struct daemon *d, uint64_t serial)
 {
 	struct client *c;

@@ -20,15 +20,17 @@ str_copy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+str_utf8_decode(const unsigned char *s, uint32_t *cpp)
 {
 	size_t n, i;
 	uint32_t cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		if (cpp != NULL)
+			*cpp = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) {
 		n = 2;
 		cp = s[0] & 0x1f;
@@ -47,9 +49,21 @@ utf8_len(const unsigned char *s)
 	}
 	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
 	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-		return 0;	/* overlong, surrogate, out of range or C1 */
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, surrogate or out of range */
+	if (cpp != NULL)
+		*cpp = cp;
 	return n;
+}
+
+/* Length of the valid UTF-8 character at s that is not C1, or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n = str_utf8_decode(s, &cp);
+
+	return n > 0 && cp >= 0x80 && cp < 0xa0 ? 0 : n;
 }
 
 void

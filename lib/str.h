@@ -13,6 +13,12 @@ size_t	 str_copy(char *dst, const char *src, size_t size);
  * customer-supplied text can be printed on a terminal safely.
  */
 void	 str_sanitize(char *dst, size_t size, const char *s);
+/*
+ * Decodes the UTF-8 sequence at s: its length, or 0 when it is invalid
+ * (overlong, surrogate, past U+10FFFF, truncated).  *cp gets the code
+ * point (may be NULL).
+ */
+size_t	 str_utf8_decode(const unsigned char *s, uint32_t *cp);
 /* A name: 1-63 chars of [a-z0-9-], starting with a letter or digit. */
 int	 str_is_name(const char *s);
 /* Parses "512M", "4G", "2T", "1024" (MiB) into MiB; -1 on error. */

@@ -14,6 +14,7 @@
 
 #include "lib/herr.h"
 #include "lib/xmalloc.h"
+#include "lib/str.h"
 #include "notify/feed.h"
 
 #define TIME_MAX_OK	253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -142,35 +143,7 @@ buf_esc(struct buf *b, const char *s)
 static size_t
 utf8_decode(const unsigned char *s, uint32_t *cpp)
 {
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80) {
-		*cpp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cpp = cp;
-	return n;
+	return str_utf8_decode(s, cpp);
 }
 
 char *

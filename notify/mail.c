@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/herr.h"
+#include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "notify/mail.h"
 
@@ -102,32 +103,10 @@ header_kind(const char *name)
 static size_t
 utf8_char(const unsigned char *s)
 {
-	size_t n, i;
 	uint32_t cp;
+	size_t n = str_utf8_decode(s, &cp);
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	return n;
+	return n > 0 && cp >= 0x80 && cp < 0xa0 ? 0 : n;
 }
 
 int

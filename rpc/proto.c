@@ -225,6 +225,27 @@ proto_bool(json_object *params, const char *name, int def)
 	return json_object_get_boolean(v);
 }
 
+const char *
+proto_get_str(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+int64_t
+proto_get_int(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
 /* Serializes o (consumed) as one line ending in '\n'. */
 static char *
 to_line(json_object *o)

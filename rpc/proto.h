@@ -56,6 +56,10 @@ const char	*proto_str(json_object *params, const char *name);
 int64_t		 proto_int(json_object *params, const char *name, int64_t def);
 int		 proto_bool(json_object *params, const char *name, int def);
 
+/* Reading replies: "" / 0 when the member is absent or of another type. */
+const char	*proto_get_str(json_object *o, const char *name);
+int64_t		 proto_get_int(json_object *o, const char *name);
+
 /* Encoders: each returns a new line ending in '\n' that the caller frees. */
 char	*proto_request(int64_t id, const char *method, json_object *params);
 char	*proto_reply_ok(int64_t id, json_object *result);	/* consumes result */
