@@ -186,14 +186,6 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 		} else
 			name = &w[i];
 	}
-	if (image != NULL) {
-		if (image->len > CMD_NAME_MAX || !word_clean(image))
-			return herr_set(e, HERR_NOTFOUND, "no such image");
-		memcpy(req->image, image->p, image->len);
-		req->image[image->len] = '\0';
-		if (!str_is_name(req->image))
-			return herr_set(e, HERR_NOTFOUND, "no such image");
-	}
 	if (name == NULL && mode == MODE_CLI && (c->flags & CMD_VPS))
 		return usage(c, e);
 	if (name != NULL) {
@@ -205,6 +197,20 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 		if (!str_is_name(req->vps)) {
 			req->vps[0] = '\0';
 			return herr_set(e, HERR_NOTFOUND, NO_SUCH_VPS);
+		}
+	}
+	/* the VPS is answered for first: "no such VPS" before the image */
+	if (image != NULL) {
+		if (image->len > CMD_NAME_MAX || !word_clean(image) ||
+		    image->len == 0) {
+			req->vps[0] = '\0';
+			return herr_set(e, HERR_NOTFOUND, "no such image");
+		}
+		memcpy(req->image, image->p, image->len);
+		req->image[image->len] = '\0';
+		if (!str_is_name(req->image)) {
+			req->vps[0] = req->image[0] = '\0';
+			return herr_set(e, HERR_NOTFOUND, "no such image");
 		}
 	}
 	req->cmd = c;

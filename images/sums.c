@@ -47,7 +47,10 @@ sums_add(struct sums *s, const char *name, size_t namelen,
 
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	en = &s->v[s->n++];
-	en->name = xstrndup(name, namelen);
+	/* the input need not be NUL-terminated: copy exactly namelen bytes */
+	en->name = xmalloc(namelen + 1);
+	memcpy(en->name, name, namelen);
+	en->name[namelen] = '\0';
 	en->alg = alg;
 	memset(en->digest, 0, sizeof(en->digest));
 	memcpy(en->digest, d, alg_len(alg));
