@@ -142,6 +142,7 @@ struct daemon {
 	int		 busy_workers;	/* guarded by done_mu */
 	int		 stopping;
 	struct console_sess *consoles;
+	size_t		 sync_cursor;	/* where the next slice starts */
 	int		 flushing;	/* an outbox send is running */
 	int		 outbox_waiting;	/* messages left after it */
 	int64_t		*busy;		/* guests with a job in flight */
@@ -246,5 +247,7 @@ void	methods_dispatch(struct daemon *d, struct client *c, const char *line,
 	    size_t len);
 /* Queues a state sync of every host (start-up and the refresh timer). */
 void	sync_all_hosts(struct daemon *d);
+/* A slice of them, from the once-a-second timer. */
+void	sync_some_hosts(struct daemon *d);
 
 #endif

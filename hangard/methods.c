@@ -1091,23 +1091,54 @@ sync_done(struct daemon *d, struct job *j)
 	free(gs);
 }
 
+static void
+sync_host(struct hostw *hw)
+{
+	struct job *j;
+
+	if (hw->syncing)
+		return;
+	hw->syncing = 1;
+	j = job_new(hw, sync_run, sync_done, NULL, 0);
+	job_submit(j);
+}
+
+/*
+ * The refresh timer, once a second: a slice of the hosts, so that each is
+ * read about every refresh_interval seconds and a big fleet's replies do
+ * not all land on the loop at once.
+ */
+void
+sync_some_hosts(struct daemon *d)
+{
+	struct hostw *hw;
+	size_t n = 0, i, slice, start;
+
+	for (hw = d->hosts; hw != NULL; hw = hw->next)
+		n++;
+	if (n == 0)
+		return;
+	slice = (n + (size_t)d->cfg.refresh_interval - 1) /
+	    (size_t)d->cfg.refresh_interval;
+	start = d->sync_cursor % n;
+	for (i = 0, hw = d->hosts; hw != NULL; hw = hw->next, i++)
+		if ((i + n - start) % n < slice)
+			sync_host(hw);
+	d->sync_cursor = (start + slice) % n;
+}
+
 void
 sync_all_hosts(struct daemon *d)
 {
 	struct host_rec *hs;
 	struct hostw *hw;
-	struct job *j;
 	size_t n, i;
 
 	if (store_host_list(d->st, &hs, &n, NULL) == -1)
 		return;
 	for (i = 0; i < n; i++) {
 		hw = hostw_get(d, &hs[i]);
-		if (hw->syncing)
-			continue;
-		hw->syncing = 1;
-		j = job_new(hw, sync_run, sync_done, NULL, 0);
-		job_submit(j);
+		sync_host(hw);
 	}
 	free(hs);
 }

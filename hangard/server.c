@@ -340,7 +340,7 @@ server_loop(struct daemon *d)
 	struct console_sess *cs, *csnext;
 	size_t npfd, nsess, i;
 	int pending;
-	time_t next_sync = time(NULL) + d->cfg.refresh_interval;
+	time_t next_sync = time(NULL) + 1, next_mail = time(NULL) + 30;
 	int timeout;
 
 	signals_setup(d);
@@ -404,10 +404,13 @@ server_loop(struct daemon *d)
 		if (pfd[0].revents & POLLIN)
 			accept_client(d);
 		if (time(NULL) >= next_sync) {
-			sync_all_hosts(d);
+			sync_some_hosts(d);
+			next_sync = time(NULL) + 1;
+		}
+		if (time(NULL) >= next_mail) {
 			if (d->outbox_waiting > 0)
 				outbox_flush(d);	/* retries, with backoff */
-			next_sync = time(NULL) + d->cfg.refresh_interval;
+			next_mail = time(NULL) + 30;
 		}
 	}
 	free(pfd);
