@@ -308,13 +308,36 @@ grow(void **arr, size_t *n, size_t *cap, size_t sz)
 	return (char *)*arr + (*n)++ * sz;
 }
 
+/*
+ * Runs a query and collects every row into a new array (*out, freed by
+ * the caller) of elements of size sz, filled by row().
+ */
+static int
+list_rows(struct store *st, const char *sql, void (*row)(sqlite3_stmt *,
+    void *), size_t sz, void **out, size_t *n, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, sql, e);
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		row(s, grow(out, n, &cap, sz));
+	sqlite3_finalize(s);
+	return 0;
+}
+
 /* ---- plans ---- */
 
 #define PLAN_COLS "id, name, ram_mib, vcpus, disk_mib"
 
 static void
-plan_row(sqlite3_stmt *s, struct plan_rec *p)
+plan_row(sqlite3_stmt *s, void *arg)
 {
+	struct plan_rec *p = arg;
+
 	p->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, p->name, sizeof(p->name));
 	p->ram_mib = (uint64_t)sqlite3_column_int64(s, 2);
@@ -346,18 +369,9 @@ int
 store_plan_list(struct store *st, struct plan_rec **out, size_t *n,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PLAN_COLS
-	    " FROM plans ORDER BY ram_mib, name", e);
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		plan_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	return list_rows(st, "SELECT " PLAN_COLS
+	    " FROM plans ORDER BY ram_mib, name", plan_row,
+	    sizeof(**out), (void **)out, n, e);
 }
 
 /* ---- customers ---- */
@@ -367,8 +381,10 @@ store_plan_list(struct store *st, struct plan_rec **out, size_t *n,
 	"c.unix_user, (SELECT count(*) FROM ssh_keys k WHERE k.customer_id = c.id)"
 
 static void
-customer_row(sqlite3_stmt *s, struct customer_rec *c)
+customer_row(sqlite3_stmt *s, void *arg)
 {
+	struct customer_rec *c = arg;
+
 	c->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, c->name, sizeof(c->name));
 	c->uid = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 :
@@ -454,18 +470,9 @@ int
 store_customer_list(struct store *st, struct customer_rec **out, size_t *n,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " CUSTOMER_COLS
-	    " FROM customers c ORDER BY c.name", e);
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		customer_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	return list_rows(st, "SELECT " CUSTOMER_COLS
+	    " FROM customers c ORDER BY c.name", customer_row,
+	    sizeof(**out), (void **)out, n, e);
 }
 
 /* ---- hosts ---- */
@@ -478,8 +485,10 @@ store_customer_list(struct store *st, struct customer_rec **out, size_t *n,
 	"LEFT JOIN plans p ON p.id = g.plan_id "
 
 static void
-host_row(sqlite3_stmt *s, struct host_rec *h)
+host_row(sqlite3_stmt *s, void *arg)
 {
+	struct host_rec *h = arg;
+
 	h->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, h->name, sizeof(h->name));
 	col_text(s, 2, h->uri, sizeof(h->uri));
@@ -553,18 +562,9 @@ int
 store_host_list(struct store *st, struct host_rec **out, size_t *n,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " HOST_COLS HOST_FROM
-	    "GROUP BY h.id ORDER BY h.name", e);
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		host_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	return list_rows(st, "SELECT " HOST_COLS HOST_FROM
+	    "GROUP BY h.id ORDER BY h.name", host_row,
+	    sizeof(**out), (void **)out, n, e);
 }
 
 int
@@ -927,8 +927,10 @@ store_guest_set_disk(struct store *st, int64_t id, const char *path,
 	"sha256, serial, verified, cmdline_hvm, cmdline_pv, rescue"
 
 static void
-image_row(sqlite3_stmt *s, struct image_row *m)
+image_row(sqlite3_stmt *s, void *arg)
 {
+	struct image_row *m = arg;
+
 	col_text(s, 0, m->name, sizeof(m->name));
 	col_text(s, 1, m->os, sizeof(m->os));
 	col_text(s, 2, m->version, sizeof(m->version));
@@ -992,18 +994,9 @@ int
 store_image_list(struct store *st, struct image_row **out, size_t *n,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " IMAGE_COLS " FROM images "
-	    "ORDER BY os, version, name", e);
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		image_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	return list_rows(st, "SELECT " IMAGE_COLS " FROM images "
+	    "ORDER BY os, version, name", image_row,
+	    sizeof(**out), (void **)out, n, e);
 }
 
 int
@@ -1044,8 +1037,10 @@ store_advisory_add(struct store *st, const struct advisory_rec *a,
 }
 
 static void
-advisory_row(sqlite3_stmt *s, struct advisory_rec *a)
+advisory_row(sqlite3_stmt *s, void *arg)
 {
+	struct advisory_rec *a = arg;
+
 	col_text(s, 0, a->id, sizeof(a->id));
 	col_text(s, 1, a->title, sizeof(a->title));
 	col_text(s, 2, a->affects, sizeof(a->affects));
@@ -1077,18 +1072,9 @@ int
 store_advisory_list(struct store *st, struct advisory_rec **out, size_t *n,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, title, affects, action, cves "
-	    "FROM advisories ORDER BY created, id", e);
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		advisory_row(s, grow((void **)out, n, &cap, sizeof(**out)));
-	sqlite3_finalize(s);
-	return 0;
+	return list_rows(st, "SELECT id, title, affects, action, cves "
+	    "FROM advisories ORDER BY created, id", advisory_row,
+	    sizeof(**out), (void **)out, n, e);
 }
 
 /* ---- posts ---- */

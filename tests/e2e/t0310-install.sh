@@ -109,7 +109,6 @@ check "started again: it boots from disk" grep -q "live *hd" "$T_OUT"
 run 0 destroy-2 h guest destroy vps1
 
 # rescue: the rescue image boots with the disk attached, untouched
-sum_before=$(sha256sum "$root/disks/vps1.qcow2" | cut -d' ' -f1)
 run 0 rescue h guest rescue vps1
 check "rescue uses the catalog's rescue image" grep -q "image *rescue" "$T_OUT"
 pidfile="$root/run/qemu/vps1.pid"
@@ -125,5 +124,4 @@ run 0 image-remove h image remove rescue
 check "a removed image's files are gone" test ! -e "$STATE/images/rescue"
 run 0 delete h guest delete vps1
 check "deleting the VPS removed its disk" test ! -e "$root/disks/vps1.qcow2"
-[ -n "$sum_before" ] || true
 done_testing
