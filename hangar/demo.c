@@ -364,11 +364,13 @@ demo_main(struct cli *cli, int argc, char **argv)
 	    "  %s -s %s guest create dave-web --owner alice --plan small "
 	    "--start\n"
 	    "  %s -s %s customer show alice\n"
-	    "  %s -s %s --json guest show alice-db\n\n"
+	    "  %s -s %s --json guest show alice-db\n"
+	    "  %s -s %s plan consolidate --retire stor:hdd --to ssd\n"
+	    "  %s -s %s plan maintenance --max-parallel 1\n\n"
 	    "Stop it with:\n\n  %s demo -s %s --stop\n",
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    state, cli->argv0, state, cli->argv0, state, cli->argv0, state,
 	    cli->argv0, state, cli->argv0, state, cli->argv0, state,
-	    cli->argv0, state);
+	    cli->argv0, state, cli->argv0, state, cli->argv0, state);
 	return 0;
 }
