@@ -151,30 +151,75 @@ uptime(char *buf, size_t size, int64_t s)
 	return buf;
 }
 
+/*
+ * render_guests takes either form of guest.list: a list of objects, or
+ * compact rows ([[field names], [values], ...]) that a table asks for.
+ */
+static const char *guest_keys[] = { "name", "owner", "plan", "host", "kind",
+	"vcpus", "ram_mib", "state", "uptime_s" };
+#define NGUEST_KEYS	(sizeof(guest_keys) / sizeof(guest_keys[0]))
+
+/* Where each key is in the rows, from the names row; -1 if absent. */
+static void
+row_index(json_object *names, int idx[NGUEST_KEYS])
+{
+	size_t i, k;
+
+	for (k = 0; k < NGUEST_KEYS; k++) {
+		idx[k] = -1;
+		for (i = 0; i < json_object_array_length(names); i++)
+			if (strcmp(json_object_get_string(
+			    json_object_array_get_idx(names, i)),
+			    guest_keys[k]) == 0)
+				idx[k] = (int)i;
+	}
+}
+
+/* Field k of guest g, in either form. */
+static json_object *
+guest_field(json_object *g, const int *idx, size_t k)
+{
+	json_object *v = NULL;
+
+	if (idx == NULL)
+		json_object_object_get_ex(g, guest_keys[k], &v);
+	else if (idx[k] >= 0)
+		v = json_object_array_get_idx(g, (size_t)idx[k]);
+	return v;
+}
+
 void
 render_guests(json_object *arr)
 {
 	struct table t = { .ncols = 9 };
 	const char *hdr[] = { "NAME", "OWNER", "PLAN", "HOST", "KIND", "VCPUS",
 	    "RAM", "STATE", "UPTIME" };
-	char ram[32], cpu[16], up[32];
-	size_t i;
+	char ram[32], up[32];
+	const char *row[9];
+	json_object *first, *g, *v;
+	int idx[NGUEST_KEYS], *ip = NULL;
+	size_t i = 0, k;
 
 	table_row(&t, hdr);
-	for (i = 0; i < json_object_array_length(arr); i++) {
-		json_object *g = json_object_array_get_idx(arr, i);
-		const char *row[9];
-		snprintf(cpu, sizeof(cpu), "%lld", (long long)gi(g, "vcpus"));
-		row[0] = gs(g, "name");
-		row[1] = gs(g, "owner");
-		row[2] = gs(g, "plan");
-		row[3] = gs(g, "host");
-		row[4] = gs(g, "kind");
-		row[5] = cpu;
-		row[6] = mib(ram, sizeof(ram), gi(g, "ram_mib"));
-		row[7] = gs(g, "state");
-		row[8] = strcmp(gs(g, "state"), "running") == 0 ?
-		    uptime(up, sizeof(up), gi(g, "uptime_s")) : "-";
+	first = json_object_array_get_idx(arr, 0);
+	if (first != NULL && json_object_is_type(first, json_type_array)) {
+		row_index(first, idx);	/* compact rows */
+		ip = idx;
+		i = 1;
+	}
+	for (; i < json_object_array_length(arr); i++) {
+		g = json_object_array_get_idx(arr, i);
+		for (k = 0; k < 6; k++) {	/* name .. vcpus, as text */
+			v = guest_field(g, ip, k);
+			row[k] = v ? json_object_get_string(v) : "";
+		}
+		v = guest_field(g, ip, 6);
+		row[6] = mib(ram, sizeof(ram), v ? json_object_get_int64(v) : 0);
+		v = guest_field(g, ip, 7);
+		row[7] = v ? json_object_get_string(v) : "";
+		v = guest_field(g, ip, 8);
+		row[8] = strcmp(row[7], "running") == 0 ? uptime(up, sizeof(up),
+		    v ? json_object_get_int64(v) : 0) : "-";
 		table_row(&t, row);
 	}
 	table_print(&t);

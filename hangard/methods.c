@@ -792,23 +792,68 @@ m_guest_create(struct daemon *d, struct client *c, struct proto_req *r,
 static const struct proto_param p_guest_list[] = {
 	{ "owner", PT_STR, NAME_MAX_LEN, 0 },
 	{ "host", PT_STR, NAME_MAX_LEN, 0 },
+	{ "rows", PT_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
 struct text_list {
 	struct jsonw	 w;
 	enum role	 role;
+	int		 rows;		/* compact: {"fields":[..],"rows":[[..]]} */
+	int		 n;
 };
+
+/* Compact rows: the values only; the first row also names the fields. */
+static void
+jw_key_cb(void *w, const char *k, int64_t v)
+{
+	(void)v;
+	jw_str(w, NULL, k);
+}
+
+static void
+jw_keys_cb(void *w, const char *k, const char *v)
+{
+	(void)v;
+	jw_str(w, NULL, k);
+}
+
+static void
+jw_vstr_cb(void *w, const char *k, const char *v)
+{
+	(void)k;
+	jw_str(w, NULL, v);
+}
+
+static void
+jw_vint_cb(void *w, const char *k, int64_t v)
+{
+	(void)k;
+	jw_int(w, NULL, v);
+}
 
 static int
 add_guest_text(const struct guest_rec *g, void *arg)
 {
 	struct text_list *l = arg;
 	struct field_sink f = { jw_str_cb, jw_int_cb, &l->w };
+	struct field_sink keys = { jw_keys_cb, jw_key_cb, &l->w };
+	struct field_sink vals = { jw_vstr_cb, jw_vint_cb, &l->w };
 
-	jw_begin(&l->w, '{');
-	guest_fields(g, l->role, &f);
-	jw_end(&l->w, '}');
+	if (!l->rows) {
+		jw_begin(&l->w, '{');
+		guest_fields(g, l->role, &f);
+		jw_end(&l->w, '}');
+		return 0;
+	}
+	if (l->n++ == 0) {
+		jw_begin(&l->w, '[');
+		guest_fields(g, l->role, &keys);
+		jw_end(&l->w, ']');
+	}
+	jw_begin(&l->w, '[');
+	guest_fields(g, l->role, &vals);
+	jw_end(&l->w, ']');
 	return 0;
 }
 
@@ -827,6 +872,9 @@ m_guest_list(struct daemon *d, struct client *c, struct proto_req *r,
 		owner = c->customer;	/* never anyone else's */
 	jw_init(&l.w);
 	l.role = c->role;
+	l.rows = proto_bool(r->params, "rows", 0);
+	l.n = 0;
+	/* rows: a list of arrays, the first one the field names */
 	jw_begin(&l.w, '[');
 	if (store_guest_each(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
 	    proto_str(r->params, "host"), add_guest_text, &l, e) == -1) {

@@ -45,6 +45,22 @@ run 0 host-list h host list
 golden host-list.out "$T_OUT"
 run 0 guest-list h guest list
 golden guest-list.out "$T_OUT"
+check "guest.list with rows: field names first, then one row a guest" python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+def call(m, p):
+    f.write(json.dumps({"id": 1, "method": m, "params": p}).encode() + b"\n"); f.flush()
+    return json.loads(f.readline())["result"]
+call("hello", {"version": 1})
+objs = call("guest.list", {})
+rows = call("guest.list", {"rows": True})
+names = rows[0]
+assert names[:3] == ["name", "owner", "plan"], names
+assert len(rows) == len(objs) + 1
+for o, r in zip(objs, rows[1:]):
+    keep = [k for k in names if k != "uptime_s"]	# may tick between calls
+    assert {k: v for k, v in zip(names, r) if k in keep} == {k: o[k] for k in keep}, (o, r)
+' "$STATE/hangard.sock"
 run 0 guest-list-owner h guest list --owner bob
 golden guest-list-bob.out "$T_OUT"
 run 0 customer-list h customer list
