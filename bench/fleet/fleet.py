@@ -125,7 +125,7 @@ print("virsh list --all over the same %d URIs: %.1f s (%d timed)   ratio virsh/h
       (len(uris), virsh_s, len(sample), virsh_s / list_s))
 print("hangard RSS with %d in-process test-driver hosts: %.1f MB" % (nhosts, rss_kib / 1024))
 print("hangard RSS on the same store after a restart (its own memory): %.1f MB   target < 100 MB" % (rss2_kib / 1024))
-print("guest.list over the socket, daemon side only (no CLI parsing or rendering): %.1f ms median of 5" % (list_rpc * 1000))
+print("guest.list as objects (the --json form) over the socket, no CLI parsing: %.1f ms median of 5" % (list_rpc * 1000))
 print("requests/s, 64 concurrent clients (guest.show): %.0f   target > 10,000" % rps)
 print("  note: the clients are Python threads on the same 2 cores; they, not hangard, may be the limit")
 if errors:
