@@ -194,6 +194,28 @@ show(struct console *cs, const char *name, json_object **res, struct herr *e)
 	return rpc_call(cs->rpc, "guest.show", name_params(name), res, e);
 }
 
+/* The scheduled maintenance hangard attached to a guest.show, if any. */
+static void
+print_maintenance(struct console *cs, json_object *g)
+{
+	char adv[128], from[64], to[64];
+	json_object *m;
+
+	if (!json_object_object_get_ex(g, "maintenance", &m))
+		return;
+	str_sanitize(adv, sizeof(adv), gs(m, "advisories"));
+	str_sanitize(from, sizeof(from), gs(m, "window_start"));
+	str_sanitize(to, sizeof(to), gs(m, "window_end"));
+	fprintf(cs->out, "maintenance: %s, between %s and %s:\n", adv, from, to);
+	if (strcmp(gs(m, "action"), "live-migrate") == 0)
+		fprintf(cs->out, "         live-migrated away and back; a pause "
+		    "under a second each time\n");
+	else
+		fprintf(cs->out, "         shut down while its host reboots; "
+		    "about %" PRId64 " minutes of downtime\n",
+		    (gi(m, "downtime_s") + 59) / 60);
+}
+
 int
 act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 {
@@ -219,6 +241,7 @@ act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 	    a, gi(g, "vcpus"), ram, disk);
 	str_sanitize(a, sizeof(a), gs(g, "host"));
 	fprintf(cs->out, "host:    %s\n", a);
+	print_maintenance(cs, g);
 	json_object_put(g);
 	return 0;
 }

@@ -218,6 +218,7 @@ int	maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 void	outbox_flush(struct daemon *d);
+json_object	*maint_for_guest(struct daemon *d, const char *guest);
 
 /* announce.c: advisories and the status feed's posts */
 int	advisory_add(struct daemon *d, struct proto_req *r, json_object **res,

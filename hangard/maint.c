@@ -383,6 +383,51 @@ notice_mail(struct daemon *d, json_object *plan,
 	return r;
 }
 
+/*
+ * The guest's entry in the newest maintenance cycle, for guest.show (the
+ * console's status shows the same notice as the email); NULL if none.
+ */
+json_object *
+maint_for_guest(struct daemon *d, const char *guest)
+{
+	json_object *plan, *gsl, *ws, *g, *w, *o = NULL;
+	char a[40], b[40], *text;
+	int64_t id;
+	size_t i;
+
+	if (store_cycle_get(d->st, 0, &id, &text, NULL) == -1)
+		return NULL;
+	plan = json_tokener_parse(text);
+	free(text);
+	if (plan == NULL || !json_object_object_get_ex(plan, "guests", &gsl) ||
+	    !json_object_object_get_ex(plan, "windows", &ws)) {
+		json_object_put(plan);
+		return NULL;
+	}
+	for (i = 0; i < json_object_array_length(gsl) && o == NULL; i++) {
+		g = json_object_array_get_idx(gsl, i);
+		if (strcmp(proto_get_str(g, "guest"), guest) != 0)
+			continue;
+		w = json_object_array_get_idx(ws,
+		    (size_t)proto_get_int(g, "window"));
+		fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
+		fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
+		o = json_object_new_object();
+		json_object_object_add(o, "advisories", json_object_new_string(
+		    proto_get_str(plan, "advisories")));
+		json_object_object_add(o, "window_start",
+		    json_object_new_string(a));
+		json_object_object_add(o, "window_end",
+		    json_object_new_string(b));
+		json_object_object_add(o, "action", json_object_new_string(
+		    proto_get_str(g, "action")));
+		json_object_object_add(o, "downtime_s", json_object_new_int64(
+		    proto_get_int(g, "downtime_s")));
+	}
+	json_object_put(plan);
+	return o;
+}
+
 /* ---- sending the outbox, off the loop ---- */
 
 /* The envelope recipient of a message we composed: its To field. */

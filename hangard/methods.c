@@ -894,9 +894,13 @@ m_guest_show(struct daemon *d, struct client *c, struct proto_req *r,
 {
 	struct guest_rec g;
 
+	json_object *m;
+
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
 		return -1;
 	*res = guest_json(&g, c->role);
+	if ((m = maint_for_guest(d, g.name)) != NULL)
+		json_object_object_add(*res, "maintenance", m);
 	return 0;
 }
 
