@@ -329,6 +329,28 @@ list_rows(struct store *st, const char *sql, void (*row)(sqlite3_stmt *,
 	return 0;
 }
 
+/*
+ * Runs a query with one text parameter and fills out from its first row
+ * with row(): 1 when there was a row, 0 when none, -1 on error.
+ */
+static int
+get_row(struct store *st, const char *sql, const char *key,
+    void (*row)(sqlite3_stmt *, void *), void *out, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, sql, e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, e, "lookup");
+	return rc == SQLITE_ROW;
+}
+
 /* ---- plans ---- */
 
 #define PLAN_COLS "id, name, ram_mib, vcpus, disk_mib"
@@ -349,20 +371,12 @@ int
 store_plan_get(struct store *st, const char *name, struct plan_rec *out,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " PLAN_COLS
-	    " FROM plans WHERE name = ?", e);
-	int rc;
+	int r = get_row(st, "SELECT " PLAN_COLS
+	    " FROM plans WHERE name = ?", name, plan_row, out, e);
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		plan_row(s, out);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if (r == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such plan: %s", name);
-	return 0;
+	return r == 1 ? 0 : -1;
 }
 
 int
@@ -542,20 +556,12 @@ int
 store_host_get(struct store *st, const char *name, struct host_rec *out,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " HOST_COLS HOST_FROM
-	    "WHERE h.name = ? GROUP BY h.id", e);
-	int rc;
+	int r = get_row(st, "SELECT " HOST_COLS HOST_FROM
+	    "WHERE h.name = ? GROUP BY h.id", name, host_row, out, e);
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		host_row(s, out);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if (r == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such host: %s", name);
-	return 0;
+	return r == 1 ? 0 : -1;
 }
 
 int
@@ -974,20 +980,12 @@ int
 store_image_get(struct store *st, const char *name, struct image_row *out,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT " IMAGE_COLS " FROM images "
-	    "WHERE name = ?", e);
-	int rc;
+	int r = get_row(st, "SELECT " IMAGE_COLS " FROM images "
+	    "WHERE name = ?", name, image_row, out, e);
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		image_row(s, out);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if (r == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such image: %s", name);
-	return 0;
+	return r == 1 ? 0 : -1;
 }
 
 int
@@ -1052,20 +1050,12 @@ int
 store_advisory_get(struct store *st, const char *id, struct advisory_rec *out,
     struct herr *e)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT id, title, affects, action, cves "
-	    "FROM advisories WHERE id = ?", e);
-	int rc;
+	int r = get_row(st, "SELECT id, title, affects, action, cves "
+	    "FROM advisories WHERE id = ?", id, advisory_row, out, e);
 
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		advisory_row(s, out);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
+	if (r == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such advisory: %s", id);
-	return 0;
+	return r == 1 ? 0 : -1;
 }
 
 int
