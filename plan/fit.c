@@ -1,47 +1,77 @@
-/* The fit tree: first host in a given order where a guest fits. */
+/*
+ * The fit tree: first host in a given order where a guest fits.
+ *
+ * A B-ary max-tree (B = FANOUT) whose node holds the most free RAM, disk
+ * and vCPUs of any host below it, the three side by side: a search scans
+ * a node's children left to right, one or two cache lines each, and goes
+ * down into the first that could hold the guest.  The hosts are the
+ * leaves, in the caller's order, so the first leaf reached is the first
+ * host in that order with room (a node is skipped only when no host below
+ * it can have room).  Levels are stored leaves first; a node j of level
+ * l has the children B*j .. B*j+B-1 on level l-1.
+ *
+ * plan_fit_save() keeps a copy of every node; plan_fit_restore() puts
+ * back the paths of the leaves set since, which is all that changed.
+ */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/xmalloc.h"
 #include "plan/plan_int.h"
 
 #define NOFIT	(INT64_MIN / 4)
+#define FANOUT	8
+#define MAXLEVEL 24		/* FANOUT^23 leaves is far past any fleet */
 
-struct plan_fit {
-	size_t	  n;		/* leaves, a power of two */
-	int64_t	 *ram;		/* 2n nodes each: max free in the subtree */
-	int64_t	 *disk;
-	int64_t	 *vcpu;
-	int32_t	 *host_at;	/* leaf -> host or PLAN_NONE */
-	int32_t	 *leaf_of;	/* host -> leaf or PLAN_NONE */
+struct fit_node {
+	int64_t	ram;
+	int64_t	disk;
+	int64_t	vcpu;
 };
 
-static int64_t
-max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
+struct plan_fit {
+	int		  top;		/* level of the root; 0: root is a leaf */
+	size_t		  nleaf;	/* a power of FANOUT */
+	size_t		  off[MAXLEVEL];	/* level -> first node */
+	struct fit_node	 *node;		/* all levels, leaves first */
+	size_t		  nnodes;
+	int32_t		 *host_at;	/* leaf -> host or PLAN_NONE */
+	int32_t		 *leaf_of;	/* host -> leaf or PLAN_NONE */
+	struct fit_node	 *saved;	/* plan_fit_save()'s copy, or NULL */
+	int32_t		 *dirty;	/* leaves set since the save */
+	size_t		  ndirty;
+	uint8_t		 *isdirty;	/* per leaf */
+};
+
+static const struct fit_node nofit = { NOFIT, NOFIT, NOFIT };
 
 struct plan_fit *
 plan_fit_new(size_t nhosts, const int32_t *order, size_t norder)
 {
 	struct plan_fit *f = xcalloc(1, sizeof(*f));
-	size_t i;
+	size_t nleaf = 1, n, i;
+	int l;
 
-	f->n = 1;
-	while (f->n < norder)
-		f->n *= 2;
-	f->ram = xreallocarray(NULL, 2 * f->n, sizeof(int64_t));
-	f->disk = xreallocarray(NULL, 2 * f->n, sizeof(int64_t));
-	f->vcpu = xreallocarray(NULL, 2 * f->n, sizeof(int64_t));
-	f->host_at = xreallocarray(NULL, f->n, sizeof(int32_t));
+	while (nleaf < norder) {
+		nleaf *= FANOUT;
+		f->top++;
+	}
+	f->nleaf = nleaf;
+	for (l = 0, n = nleaf; l <= f->top; l++, n /= FANOUT) {
+		f->off[l] = f->nnodes;
+		f->nnodes += n;
+	}
+	f->node = xreallocarray(NULL, f->nnodes, sizeof(*f->node));
+	for (i = 0; i < f->nnodes; i++)
+		f->node[i] = nofit;
+	f->host_at = xreallocarray(NULL, nleaf, sizeof(int32_t));
 	f->leaf_of = xreallocarray(NULL, nhosts > 0 ? nhosts : 1,
 	    sizeof(int32_t));
-	for (i = 0; i < 2 * f->n; i++)
-		f->ram[i] = f->disk[i] = f->vcpu[i] = NOFIT;
+	f->isdirty = xcalloc(nleaf, 1);
 	for (i = 0; i < nhosts; i++)
 		f->leaf_of[i] = PLAN_NONE;
-	for (i = 0; i < f->n; i++)
+	for (i = 0; i < nleaf; i++)
 		f->host_at[i] = i < norder ? order[i] : PLAN_NONE;
 	for (i = 0; i < norder; i++)
 		f->leaf_of[order[i]] = (int32_t)i;
@@ -53,56 +83,133 @@ plan_fit_free(struct plan_fit *f)
 {
 	if (f == NULL)
 		return;
-	free(f->ram);
-	free(f->disk);
-	free(f->vcpu);
+	free(f->node);
 	free(f->host_at);
 	free(f->leaf_of);
+	free(f->saved);
+	free(f->dirty);
+	free(f->isdirty);
 	free(f);
+}
+
+/*
+ * Node j of level l becomes the maximum of its children; returns 0 when
+ * it stays as it was (so the levels above do too).
+ */
+static int
+pull_up(struct plan_fit *f, int l, size_t j)
+{
+	const struct fit_node *ch = &f->node[f->off[l - 1] + j * FANOUT];
+	struct fit_node m = ch[0], *to = &f->node[f->off[l] + j];
+	size_t i;
+
+	for (i = 1; i < FANOUT; i++) {
+		m.ram = ch[i].ram > m.ram ? ch[i].ram : m.ram;
+		m.disk = ch[i].disk > m.disk ? ch[i].disk : m.disk;
+		m.vcpu = ch[i].vcpu > m.vcpu ? ch[i].vcpu : m.vcpu;
+	}
+	if (m.ram == to->ram && m.disk == to->disk && m.vcpu == to->vcpu)
+		return 0;
+	*to = m;
+	return 1;
 }
 
 void
 plan_fit_set(struct plan_fit *f, int32_t host, const struct plan_load *fr)
 {
-	size_t k;
+	size_t j;
+	int l;
 
 	if (f->leaf_of[host] == PLAN_NONE)
 		return;
-	k = f->n + (size_t)f->leaf_of[host];
-	f->ram[k] = fr != NULL ? fr->ram : NOFIT;
-	f->disk[k] = fr != NULL ? fr->disk : NOFIT;
-	f->vcpu[k] = fr != NULL ? fr->vcpu : NOFIT;
-	for (k /= 2; k >= 1; k /= 2) {
-		f->ram[k] = max64(f->ram[2 * k], f->ram[2 * k + 1]);
-		f->disk[k] = max64(f->disk[2 * k], f->disk[2 * k + 1]);
-		f->vcpu[k] = max64(f->vcpu[2 * k], f->vcpu[2 * k + 1]);
+	j = (size_t)f->leaf_of[host];
+	if (f->saved != NULL && !f->isdirty[j]) {
+		f->isdirty[j] = 1;
+		f->dirty[f->ndirty++] = (int32_t)j;
+	}
+	if (fr != NULL) {
+		f->node[j].ram = fr->ram;
+		f->node[j].disk = fr->disk;
+		f->node[j].vcpu = fr->vcpu;
+	} else
+		f->node[j] = nofit;
+	for (l = 1; l <= f->top; l++) {
+		j /= FANOUT;
+		if (!pull_up(f, l, j))
+			break;
 	}
 }
 
+static int
+fits(const struct fit_node *n, const struct plan_load *need)
+{
+	return n->ram >= need->ram && n->disk >= need->disk &&
+	    n->vcpu >= need->vcpu;
+}
+
+/* The first host below node j of level l (which fits need), or NONE. */
 static int32_t
-find(const struct plan_fit *f, size_t k, const struct plan_load *need,
+find(const struct plan_fit *f, int l, size_t j, const struct plan_load *need,
     int32_t ex1, int32_t ex2)
 {
+	const struct fit_node *ch;
+	size_t i;
 	int32_t h;
 
-	if (f->ram[k] < need->ram || f->disk[k] < need->disk ||
-	    f->vcpu[k] < need->vcpu)
-		return PLAN_NONE;
-	if (k >= f->n) {
-		h = f->host_at[k - f->n];
-		if (h == ex1 || h == ex2)
-			return PLAN_NONE;
-		return h;
+	if (l == 0) {
+		h = f->host_at[j];
+		return h == ex1 || h == ex2 ? PLAN_NONE : h;
 	}
-	h = find(f, 2 * k, need, ex1, ex2);
-	if (h != PLAN_NONE)
-		return h;
-	return find(f, 2 * k + 1, need, ex1, ex2);
+	ch = &f->node[f->off[l - 1] + j * FANOUT];
+	for (i = 0; i < FANOUT; i++) {
+		if (!fits(&ch[i], need))
+			continue;
+		h = find(f, l - 1, j * FANOUT + i, need, ex1, ex2);
+		if (h != PLAN_NONE)
+			return h;
+	}
+	return PLAN_NONE;
 }
 
 int32_t
 plan_fit_first(const struct plan_fit *f, const struct plan_load *need,
     int32_t ex1, int32_t ex2)
 {
-	return find(f, 1, need, ex1, ex2);
+	if (!fits(&f->node[f->off[f->top]], need))
+		return PLAN_NONE;
+	return find(f, f->top, 0, need, ex1, ex2);
+}
+
+void
+plan_fit_save(struct plan_fit *f)
+{
+	size_t i;
+
+	if (f->saved == NULL) {
+		f->saved = xreallocarray(NULL, f->nnodes, sizeof(*f->saved));
+		f->dirty = xreallocarray(NULL, f->nleaf, sizeof(int32_t));
+	}
+	memcpy(f->saved, f->node, f->nnodes * sizeof(*f->node));
+	for (i = 0; i < f->ndirty; i++)
+		f->isdirty[f->dirty[i]] = 0;
+	f->ndirty = 0;
+}
+
+void
+plan_fit_restore(struct plan_fit *f)
+{
+	size_t i, j, k;
+	int l;
+
+	if (f->saved == NULL)
+		return;
+	for (i = 0; i < f->ndirty; i++) {
+		j = (size_t)f->dirty[i];
+		f->isdirty[j] = 0;
+		for (l = 0; l <= f->top; l++, j /= FANOUT) {
+			k = f->off[l] + j;
+			f->node[k] = f->saved[k];
+		}
+	}
+	f->ndirty = 0;
 }

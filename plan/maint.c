@@ -34,6 +34,7 @@ struct maint {
 	const struct plan_cluster	*c;
 	const struct plan_maint_opts	*o;
 	struct plan_load	*ld;
+	struct plan_load	*ld0;		/* ld when no batch is open */
 	struct plan_load	*cap;
 	uint8_t			*active;	/* may receive guests */
 	uint8_t			*inbatch;	/* 1: in the batch, 2: reserved */
@@ -169,6 +170,10 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	m->fit = plan_fit_new(c->nhosts, order, n);
 	for (i = 0; i < c->nhosts; i++)
 		refresh(m, (int32_t)i);
+	/* every batch starts from here: close_batch() comes back to it */
+	plan_fit_save(m->fit);
+	m->ld0 = xreallocarray(NULL, c->nhosts + 1, sizeof(*m->ld0));
+	memcpy(m->ld0, m->ld, c->nhosts * sizeof(*m->ld0));
 	/* candidates: the emptiest (used share of RAM) first */
 	for (i = 0; i < c->nhosts; i++) {
 		if (c->hosts[i].state == PLAN_HOST_RETIRED)
@@ -189,6 +194,7 @@ static void
 maint_release(struct maint *m)
 {
 	free(m->ld);
+	free(m->ld0);
 	free(m->cap);
 	free(m->active);
 	free(m->inbatch);
@@ -365,7 +371,10 @@ add_fates(struct maint *m, size_t n)
 	}
 }
 
-/* Ends the batch: durations, guests come home, flags cleared. */
+/*
+ * Ends the batch: durations, guests come home, flags cleared; the loads
+ * and the fit tree are as they were before the batch again.
+ */
 static void
 close_batch(struct maint *m, struct plan_batch *b)
 {
@@ -385,15 +394,15 @@ close_batch(struct maint *m, struct plan_batch *b)
 		struct plan_maint_guest *f = &m->p->guests[j];
 		const struct plan_guest *g = &c->guests[f->guest];
 
-		if (f->fate == PLAN_FATE_MIGRATE)
-			apply(m, g, f->target, -1);
-		else if (g->owner != PLAN_NONE)
+		if (f->fate == PLAN_FATE_MIGRATE) {
+			m->ld[f->target] = m->ld0[f->target];
+			m->received[f->target] = 0;
+		} else if (g->owner != PLAN_NONE)
 			m->cdown[g->owner] = 0;
 	}
-	for (i = 0; i < b->nhosts; i++) {
+	for (i = 0; i < b->nhosts; i++)
 		m->inbatch[b->hosts[i]] = 0;
-		refresh(m, b->hosts[i]);
-	}
+	plan_fit_restore(m->fit);
 	m->p->total_s += b->duration_s;
 }
 
@@ -549,11 +558,9 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 			b->hosts[b->nhosts++] = h;
 		}
 		b->nguests = p->nguests - b->first;
-		close_batch(m, b);
-		for (i = 0; i < nlist && m->reserve; i++) {
+		for (i = 0; i < nlist && m->reserve; i++)
 			m->inbatch[list[i]] = 0;
-			refresh(m, list[i]);
-		}
+		close_batch(m, b);
 	}
 	free(list);
 	free(pend);

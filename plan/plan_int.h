@@ -42,6 +42,12 @@ void		 plan_fit_set(struct plan_fit *, int32_t host,
 /* First host with room for need, skipping ex1 and ex2 (or PLAN_NONE). */
 int32_t		 plan_fit_first(const struct plan_fit *,
 		    const struct plan_load *need, int32_t ex1, int32_t ex2);
+/*
+ * Keeps the tree as it is now; plan_fit_restore() brings it back, in
+ * time proportional to the hosts set since (not to the fleet).
+ */
+void		 plan_fit_save(struct plan_fit *);
+void		 plan_fit_restore(struct plan_fit *);
 
 /* A string -> index map (plan/strmap.c); keys must outlive it. */
 struct strmap;

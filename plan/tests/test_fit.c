@@ -1,0 +1,178 @@
+/*
+ * The fit tree against a plain scan: for random free capacities, sets,
+ * exclusions and needs, plan_fit_first() must name the first host in the
+ * order with room, and plan_fit_restore() must bring back what
+ * plan_fit_save() kept.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+#include "plan/tests/helpers.h"
+
+struct model {
+	size_t		 nhosts;
+	int32_t		*order;
+	size_t		 norder;
+	struct plan_load *fr;
+	uint8_t		*gone;	/* set with NULL */
+};
+
+/* The first host in order with room, the way the tree promises it. */
+static int32_t
+scan(const struct model *md, const struct plan_load *need, int32_t ex1,
+    int32_t ex2)
+{
+	size_t i;
+
+	for (i = 0; i < md->norder; i++) {
+		int32_t h = md->order[i];
+		const struct plan_load *f = &md->fr[h];
+
+		if (md->gone[h] || h == ex1 || h == ex2)
+			continue;
+		if (f->ram >= need->ram && f->disk >= need->disk &&
+		    f->vcpu >= need->vcpu)
+			return h;
+	}
+	return PLAN_NONE;
+}
+
+static void
+random_set(struct plan_fit *fit, struct model *md, uint32_t *rs)
+{
+	int32_t h = (int32_t)(t_rand(rs) % md->nhosts);
+
+	if (t_rand(rs) % 8 == 0) {
+		md->gone[h] = 1;
+		plan_fit_set(fit, h, NULL);
+		return;
+	}
+	md->gone[h] = 0;
+	md->fr[h].ram = (int64_t)(t_rand(rs) % 64) - 8;
+	md->fr[h].disk = (int64_t)(t_rand(rs) % 64) - 8;
+	md->fr[h].vcpu = (int64_t)(t_rand(rs) % 16) - 2;
+	plan_fit_set(fit, h, &md->fr[h]);
+}
+
+static void
+queries(const struct plan_fit *fit, const struct model *md, uint32_t *rs,
+    int n)
+{
+	struct plan_load need;
+	int32_t ex1, ex2;
+
+	while (n-- > 0) {
+		need.ram = t_rand(rs) % 60;
+		need.disk = t_rand(rs) % 60;
+		need.vcpu = t_rand(rs) % 14;
+		need.nguests = 1;
+		ex1 = t_rand(rs) % 3 == 0 ? PLAN_NONE :
+		    (int32_t)(t_rand(rs) % md->nhosts);
+		ex2 = t_rand(rs) % 2 == 0 ? PLAN_NONE :
+		    scan(md, &need, PLAN_NONE, PLAN_NONE);
+		assert_int_equal(plan_fit_first(fit, &need, ex1, ex2),
+		    scan(md, &need, ex1, ex2));
+	}
+}
+
+static void
+one(size_t nhosts, uint32_t seed)
+{
+	struct model md, kept;
+	struct plan_fit *fit;
+	uint32_t rs = seed;
+	size_t i, j;
+	int32_t t;
+
+	md.nhosts = nhosts;
+	md.order = calloc(nhosts, sizeof(int32_t));
+	md.fr = calloc(nhosts, sizeof(*md.fr));
+	md.gone = calloc(nhosts, 1);
+	kept.fr = calloc(nhosts, sizeof(*kept.fr));
+	kept.gone = calloc(nhosts, 1);
+	assert_non_null(md.order);
+	/* a shuffled order that leaves some hosts out */
+	for (i = 0; i < nhosts; i++)
+		md.order[i] = (int32_t)i;
+	for (i = nhosts; i > 1; i--) {
+		j = t_rand(&rs) % i;
+		t = md.order[i - 1];
+		md.order[i - 1] = md.order[j];
+		md.order[j] = t;
+	}
+	md.norder = nhosts - nhosts / 5;
+	for (i = 0; i < nhosts; i++)
+		md.gone[i] = 1;		/* nothing set yet: nothing fits */
+	fit = plan_fit_new(nhosts, md.order, md.norder);
+	for (i = 0; i < 3 * nhosts; i++)
+		random_set(fit, &md, &rs);
+	queries(fit, &md, &rs, 200);
+	plan_fit_save(fit);
+	memcpy(kept.fr, md.fr, nhosts * sizeof(*md.fr));
+	memcpy(kept.gone, md.gone, nhosts);
+	for (j = 0; j < 4; j++) {
+		for (i = 0; i < 1 + t_rand(&rs) % (2 * nhosts); i++)
+			random_set(fit, &md, &rs);
+		queries(fit, &md, &rs, 100);
+		plan_fit_restore(fit);
+		memcpy(md.fr, kept.fr, nhosts * sizeof(*md.fr));
+		memcpy(md.gone, kept.gone, nhosts);
+		queries(fit, &md, &rs, 200);
+	}
+	plan_fit_free(fit);
+	free(md.order);
+	free(md.fr);
+	free(md.gone);
+	free(kept.fr);
+	free(kept.gone);
+}
+
+static void
+test_fit_vs_scan(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 7, 8, 9, 63, 64, 65, 300, 600 };
+	size_t i;
+	uint32_t seed;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (seed = 1; seed <= 20; seed++)
+			one(sizes[i], seed * 7919u + (uint32_t)i);
+}
+
+/* No host in the order: nothing ever fits, restore is harmless. */
+static void
+test_fit_empty(void **state)
+{
+	struct plan_load need = { 0, 0, 0, 1 }, fr = { 10, 10, 10, 0 };
+	struct plan_fit *fit = plan_fit_new(3, NULL, 0);
+
+	(void)state;
+	plan_fit_set(fit, 1, &fr);
+	assert_int_equal(plan_fit_first(fit, &need, PLAN_NONE, PLAN_NONE),
+	    PLAN_NONE);
+	plan_fit_restore(fit);
+	plan_fit_save(fit);
+	plan_fit_restore(fit);
+	assert_int_equal(plan_fit_first(fit, &need, PLAN_NONE, PLAN_NONE),
+	    PLAN_NONE);
+	plan_fit_free(fit);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fit_vs_scan),
+		cmocka_unit_test(test_fit_empty),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
