@@ -13,14 +13,24 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "hv/hv_priv.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
-struct hv_conn {
-	virConnectPtr	 conn;
+/*
+ * Connections to the test driver's private instances (test:///FILE) are
+ * shared within the process: each virConnectOpen of such a URI would load
+ * a new, separate fleet from FILE, so the host worker and a migration
+ * into that host must use the same one.  Guarded by test_mu.
+ */
+struct test_conn {
 	char		*uri;
+	virConnectPtr	 conn;
+	struct test_conn *next;
 };
+static struct test_conn	*test_conns;
+static pthread_mutex_t	 test_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* libvirt's default error handler prints to stderr; we report ourselves. */
 static void
@@ -64,7 +74,7 @@ hv_global_init(struct herr *e)
 }
 
 /* Fills e from libvirt's last error, classifying connection failures. */
-static int
+int
 lv_err(struct herr *e, const char *what)
 {
 	virErrorPtr err = virGetLastError();
@@ -114,6 +124,60 @@ hv_uri_check(const char *uri, struct herr *e)
 	    "driver or transport '%.*s'", uri, (int)n, uri);
 }
 
+static int
+is_private_test(const char *uri)
+{
+	return strncmp(uri, "test:///", 8) == 0 &&
+	    strcmp(uri, "test:///default") != 0;
+}
+
+/*
+ * The shared connection for a private test URI: a new reference to the
+ * open one, or a new connection remembered for the next caller.  Opened
+ * under the lock, so two threads never load two fleets (~3 ms).
+ */
+static virConnectPtr
+test_conn_open(const char *uri)
+{
+	struct test_conn *t;
+	virConnectPtr conn = NULL;
+
+	pthread_mutex_lock(&test_mu);
+	for (t = test_conns; t != NULL; t = t->next)
+		if (strcmp(t->uri, uri) == 0 && virConnectRef(t->conn) == 0) {
+			conn = t->conn;
+			break;
+		}
+	if (conn == NULL && (conn = virConnectOpen(uri)) != NULL) {
+		t = xcalloc(1, sizeof(*t));
+		t->uri = xstrdup(uri);
+		t->conn = conn;
+		t->next = test_conns;
+		test_conns = t;
+	}
+	pthread_mutex_unlock(&test_mu);
+	return conn;
+}
+
+/* Drops a reference; the entry goes with the last one. */
+static void
+conn_release(virConnectPtr conn)
+{
+	struct test_conn **tp, *t;
+
+	pthread_mutex_lock(&test_mu);
+	if (virConnectClose(conn) == 0)
+		for (tp = &test_conns; *tp != NULL; tp = &(*tp)->next)
+			if ((*tp)->conn == conn) {
+				t = *tp;
+				*tp = t->next;
+				free(t->uri);
+				free(t);
+				break;
+			}
+	pthread_mutex_unlock(&test_mu);
+}
+
 struct hv_conn *
 hv_open(const char *uri, struct herr *e)
 {
@@ -122,7 +186,8 @@ hv_open(const char *uri, struct herr *e)
 
 	if (hv_uri_check(uri, e) == -1)
 		return NULL;
-	if ((conn = virConnectOpen(uri)) == NULL) {
+	conn = is_private_test(uri) ? test_conn_open(uri) : virConnectOpen(uri);
+	if (conn == NULL) {
 		lv_err(e, uri);
 		if (e != NULL)
 			e->code = HERR_UNREACHABLE;
@@ -139,7 +204,7 @@ hv_close(struct hv_conn *c)
 {
 	if (c == NULL)
 		return;
-	virConnectClose(c->conn);
+	conn_release(c->conn);
 	free(c->uri);
 	free(c);
 }
@@ -164,7 +229,7 @@ hv_node_info(struct hv_conn *c, struct hv_node *out, struct herr *e)
 	return 0;
 }
 
-static virDomainPtr
+virDomainPtr
 lookup(struct hv_conn *c, const char *uuid, struct herr *e)
 {
 	virDomainPtr d = virDomainLookupByUUIDString(c->conn, uuid);

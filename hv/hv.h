@@ -72,6 +72,35 @@ int	hv_disk_create(struct hv_conn *c, const char *pool, const char *name,
 int	hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e);
 
 /*
+ * Live migration to another host (migrate.c).  A shut-off guest has its
+ * definition moved.  Between test:/// hosts (the test driver cannot
+ * migrate) the move is modelled: suspend, define and start there,
+ * destroy and undefine here; modelled is set.
+ */
+struct hv_migrate_opts {
+	int		 copy_storage;	/* local disks: copy them over NBD */
+	const char	*address;	/* migration stream to tcp://ADDRESS;
+					   NULL: libvirt picks the host name */
+	const char	*dest_xml;	/* the guest as the destination runs it
+					   (its console log path); NULL: same */
+};
+struct hv_migration {
+	int		 live;		/* it was running */
+	int		 modelled;	/* test driver: no real migration */
+	int64_t		 pause_ms;	/* guest-visible pause; -1: unknown */
+	int64_t		 total_ms;
+	uint64_t	 bytes;
+};
+int	hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
+	    const struct hv_migrate_opts *o, struct hv_migration *out,
+	    struct herr *e);
+/*
+ * Whether the host has the domain: 1 (out filled), 0 not there, -1 on
+ * error.  Uses c, or opens uri for the call when c is NULL.
+ */
+int	hv_has_domain(const char *uri, struct hv_conn *c, const char *uuid,
+	    struct hv_dom *out, struct herr *e);
+/*
  * Serial console streams.  fn is called on libvirt's event thread with the
  * guest's bytes, and with n == 0 once when the stream ends or fails.
  */
