@@ -33,6 +33,16 @@ struct config {
 	char	mail_from[256];
 	char	smtp_url[256];		/* "": sendmail(8) */
 	char	sendmail[256];
+	char	patch_hook[1024];	/* maint run: patches+reboots a host;
+					   "": wait for maint host-done */
+	char	migration_address[256];	/* "": libvirt picks the host name */
+	int	migrate_copy_storage;	/* local disks: copy during migration */
+	int	host_up_timeout;	/* seconds for a patched host to answer */
+	int	shutdown_timeout;	/* ACPI shutdown, then force off */
+	char	irc_server[256];	/* "host:port"; "": no IRC */
+	char	irc_channel[64];
+	char	irc_nick[32];
+	char	test_console_dir[1024];	/* test hosts' consoles: ptys here */
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */

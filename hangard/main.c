@@ -40,6 +40,10 @@ config_defaults(struct config *cfg)
 	str_copy(cfg->mail_from, "hangar@localhost", sizeof(cfg->mail_from));
 	str_copy(cfg->sendmail, "/usr/sbin/sendmail", sizeof(cfg->sendmail));
 	cfg->vcpu_ratio = 4;
+	cfg->migrate_copy_storage = 1;
+	cfg->host_up_timeout = 1800;
+	cfg->shutdown_timeout = 120;
+	str_copy(cfg->irc_nick, "hangar", sizeof(cfg->irc_nick));
 	cfg->refresh_interval = 10;
 	cfg->worker_idle = 30;
 	return 0;
@@ -117,6 +121,48 @@ config_set(struct config *cfg, const char *key, const char *val,
 		if (str_copy(cfg->admin_group, val, sizeof(cfg->admin_group)) >=
 		    sizeof(cfg->admin_group))
 			*why = "too long";
+	} else if (strcmp(key, "patch_hook") == 0) {
+		if (val[0] != '/' || str_copy(cfg->patch_hook, val,
+		    sizeof(cfg->patch_hook)) >= sizeof(cfg->patch_hook))
+			*why = "must be an absolute path";
+	} else if (strcmp(key, "migration_address") == 0) {
+		if (str_copy(cfg->migration_address, val,
+		    sizeof(cfg->migration_address)) >=
+		    sizeof(cfg->migration_address) ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(val))
+			*why = "must be a host name or address";
+	} else if (strcmp(key, "migrate_copy_storage") == 0) {
+		if (strcmp(val, "yes") == 0)
+			cfg->migrate_copy_storage = 1;
+		else if (strcmp(val, "no") == 0)
+			cfg->migrate_copy_storage = 0;
+		else
+			*why = "must be yes or no";
+	} else if (strcmp(key, "host_up_timeout") == 0) {
+		if (set_int(val, 1, 86400, &cfg->host_up_timeout) == -1)
+			*why = "must be seconds from 1 to 86400";
+	} else if (strcmp(key, "shutdown_timeout") == 0) {
+		if (set_int(val, 1, 3600, &cfg->shutdown_timeout) == -1)
+			*why = "must be seconds from 1 to 3600";
+	} else if (strcmp(key, "irc_server") == 0) {
+		if (str_copy(cfg->irc_server, val, sizeof(cfg->irc_server)) >=
+		    sizeof(cfg->irc_server) || strchr(val, ':') == NULL)
+			*why = "must be host:port";
+	} else if (strcmp(key, "irc_channel") == 0) {
+		if (str_copy(cfg->irc_channel, val, sizeof(cfg->irc_channel)) >=
+		    sizeof(cfg->irc_channel) || (val[0] != '#' && val[0] != '&') ||
+		    strpbrk(val, " ,\a") != NULL)
+			*why = "must be a channel name like #status";
+	} else if (strcmp(key, "irc_nick") == 0) {
+		if (str_copy(cfg->irc_nick, val, sizeof(cfg->irc_nick)) >=
+		    sizeof(cfg->irc_nick) || !str_is_name(val))
+			*why = "must be a nick of letters, digits, - and _";
+	} else if (strcmp(key, "test_console_dir") == 0) {
+		if (val[0] != '/' || str_copy(cfg->test_console_dir, val,
+		    sizeof(cfg->test_console_dir)) >=
+		    sizeof(cfg->test_console_dir))
+			*why = "must be an absolute path";
 	} else if (strcmp(key, "vcpu_ratio") == 0) {
 		if (set_int(val, 1, 64, &cfg->vcpu_ratio) == -1)
 			*why = "must be an integer from 1 to 64";
@@ -300,6 +346,7 @@ main(int argc, char **argv)
 		else if (swept > 0)
 			log_info("removed %d unfinished image folder(s)", swept);
 	}
+	hv_test_console_dir(d.cfg.test_console_dir);
 	if (hv_global_init(&e) == -1)
 		fatalx("%s", e.msg);
 	if (server_listen(&d, &e) == -1)

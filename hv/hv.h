@@ -111,6 +111,12 @@ typedef void	(*hv_console_fn)(void *arg, const char *buf, size_t n);
 int	hv_console_open(struct hv_conn *c, const char *uuid, int force,
 	    hv_console_fn fn, void *arg, struct hv_console **out,
 	    struct herr *e);
+/*
+ * Labs and benchmarks: the test driver has no consoles, so a test host's
+ * guest NAME gets its serial console from the pty at DIR/NAME (made by
+ * whoever plays the guest).  "" or NULL: off.  Call once, at start.
+ */
+void	hv_test_console_dir(const char *dir);
 /* Sends to the guest; returns bytes taken (0: try later), -1 on error. */
 long	hv_console_send(struct hv_console *hc, const char *buf, size_t n);
 /* Stops the callbacks and frees hc (any thread; NULL is fine). */
