@@ -12,6 +12,13 @@
  *
  * plan_fit_save() keeps a copy of every node; plan_fit_restore() puts
  * back the paths of the leaves set since, which is all that changed.
+ *
+ * Guests come in a few sizes, and a host that had no room for a size
+ * has none later either, as long as no host got more room (or came
+ * back) since: the tree counts those events (the epoch), and remembers
+ * per size the first leaf that had room.  A search for that size starts
+ * there while the epoch is the same, usually at a host that still has
+ * room.  The answer is the one a search from the first leaf would give.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +30,7 @@
 #define NOFIT	(INT64_MIN / 4)
 #define FANOUT	8
 #define MAXLEVEL 24		/* FANOUT^23 leaves is far past any fleet */
+#define NMEMO	64		/* remembered sizes, a power of two */
 
 struct fit_node {
 	int64_t	ram;
@@ -30,10 +38,20 @@ struct fit_node {
 	int64_t	vcpu;
 };
 
+/* For one size: before leaf pos, nothing had room in this epoch. */
+struct fit_memo {
+	int64_t		ram;
+	int64_t		disk;
+	int64_t		vcpu;
+	uint64_t	epoch;		/* 0: empty */
+	size_t		pos;		/* nleaf: no leaf had room */
+};
+
 struct plan_fit {
 	int		  top;		/* level of the root; 0: root is a leaf */
 	size_t		  nleaf;	/* a power of FANOUT */
 	size_t		  off[MAXLEVEL];	/* level -> first node */
+	size_t		  span[MAXLEVEL];	/* level -> leaves below a node */
 	struct fit_node	 *node;		/* all levels, leaves first */
 	size_t		  nnodes;
 	int32_t		 *host_at;	/* leaf -> host or PLAN_NONE */
@@ -42,6 +60,18 @@ struct plan_fit {
 	int32_t		 *dirty;	/* leaves set since the save */
 	size_t		  ndirty;
 	uint8_t		 *isdirty;	/* per leaf */
+	uint64_t	  epoch;	/* + 1 when a leaf gains room */
+	struct fit_memo	  memo[NMEMO];
+};
+
+/* One search: leaves from lo on, the first with room noted in first. */
+struct fit_search {
+	const struct plan_fit	*f;
+	const struct plan_load	*need;
+	int32_t			 ex1;
+	int32_t			 ex2;
+	size_t			 lo;
+	size_t			 first;
 };
 
 static const struct fit_node nofit = { NOFIT, NOFIT, NOFIT };
@@ -60,8 +90,10 @@ plan_fit_new(size_t nhosts, const int32_t *order, size_t norder)
 	f->nleaf = nleaf;
 	for (l = 0, n = nleaf; l <= f->top; l++, n /= FANOUT) {
 		f->off[l] = f->nnodes;
+		f->span[l] = nleaf / n;
 		f->nnodes += n;
 	}
+	f->epoch = 1;
 	f->node = xreallocarray(NULL, f->nnodes, sizeof(*f->node));
 	for (i = 0; i < f->nnodes; i++)
 		f->node[i] = nofit;
@@ -128,6 +160,9 @@ plan_fit_set(struct plan_fit *f, int32_t host, const struct plan_load *fr)
 		f->dirty[f->ndirty++] = (int32_t)j;
 	}
 	if (fr != NULL) {
+		if (fr->ram > f->node[j].ram || fr->disk > f->node[j].disk ||
+		    fr->vcpu > f->node[j].vcpu)
+			f->epoch++;
 		f->node[j].ram = fr->ram;
 		f->node[j].disk = fr->disk;
 		f->node[j].vcpu = fr->vcpu;
@@ -147,37 +182,72 @@ fits(const struct fit_node *n, const struct plan_load *need)
 	    n->vcpu >= need->vcpu;
 }
 
-/* The first host below node j of level l (which fits need), or NONE. */
+/*
+ * The first host at leaf s->lo or later below node j of level l (which
+ * has room for s->need), or NONE.  Leaves before s->lo are skipped: the
+ * caller knows they have no room.
+ */
 static int32_t
-find(const struct plan_fit *f, int l, size_t j, const struct plan_load *need,
-    int32_t ex1, int32_t ex2)
+find(struct fit_search *s, int l, size_t j)
 {
+	const struct plan_fit *f = s->f;
 	const struct fit_node *ch;
-	size_t i;
+	size_t i = 0, c0 = j * FANOUT;
 	int32_t h;
 
 	if (l == 0) {
+		if (s->first == f->nleaf)
+			s->first = j;
 		h = f->host_at[j];
-		return h == ex1 || h == ex2 ? PLAN_NONE : h;
+		return h == s->ex1 || h == s->ex2 ? PLAN_NONE : h;
 	}
-	ch = &f->node[f->off[l - 1] + j * FANOUT];
-	for (i = 0; i < FANOUT; i++) {
-		if (!fits(&ch[i], need))
+	if (s->lo / f->span[l - 1] > c0)
+		i = s->lo / f->span[l - 1] - c0;
+	ch = &f->node[f->off[l - 1] + c0];
+	for (; i < FANOUT; i++) {
+		if (!fits(&ch[i], s->need))
 			continue;
-		h = find(f, l - 1, j * FANOUT + i, need, ex1, ex2);
+		h = find(s, l - 1, c0 + i);
 		if (h != PLAN_NONE)
 			return h;
 	}
 	return PLAN_NONE;
 }
 
+static struct fit_memo *
+memo_of(struct plan_fit *f, const struct plan_load *need)
+{
+	uint64_t k = (uint64_t)need->ram * 0x9e3779b97f4a7c15ULL ^
+	    (uint64_t)need->disk * 0xc2b2ae3d27d4eb4fULL ^
+	    (uint64_t)need->vcpu * 0x165667b19e3779f9ULL;
+
+	return &f->memo[(k >> 40) & (NMEMO - 1)];
+}
+
 int32_t
-plan_fit_first(const struct plan_fit *f, const struct plan_load *need,
+plan_fit_first(struct plan_fit *f, const struct plan_load *need,
     int32_t ex1, int32_t ex2)
 {
-	if (!fits(&f->node[f->off[f->top]], need))
-		return PLAN_NONE;
-	return find(f, f->top, 0, need, ex1, ex2);
+	struct fit_memo *mo = memo_of(f, need);
+	struct fit_search s = { f, need, ex1, ex2, 0, f->nleaf };
+	int32_t h;
+
+	if (mo->epoch == f->epoch && mo->ram == need->ram &&
+	    mo->disk == need->disk && mo->vcpu == need->vcpu) {
+		if (mo->pos == f->nleaf)
+			return PLAN_NONE;
+		s.lo = mo->pos;
+		/* the usual case: that host still has room */
+		h = f->host_at[s.lo];
+		if (fits(&f->node[s.lo], need) && h != ex1 && h != ex2)
+			return h;
+	}
+	h = PLAN_NONE;
+	if (fits(&f->node[f->off[f->top]], need))
+		h = find(&s, f->top, 0);
+	*mo = (struct fit_memo){ need->ram, need->disk, need->vcpu, f->epoch,
+	    s.first };
+	return h;
 }
 
 void
@@ -203,6 +273,8 @@ plan_fit_restore(struct plan_fit *f)
 
 	if (f->saved == NULL)
 		return;
+	if (f->ndirty > 0)
+		f->epoch++;
 	for (i = 0; i < f->ndirty; i++) {
 		j = (size_t)f->dirty[i];
 		f->isdirty[j] = 0;

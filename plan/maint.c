@@ -30,6 +30,16 @@
 #include "plan/plan.h"
 #include "plan/plan_int.h"
 
+/* What the planner reads of a guest, stored in the order of plist. */
+struct mguest {
+	int64_t	ram;
+	int64_t	disk;
+	int32_t	vcpus;
+	int32_t	secondary;
+	int32_t	owner;
+	int32_t	live;
+};
+
 struct maint {
 	const struct plan_cluster	*c;
 	const struct plan_maint_opts	*o;
@@ -42,13 +52,15 @@ struct maint {
 	int32_t			*received;	/* guests received, this batch */
 	int32_t			*pstart;	/* host -> primaries (CSR) */
 	int32_t			*plist;
+	struct mguest		*pg;		/* plist slot -> the guest */
 	int32_t			*sstart;	/* host -> DRBD secondaries */
 	int32_t			*slist;
+	int32_t			*qstart;	/* host -> DRBD partner hosts */
+	int32_t			*qlist;
 	size_t			*climit;	/* customer -> down limit */
 	size_t			*cdown;		/* customer -> down, this batch */
 	double			*htime;		/* host -> migration seconds */
 	struct plan_fit		*fit;
-	struct plan_maint_guest	*tmp;		/* one host's fates */
 	struct plan_maintenance	*p;
 };
 
@@ -97,6 +109,48 @@ index_by_host(const struct plan_cluster *c, int sec, int32_t **startp,
 	*listp = list;
 }
 
+/* Appends partner o of host i to m->qlist unless it is there already. */
+static void
+add_partner(struct maint *m, int32_t *seen, size_t *n, size_t *cap,
+    int32_t i, int32_t o)
+{
+	if (o == PLAN_NONE || seen[o] == i)
+		return;
+	seen[o] = i;
+	if (*n == *cap)
+		m->qlist = xreallocarray(m->qlist, *cap *= 2, sizeof(int32_t));
+	m->qlist[(*n)++] = o;
+}
+
+/*
+ * Host -> the other hosts it shares a DRBD guest with, each once: the
+ * hosts it may not go down with.  From the primary and secondary lists.
+ */
+static void
+index_partners(struct maint *m)
+{
+	const struct plan_cluster *c = m->c;
+	int32_t *seen = xmalloc((c->nhosts + 1) * sizeof(int32_t));
+	size_t i, n = 0, cap = 16;
+	int32_t k;
+
+	m->qstart = xcalloc(c->nhosts + 1, sizeof(int32_t));
+	m->qlist = xmalloc(cap * sizeof(int32_t));
+	for (i = 0; i < c->nhosts; i++)
+		seen[i] = PLAN_NONE;
+	for (i = 0; i < c->nhosts; i++) {
+		m->qstart[i] = (int32_t)n;
+		for (k = m->pstart[i]; k < m->pstart[i + 1]; k++)
+			add_partner(m, seen, &n, &cap, (int32_t)i,
+			    c->guests[m->plist[k]].secondary);
+		for (k = m->sstart[i]; k < m->sstart[i + 1]; k++)
+			add_partner(m, seen, &n, &cap, (int32_t)i,
+			    c->guests[m->slist[k]].host);
+	}
+	m->qstart[c->nhosts] = (int32_t)n;
+	free(seen);
+}
+
 size_t
 plan_customer_limit(size_t nguests, int pct)
 {
@@ -135,7 +189,6 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	m->climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	m->cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	m->htime = xcalloc(c->nhosts + 1, sizeof(double));
-	m->tmp = xcalloc(c->nguests + 1, sizeof(*m->tmp));
 	plan_load_init(c, m->ld);
 	plan_caps_init(c, m->o->max_util_pct, m->cap);
 	index_by_host(c, 0, &m->pstart, &m->plist);
@@ -150,7 +203,15 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 		    m->pstart[i]), sizeof(int32_t), cmp_key);
 	sort_key = NULL;
 	free(gkey);
+	m->pg = xcalloc(c->nguests + 1, sizeof(*m->pg));
+	for (i = 0; i < c->nguests; i++) {
+		const struct plan_guest *g = &c->guests[m->plist[i]];
+
+		m->pg[i] = (struct mguest){ g->ram_mib, g->disk_mib, g->vcpus,
+		    g->secondary, g->owner, g->live_migrate };
+	}
 	index_by_host(c, 1, &m->sstart, &m->slist);
+	index_partners(m);
 	for (i = 0; i < c->nguests; i++)
 		if (c->guests[i].owner != PLAN_NONE)
 			ncust[c->guests[i].owner]++;
@@ -201,12 +262,14 @@ maint_release(struct maint *m)
 	free(m->received);
 	free(m->pstart);
 	free(m->plist);
+	free(m->pg);
 	free(m->sstart);
 	free(m->slist);
+	free(m->qstart);
+	free(m->qlist);
 	free(m->climit);
 	free(m->cdown);
 	free(m->htime);
-	free(m->tmp);
 	plan_fit_free(m->fit);
 }
 
@@ -214,39 +277,42 @@ maint_release(struct maint *m)
 static int
 drbd_conflict(const struct maint *m, int32_t h)
 {
-	const struct plan_cluster *c = m->c;
 	int32_t k;
 
-	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
-		int32_t s = c->guests[m->plist[k]].secondary;
-
-		if (s != PLAN_NONE && m->inbatch[s] == 1)
-			return 1;
-	}
-	for (k = m->sstart[h]; k < m->sstart[h + 1]; k++)
-		if (m->inbatch[c->guests[m->slist[k]].host] == 1)
+	for (k = m->qstart[h]; k < m->qstart[h + 1]; k++)
+		if (m->inbatch[m->qlist[k]] == 1)
 			return 1;
 	return 0;
 }
 
 static double
-migrate_time(const struct maint *m, const struct plan_guest *g, int32_t to)
+migrate_time(const struct maint *m, const struct mguest *g, int32_t to)
 {
-	double gib = (double)g->ram_mib / 1024.0;
+	double gib = (double)g->ram / 1024.0;
 
 	if (to != g->secondary)
-		gib += (double)g->disk_mib / 1024.0;
+		gib += (double)g->disk / 1024.0;
 	return gib * m->o->migrate_s_per_gib;
+}
+
+/* What moving g adds to its target (plan_move_need() of a primary). */
+static void
+need_of(const struct mguest *g, struct plan_load *need)
+{
+	need->ram = g->ram;
+	need->disk = g->disk;
+	need->vcpu = g->vcpus;
+	need->nguests = 1;
 }
 
 /* Places guest g (on a host going down) somewhere; PLAN_NONE if no room. */
 static int32_t
-place(struct maint *m, const struct plan_guest *g)
+place(struct maint *m, const struct mguest *g)
 {
 	struct plan_load need, after;
 	int32_t s = g->secondary, to;
 
-	plan_move_need(g, PLAN_MOVE_PRIMARY, &need);
+	need_of(g, &need);
 	if (s != PLAN_NONE && m->active[s] && !m->inbatch[s]) {
 		/* onto its DRBD secondary: the disk is there already */
 		after = m->ld[s];
@@ -260,27 +326,40 @@ place(struct maint *m, const struct plan_guest *g)
 }
 
 static void
-apply(struct maint *m, const struct plan_guest *g, int32_t to, int sign)
+apply(struct maint *m, const struct mguest *g, int32_t to, int sign)
 {
 	struct plan_load need;
 
-	plan_move_need(g, PLAN_MOVE_PRIMARY, &need);
+	need_of(g, &need);
 	if (to == g->secondary)
 		need.disk = 0;
-	plan_load_add(&m->ld[to], &need, sign);
+	/* plan_load_add(), without the multiplications */
+	if (sign > 0) {
+		m->ld[to].ram += need.ram;
+		m->ld[to].disk += need.disk;
+		m->ld[to].vcpu += need.vcpu;
+		m->ld[to].nguests++;
+	} else {
+		m->ld[to].ram -= need.ram;
+		m->ld[to].disk -= need.disk;
+		m->ld[to].vcpu -= need.vcpu;
+		m->ld[to].nguests--;
+	}
 	m->received[to] += sign;
 	refresh(m, to);
 }
 
 /*
- * Tries host h in the current batch: fills m->tmp with the fates of its
- * guests and returns how many, or -1 (and undoes everything) if h should
- * wait for a later batch.  alone: the batch is empty, take h anyway.
+ * Tries host h in the current batch: writes the fates of its guests
+ * after the plan's last one (not counted yet: add_fates() does) and
+ * returns how many, or -1 (and undoes everything) if h should wait for a
+ * later batch.  alone: the batch is empty, take h anyway.
  */
 static long
 try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 {
-	const struct plan_cluster *c = m->c;
+	const struct mguest *pg = m->pg + m->pstart[h];
+	struct plan_maint_guest *fates = m->p->guests + m->p->nguests;
 	size_t n = 0, i;
 	int32_t k;
 	int ok = 1;
@@ -289,21 +368,20 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 	m->inbatch[h] = 1;
 	refresh(m, h);
 	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
-		int32_t gi = m->plist[k];
-		const struct plan_guest *g = &c->guests[gi];
-		struct plan_maint_guest *f = &m->tmp[n++];
+		const struct mguest *g = &m->pg[k];
+		struct plan_maint_guest *f = &fates[n++];
 
 		memset(f, 0, sizeof(*f));
-		f->guest = gi;
+		f->guest = m->plist[k];
 		f->host = h;
 		f->target = PLAN_NONE;
 		f->fate = PLAN_FATE_REBOOT;
-		if (g->live_migrate && (f->target = place(m, g)) != PLAN_NONE) {
+		if (g->live && (f->target = place(m, g)) != PLAN_NONE) {
 			f->fate = PLAN_FATE_MIGRATE;
 			apply(m, g, f->target, 1);
 			continue;
 		}
-		f->no_room = g->live_migrate;
+		f->no_room = g->live;
 		if (f->no_room && !alone) {
 			n--;	/* not counted below: nothing to undo */
 			ok = 0;
@@ -319,8 +397,8 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 	if (ok)
 		return (long)n;
 	for (i = n; i > 0; i--) {
-		struct plan_maint_guest *f = &m->tmp[i - 1];
-		const struct plan_guest *g = &c->guests[f->guest];
+		struct plan_maint_guest *f = &fates[i - 1];
+		const struct mguest *g = &pg[i - 1];
 
 		if (f->fate == PLAN_FATE_MIGRATE)
 			apply(m, g, f->target, -1);
@@ -351,23 +429,25 @@ warn(struct plan_maintenance *p, const char *fmt, ...)
 	p->warnings[p->nwarnings++] = s;
 }
 
+/* Counts the n fates try_host() wrote for host h into the plan. */
 static void
-add_fates(struct maint *m, size_t n)
+add_fates(struct maint *m, int32_t h, size_t n)
 {
 	struct plan_maintenance *p = m->p;
+	const struct mguest *pg = m->pg + m->pstart[h];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct plan_maint_guest *f = &m->tmp[i];
+		struct plan_maint_guest *f = &p->guests[p->nguests];
 
 		f->downtime_s = f->fate == PLAN_FATE_REBOOT ? m->o->reboot_s :
 		    0;
 		p->nrebooted += f->fate == PLAN_FATE_REBOOT;
 		p->nmigrations += f->fate == PLAN_FATE_MIGRATE ? 2 : 0;
 		if (f->fate == PLAN_FATE_MIGRATE)	/* there and back */
-			m->htime[f->host] += 2 * migrate_time(m,
-			    &m->c->guests[f->guest], f->target);
-		p->guests[p->nguests++] = *f;
+			m->htime[h] += 2 * migrate_time(m, &pg[i],
+			    f->target);
+		p->nguests++;
 	}
 }
 
@@ -378,8 +458,8 @@ add_fates(struct maint *m, size_t n)
 static void
 close_batch(struct maint *m, struct plan_batch *b)
 {
-	const struct plan_cluster *c = m->c;
-	size_t i, j;
+	size_t i, j = b->first;
+	int32_t k;
 
 	/* a host's migrations run one after another, hosts in parallel */
 	b->duration_s = 0;
@@ -390,15 +470,20 @@ close_batch(struct maint *m, struct plan_batch *b)
 			b->duration_s = t;
 		m->htime[b->hosts[i]] = 0;
 	}
-	for (j = b->first; j < b->first + b->nguests; j++) {
-		struct plan_maint_guest *f = &m->p->guests[j];
-		const struct plan_guest *g = &c->guests[f->guest];
+	/* the batch's fates are its hosts' guests, in plist order */
+	for (i = 0; i < b->nhosts; i++) {
+		int32_t h = b->hosts[i];
 
-		if (f->fate == PLAN_FATE_MIGRATE) {
-			m->ld[f->target] = m->ld0[f->target];
-			m->received[f->target] = 0;
-		} else if (g->owner != PLAN_NONE)
-			m->cdown[g->owner] = 0;
+		for (k = m->pstart[h]; k < m->pstart[h + 1]; k++, j++) {
+			const struct plan_maint_guest *f = &m->p->guests[j];
+			int32_t o = m->pg[k].owner;
+
+			if (f->fate == PLAN_FATE_MIGRATE) {
+				m->ld[f->target] = m->ld0[f->target];
+				m->received[f->target] = 0;
+			} else if (o != PLAN_NONE)
+				m->cdown[o] = 0;
+		}
 	}
 	for (i = 0; i < b->nhosts; i++)
 		m->inbatch[b->hosts[i]] = 0;
@@ -411,15 +496,10 @@ static int
 group_conflict(const struct maint *m, const int32_t *group_of, int32_t h,
     int32_t g)
 {
-	const struct plan_cluster *c = m->c;
-	int32_t k, o;
+	int32_t k;
 
-	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++)
-		if ((o = c->guests[m->plist[k]].secondary) != PLAN_NONE &&
-		    group_of[o] == g)
-			return 1;
-	for (k = m->sstart[h]; k < m->sstart[h + 1]; k++)
-		if (group_of[c->guests[m->slist[k]].host] == g)
+	for (k = m->qstart[h]; k < m->qstart[h + 1]; k++)
+		if (group_of[m->qlist[k]] == g)
 			return 1;
 	return 0;
 }
@@ -516,7 +596,9 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 	}
 	p->batches = xcalloc(ncand + 1, sizeof(*p->batches));
 	/* each guest is planned once: when its primary host reboots */
-	p->guests = xcalloc(c->nguests + 1, sizeof(*p->guests));
+	if (p->guests == NULL)
+		p->guests = xreallocarray(NULL, c->nguests + 1,
+		    sizeof(*p->guests));
 	while (gi < k || npend > 0) {
 		struct plan_batch *b;
 
@@ -554,7 +636,7 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 				warn(p, "batch %zu: host %s alone puts more "
 				    "than the allowed share of a customer's "
 				    "guests down", p->nbatches, c->hosts[h].name);
-			add_fates(m, (size_t)n);
+			add_fates(m, h, (size_t)n);
 			b->hosts[b->nhosts++] = h;
 		}
 		b->nguests = p->nguests - b->first;
@@ -590,6 +672,24 @@ lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
 	return k > 0 ? k : 1;
 }
 
+/*
+ * An empty plan for the next build: spare's guests array (as large as
+ * every build needs) when there is a spare, which saves touching fresh
+ * memory again; the rest of spare is freed.
+ */
+static struct plan_maintenance *
+plan_from(struct plan_maintenance *spare)
+{
+	struct plan_maintenance *p = xcalloc(1, sizeof(*p));
+
+	if (spare != NULL) {
+		p->guests = spare->guests;
+		spare->guests = NULL;
+		plan_maintenance_free(spare);
+	}
+	return p;
+}
+
 /* Is plan a better than plan b? */
 static int
 better(const struct plan_maintenance *a, const struct plan_maintenance *b)
@@ -618,7 +718,7 @@ plan_maintenance(const struct plan_cluster *c,
     struct herr *e)
 {
 	struct maint m;
-	struct plan_maintenance *best = NULL;
+	struct plan_maintenance *best = NULL, *spare = NULL;
 	int32_t *cand = NULL;
 	size_t ncand = 0, lb, pinned = 0;
 	int v;
@@ -647,14 +747,15 @@ plan_maintenance(const struct plan_cluster *c,
 		if (v > 0 && (lb + v - 1 > ncand || (best->nbatches <= lb &&
 		    best->nrebooted <= pinned)))
 			break;
-		m.p = xcalloc(1, sizeof(*m.p));
+		m.p = plan_from(spare);
 		build(&m, cand, ncand, v == 0 ? 0 : lb + v - 1);
 		if (best == NULL || better(m.p, best)) {
-			plan_maintenance_free(best);
+			spare = best;
 			best = m.p;
 		} else
-			plan_maintenance_free(m.p);
+			spare = m.p;
 	}
+	plan_maintenance_free(spare);
 	for (v = 0; v < (int)c->nhosts; v++)
 		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
 	free(cand);

@@ -40,7 +40,7 @@ void		 plan_fit_free(struct plan_fit *);
 void		 plan_fit_set(struct plan_fit *, int32_t host,
 		    const struct plan_load *free_or_null);
 /* First host with room for need, skipping ex1 and ex2 (or PLAN_NONE). */
-int32_t		 plan_fit_first(const struct plan_fit *,
+int32_t		 plan_fit_first(struct plan_fit *,
 		    const struct plan_load *need, int32_t ex1, int32_t ex2);
 /*
  * Keeps the tree as it is now; plan_fit_restore() brings it back, in
