@@ -418,6 +418,7 @@ hv_list(struct hv_conn *c, struct hv_dom **out, size_t *n, struct herr *e)
 /* ---- serial console streams ---- */
 
 struct hv_console {
+	struct ptycons	*pty;		/* a lab pty (ptycons.c); NULL: stream */
 	virStreamPtr	 st;
 	hv_console_fn	 fn;
 	void		*arg;
@@ -475,6 +476,21 @@ console_free_cb(void *opaque)
 	free(hc);
 }
 
+/* A test host's guest with a lab pty (hv_test_console_dir). */
+static int
+console_open_pty(struct hv_conn *c, const char *uuid, int force,
+    hv_console_fn fn, void *arg, struct hv_console **out, struct herr *e)
+{
+	struct hv_console *hc = xcalloc(1, sizeof(*hc));
+
+	if (ptycons_open(c, uuid, force, fn, arg, &hc->pty, e) == -1) {
+		free(hc);
+		return -1;
+	}
+	*out = hc;
+	return 0;
+}
+
 int
 hv_console_open(struct hv_conn *c, const char *uuid, int force,
     hv_console_fn fn, void *arg, struct hv_console **out, struct herr *e)
@@ -483,6 +499,8 @@ hv_console_open(struct hv_conn *c, const char *uuid, int force,
 	virDomainPtr d;
 
 	*out = NULL;
+	if (ptycons_wanted(c))
+		return console_open_pty(c, uuid, force, fn, arg, out, e);
 	if ((d = lookup(c, uuid, e)) == NULL)
 		return -1;
 	hc = xcalloc(1, sizeof(*hc));
@@ -520,9 +538,11 @@ fail:
 long
 hv_console_send(struct hv_console *hc, const char *buf, size_t n)
 {
-	int r = virStreamSend(hc->st, buf, n);
+	int r;
 
-	if (r == -2)
+	if (hc->pty != NULL)
+		return ptycons_send(hc->pty, buf, n);
+	if ((r = virStreamSend(hc->st, buf, n)) == -2)
 		return 0;
 	if (r < 0) {
 		virResetLastError();
@@ -538,6 +558,11 @@ hv_console_close(struct hv_console *hc)
 
 	if (hc == NULL)
 		return;
+	if (hc->pty != NULL) {
+		ptycons_close(hc->pty);	/* no more callbacks after this */
+		free(hc);
+		return;
+	}
 	pthread_mutex_lock(&hc->mu);
 	hc->closed = 1;
 	st = hc->st;

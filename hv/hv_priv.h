@@ -7,6 +7,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "hv/hv.h"
 #include "lib/herr.h"
 
 struct hv_conn {
@@ -18,5 +19,16 @@ struct hv_conn {
 int		lv_err(struct herr *e, const char *what);
 /* The domain by UUID (caller frees with virDomainFree), or NULL with e. */
 virDomainPtr	lookup(struct hv_conn *c, const char *uuid, struct herr *e);
+
+/*
+ * ptycons.c: lab consoles of test-driver guests from ptys, with the
+ * contract of hv_console_open / _send / _close (see hv.h).
+ */
+struct ptycons;
+int	ptycons_wanted(const struct hv_conn *c);
+int	ptycons_open(struct hv_conn *c, const char *uuid, int force,
+	    hv_console_fn fn, void *arg, struct ptycons **out, struct herr *e);
+long	ptycons_send(struct ptycons *pc, const char *buf, size_t n);
+void	ptycons_close(struct ptycons *pc);
 
 #endif
