@@ -10,6 +10,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "plan/cli.h"
+#include "plan/jout.h"
 #include "plan/plan.h"
 #include "plan/plan_int.h"
 #include "plan/table.h"
@@ -551,75 +552,104 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 }
 
 static void
-maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
+maint_summary_json(FILE *f, const struct plan_cluster *c,
+    const struct plan_maintenance *p)
 {
-	struct json_object *o, *a;
-	size_t i, j, largest = 0;
+	size_t i, largest = 0;
 
 	for (i = 0; i < p->nbatches; i++)
 		if (p->batches[i].nhosts > largest)
 			largest = p->batches[i].nhosts;
-	o = json_object_new_object();
-	json_object_object_add(o, "batches",
-	    json_object_new_int64((int64_t)p->nbatches));
-	json_object_object_add(o, "largest_batch",
-	    json_object_new_int64((int64_t)largest));
-	json_object_object_add(o, "guests",
-	    json_object_new_int64((int64_t)c->nguests));
-	json_object_object_add(o, "rebooted",
-	    json_object_new_int64((int64_t)p->nrebooted));
-	json_object_object_add(o, "migrations",
-	    json_object_new_int64((int64_t)p->nmigrations));
-	json_object_object_add(o, "skipped_hosts",
-	    json_object_new_int64((int64_t)p->nskipped));
-	json_object_object_add(o, "total_s", json_object_new_double(p->total_s));
-	a = json_object_new_array();
-	for (i = 0; i < p->nwarnings; i++)
-		json_object_array_add(a, json_object_new_string(p->warnings[i]));
-	json_object_object_add(o, "warnings", a);
-	fputs("{\"command\":\"maintenance\",\"summary\":", stdout);
-	json_out(stdout, o);
-	fputs(",\"batches\":[", stdout);
+	jout_key(f, "batches");
+	jout_int(f, (int64_t)p->nbatches);
+	fputc_unlocked(',', f);
+	jout_key(f, "largest_batch");
+	jout_int(f, (int64_t)largest);
+	fputc_unlocked(',', f);
+	jout_key(f, "guests");
+	jout_int(f, (int64_t)c->nguests);
+	fputc_unlocked(',', f);
+	jout_key(f, "rebooted");
+	jout_int(f, (int64_t)p->nrebooted);
+	fputc_unlocked(',', f);
+	jout_key(f, "migrations");
+	jout_int(f, (int64_t)p->nmigrations);
+	fputc_unlocked(',', f);
+	jout_key(f, "skipped_hosts");
+	jout_int(f, (int64_t)p->nskipped);
+	fputc_unlocked(',', f);
+	jout_key(f, "total_s");
+	jout_double(f, p->total_s);
+	fputc_unlocked(',', f);
+	jout_key(f, "warnings");
+	fputc_unlocked('[', f);
+	for (i = 0; i < p->nwarnings; i++) {
+		if (i > 0)
+			fputc_unlocked(',', f);
+		jout_str(f, p->warnings[i]);
+	}
+	fputc_unlocked(']', f);
+}
+
+/* One guest's fate: {"guest":..,"host":..,"action":..[,"target"]..}. */
+static void
+maint_guest_json(FILE *f, const struct plan_cluster *c,
+    const struct plan_maint_guest *g)
+{
+	fputc_unlocked('{', f);
+	jout_key(f, "guest");
+	jout_str(f, c->guests[g->guest].name);
+	fputc_unlocked(',', f);
+	jout_key(f, "host");
+	jout_str(f, c->hosts[g->host].name);
+	fputc_unlocked(',', f);
+	jout_key(f, "action");
+	jout_str(f, g->fate == PLAN_FATE_MIGRATE ? "migrate" : "reboot");
+	if (g->target != PLAN_NONE) {
+		fputc_unlocked(',', f);
+		jout_key(f, "target");
+		jout_str(f, c->hosts[g->target].name);
+	}
+	if (g->fate == PLAN_FATE_REBOOT) {
+		fputc_unlocked(',', f);
+		jout_key(f, "reason");
+		jout_str(f, g->no_room ? "no room" : "no live migration");
+	}
+	fputc_unlocked(',', f);
+	jout_key(f, "downtime_s");
+	jout_double(f, g->downtime_s);
+	fputc_unlocked('}', f);
+}
+
+/* The plan as JSON text, written as it goes (jout.h): no objects. */
+static void
+maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
+{
+	FILE *f = stdout;
+	size_t i, j;
+
+	fputs_unlocked("{\"command\":\"maintenance\",\"summary\":{", f);
+	maint_summary_json(f, c, p);
+	fputs_unlocked("},\"batches\":[", f);
 	for (i = 0; i < p->nbatches; i++) {
 		const struct plan_batch *bt = &p->batches[i];
 
-		a = json_object_new_array();
-		for (j = 0; j < bt->nhosts; j++)
-			json_object_array_add(a, json_object_new_string(
-			    c->hosts[bt->hosts[j]].name));
-		printf("%s{\"batch\":%zu,\"duration_s\":%.1f,\"hosts\":",
+		fprintf(f, "%s{\"batch\":%zu,\"duration_s\":%.1f,\"hosts\":[",
 		    i > 0 ? "," : "", i + 1, bt->duration_s);
-		json_out(stdout, a);
-		fputs(",\"guests\":[", stdout);
-		for (j = bt->first; j < bt->first + bt->nguests; j++) {
-			const struct plan_maint_guest *f = &p->guests[j];
-			const struct plan_guest *g = &c->guests[f->guest];
-
-			o = json_object_new_object();
-			json_object_object_add(o, "guest",
-			    json_object_new_string(g->name));
-			json_object_object_add(o, "host", json_object_new_string(
-			    c->hosts[f->host].name));
-			json_object_object_add(o, "action",
-			    json_object_new_string(f->fate == PLAN_FATE_MIGRATE ?
-			    "migrate" : "reboot"));
-			if (f->target != PLAN_NONE)
-				json_object_object_add(o, "target",
-				    json_object_new_string(
-				    c->hosts[f->target].name));
-			if (f->fate == PLAN_FATE_REBOOT)
-				json_object_object_add(o, "reason",
-				    json_object_new_string(f->no_room ?
-				    "no room" : "no live migration"));
-			json_object_object_add(o, "downtime_s",
-			    json_object_new_double(f->downtime_s));
-			if (j > bt->first)
-				fputc(',', stdout);
-			json_out(stdout, o);
+		for (j = 0; j < bt->nhosts; j++) {
+			if (j > 0)
+				fputc_unlocked(',', f);
+			jout_str(f, c->hosts[bt->hosts[j]].name);
 		}
-		fputs("]}", stdout);
+		fputs_unlocked("],\"guests\":[", f);
+		for (j = bt->first; j < bt->first + bt->nguests; j++) {
+			if (j > bt->first)
+				fputc_unlocked(',', f);
+			maint_guest_json(f, c, &p->guests[j]);
+		}
+		fputs_unlocked("]}", f);
 	}
-	fputs("]}\n", stdout);
+	fputs_unlocked("]}\n", f);
 }
 
 static int

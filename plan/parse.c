@@ -31,7 +31,9 @@ struct parser {
 	struct plan_cluster	*c;
 	struct strmap		*groups;	/* uuid -> group index */
 	struct strmap		*hosts;		/* name -> host index */
-	struct strmap		*guests;	/* name -> guest index */
+	struct strmap		*guests;	/* name -> guest index, or NULL
+						   while the names come sorted */
+	size_t			 nlines;	/* for the size of the maps */
 	struct strmap		*owners;	/* name -> customer index */
 	char			**gnames;	/* group names, by index */
 	size_t			 ngroups;
@@ -274,34 +276,59 @@ parse_node(struct parser *p)
 	return 0;
 }
 
-/* The value of the first tag "prefix:VALUE" in a comma list, or NULL. */
-static char *
-tag_value(const char *tags, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	const char *t = tags, *end;
+/* A guest's tags as the planner reads them (see guest_tags()). */
+struct gtags {
+	char	*owner;		/* NUL-terminated in place, or NULL */
+	int	 no_migrate;
+};
 
+/*
+ * One pass over a guest's comma-separated tags (writable): the value of
+ * the first owner:NAME, else of the first customer:NAME, cut out in
+ * place; and whether hangar:no-migrate is one of them.
+ */
+static void
+guest_tags(char *tags, struct gtags *gt)
+{
+	static const char own[] = "owner:", cust[] = "customer:",
+	    pin[] = "hangar:no-migrate";
+	char *t = tags, *end, *o = NULL, *oend = NULL, *cu = NULL,
+	    *cuend = NULL;
+	size_t n;
+
+	gt->no_migrate = 0;
 	while (*t != '\0') {
-		end = strchr(t, ',');
-		if (end == NULL)
-			end = t + strlen(t);
-		if ((size_t)(end - t) > n && strncmp(t, prefix, n) == 0)
-			return xstrndup(t + n, (size_t)(end - t) - n);
+		for (end = t; *end != ',' && *end != '\0'; end++)
+			;
+		n = (size_t)(end - t);
+		if (o == NULL && n > sizeof(own) - 1 &&
+		    memcmp(t, own, sizeof(own) - 1) == 0) {
+			o = t + sizeof(own) - 1;
+			oend = end;
+		} else if (cu == NULL && n > sizeof(cust) - 1 &&
+		    memcmp(t, cust, sizeof(cust) - 1) == 0) {
+			cu = t + sizeof(cust) - 1;
+			cuend = end;
+		} else if (n == sizeof(pin) - 1 && memcmp(t, pin, n) == 0)
+			gt->no_migrate = 1;
 		if (*end == '\0')
 			break;
 		t = end + 1;
 	}
-	return NULL;
+	if (o == NULL) {
+		o = cu;
+		oend = cuend;
+	}
+	if (o != NULL)
+		*oend = '\0';
+	gt->owner = o;
 }
 
 static int32_t
-owner_of(struct parser *p, const char *tags)
+owner_of(struct parser *p, const char *o)
 {
-	char *o = tag_value(tags, "owner:");
 	int32_t id;
 
-	if (o == NULL)
-		o = tag_value(tags, "customer:");
 	if (o == NULL)
 		return PLAN_NONE;
 	id = strmap_get(p->owners, o);
@@ -309,16 +336,29 @@ owner_of(struct parser *p, const char *tags)
 		id = plan_customer_append(p->c, o);
 		strmap_put(p->owners, p->c->customers[id], id);
 	}
-	free(o);
 	return id;
 }
 
+/*
+ * Is name a guest not seen yet?  While the guests come sorted by name
+ * (as tools write them) the last one tells; the first name out of order
+ * puts every name so far into a map, which answers from then on.
+ */
 static int
-tags_have(const char *tags, const char *tag)
+guest_is_new(struct parser *p, const char *name)
 {
-	struct plan_host h = { .tags = (char *)tags };
+	struct plan_cluster *c = p->c;
+	size_t i;
 
-	return plan_host_has_tag(&h, tag);
+	if (p->guests == NULL) {
+		if (c->nguests == 0 ||
+		    strcmp(name, c->guests[c->nguests - 1].name) > 0)
+			return 1;
+		p->guests = strmap_new(p->nlines);
+		for (i = 0; i < c->nguests; i++)
+			strmap_put(p->guests, c->guests[i].name, (int32_t)i);
+	}
+	return strmap_get(p->guests, name) == PLAN_NONE;
 }
 
 static int
@@ -326,6 +366,7 @@ parse_instance(struct parser *p)
 {
 	struct plan_cluster *c = p->c;
 	struct plan_guest *g;
+	struct gtags gt;
 	int64_t mem = 0, dsk = 0, vcpus = 0, v = 0;
 	int32_t pn, sn = PLAN_NONE;
 	int status, tpl, ab = 0, yn = 0;
@@ -335,7 +376,7 @@ parse_instance(struct parser *p)
 		return -1;
 	if (p->f[0][0] == '\0')
 		return perr(p, 1, inst_fields, "empty guest name");
-	if (strmap_get(p->guests, p->f[0]) != PLAN_NONE)
+	if (!guest_is_new(p, p->f[0]))
 		return perr(p, 1, inst_fields, "duplicate guest \"%s\"",
 		    quote(p->f[0], q, sizeof(q)));
 	if (field_int(p, 2, inst_fields, 0, &mem) == -1 ||
@@ -371,14 +412,16 @@ parse_instance(struct parser *p)
 	if (p->nf >= 13 && field_yn(p, 13, inst_fields, &yn) == -1)
 		return -1;
 	g = plan_guest_append(c, p->f[0]);
-	strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
-	g->owner = owner_of(p, p->f[9]);
+	if (p->guests != NULL)
+		strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
+	guest_tags(p->f[9], &gt);
+	g->owner = owner_of(p, gt.owner);
 	g->ram_mib = mem;
 	g->disk_mib = dsk;
 	g->vcpus = (int32_t)vcpus;
 	g->host = pn;
 	g->secondary = sn;
-	g->live_migrate = ab && !tags_have(p->f[9], "hangar:no-migrate");
+	g->live_migrate = ab && !gt.no_migrate;
 	/* RAM the hypervisor sees in use: htools' x_mem accounting */
 	if (status == 0 || status >= 5)
 		p->fmem[g->host] += mem;
@@ -414,8 +457,10 @@ split(struct parser *p, char *line)
 			return perr(p, 0, NULL, "more than %d fields",
 			    MAXFIELDS);
 		p->f[p->nf++] = line;
-		line = strchr(line, '|');
-		if (line == NULL)
+		/* fields are short: a loop beats strchr()'s set-up */
+		while (*line != '|' && *line != '\0')
+			line++;
+		if (*line == '\0')
 			return 0;
 		*line++ = '\0';
 	}
@@ -485,6 +530,7 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
     struct plan_cluster **out, struct herr *e)
 {
 	struct parser p;
+	const char *nl;
 	size_t nlines = 1, i, start, end;
 	char *line = NULL;
 	size_t linecap = 0;
@@ -495,17 +541,16 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	p.fname = fname != NULL ? fname : "-";
 	p.e = e;
 	p.c = plan_cluster_new();
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			nlines++;
+	for (i = 0; (nl = memchr(buf + i, '\n', len - i)) != NULL;
+	    i = (size_t)(nl - buf) + 1)
+		nlines++;
 	p.groups = strmap_new(16);
 	p.hosts = strmap_new(nlines / 16);
-	p.guests = strmap_new(nlines);
+	p.nlines = nlines;
 	p.owners = strmap_new(nlines / 4);
 	for (start = 0; start < len && section < 5; start = end + 1) {
-		end = start;
-		while (end < len && buf[end] != '\n')
-			end++;
+		nl = memchr(buf + start, '\n', len - start);
+		end = nl != NULL ? (size_t)(nl - buf) : len;
 		p.lineno++;
 		if (end == len && start == end)
 			break;	/* trailing newline */

@@ -124,12 +124,65 @@ test_errors(void **state)
 	expect_error("|h2|h1|drbd|", "|h2|hx|drbd|", "field 8 (snode)");
 	expect_error("||ext|", "||zfs|", "t.data:10: field 9 (disk_template)");
 	expect_error("vm4|", "vm1|", "t.data:10: field 1 (name): duplicate");
+	expect_error("vm2|", "vm1|", "t.data:8: field 1 (name): duplicate");
 	expect_error("plain|8.0|", "plain|fast|", "t.data:14: field 5 "
 	    "(vcpu_ratio)");
 	expect_error("|1|-|N\n", "|1|-|X\n", "field 13 (forthcoming)");
 	expect_error("|1|-|N\n", "|1|z|N\n", "field 12 (spindles)");
 	/* control characters are not echoed back */
 	expect_error("vm1|4096|", "vm1|\033[2J|", "\"?[2J\"");
+}
+
+/*
+ * Guests out of name order (the parser checks sorted names against the
+ * last one, then switches to a map), and owners from tags.
+ */
+static void
+test_guest_order_and_tags(void **state)
+{
+	static const char head[] =
+	    "grp|uuid-1|preferred||\n"
+	    "\n"
+	    "h1|65536|2048|61440|1000000|900000|8|N|uuid-1\n"
+	    "\n";
+	static const char *const tails[] = {
+	    "b|1|1|1|running|Y|h1||plain|customer:bob,owner:carol\n"
+	    "c|1|1|1|running|Y|h1||plain|owner:,customer:dave\n"
+	    "a|1|1|1|running|Y|h1||plain|x,hangar:no-migrate,owner:eve\n"
+	    "d|1|1|1|running|Y|h1||plain|hangar:no-migrate2,customer:\n"
+	    "\n\n",
+	    "a|1|1|1|running|Y|h1||plain|\n"
+	    "c|1|1|1|running|Y|h1||plain|\n"
+	    "b|1|1|1|running|Y|h1||plain|\n"
+	    "c|1|1|1|running|Y|h1||plain|\n"
+	    "\n\n",
+	};
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	char buf[1024];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "%s%s", head, tails[0]);
+	herr_clear(&e);
+	assert_int_equal(plan_parse_text(buf, strlen(buf), "o.data", &c, &e),
+	    0);
+	assert_int_equal(c->nguests, 4);
+	assert_string_equal(c->customers[c->guests[0].owner], "carol");
+	assert_string_equal(c->customers[c->guests[1].owner], "dave");
+	assert_string_equal(c->customers[c->guests[2].owner], "eve");
+	assert_int_equal(c->guests[3].owner, PLAN_NONE);
+	assert_true(c->guests[0].live_migrate);
+	assert_false(c->guests[2].live_migrate);
+	assert_true(c->guests[3].live_migrate);
+	plan_cluster_free(c);
+	c = NULL;
+	/* a, c, b: b is out of order; the second c is found all the same */
+	snprintf(buf, sizeof(buf), "%s%s", head, tails[1]);
+	assert_int_equal(plan_parse_text(buf, strlen(buf), "o.data", &c, &e),
+	    -1);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "o.data:8: field 1 (name): duplicate "
+	    "guest \"c\""));
 }
 
 static void
@@ -186,6 +239,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_guest_order_and_tags),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_load_file),
 	};
