@@ -552,7 +552,7 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 }
 
 static void
-maint_summary_json(FILE *f, const struct plan_cluster *c,
+maint_summary_json(struct jout *j, const struct plan_cluster *c,
     const struct plan_maintenance *p)
 {
 	size_t i, largest = 0;
@@ -560,96 +560,101 @@ maint_summary_json(FILE *f, const struct plan_cluster *c,
 	for (i = 0; i < p->nbatches; i++)
 		if (p->batches[i].nhosts > largest)
 			largest = p->batches[i].nhosts;
-	jout_key(f, "batches");
-	jout_int(f, (int64_t)p->nbatches);
-	fputc_unlocked(',', f);
-	jout_key(f, "largest_batch");
-	jout_int(f, (int64_t)largest);
-	fputc_unlocked(',', f);
-	jout_key(f, "guests");
-	jout_int(f, (int64_t)c->nguests);
-	fputc_unlocked(',', f);
-	jout_key(f, "rebooted");
-	jout_int(f, (int64_t)p->nrebooted);
-	fputc_unlocked(',', f);
-	jout_key(f, "migrations");
-	jout_int(f, (int64_t)p->nmigrations);
-	fputc_unlocked(',', f);
-	jout_key(f, "skipped_hosts");
-	jout_int(f, (int64_t)p->nskipped);
-	fputc_unlocked(',', f);
-	jout_key(f, "total_s");
-	jout_double(f, p->total_s);
-	fputc_unlocked(',', f);
-	jout_key(f, "warnings");
-	fputc_unlocked('[', f);
+	jout_key(j, "batches");
+	jout_int(j, (int64_t)p->nbatches);
+	jout_raw(j, ",");
+	jout_key(j, "largest_batch");
+	jout_int(j, (int64_t)largest);
+	jout_raw(j, ",");
+	jout_key(j, "guests");
+	jout_int(j, (int64_t)c->nguests);
+	jout_raw(j, ",");
+	jout_key(j, "rebooted");
+	jout_int(j, (int64_t)p->nrebooted);
+	jout_raw(j, ",");
+	jout_key(j, "migrations");
+	jout_int(j, (int64_t)p->nmigrations);
+	jout_raw(j, ",");
+	jout_key(j, "skipped_hosts");
+	jout_int(j, (int64_t)p->nskipped);
+	jout_raw(j, ",");
+	jout_key(j, "total_s");
+	jout_double(j, p->total_s);
+	jout_raw(j, ",");
+	jout_key(j, "warnings");
+	jout_raw(j, "[");
 	for (i = 0; i < p->nwarnings; i++) {
 		if (i > 0)
-			fputc_unlocked(',', f);
-		jout_str(f, p->warnings[i]);
+			jout_raw(j, ",");
+		jout_str(j, p->warnings[i]);
 	}
-	fputc_unlocked(']', f);
+	jout_raw(j, "]");
 }
 
 /* One guest's fate: {"guest":..,"host":..,"action":..[,"target"]..}. */
 static void
-maint_guest_json(FILE *f, const struct plan_cluster *c,
+maint_guest_json(struct jout *j, const struct plan_cluster *c,
     const struct plan_maint_guest *g)
 {
-	fputc_unlocked('{', f);
-	jout_key(f, "guest");
-	jout_str(f, c->guests[g->guest].name);
-	fputc_unlocked(',', f);
-	jout_key(f, "host");
-	jout_str(f, c->hosts[g->host].name);
-	fputc_unlocked(',', f);
-	jout_key(f, "action");
-	jout_str(f, g->fate == PLAN_FATE_MIGRATE ? "migrate" : "reboot");
+	jout_raw(j, "{");
+	jout_key(j, "guest");
+	jout_str(j, c->guests[g->guest].name);
+	jout_raw(j, ",");
+	jout_key(j, "host");
+	jout_str(j, c->hosts[g->host].name);
+	jout_raw(j, ",");
+	jout_key(j, "action");
+	jout_str(j, g->fate == PLAN_FATE_MIGRATE ? "migrate" : "reboot");
 	if (g->target != PLAN_NONE) {
-		fputc_unlocked(',', f);
-		jout_key(f, "target");
-		jout_str(f, c->hosts[g->target].name);
+		jout_raw(j, ",");
+		jout_key(j, "target");
+		jout_str(j, c->hosts[g->target].name);
 	}
 	if (g->fate == PLAN_FATE_REBOOT) {
-		fputc_unlocked(',', f);
-		jout_key(f, "reason");
-		jout_str(f, g->no_room ? "no room" : "no live migration");
+		jout_raw(j, ",");
+		jout_key(j, "reason");
+		jout_str(j, g->no_room ? "no room" : "no live migration");
 	}
-	fputc_unlocked(',', f);
-	jout_key(f, "downtime_s");
-	jout_double(f, g->downtime_s);
-	fputc_unlocked('}', f);
+	jout_raw(j, ",");
+	jout_key(j, "downtime_s");
+	jout_double(j, g->downtime_s);
+	jout_raw(j, "}");
 }
 
 /* The plan as JSON text, written as it goes (jout.h): no objects. */
 static void
 maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 {
-	FILE *f = stdout;
-	size_t i, j;
+	struct jout *j = xmalloc(sizeof(*j));
+	size_t i, k;
+	char b[64];
 
-	fputs_unlocked("{\"command\":\"maintenance\",\"summary\":{", f);
-	maint_summary_json(f, c, p);
-	fputs_unlocked("},\"batches\":[", f);
+	jout_init(j, stdout);
+	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
+	maint_summary_json(j, c, p);
+	jout_raw(j, "},\"batches\":[");
 	for (i = 0; i < p->nbatches; i++) {
 		const struct plan_batch *bt = &p->batches[i];
 
-		fprintf(f, "%s{\"batch\":%zu,\"duration_s\":%.1f,\"hosts\":[",
-		    i > 0 ? "," : "", i + 1, bt->duration_s);
-		for (j = 0; j < bt->nhosts; j++) {
-			if (j > 0)
-				fputc_unlocked(',', f);
-			jout_str(f, c->hosts[bt->hosts[j]].name);
+		snprintf(b, sizeof(b), "%s{\"batch\":%zu,\"duration_s\":%.1f,"
+		    "\"hosts\":[", i > 0 ? "," : "", i + 1, bt->duration_s);
+		jout_raw(j, b);
+		for (k = 0; k < bt->nhosts; k++) {
+			if (k > 0)
+				jout_raw(j, ",");
+			jout_str(j, c->hosts[bt->hosts[k]].name);
 		}
-		fputs_unlocked("],\"guests\":[", f);
-		for (j = bt->first; j < bt->first + bt->nguests; j++) {
-			if (j > bt->first)
-				fputc_unlocked(',', f);
-			maint_guest_json(f, c, &p->guests[j]);
+		jout_raw(j, "],\"guests\":[");
+		for (k = bt->first; k < bt->first + bt->nguests; k++) {
+			if (k > bt->first)
+				jout_raw(j, ",");
+			maint_guest_json(j, c, &p->guests[k]);
 		}
-		fputs_unlocked("]}", f);
+		jout_raw(j, "]}");
 	}
-	fputs_unlocked("]}\n", f);
+	jout_raw(j, "]}\n");
+	(void)jout_flush(j);	/* plan_cli_main checks stdout */
+	free(j);
 }
 
 static int

@@ -1,4 +1,4 @@
-/* JSON text straight to a FILE, byte for byte what json-c would write. */
+/* JSON text through a buffer, byte for byte what json-c would write. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,13 +7,51 @@
 #include "plan/jout.h"
 
 void
-jout_str(FILE *f, const char *s)
+jout_init(struct jout *j, FILE *f)
+{
+	j->f = f;
+	j->len = 0;
+}
+
+int
+jout_flush(struct jout *j)
+{
+	if (j->len > 0 && fwrite(j->buf, 1, j->len, j->f) != j->len) {
+		j->len = 0;
+		return -1;
+	}
+	j->len = 0;
+	return ferror(j->f) ? -1 : 0;
+}
+
+static void
+put(struct jout *j, const char *s, size_t n)
+{
+	if (j->len + n > sizeof(j->buf)) {
+		(void)jout_flush(j);	/* errors show at the last flush */
+		if (n > sizeof(j->buf)) {
+			fwrite(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+void
+jout_raw(struct jout *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
+
+void
+jout_str(struct jout *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
-	putc_unlocked('"', f);
+	put(j, "\"", 1);
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *e = NULL;
@@ -31,30 +69,30 @@ jout_str(FILE *f, const char *s)
 			if (c >= 0x20)
 				continue;
 		}
-		fwrite_unlocked(run, 1, (size_t)(s - run), f);
+		put(j, run, (size_t)(s - run));
 		run = s + 1;
 		if (e != NULL)
-			fwrite_unlocked(e, 1, 2, f);
+			put(j, e, 2);
 		else {
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
-			fwrite_unlocked(esc, 1, sizeof(esc), f);
+			put(j, esc, sizeof(esc));
 		}
 	}
-	fwrite_unlocked(run, 1, (size_t)(s - run), f);
-	putc_unlocked('"', f);
+	put(j, run, (size_t)(s - run));
+	put(j, "\"", 1);
 }
 
 void
-jout_key(FILE *f, const char *key)
+jout_key(struct jout *j, const char *key)
 {
-	putc_unlocked('"', f);
-	fputs_unlocked(key, f);
-	fwrite_unlocked("\":", 1, 2, f);
+	put(j, "\"", 1);
+	put(j, key, strlen(key));
+	put(j, "\":", 2);
 }
 
 void
-jout_int(FILE *f, int64_t v)
+jout_int(struct jout *j, int64_t v)
 {
 	char b[24], *p = b + sizeof(b);
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
@@ -64,30 +102,28 @@ jout_int(FILE *f, int64_t v)
 	while ((u /= 10) > 0);
 	if (v < 0)
 		*--p = '-';
-	fwrite_unlocked(p, 1, (size_t)(b + sizeof(b) - p), f);
+	put(j, p, (size_t)(b + sizeof(b) - p));
 }
 
 void
-jout_double(FILE *f, double v)
+jout_double(struct jout *j, double v)
 {
 	char b[40];
 
 	/* whole numbers (downtimes, durations): %.17g would print digits */
 	if (v == floor(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v))) {
-		jout_int(f, (int64_t)v);
-		fwrite_unlocked(".0", 1, 2, f);
+		jout_int(j, (int64_t)v);
+		put(j, ".0", 2);
 		return;
 	}
-	if (isnan(v)) {
-		fputs_unlocked("NaN", f);
-		return;
+	if (isnan(v))
+		snprintf(b, sizeof(b), "NaN");
+	else if (isinf(v))
+		snprintf(b, sizeof(b), "%s", v < 0 ? "-Infinity" : "Infinity");
+	else {
+		snprintf(b, sizeof(b), "%.17g", v);
+		if (strpbrk(b, ".e") == NULL)
+			strcat(b, ".0");
 	}
-	if (isinf(v)) {
-		fputs_unlocked(v < 0 ? "-Infinity" : "Infinity", f);
-		return;
-	}
-	snprintf(b, sizeof(b), "%.17g", v);
-	if (strpbrk(b, ".e") == NULL)
-		strcat(b, ".0");
-	fputs_unlocked(b, f);
+	jout_raw(j, b);
 }

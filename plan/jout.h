@@ -1,22 +1,35 @@
 /*
- * jout: JSON text written straight to a FILE, spelt the way json-c
- * spells it (JSON_C_TO_STRING_PLAIN), for plans too large to build as
- * json-c objects first (a maintenance plan lists every guest: 200,000
- * objects took longer than planning them).  rpc/jsonw.h builds a reply
- * in memory and has no numbers with a fraction; this streams.
+ * jout: JSON text written straight out through a buffer of its own,
+ * spelt the way json-c spells it (JSON_C_TO_STRING_PLAIN), for plans too
+ * large to build as json-c objects first (a maintenance plan lists every
+ * guest: 200,000 objects took longer than planning them).  rpc/jsonw.h
+ * builds a reply in memory and has no numbers with a fraction; this
+ * streams.
  */
 #ifndef HANGAR_PLAN_JOUT_H
 #define HANGAR_PLAN_JOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+struct jout {
+	FILE	*f;
+	size_t	 len;
+	char	 buf[65536];
+};
+
+void	jout_init(struct jout *, FILE *);
+/* Writes out what is buffered; -1 if the FILE has an error. */
+int	jout_flush(struct jout *);
+/* Text as it is (JSON punctuation, keys that need no escaping). */
+void	jout_raw(struct jout *, const char *s);
 /* s quoted and escaped as json-c does: "\/" too, other bytes as they are. */
-void	jout_str(FILE *, const char *s);
+void	jout_str(struct jout *, const char *s);
 /* "KEY": before a value; key is a literal that needs no escaping. */
-void	jout_key(FILE *, const char *key);
-void	jout_int(FILE *, int64_t);
+void	jout_key(struct jout *, const char *key);
+void	jout_int(struct jout *, int64_t);
 /* %.17g, with ".0" when that looks like an integer (json-c's doubles). */
-void	jout_double(FILE *, double);
+void	jout_double(struct jout *, double);
 
 #endif
