@@ -596,29 +596,25 @@ static void
 maint_guest_json(struct jout *j, const struct plan_cluster *c,
     const struct plan_maint_guest *g)
 {
-	jout_raw(j, "{");
-	jout_key(j, "guest");
+	JOUT_LIT(j, "{\"guest\":");
 	jout_str(j, c->guests[g->guest].name);
-	jout_raw(j, ",");
-	jout_key(j, "host");
+	JOUT_LIT(j, ",\"host\":");
 	jout_str(j, c->hosts[g->host].name);
-	jout_raw(j, ",");
-	jout_key(j, "action");
-	jout_str(j, g->fate == PLAN_FATE_MIGRATE ? "migrate" : "reboot");
+	if (g->fate == PLAN_FATE_MIGRATE)
+		JOUT_LIT(j, ",\"action\":\"migrate\"");
+	else
+		JOUT_LIT(j, ",\"action\":\"reboot\"");
 	if (g->target != PLAN_NONE) {
-		jout_raw(j, ",");
-		jout_key(j, "target");
+		JOUT_LIT(j, ",\"target\":");
 		jout_str(j, c->hosts[g->target].name);
 	}
-	if (g->fate == PLAN_FATE_REBOOT) {
-		jout_raw(j, ",");
-		jout_key(j, "reason");
-		jout_str(j, g->no_room ? "no room" : "no live migration");
-	}
-	jout_raw(j, ",");
-	jout_key(j, "downtime_s");
+	if (g->fate == PLAN_FATE_REBOOT && g->no_room)
+		JOUT_LIT(j, ",\"reason\":\"no room\"");
+	else if (g->fate == PLAN_FATE_REBOOT)
+		JOUT_LIT(j, ",\"reason\":\"no live migration\"");
+	JOUT_LIT(j, ",\"downtime_s\":");
 	jout_double(j, g->downtime_s);
-	jout_raw(j, "}");
+	JOUT_LIT(j, "}");
 }
 
 /* The plan as JSON text, written as it goes (jout.h): no objects. */

@@ -45,6 +45,24 @@ jout_raw(struct jout *j, const char *s)
 }
 
 void
+jout_mem(struct jout *j, const char *s, size_t len)
+{
+	put(j, s, len);
+}
+
+/* The two-byte escapes json-c writes; 'u' for \u00XX, 0: as it is. */
+static const char esc2[256] = {
+	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['\b'] = 'b', ['\f'] = 'f',
+	['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	[0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
+	[0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',
+	[0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
+	[0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u',
+	[0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u',
+	[0x1f] = 'u'
+};
+
+void
 jout_str(struct jout *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -54,26 +72,16 @@ jout_str(struct jout *j, const char *s)
 	put(j, "\"", 1);
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
-		const char *e = NULL;
 
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '/': e = "\\/"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		default:
-			if (c >= 0x20)
-				continue;
-		}
+		if (esc2[c] == 0)
+			continue;
 		put(j, run, (size_t)(s - run));
 		run = s + 1;
-		if (e != NULL)
-			put(j, e, 2);
-		else {
+		if (esc2[c] != 'u') {
+			esc[1] = esc2[c];
+			put(j, esc, 2);
+		} else {
+			esc[1] = 'u';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			put(j, esc, sizeof(esc));

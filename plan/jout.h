@@ -24,6 +24,9 @@ void	jout_init(struct jout *, FILE *);
 int	jout_flush(struct jout *);
 /* Text as it is (JSON punctuation, keys that need no escaping). */
 void	jout_raw(struct jout *, const char *s);
+void	jout_mem(struct jout *, const char *s, size_t len);
+/* A string literal as it is, its length known at compile time. */
+#define JOUT_LIT(j, lit)	jout_mem((j), "" lit, sizeof(lit) - 1)
 /* s quoted and escaped as json-c does: "\/" too, other bytes as they are. */
 void	jout_str(struct jout *, const char *s);
 /* "KEY": before a value; key is a literal that needs no escaping. */

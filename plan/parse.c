@@ -91,6 +91,21 @@ quote(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* Plain digits (up to 18 of them, no sign) into *v; else -1. */
+static int
+digits(const char *s, long long *v)
+{
+	long long n = 0;
+	size_t k;
+
+	for (k = 0; s[k] >= '0' && s[k] <= '9'; k++)
+		n = n * 10 + (s[k] - '0');
+	if (k == 0 || k > 18 || s[k] != '\0')
+		return -1;
+	*v = n;
+	return 0;
+}
+
 static int
 field_int(struct parser *p, int i, const char **names, long long min,
     int64_t *out)
@@ -98,6 +113,11 @@ field_int(struct parser *p, int i, const char **names, long long min,
 	long long v;
 	char q[48];
 
+	/* most fields are plain digits: strtoll() only for the rest */
+	if (digits(p->f[i - 1], &v) == 0 && v >= min && v <= MAXMIB) {
+		*out = v;
+		return 0;
+	}
 	if (str_parse_int(p->f[i - 1], min, MAXMIB, &v) == -1)
 		return perr(p, i, names, "\"%s\" is not an integer in "
 		    "%lld..%lld", quote(p->f[i - 1], q, sizeof(q)), min,
