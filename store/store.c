@@ -131,6 +131,36 @@ static const char *migrations[] = {
 	"  customer TEXT NOT NULL,"
 	"  spooled INTEGER NOT NULL,"
 	"  PRIMARY KEY (cycle_id, customer));",
+	/* 5 -> 6: running a cycle: its journal of steps, customers' choices */
+	"ALTER TABLE maint_cycles ADD COLUMN run_state TEXT NOT NULL "
+	"  DEFAULT 'planned';"
+	"ALTER TABLE maint_cycles ADD COLUMN run_error TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE maint_cycles ADD COLUMN allow_fallback INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE maint_cycles ADD COLUMN step_budget INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	"CREATE TABLE maint_steps ("
+	"  cycle_id INTEGER NOT NULL REFERENCES maint_cycles (id)"
+	"    ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  win INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  guest TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'todo',"
+	"  started_ms INTEGER NOT NULL DEFAULT 0,"
+	"  ended_ms INTEGER NOT NULL DEFAULT 0,"
+	"  pause_ms INTEGER NOT NULL DEFAULT -1,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (cycle_id, seq));"
+	"CREATE TABLE maint_choices ("
+	"  cycle_id INTEGER NOT NULL REFERENCES maint_cycles (id)"
+	"    ON DELETE CASCADE,"
+	"  guest TEXT NOT NULL,"
+	"  action TEXT NOT NULL CHECK (action IN ('live-migrate', 'reboot')),"
+	"  chosen INTEGER NOT NULL,"
+	"  PRIMARY KEY (cycle_id, guest));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1220,4 +1250,214 @@ store_notice_add(struct store *st, int64_t cycle, const char *customer,
 	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL));
 	return step_done(st, s, "notice", e);
+}
+
+/* ---- running a cycle ---- */
+
+#define CYCLE_COLS "id, advisories, start, window_s, run_state, run_error, " \
+	"allow_fallback, step_budget"
+
+static void
+cycle_row(sqlite3_stmt *s, void *arg)
+{
+	struct cycle_rec *c = arg;
+
+	c->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, c->advisories, sizeof(c->advisories));
+	c->start = sqlite3_column_int64(s, 2);
+	c->window_s = sqlite3_column_int64(s, 3);
+	col_text(s, 4, c->run_state, sizeof(c->run_state));
+	col_text(s, 5, c->run_error, sizeof(c->run_error));
+	c->allow_fallback = sqlite3_column_int(s, 6);
+	c->step_budget = sqlite3_column_int(s, 7);
+}
+
+int
+store_cycle_info(struct store *st, int64_t id, struct cycle_rec *out,
+    struct herr *e)
+{
+	char key[24];
+	int r;
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	r = get_row(st, "SELECT " CYCLE_COLS " FROM maint_cycles "
+	    "WHERE ?1 = '0' OR id = CAST(?1 AS INTEGER) ORDER BY id DESC "
+	    "LIMIT 1", key, cycle_row, out, e);
+	if (r == 0)
+		return id == 0 ? herr_set(e, HERR_NOTFOUND, "no maintenance "
+		    "cycle planned yet") : herr_set(e, HERR_NOTFOUND, "no such "
+		    "maintenance cycle: %lld", (long long)id);
+	return r == 1 ? 0 : -1;
+}
+
+int
+store_cycle_list_running(struct store *st, struct cycle_rec **out,
+    size_t *n, struct herr *e)
+{
+	return list_rows(st, "SELECT " CYCLE_COLS " FROM maint_cycles WHERE "
+	    "run_state = 'running' ORDER BY id", cycle_row, sizeof(**out),
+	    (void **)out, n, e);
+}
+
+int
+store_cycle_set_run(struct store *st, const struct cycle_rec *c,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE maint_cycles SET run_state = ?, "
+	    "run_error = ?, allow_fallback = ?, step_budget = ? WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, c->run_state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, c->run_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, c->allow_fallback);
+	sqlite3_bind_int(s, 4, c->step_budget);
+	sqlite3_bind_int64(s, 5, c->id);
+	return step_done(st, s, "maintenance cycle", e);
+}
+
+static int
+step_insert(struct store *st, const struct step_rec *r, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_steps (cycle_id, seq, "
+	    "win, host, guest, kind, target, state, started_ms, ended_ms, "
+	    "pause_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->cycle_id);
+	sqlite3_bind_int(s, 2, r->seq);
+	sqlite3_bind_int(s, 3, r->win);
+	sqlite3_bind_text(s, 4, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->guest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, r->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, r->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, r->started_ms);
+	sqlite3_bind_int64(s, 10, r->ended_ms);
+	sqlite3_bind_int64(s, 11, r->pause_ms);
+	sqlite3_bind_text(s, 12, r->detail, -1, SQLITE_STATIC);
+	return step_done(st, s, "maintenance step", e);
+}
+
+int
+store_steps_add(struct store *st, const struct cycle_rec *c,
+    const struct step_rec *steps, size_t n, struct herr *e)
+{
+	size_t i;
+
+	if (store_begin(st, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (step_insert(st, &steps[i], e) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+	if (store_cycle_set_run(st, c, e) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, e);
+}
+
+static void
+step_row(sqlite3_stmt *s, void *arg)
+{
+	struct step_rec *r = arg;
+
+	r->cycle_id = sqlite3_column_int64(s, 0);
+	r->seq = sqlite3_column_int(s, 1);
+	r->win = sqlite3_column_int(s, 2);
+	col_text(s, 3, r->host, sizeof(r->host));
+	col_text(s, 4, r->guest, sizeof(r->guest));
+	col_text(s, 5, r->kind, sizeof(r->kind));
+	col_text(s, 6, r->target, sizeof(r->target));
+	col_text(s, 7, r->state, sizeof(r->state));
+	r->started_ms = sqlite3_column_int64(s, 8);
+	r->ended_ms = sqlite3_column_int64(s, 9);
+	r->pause_ms = sqlite3_column_int64(s, 10);
+	col_text(s, 11, r->detail, sizeof(r->detail));
+}
+
+int
+store_steps_list(struct store *st, int64_t cycle, struct step_rec **out,
+    size_t *n, struct herr *e)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT cycle_id, seq, win, host, guest, "
+	    "kind, target, state, started_ms, ended_ms, pause_ms, detail FROM "
+	    "maint_steps WHERE cycle_id = %lld ORDER BY seq", (long long)cycle);
+	return list_rows(st, sql, step_row, sizeof(**out), (void **)out, n, e);
+}
+
+int
+store_step_update(struct store *st, const struct step_rec *r, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE maint_steps SET kind = ?, "
+	    "state = ?, started_ms = ?, ended_ms = ?, pause_ms = ?, detail = ? "
+	    "WHERE cycle_id = ? AND seq = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->started_ms);
+	sqlite3_bind_int64(s, 4, r->ended_ms);
+	sqlite3_bind_int64(s, 5, r->pause_ms);
+	sqlite3_bind_text(s, 6, r->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, r->cycle_id);
+	sqlite3_bind_int(s, 8, r->seq);
+	return step_done(st, s, "maintenance step", e);
+}
+
+int
+store_guest_set_host(struct store *st, int64_t guest_id, const char *host,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "UPDATE guests SET host_id = (SELECT id "
+	    "FROM hosts WHERE name = ?) WHERE id = ?", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, guest_id);
+	return step_done(st, s, "guest host", e);
+}
+
+int
+store_choice_set(struct store *st, int64_t cycle, const char *guest,
+    const char *action, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT OR REPLACE INTO maint_choices "
+	    "(cycle_id, guest, action, chosen) VALUES (?, ?, ?, ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cycle);
+	sqlite3_bind_text(s, 2, guest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+	return step_done(st, s, "maintenance choice", e);
+}
+
+static void
+text_row(sqlite3_stmt *s, void *arg)
+{
+	col_text(s, 0, arg, 16);
+}
+
+int
+store_choice_get(struct store *st, int64_t cycle, const char *guest,
+    char action[16], struct herr *e)
+{
+	char key[24 + STORE_NAME_MAX];
+	int r;
+
+	/* one text key: "CYCLE GUEST" (guest names have no spaces) */
+	snprintf(key, sizeof(key), "%lld %s", (long long)cycle, guest);
+	action[0] = '\0';
+	r = get_row(st, "SELECT action FROM maint_choices WHERE "
+	    "cycle_id || ' ' || guest = ?1", key, text_row, action, e);
+	return r == -1 ? -1 : 0;
 }

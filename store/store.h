@@ -223,6 +223,61 @@ int	store_notice_done(struct store *st, int64_t cycle, const char *customer);
 int	store_notice_add(struct store *st, int64_t cycle, const char *customer,
 	    struct herr *e);
 
+/* Running a cycle (hangard/run.c). */
+struct cycle_rec {
+	int64_t		id;
+	char		advisories[600];
+	int64_t		start;
+	int64_t		window_s;
+	char		run_state[16];	/* planned|running|stopped|done */
+	char		run_error[256];
+	int		allow_fallback;	/* failed migration: reboot instead */
+	int		step_budget;	/* steps left before pausing; -1: all */
+};
+
+/* One step of the journal: what, where, and when it began and ended. */
+struct step_rec {
+	int64_t		cycle_id;
+	int		seq;		/* order within the cycle */
+	int		win;		/* window index */
+	char		host[STORE_NAME_MAX];
+	char		guest[STORE_NAME_MAX];	/* "" for a host step */
+	char		kind[16];	/* mark, migrate-out, shutdown, patch,
+					   wait-up, start, migrate-back,
+					   unmark */
+	char		target[STORE_NAME_MAX];	/* migrations: other host */
+	char		state[12];	/* todo|doing|waiting|done|failed */
+	int64_t		started_ms;	/* unix ms it first began; 0 */
+	int64_t		ended_ms;
+	int64_t		pause_ms;	/* migrations: guest pause; -1 */
+	char		detail[256];
+};
+
+/* id 0: the newest cycle. */
+int	store_cycle_info(struct store *st, int64_t id, struct cycle_rec *out,
+	    struct herr *e);
+int	store_cycle_list_running(struct store *st, struct cycle_rec **out,
+	    size_t *n, struct herr *e);
+/* Writes run_state, run_error, allow_fallback and step_budget. */
+int	store_cycle_set_run(struct store *st, const struct cycle_rec *c,
+	    struct herr *e);
+/* The journal and the cycle's new run state, in one transaction. */
+int	store_steps_add(struct store *st, const struct cycle_rec *c,
+	    const struct step_rec *steps, size_t n, struct herr *e);
+int	store_steps_list(struct store *st, int64_t cycle, struct step_rec **out,
+	    size_t *n, struct herr *e);
+/* Writes kind, state, times, pause and detail of step (cycle_id, seq). */
+int	store_step_update(struct store *st, const struct step_rec *r,
+	    struct herr *e);
+int	store_guest_set_host(struct store *st, int64_t guest_id,
+	    const char *host, struct herr *e);
+/* A customer's choice for a VPS in a cycle: live-migrate or reboot. */
+int	store_choice_set(struct store *st, int64_t cycle, const char *guest,
+	    const char *action, struct herr *e);
+/* action gets "" when the customer made no choice. */
+int	store_choice_get(struct store *st, int64_t cycle, const char *guest,
+	    char action[16], struct herr *e);
+
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);
 int	store_key_list(struct store *st, const char *customer,
