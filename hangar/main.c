@@ -130,6 +130,20 @@ static const struct cmd cmds[] = {
 	{ "maint", "notify", "maint.notify", { NULL }, {
 	    { "--cycle", "cycle", O_INT, 0 } }, render_object, "[--cycle N]",
 	  NULL },
+	{ "maint", "run", "maint.run", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 },
+	    { "--allow-fallback", "allow_fallback", O_BOOL, 0 },
+	    { "--steps", "steps", O_INT, 0 }, { "--wait", "wait", O_BOOL, 0 } },
+	  render_maint_report, "[--cycle N] [--allow-fallback] [--steps N] "
+	  "[--wait]", NULL },
+	{ "maint", "host-done", "maint.host_done", { "host" }, { { NULL } },
+	  render_object, "HOST", NULL },
+	{ "maint", "report", "maint.report", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 },
+	    { "--publish", "publish", O_BOOL, 0 } }, render_maint_report,
+	  "[--cycle N] [--publish]", NULL },
+	{ "maint", "choose", "maint.choose", { "name", "action" }, { { NULL } },
+	  render_object, "VPS live-migrate|reboot", NULL },
 	{ "post", "add", "post.add", { NULL }, {
 	    { "--kind", "kind", O_STR, 1 }, { "--title", "title", O_STR, 1 },
 	    { "--body", "body", O_TEXT, 1 }, { "--author", "author", O_STR, 0 },

@@ -439,6 +439,117 @@ render_maint(json_object *o)
 	table_print(&t);
 }
 
+static void
+fmt_ms(char *buf, size_t size, json_object *o, const char *k)
+{
+	json_object *v;
+	int64_t ms;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	ms = json_object_get_int64(v);
+	if (ms < 10000)
+		snprintf(buf, size, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, size, "%lld min %02lld s", (long long)ms / 60000,
+		    (long long)ms / 1000 % 60);
+}
+
+/* maint run / maint report: progress, downtime per host and per guest. */
+void
+render_maint_report(json_object *o)
+{
+	struct table t = { .ncols = 5 };
+	const char *hdr[] = { "GUEST", "OWNER", "HOST", "ACTION", "DOWNTIME" };
+	const char *hh[] = { "HOST", "WINDOW", "DOWNTIME" };
+	json_object *arr, *v, *x;
+	char a[40], b[40], buf[512];
+	const char *row[5];
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "steps_total", NULL)) {
+		render_object(o);	/* maint run without --wait */
+		return;
+	}
+	printf("Maintenance cycle %lld for %s: %s, %lld of %lld steps done",
+	    (long long)gi(o, "cycle"), gs(o, "advisories"), gs(o, "state"),
+	    (long long)gi(o, "steps_done"), (long long)gi(o, "steps_total"));
+	if (gi(o, "steps_failed") > 0)
+		printf(", %lld failed", (long long)gi(o, "steps_failed"));
+	printf("\n");
+	if (json_object_object_get_ex(o, "error", &v)) {
+		str_sanitize(buf, sizeof(buf), json_object_get_string(v));
+		printf("Stopped: %s\n", buf);
+	}
+	if (json_object_object_get_ex(o, "steps", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			x = json_object_array_get_idx(arr, i);
+			if (strcmp(gs(x, "state"), "waiting") == 0)
+				printf("Waiting: %s is ready to be patched "
+				    "(hangar maint host-done %s)\n",
+				    gs(x, "host"), gs(x, "host"));
+		}
+	if (json_object_object_get_ex(o, "host_avg_s", &v)) {
+		snprintf(a, sizeof(a), "%lld", (long long)(gi(o,
+		    "host_avg_s") + 30) / 60);
+		snprintf(b, sizeof(b), "%lld", (long long)(gi(o,
+		    "host_longest_s") + 30) / 60);
+		printf("Host downtime: average %s min, longest %s min, shortest "
+		    "%lld min\n", a, b,
+		    (long long)(gi(o, "host_shortest_s") + 30) / 60);
+	}
+	if (json_object_object_get_ex(o, "guest_median_ms", NULL)) {
+		fmt_ms(a, sizeof(a), o, "guest_median_ms");
+		fmt_ms(b, sizeof(b), o, "guest_max_ms");
+		printf("VPS downtime: median %s, longest %s\n", a, b);
+	}
+	if (json_object_object_get_ex(o, "hosts", &arr) &&
+	    json_object_array_length(arr) > 0) {
+		struct table th = { .ncols = 3 };
+		printf("\n");
+		table_row(&th, hh);
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			x = json_object_array_get_idx(arr, i);
+			snprintf(a, sizeof(a), "%lld", (long long)gi(x,
+			    "window") + 1);
+			if (json_object_object_get_ex(x, "downtime_s", &v) &&
+			    v != NULL)
+				snprintf(b, sizeof(b), "%lld min %02lld s",
+				    (long long)json_object_get_int64(v) / 60,
+				    (long long)json_object_get_int64(v) % 60);
+			else
+				snprintf(b, sizeof(b), "-");
+			row[0] = gs(x, "host");
+			row[1] = a;
+			row[2] = b;
+			table_row(&th, row);
+		}
+		table_print(&th);
+	}
+	if (json_object_object_get_ex(o, "guests", &arr) &&
+	    json_object_array_length(arr) > 0) {
+		printf("\n");
+		table_row(&t, hdr);
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			x = json_object_array_get_idx(arr, i);
+			fmt_ms(a, sizeof(a), x, "downtime_ms");
+			if (json_object_object_get_ex(x, "measured", &v) &&
+			    !json_object_get_boolean(v))
+				strncat(a, " (not measured)", sizeof(a) -
+				    strlen(a) - 1);
+			row[0] = gs(x, "guest");
+			row[1] = gs(x, "owner");
+			row[2] = gs(x, "host");
+			row[3] = gs(x, "action");
+			row[4] = a;
+			table_row(&t, row);
+		}
+		table_print(&t);
+	}
+}
+
 /* "key: value" lines; nested arrays of guests as a table. */
 void
 render_object(json_object *o)

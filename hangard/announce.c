@@ -284,3 +284,39 @@ post_publish(struct daemon *d, json_object **res, struct herr *e)
 	    d->cfg.feed_dir));
 	return 0;
 }
+
+/*
+ * A post hangard writes itself (maintenance runs), published at once.
+ * downtime: average, longest, shortest minutes, or NULL.
+ */
+int
+post_auto(struct daemon *d, const char *kind, const char *title,
+    const char *body, int64_t parent, const int *downtime, struct herr *e)
+{
+	struct post_rec p;
+	json_object *res = NULL;
+	struct herr e2;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	str_copy(p.kind, kind, sizeof(p.kind));
+	str_copy(p.title, title, sizeof(p.title));
+	str_copy(p.author, d->cfg.feed_author, sizeof(p.author));
+	p.body = (char *)body;
+	p.published = (int64_t)time(NULL);
+	p.parent = parent;
+	p.downtime[0] = downtime ? downtime[0] : -1;
+	p.downtime[1] = downtime ? downtime[1] : -1;
+	p.downtime[2] = downtime ? downtime[2] : -1;
+	if (e == NULL) {
+		herr_clear(&e2);
+		e = &e2;
+	}
+	if (store_post_add(d->st, &p, e) == -1)
+		return -1;
+	r = post_publish(d, &res, e);
+	json_object_put(res);
+	if (r == -1)
+		log_warnx("status feed: %s", e->msg);
+	return r;
+}

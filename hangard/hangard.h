@@ -90,6 +90,8 @@ struct console_sess {
 
 struct job;
 struct daemon;
+struct mrun;
+struct irc;
 typedef void	(*job_run_fn)(struct job *);		/* worker thread */
 typedef void	(*job_done_fn)(struct daemon *, struct job *);	/* loop */
 
@@ -157,6 +159,8 @@ struct daemon {
 	int		 outbox_waiting;	/* messages left after it */
 	int64_t		*busy;		/* guests with a job in flight */
 	size_t		 nbusy, capbusy;
+	struct mrun	*runs;		/* maintenance cycles being run */
+	struct irc	*irc;		/* NULL: no IRC configured */
 	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
 	uid_t		 self_uid;
 };
@@ -229,8 +233,36 @@ int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 void	outbox_flush(struct daemon *d);
 json_object	*maint_for_guest(struct daemon *d, const char *guest);
+/* Records a customer's choice (live-migrate | reboot) for the VPS. */
+int	maint_choose(struct daemon *d, const struct guest_rec *g,
+	    const char *action, struct herr *e);
+
+/* run.c: running a maintenance cycle, as a journaled job */
+/* Returns 1 when the answer comes later (--wait). */
+int	maint_run(struct daemon *d, struct client *c, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	maint_host_done(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	maint_report(struct daemon *d, struct proto_req *r, json_object **res,
+	    struct herr *e);
+/* At start-up, after the store is open: cycles that were running go on. */
+void	runs_resume(struct daemon *d);
+void	runs_free(struct daemon *d);
+
+/* tell.c: the IRC channel */
+int	tell_start(struct daemon *d, struct herr *e);
+void	tell_stop(struct daemon *d);
+/* Queues a line for the channel (nothing if IRC is not configured). */
+void	tell_irc(struct daemon *d, const char *text);
+
+/* sync.c: the hypervisor version a host answered with after a patch */
+void	host_version_seen(struct daemon *d, const char *host,
+	    const struct hv_node *node);
 
 /* announce.c: advisories and the status feed's posts */
+int	post_auto(struct daemon *d, const char *kind, const char *title,
+	    const char *body, int64_t parent, const int *downtime,
+	    struct herr *e);
 int	advisory_add(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 int	advisory_list(struct daemon *d, json_object **res, struct herr *e);

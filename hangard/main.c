@@ -183,7 +183,7 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 	char line[2048], *p, *key, *val, *end;
 	const char *why;
 	FILE *f;
-	int lineno = 0, r = 0;
+	int lineno = 0, r = 0, quoted;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return herr_set(e, errno == ENOENT ? HERR_NOTFOUND : HERR_USAGE,
@@ -195,8 +195,15 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 			    lineno);
 			break;
 		}
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
+		/* a comment starts at a '#' outside double quotes */
+		for (p = line, quoted = 0; *p != '\0'; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == '#' && !quoted) {
+				*p = '\0';
+				break;
+			}
+		}
 		key = line + strspn(line, " \t");
 		end = key + strlen(key);
 		while (end > key && strchr(" \t\r\n", end[-1]) != NULL)
@@ -211,6 +218,11 @@ config_load(struct config *cfg, const char *path, struct herr *e)
 		}
 		*val++ = '\0';
 		val += strspn(val, " \t=");
+		/* "value": for a value with a '#' (an IRC channel) */
+		if (val[0] == '"' && end - val >= 2 && end[-1] == '"') {
+			end[-1] = '\0';
+			val++;
+		}
 		if (config_set(cfg, key, val, &why) == -1) {
 			r = herr_set(e, HERR_USAGE, "%s:%d: %s: %s", path, lineno,
 			    key, why);
@@ -359,10 +371,15 @@ main(int argc, char **argv)
 		log_warn("pid file");
 	log_info("listening on %s (state %s, schema %d)", d.cfg.socket,
 	    d.cfg.state_dir, store_schema_version(d.st));
+	if (tell_start(&d, &e) == -1)
+		log_warnx("IRC: %s", e.msg);
 	sync_all_hosts(&d);
 	outbox_flush(&d);	/* what a crash left in the outbox */
+	runs_resume(&d);	/* maintenance runs a crash interrupted */
 	server_loop(&d);
 	workers_shutdown(&d);
+	runs_free(&d);
+	tell_stop(&d);
 	store_close(d.st);
 	log_info("stopped");
 	return 0;

@@ -391,7 +391,7 @@ json_object *
 maint_for_guest(struct daemon *d, const char *guest)
 {
 	json_object *plan, *gsl, *ws, *g, *w, *o = NULL;
-	char a[40], b[40], *text;
+	char a[40], b[40], *text, choice[16];
 	int64_t id;
 	size_t i;
 
@@ -423,9 +423,55 @@ maint_for_guest(struct daemon *d, const char *guest)
 		    proto_get_str(g, "action")));
 		json_object_object_add(o, "downtime_s", json_object_new_int64(
 		    proto_get_int(g, "downtime_s")));
+		json_object_object_add(o, "cycle", json_object_new_int64(id));
+		json_object_object_add(o, "planned", json_object_new_string(
+		    proto_get_str(g, "action")));
+		if (store_choice_get(d->st, id, guest, choice, NULL) == 0 &&
+		    choice[0] != '\0') {
+			json_object_object_add(o, "chosen",
+			    json_object_new_string(choice));
+			if (strcmp(choice, "reboot") == 0) {
+				json_object_object_add(o, "action",
+				    json_object_new_string("reboot"));
+				json_object_object_add(o, "downtime_s",
+				    json_object_new_int64(proto_get_int(w,
+				    "estimate_s")));
+			}
+		}
 	}
 	json_object_put(plan);
 	return o;
+}
+
+int
+maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
+    struct herr *e)
+{
+	struct cycle_rec c;
+	json_object *m;
+	int migrates;
+
+	if (strcmp(action, "live-migrate") != 0 && strcmp(action, "reboot") != 0)
+		return herr_set(e, HERR_USAGE, "choose live-migrate or reboot");
+	if ((m = maint_for_guest(d, g->name)) == NULL)
+		return herr_set(e, HERR_STATE, "no maintenance is scheduled "
+		    "for %s", g->name);
+	migrates = strcmp(proto_get_str(m, "planned"), "live-migrate") == 0;
+	json_object_put(m);
+	if (store_cycle_info(d->st, 0, &c, e) == -1)
+		return -1;
+	if (strcmp(c.run_state, "planned") != 0)
+		return herr_set(e, HERR_STATE, "the maintenance has started: "
+		    "choices are closed");
+	if (strcmp(action, "live-migrate") == 0 && !migrates)
+		return herr_set(e, HERR_CAPACITY, "no host has room to take "
+		    "%s while its host reboots: it has to reboot with it",
+		    g->name);
+	if (store_choice_set(d->st, c.id, g->name, action, e) == -1)
+		return -1;
+	log_info("maintenance cycle %lld: %s chose %s for %s",
+	    (long long)c.id, g->customer, action, g->name);
+	return 0;
 }
 
 /* ---- sending the outbox, off the loop ---- */

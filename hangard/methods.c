@@ -1411,6 +1411,71 @@ m_maint_notify(struct daemon *d, struct client *c, struct proto_req *r,
 	return maint_notify(d, r, res, e);
 }
 
+static const struct proto_param p_maint_run[] = {
+	{ "cycle", PT_INT, 0x7fffffff, 0 },
+	{ "allow_fallback", PT_BOOL, 0, 0 },
+	{ "steps", PT_INT, 1000000, 0 },
+	{ "wait", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_maint_run(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	return maint_run(d, c, r, res, e);
+}
+
+static const struct proto_param p_maint_host_done[] = {
+	{ "host", PT_STR, STORE_NAME_MAX - 1, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_maint_host_done(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_host_done(d, r, res, e);
+}
+
+static const struct proto_param p_maint_report[] = {
+	{ "cycle", PT_INT, 0x7fffffff, 0 },
+	{ "publish", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_maint_report(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_report(d, r, res, e);
+}
+
+static const struct proto_param p_maint_choose[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "action", PT_STR, 16, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* A customer's choice for one VPS: live-migrate or reboot in place. */
+static int
+m_maint_choose(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct guest_rec g;
+
+	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
+		return -1;
+	if (maint_choose(d, &g, proto_str(r->params, "action"), e) == -1)
+		return -1;
+	*res = json_object_new_object();
+	json_object_object_add(*res, "name", json_object_new_string(g.name));
+	json_object_object_add(*res, "maintenance", maint_for_guest(d, g.name));
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1441,6 +1506,12 @@ static const struct method methods[] = {
 	{ "maint.plan", m_maint_plan, F_OPERATOR, p_maint_plan },
 	{ "maint.show", m_maint_show, F_OPERATOR, p_cycle },
 	{ "maint.notify", m_maint_notify, F_OPERATOR, p_cycle },
+	{ "maint.run", m_maint_run, F_OPERATOR, p_maint_run },
+	{ "maint.host_done", m_maint_host_done, F_OPERATOR,
+	    p_maint_host_done },
+	{ "maint.report", m_maint_report, F_OPERATOR, p_maint_report },
+	{ "maint.choose", m_maint_choose, F_OPERATOR | F_CUSTOMER,
+	    p_maint_choose },
 	{ "post.add", m_post_add, F_OPERATOR, p_post_add },
 	{ "post.list", m_post_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "post.publish", m_post_publish, F_OPERATOR, NULL },

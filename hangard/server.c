@@ -17,8 +17,10 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
+#include "notify/irc.h"
 
 #define MAX_CLIENTS	4096
+#define BASE_FDS	4	/* listener, wake, signals, IRC */
 #define MAX_OUT		(512 * 1024 * 1024)	/* unread replies before we drop */
 
 int
@@ -341,19 +343,22 @@ server_loop(struct daemon *d)
 	size_t npfd, nsess, i;
 	int pending;
 	time_t next_sync = time(NULL) + 1, next_mail = time(NULL) + 30;
-	int timeout;
+	int timeout, irc_to;
 
 	signals_setup(d);
 	while (!d->stopping) {
 		for (nsess = 0, cs = d->consoles; cs != NULL; cs = cs->next)
 			nsess++;
-		npfd = 3 + (size_t)d->nclients + nsess;
+		npfd = BASE_FDS + (size_t)d->nclients + nsess;
 		pfd = xreallocarray(pfd, npfd, sizeof(*pfd));
 		pfd[0] = (struct pollfd){ d->lfd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ d->wake[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ d->sigpipe[0], POLLIN, 0 };
+		pfd[3] = (struct pollfd){ -1, 0, 0 };
+		if (d->irc != NULL)
+			irc_pollfd(d->irc, &pfd[3]);
 		pending = 0;
-		for (i = 3, c = d->clients; c != NULL; c = c->next, i++) {
+		for (i = BASE_FDS, c = d->clients; c != NULL; c = c->next, i++) {
 			pfd[i] = (struct pollfd){ c->fd, (short)(POLLIN |
 			    (c->outlen > c->outoff ? POLLOUT : 0)), 0 };
 			if (c->relay != NULL && c->inlen > 0)
@@ -366,6 +371,9 @@ server_loop(struct daemon *d)
 			timeout = 0;
 		if (pending && timeout > 20)
 			timeout = 20;
+		if (d->irc != NULL && (irc_to = irc_timeout_ms(d->irc,
+		    irc_now_ms())) >= 0 && irc_to < timeout)
+			timeout = irc_to;
 		if (poll(pfd, npfd, timeout) == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[2].revents & POLLIN) {
@@ -375,8 +383,10 @@ server_loop(struct daemon *d)
 		}
 		if (pfd[1].revents & POLLIN)
 			jobs_complete(d);
+		if (d->irc != NULL)
+			irc_handle(d->irc, pfd[3].revents, irc_now_ms());
 		/* guest console bytes first, matched by pipe fd */
-		for (i = 3 + (size_t)d->nclients; i < npfd; i++) {
+		for (i = BASE_FDS + (size_t)d->nclients; i < npfd; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
 				continue;
 			for (cs = d->consoles; cs != NULL; cs = csnext) {
@@ -388,7 +398,7 @@ server_loop(struct daemon *d)
 			}
 		}
 		/* same order as pfd: clients are only added after this */
-		for (i = 3, c = d->clients; c != NULL; c = next, i++) {
+		for (i = BASE_FDS, c = d->clients; c != NULL; c = next, i++) {
 			next = c->next;
 			if (c->relay != NULL && c->inlen > 0)
 				console_input(d, c);

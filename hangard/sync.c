@@ -122,3 +122,18 @@ sync_all_hosts(struct daemon *d)
 	free(hs);
 }
 
+
+/* After a patch: the version the host answers with now, into the store. */
+void
+host_version_seen(struct daemon *d, const char *host,
+    const struct hv_node *node)
+{
+	struct host_rec h;
+
+	if (store_host_get(d->st, host, &h, NULL) == -1)
+		return;
+	if (strcmp(h.hv_version, node->hv_version) != 0)
+		log_info("host %s: %s %s -> %s", host, node->hv_type,
+		    h.hv_version, node->hv_version);
+	store_host_set_hv(d->st, h.id, node->hv_type, node->hv_version, NULL);
+}

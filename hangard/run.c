@@ -1,0 +1,1331 @@
+/*
+ * run: a maintenance cycle carried out, as a journaled job.
+ *
+ * `maint run` turns the cycle's plan into a journal of steps in the
+ * store, host by host and window by window:
+ *
+ *	mark		host state maintenance
+ *	migrate-out	a guest live-migrated to its planned target
+ *	shutdown	a guest shut down cleanly (forced after a timeout)
+ *	patch		the operator's patch hook (patch + reboot the host),
+ *			or waiting for `maint host-done HOST`
+ *	wait-up		until the host's hypervisor answers again
+ *	start		the guests shut down, started again if they ran
+ *	migrate-back	the migrated guests brought home
+ *	unmark		host state active
+ *
+ * Each step is journaled "doing" (with the time it first began) before
+ * anything is touched and "done" (with its figures) after, and every
+ * step can be run again after a crash: it first looks at where the guest
+ * is and what state it is in.  So a hangard killed at any point resumes
+ * where it was when it starts again, no guest is defined twice or left
+ * stopped, and the downtime intervals come from the journal's times.
+ *
+ * Hosts in one window go in parallel (each on its own worker thread);
+ * the next window starts only when every host of this one is done, so a
+ * host that fails or does not come back stops the cycle there with a
+ * clear state (`maint report`), and `maint run` again retries from the
+ * failed step.  A failed migration takes the reboot path instead only
+ * with --allow-fallback.
+ *
+ * HANGARD_FAILPOINT=maint:SEQ:before|after (drills and tests) kills the
+ * daemon with SIGKILL right after step SEQ is journaled as begun, or
+ * right after its action finished and before that is journaled.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hangard/hangard.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+
+/* One cycle being run: its journal, mirrored in memory. */
+struct mrun {
+	struct cycle_rec c;
+	struct step_rec	*steps;
+	char		*flight;	/* per step: a job is out for it */
+	size_t		 n;
+	int		 nflight;
+	uint64_t	 waiter;	/* client of maint run --wait, or 0 */
+	int64_t		 waiter_req;
+	struct mrun	*next;
+};
+
+/* What a step's job needs and gives back (job->ext). */
+struct sjob {
+	int64_t		cycle;
+	int		seq;
+	char		kind[16];
+	char		host[STORE_NAME_MAX];
+	char		guest_uuid[40];
+	char		dst_uri[STORE_URI_MAX];
+	char		patch_hook[1024];
+	char		advisories[600];
+	struct hv_migrate_opts mo;
+	char		mig_addr[256];
+	int		was_running;	/* shutdown: in; start: whether to */
+	int		timeout;	/* wait-up, shutdown */
+	int64_t		started_ms;	/* the step's first start */
+	struct hv_migration mig;
+	char		detail[256];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+failpoint(int64_t cycle, int seq, const char *where)
+{
+	static const char *fp;
+	static int read;
+	char want[64];
+
+	if (!read) {
+		fp = getenv("HANGARD_FAILPOINT");
+		read = 1;
+	}
+	if (fp == NULL)
+		return;
+	snprintf(want, sizeof(want), "maint:%d:%s", seq, where);
+	if (strcmp(fp, want) == 0) {
+		log_warnx("failpoint %s hit (cycle %lld): killing myself", fp,
+		    (long long)cycle);
+		raise(SIGKILL);
+	}
+}
+
+static int
+unfinished(const struct step_rec *s)
+{
+	return strcmp(s->state, "done") != 0;
+}
+
+/* ---- telling people: IRC and the log ---- */
+
+static void
+say(struct daemon *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct daemon *d, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_info("%s", buf);
+	tell_irc(d, buf);
+}
+
+/* ---- the journal ---- */
+
+static void
+step_add(struct step_rec **v, size_t *n, size_t *cap, int64_t cycle, int win,
+    const char *host, const char *guest, const char *kind, const char *target)
+{
+	struct step_rec *s;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	s = &(*v)[*n];
+	memset(s, 0, sizeof(*s));
+	s->cycle_id = cycle;
+	s->seq = (int)*n;
+	s->win = win;
+	str_copy(s->host, host, sizeof(s->host));
+	str_copy(s->guest, guest, sizeof(s->guest));
+	str_copy(s->kind, kind, sizeof(s->kind));
+	str_copy(s->target, target, sizeof(s->target));
+	str_copy(s->state, "todo", sizeof(s->state));
+	s->pause_ms = -1;
+	(*n)++;
+}
+
+/* The plan's entry for a guest, or NULL. */
+static json_object *
+plan_guest(json_object *gsl, const char *name)
+{
+	json_object *g;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		g = json_object_array_get_idx(gsl, i);
+		if (strcmp(proto_get_str(g, "guest"), name) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+/*
+ * The journal for one host: its guests as the store has them now, each
+ * with the plan's action unless the customer chose to reboot in place.
+ */
+static int
+expand_host(struct daemon *d, int64_t cycle, int win, const char *host,
+    json_object *gsl, struct step_rec **v, size_t *n, size_t *cap,
+    struct herr *e)
+{
+	struct guest_rec *gs;
+	json_object *pg;
+	size_t ng, i;
+	char choice[16], (*target)[STORE_NAME_MAX];
+
+	if (store_guest_list(d->st, NULL, host, &gs, &ng, e) == -1)
+		return -1;
+	target = xcalloc(ng + 1, sizeof(*target));
+	for (i = 0; i < ng; i++) {
+		pg = plan_guest(gsl, gs[i].name);
+		if (pg == NULL ||
+		    strcmp(proto_get_str(pg, "action"), "live-migrate") != 0)
+			continue;
+		if (store_choice_get(d->st, cycle, gs[i].name, choice,
+		    NULL) == 0 && strcmp(choice, "reboot") == 0)
+			continue;
+		str_copy(target[i], proto_get_str(pg, "target"),
+		    sizeof(target[i]));
+	}
+	step_add(v, n, cap, cycle, win, host, "", "mark", "");
+	for (i = 0; i < ng; i++)
+		if (target[i][0] != '\0')
+			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "migrate-out", target[i]);
+	for (i = 0; i < ng; i++)
+		if (target[i][0] == '\0')
+			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "shutdown", "");
+	step_add(v, n, cap, cycle, win, host, "", "patch", "");
+	step_add(v, n, cap, cycle, win, host, "", "wait-up", "");
+	for (i = 0; i < ng; i++)
+		if (target[i][0] == '\0')
+			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "start", "");
+	for (i = 0; i < ng; i++)
+		if (target[i][0] != '\0')
+			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "migrate-back", target[i]);
+	step_add(v, n, cap, cycle, win, host, "", "unmark", "");
+	free(target);
+	free(gs);
+	return 0;
+}
+
+static int
+expand(struct daemon *d, const struct cycle_rec *c, struct step_rec **out,
+    size_t *n, struct herr *e)
+{
+	json_object *plan, *ws, *gsl, *w, *hs;
+	size_t cap = 0, i, k;
+	char *text;
+	int64_t id;
+
+	*out = NULL;
+	*n = 0;
+	if (store_cycle_get(d->st, c->id, &id, &text, e) == -1)
+		return -1;
+	plan = json_tokener_parse(text);
+	free(text);
+	if (plan == NULL || !json_object_object_get_ex(plan, "windows", &ws) ||
+	    !json_object_object_get_ex(plan, "guests", &gsl)) {
+		json_object_put(plan);
+		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
+	}
+	for (i = 0; i < json_object_array_length(ws); i++) {
+		w = json_object_array_get_idx(ws, i);
+		if (!json_object_object_get_ex(w, "hosts", &hs))
+			continue;
+		for (k = 0; k < json_object_array_length(hs); k++)
+			if (expand_host(d, c->id, (int)i, json_object_get_string(
+			    json_object_array_get_idx(hs, k)), gsl, out, n, &cap,
+			    e) == -1) {
+				json_object_put(plan);
+				free(*out);
+				*out = NULL;
+				return -1;
+			}
+	}
+	json_object_put(plan);
+	return 0;
+}
+
+/* ---- the steps' actions, on worker threads ---- */
+
+static void
+sjob_fail(struct job *j, struct sjob *s)
+{
+	j->rc = -1;
+	str_copy(s->detail, j->err.msg, sizeof(s->detail));
+}
+
+/*
+ * Moves the guest from this worker's host to dst_uri, or finds that it
+ * already went (a run resumed after the move and before the journal
+ * said so).
+ */
+static void
+migrate_run(struct job *j)
+{
+	struct sjob *s = j->ext;
+	struct hv_conn *c = hostw_conn(j->hw, &j->err);
+	struct hv_dom dom;
+	int here, there;
+
+	if (c == NULL) {
+		sjob_fail(j, s);
+		return;
+	}
+	if ((here = hv_has_domain(j->hw->uri, c, s->guest_uuid, &dom,
+	    &j->err)) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	if (!here) {
+		there = hv_has_domain(s->dst_uri, NULL, s->guest_uuid, &dom,
+		    &j->err);
+		if (there == 1) {
+			j->rc = 0;
+			str_copy(s->detail, "already there (the run was "
+			    "resumed); pause not measured", sizeof(s->detail));
+			return;
+		}
+		if (there == 0)
+			herr_set(&j->err, HERR_NOTFOUND, "the guest is on "
+			    "neither host");
+		sjob_fail(j, s);
+		return;
+	}
+	s->mo.address = s->mig_addr[0] != '\0' ? s->mig_addr : NULL;
+	if (hv_migrate(c, s->guest_uuid, s->dst_uri, &s->mo, &s->mig,
+	    &j->err) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	j->rc = 0;
+	snprintf(s->detail, sizeof(s->detail), "%s%s, pause %lld ms, "
+	    "%lld ms in all", s->mig.live ? "live" : "offline (not running)",
+	    s->mig.modelled ? " (test driver: modelled)" : "",
+	    (long long)s->mig.pause_ms, (long long)s->mig.total_ms);
+}
+
+static void
+shutdown_run(struct job *j)
+{
+	struct sjob *s = j->ext;
+	struct hv_conn *c = hostw_conn(j->hw, &j->err);
+	struct hv_dom dom;
+	int forced = 0;
+
+	if (c == NULL || hv_dom_state(c, s->guest_uuid, &dom, &j->err) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	/* a resumed step: the first attempt saw it running */
+	s->was_running = s->was_running || strcmp(dom.state, "shutoff") != 0;
+	if (strcmp(dom.state, "shutoff") != 0 && hv_shutdown(c, s->guest_uuid,
+	    s->timeout, &forced, &j->err) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	j->rc = 0;
+	snprintf(s->detail, sizeof(s->detail), "%s", !s->was_running ?
+	    "was not running" : forced ? "was running; forced off after the "
+	    "timeout" : "was running; shut down");
+}
+
+static void
+start_run(struct job *j)
+{
+	struct sjob *s = j->ext;
+	struct hv_conn *c = hostw_conn(j->hw, &j->err);
+	struct hv_dom dom;
+
+	if (c == NULL || hv_dom_state(c, s->guest_uuid, &dom, &j->err) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	j->rc = 0;
+	if (!s->was_running) {
+		str_copy(s->detail, "left off, as it was", sizeof(s->detail));
+		return;
+	}
+	if (strcmp(dom.state, "running") != 0 &&
+	    hv_start(c, s->guest_uuid, &j->err) == -1) {
+		sjob_fail(j, s);
+		return;
+	}
+	str_copy(s->detail, "running again", sizeof(s->detail));
+}
+
+/* Runs the operator's hook: HOOK HOST URI, with the cycle in the env. */
+static void
+patch_run(struct job *j)
+{
+	struct sjob *s = j->ext;
+	char cyc[24];
+	pid_t pid;
+	int st, fd;
+
+	snprintf(cyc, sizeof(cyc), "%lld", (long long)s->cycle);
+	if ((pid = fork()) == -1) {
+		herr_set(&j->err, HERR_INTERNAL, "fork: %s", strerror(errno));
+		sjob_fail(j, s);
+		return;
+	}
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			dup2(fd, 0);
+		setenv("HANGAR_CYCLE", cyc, 1);
+		setenv("HANGAR_ADVISORIES", s->advisories, 1);
+		setenv("HANGAR_HOST", s->host, 1);
+		setenv("HANGAR_URI", s->dst_uri, 1);
+		execl(s->patch_hook, s->patch_hook, s->host, s->dst_uri,
+		    (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			herr_set(&j->err, HERR_INTERNAL, "waitpid: %s",
+			    strerror(errno));
+			sjob_fail(j, s);
+			return;
+		}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		j->rc = 0;
+		str_copy(s->detail, "patch hook succeeded", sizeof(s->detail));
+		return;
+	}
+	herr_set(&j->err, HERR_HV, "patch hook %s %s: %s %d", s->patch_hook,
+	    s->host, WIFEXITED(st) ? "exited with" : "killed by signal",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	sjob_fail(j, s);
+}
+
+/* Until the host answers (a new connection each try), or the timeout. */
+static void
+waitup_run(struct job *j)
+{
+	struct sjob *s = j->ext;
+	struct hv_node node;
+	struct hv_conn *c;
+
+	for (;;) {
+		/* a failed try drops the connection: the next one is new */
+		if ((c = hostw_conn(j->hw, &j->err)) != NULL &&
+		    hv_node_info(c, &node, &j->err) == 0) {
+			j->rc = 0;
+			j->node = node;
+			snprintf(s->detail, sizeof(s->detail), "up: %s %s",
+			    node.hv_type, node.hv_version);
+			return;
+		}
+		hostw_drop_conn(j->hw);
+		if (now_ms() - s->started_ms > (int64_t)s->timeout * 1000) {
+			herr_set(&j->err, HERR_UNREACHABLE, "the host did not "
+			    "come back within %d s", s->timeout);
+			sjob_fail(j, s);
+			return;
+		}
+		sleep(2);
+	}
+}
+
+/* ---- the loop's side: dispatching steps and taking their results ---- */
+
+static void	advance(struct daemon *d, struct mrun *r);
+static json_object *report_json(struct daemon *d, const struct mrun *r);
+static void	run_finished(struct daemon *d, struct mrun *r);
+static int64_t	host_down_since(const struct mrun *r,
+		    const struct step_rec *s);
+
+static struct mrun *
+run_find(struct daemon *d, int64_t cycle)
+{
+	struct mrun *r;
+
+	for (r = d->runs; r != NULL; r = r->next)
+		if (r->c.id == cycle)
+			return r;
+	return NULL;
+}
+
+/* Answers maint run --wait: the run stopped, ended, or waits for us. */
+static void
+run_notify(struct daemon *d, struct mrun *r)
+{
+	json_object *rep;
+
+	if (r->waiter == 0)
+		return;
+	rep = report_json(d, r);
+	client_reply(d, r->waiter, r->waiter_req, 0, rep, NULL); /* takes rep */
+	r->waiter = 0;
+}
+
+static void
+run_free(struct daemon *d, struct mrun *r)
+{
+	struct mrun **rp;
+
+	run_notify(d, r);
+	for (rp = &d->runs; *rp != NULL; rp = &(*rp)->next)
+		if (*rp == r) {
+			*rp = r->next;
+			break;
+		}
+	free(r->steps);
+	free(r->flight);
+	free(r);
+}
+
+/* Writes the step; a store that cannot take it stops the run. */
+static int
+journal(struct daemon *d, struct mrun *r, struct step_rec *s)
+{
+	struct herr e;
+
+	herr_clear(&e);
+	if (store_step_update(d->st, s, &e) == -1) {
+		log_warnx("maintenance cycle %lld: journal: %s",
+		    (long long)r->c.id, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cycle_state(struct daemon *d, struct mrun *r, const char *state,
+    const char *why)
+{
+	struct herr e;
+
+	str_copy(r->c.run_state, state, sizeof(r->c.run_state));
+	str_copy(r->c.run_error, why != NULL ? why : "",
+	    sizeof(r->c.run_error));
+	herr_clear(&e);
+	if (store_cycle_set_run(d->st, &r->c, &e) == -1)
+		log_warnx("maintenance cycle %lld: %s", (long long)r->c.id,
+		    e.msg);
+}
+
+/* The shutdown step of the guest in this run (for its start step). */
+static const struct step_rec *
+shutdown_of(const struct mrun *r, const struct step_rec *s)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->steps[i].kind, "shutdown") == 0 &&
+		    strcmp(r->steps[i].guest, s->guest) == 0 &&
+		    strcmp(r->steps[i].host, s->host) == 0)
+			return &r->steps[i];
+	return NULL;
+}
+
+static void
+step_done(struct daemon *d, struct job *j)
+{
+	struct sjob *s = j->ext;
+	struct mrun *r = run_find(d, s->cycle);
+	struct step_rec *st;
+	struct guest_rec g;
+	struct herr e;
+
+	if (r == NULL || s->seq < 0 || (size_t)s->seq >= r->n)
+		return;		/* the run was dropped (stopping) */
+	st = &r->steps[s->seq];
+	r->flight[s->seq] = 0;
+	r->nflight--;
+	failpoint(r->c.id, st->seq, "after");
+	herr_clear(&e);
+	if (st->guest[0] != '\0' && store_guest_get(d->st, st->guest, NULL, &g,
+	    NULL) == 0)
+		busy_del(d, g.id);
+	else
+		g.id = 0;
+	if (j->rc == 0 && (strcmp(st->kind, "migrate-out") == 0 ||
+	    strcmp(st->kind, "migrate-back") == 0) && g.id != 0 &&
+	    store_guest_set_host(d->st, g.id, strcmp(st->kind,
+	    "migrate-out") == 0 ? st->target : st->host, &e) == -1) {
+		j->rc = -1;
+		str_copy(s->detail, e.msg, sizeof(s->detail));
+	}
+	if (j->rc == 0 && strcmp(st->kind, "wait-up") == 0)
+		host_version_seen(d, st->host, &j->node);
+	if (j->rc == 0 && g.id != 0 && (strcmp(st->kind, "shutdown") == 0 ||
+	    strcmp(st->kind, "start") == 0))
+		store_guest_set_state(d->st, g.id, strcmp(st->kind,
+		    "shutdown") == 0 ? "shutoff" : s->was_running ? "running" :
+		    "shutoff", (int64_t)time(NULL), NULL);
+	str_copy(st->state, j->rc == 0 ? "done" : "failed", sizeof(st->state));
+	st->ended_ms = now_ms();
+	if (s->mig.pause_ms >= 0 && j->rc == 0)
+		st->pause_ms = s->mig.pause_ms;
+	str_copy(st->detail, s->detail, sizeof(st->detail));
+	if (journal(d, r, st) == -1)
+		str_copy(st->state, "failed", sizeof(st->state));
+	if (j->rc == -1)
+		say(d, "maintenance: %s %s%s%s failed: %s", st->host, st->kind,
+		    st->guest[0] ? " " : "", st->guest, st->detail);
+	else if (strcmp(st->kind, "wait-up") == 0)
+		say(d, "maintenance: %s is back up after %lld min", st->host,
+		    (long long)(st->ended_ms - host_down_since(r, st)) / 60000);
+	advance(d, r);
+}
+
+static struct sjob *
+sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
+{
+	struct sjob *sj = xcalloc(1, sizeof(*sj));
+
+	sj->cycle = r->c.id;
+	sj->seq = s->seq;
+	str_copy(sj->kind, s->kind, sizeof(sj->kind));
+	str_copy(sj->host, s->host, sizeof(sj->host));
+	str_copy(sj->advisories, r->c.advisories, sizeof(sj->advisories));
+	sj->started_ms = s->started_ms;
+	sj->mig.pause_ms = -1;
+	sj->mo.copy_storage = d->cfg.migrate_copy_storage;
+	str_copy(sj->mig_addr, d->cfg.migration_address, sizeof(sj->mig_addr));
+	return sj;
+}
+
+/* Sends the step's job to the right worker; -1 with e if it cannot. */
+static int
+dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
+    struct herr *e)
+{
+	struct host_rec h, t;
+	struct guest_rec g;
+	struct sjob *sj;
+	struct job *j;
+	const struct step_rec *sd;
+	job_run_fn fn;
+	int back = strcmp(s->kind, "migrate-back") == 0;
+
+	if (store_host_get(d->st, s->host, &h, e) == -1)
+		return -1;
+	g.id = 0;
+	if (s->guest[0] != '\0' &&
+	    store_guest_get(d->st, s->guest, NULL, &g, e) == -1)
+		return -1;
+	sj = sjob_new(d, r, s);
+	str_copy(sj->guest_uuid, g.id != 0 ? g.uuid : "",
+	    sizeof(sj->guest_uuid));
+	if (strcmp(s->kind, "migrate-out") == 0 || back) {
+		if (store_host_get(d->st, s->target, &t, e) == -1) {
+			free(sj);
+			return -1;
+		}
+		/* out: from the host to the target; back: the other way */
+		str_copy(sj->dst_uri, back ? h.uri : t.uri,
+		    sizeof(sj->dst_uri));
+		j = job_new(hostw_get(d, back ? &t : &h), migrate_run,
+		    step_done, NULL, 0);
+	} else if (strcmp(s->kind, "patch") == 0) {
+		str_copy(sj->patch_hook, d->cfg.patch_hook,
+		    sizeof(sj->patch_hook));
+		str_copy(sj->dst_uri, h.uri, sizeof(sj->dst_uri));
+		j = job_new(NULL, patch_run, step_done, NULL, 0);
+		j->ext = sj;
+		job_spawn(d, j);
+		return 0;
+	} else {
+		fn = strcmp(s->kind, "shutdown") == 0 ? shutdown_run :
+		    strcmp(s->kind, "start") == 0 ? start_run : waitup_run;
+		sj->timeout = strcmp(s->kind, "wait-up") == 0 ?
+		    d->cfg.host_up_timeout : d->cfg.shutdown_timeout;
+		if (strcmp(s->kind, "shutdown") == 0)
+			sj->was_running = strstr(s->detail, "was running") !=
+			    NULL;
+		if (strcmp(s->kind, "start") == 0)
+			sj->was_running = (sd = shutdown_of(r, s)) != NULL &&
+			    strstr(sd->detail, "was running") != NULL;
+		j = job_new(hostw_get(d, &h), fn, step_done, NULL, 0);
+	}
+	if (g.id != 0)
+		busy_add(d, g.id);
+	j->ext = sj;
+	job_submit(j);
+	return 0;
+}
+
+/* Host steps done on the loop; 1 if s was finished here. */
+static int
+dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
+{
+	struct herr e;
+
+	herr_clear(&e);
+	if (strcmp(s->kind, "mark") == 0 || strcmp(s->kind, "unmark") == 0) {
+		if (store_host_set_state(d->st, s->host, strcmp(s->kind,
+		    "mark") == 0 ? "maintenance" : "active", &e) == -1) {
+			str_copy(s->state, "failed", sizeof(s->state));
+			str_copy(s->detail, e.msg, sizeof(s->detail));
+		} else
+			str_copy(s->state, "done", sizeof(s->state));
+		s->ended_ms = now_ms();
+		journal(d, r, s);
+		if (strcmp(s->kind, "mark") == 0)
+			say(d, "maintenance: %s is going down for %s", s->host,
+			    r->c.advisories);
+		else
+			say(d, "maintenance: %s is done", s->host);
+		return 1;
+	}
+	if (strcmp(s->kind, "patch") == 0 && d->cfg.patch_hook[0] == '\0') {
+		if (strcmp(s->state, "waiting") != 0) {
+			str_copy(s->state, "waiting", sizeof(s->state));
+			str_copy(s->detail, "waiting for maint host-done",
+			    sizeof(s->detail));
+			journal(d, r, s);
+			say(d, "maintenance: %s is ready to patch; waiting for "
+			    "maint host-done %s", s->host, s->host);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void
+dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
+{
+	struct herr e;
+
+	if (s->started_ms == 0)
+		s->started_ms = now_ms();	/* kept across restarts */
+	if (strcmp(s->state, "waiting") != 0)
+		str_copy(s->state, "doing", sizeof(s->state));
+	if (journal(d, r, s) == -1) {
+		cycle_state(d, r, "stopped", "the store refused the journal");
+		return;
+	}
+	failpoint(r->c.id, s->seq, "before");
+	if (r->c.step_budget > 0)
+		r->c.step_budget--;
+	if (dispatch_local(d, r, s))
+		return;
+	herr_clear(&e);
+	if (dispatch_job(d, r, s, &e) == -1) {
+		str_copy(s->state, "failed", sizeof(s->state));
+		str_copy(s->detail, e.msg, sizeof(s->detail));
+		s->ended_ms = now_ms();
+		journal(d, r, s);
+		return;
+	}
+	r->flight[s->seq] = 1;
+	r->nflight++;
+}
+
+/* The first window with work left, or -1. */
+static int
+current_window(const struct mrun *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (unfinished(&r->steps[i]))
+			return r->steps[i].win;
+	return -1;
+}
+
+/*
+ * Moves the run on: in the current window, each host's next step goes
+ * out unless one is in flight, waiting, or failed.  Loops while host
+ * steps finish on the spot.
+ */
+static void
+advance(struct daemon *d, struct mrun *r)
+{
+	size_t i;
+	int win, progress, failed, waiting;
+	char host[STORE_NAME_MAX], why[600];
+	struct step_rec *s;
+
+	do {
+		progress = failed = waiting = 0;
+		if (strcmp(r->c.run_state, "running") != 0)
+			break;
+		if ((win = current_window(r)) == -1) {
+			run_finished(d, r);
+			return;
+		}
+		host[0] = '\0';
+		for (i = 0; i < r->n; i++) {
+			s = &r->steps[i];
+			if (s->win != win || strcmp(s->host, host) == 0)
+				continue;
+			if (!unfinished(s))
+				continue;
+			str_copy(host, s->host, sizeof(host));	/* its next */
+			if (r->flight[i])
+				continue;
+			if (strcmp(s->state, "failed") == 0) {
+				if (!failed)
+					snprintf(why, sizeof(why), "%s %s%s%s: %s",
+					    s->host, s->kind, s->guest[0] ? " " :
+					    "", s->guest, s->detail);
+				failed = 1;
+				continue;
+			}
+			if (strcmp(s->state, "waiting") == 0) {
+				waiting = 1;
+				continue;
+			}
+			if (r->c.step_budget == 0)
+				continue;
+			dispatch(d, r, s);
+			progress = 1;
+		}
+	} while (progress && r->nflight == 0);
+	if (strcmp(r->c.run_state, "running") != 0 || r->nflight > 0)
+		return;
+	if (failed) {
+		cycle_state(d, r, "stopped", why);
+		say(d, "maintenance cycle %lld stopped: %s (maint run again to "
+		    "retry%s)", (long long)r->c.id, why, r->c.allow_fallback ?
+		    "" : ", --allow-fallback to reboot guests that cannot "
+		    "migrate");
+		run_free(d, r);
+	} else if (r->c.step_budget == 0 && !waiting) {
+		cycle_state(d, r, "stopped", "paused after the steps asked for "
+		    "(maint run to go on)");
+		run_free(d, r);
+	} else if (waiting)
+		run_notify(d, r);
+}
+
+/* ---- accounting ---- */
+
+static void
+add_time(json_object *o, const char *k, int64_t ms)
+{
+	char buf[40];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0)
+		return;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ",
+	    (int)(ms % 1000));
+	json_object_object_add(o, k, json_object_new_string(buf));
+}
+
+static json_object *
+step_json(const struct step_rec *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "seq", json_object_new_int(s->seq));
+	json_object_object_add(o, "window", json_object_new_int(s->win));
+	json_object_object_add(o, "host", json_object_new_string(s->host));
+	json_object_object_add(o, "guest", json_object_new_string(s->guest));
+	json_object_object_add(o, "kind", json_object_new_string(s->kind));
+	json_object_object_add(o, "target", json_object_new_string(s->target));
+	json_object_object_add(o, "state", json_object_new_string(s->state));
+	add_time(o, "started", s->started_ms);
+	add_time(o, "ended", s->ended_ms);
+	if (s->pause_ms >= 0)
+		json_object_object_add(o, "pause_ms",
+		    json_object_new_int64(s->pause_ms));
+	json_object_object_add(o, "detail", json_object_new_string(s->detail));
+	return o;
+}
+
+static const struct step_rec *
+find_step(const struct mrun *r, const char *host, const char *guest,
+    const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->steps[i].host, host) == 0 &&
+		    strcmp(r->steps[i].guest, guest) == 0 &&
+		    strcmp(r->steps[i].kind, kind) == 0)
+			return &r->steps[i];
+	return NULL;
+}
+
+static int64_t
+host_down_since(const struct mrun *r, const struct step_rec *s)
+{
+	const struct step_rec *p = find_step(r, s->host, "", "patch");
+
+	return p != NULL && p->started_ms > 0 ? p->started_ms : s->ended_ms;
+}
+
+/* Host downtime in ms (patch begun .. answering again), -1 if not yet. */
+static int64_t
+host_downtime(const struct mrun *r, const char *host)
+{
+	const struct step_rec *p = find_step(r, host, "", "patch");
+	const struct step_rec *w = find_step(r, host, "", "wait-up");
+
+	if (p == NULL || w == NULL || p->started_ms == 0 ||
+	    strcmp(w->state, "done") != 0)
+		return -1;
+	return w->ended_ms - p->started_ms;
+}
+
+/*
+ * A guest's downtime in ms: shut down .. running again when it rebooted
+ * with its host, else its migrations' pauses; *known is 0 when a pause
+ * was not measured.  -1 while it is not over.
+ */
+static int64_t
+guest_downtime(const struct mrun *r, const struct step_rec *first,
+    const char **how, int *known)
+{
+	const struct step_rec *a, *b;
+
+	*known = 1;
+	if (strcmp(first->kind, "shutdown") == 0) {
+		*how = "reboot";
+		b = find_step(r, first->host, first->guest, "start");
+		if (strstr(first->detail, "was not running") != NULL) {
+			*how = "was off";
+			return 0;
+		}
+		if (b == NULL || strcmp(b->state, "done") != 0)
+			return -1;
+		return b->ended_ms - first->started_ms;
+	}
+	*how = "live-migrate";
+	if (strncmp(first->detail, "offline", 7) == 0) {
+		*how = "was off";
+		return 0;
+	}
+	a = first;
+	b = find_step(r, first->host, first->guest, "migrate-back");
+	if (strcmp(a->state, "done") != 0 || b == NULL ||
+	    strcmp(b->state, "done") != 0)
+		return -1;
+	*known = a->pause_ms >= 0 && b->pause_ms >= 0;
+	return (a->pause_ms > 0 ? a->pause_ms : 0) +
+	    (b->pause_ms > 0 ? b->pause_ms : 0);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The report of a run's journal (r need not be live: see maint_report). */
+static json_object *
+report_json(struct daemon *d, const struct mrun *r)
+{
+	json_object *o = json_object_new_object(), *hs, *gs, *h, *g, *st;
+	struct guest_rec gr;
+	int64_t *hd, *gd, t, sum = 0, ms;
+	size_t i, nh = 0, ng = 0, ndone = 0, nfail = 0;
+	const char *how;
+	int known;
+
+	hd = xcalloc(r->n + 1, sizeof(*hd));
+	gd = xcalloc(r->n + 1, sizeof(*gd));
+	hs = json_object_new_array();
+	gs = json_object_new_array();
+	st = json_object_new_array();
+	for (i = 0; i < r->n; i++) {
+		const struct step_rec *s = &r->steps[i];
+
+		ndone += strcmp(s->state, "done") == 0;
+		nfail += strcmp(s->state, "failed") == 0;
+		if (strcmp(s->kind, "mark") == 0) {
+			h = json_object_new_object();
+			json_object_object_add(h, "host",
+			    json_object_new_string(s->host));
+			json_object_object_add(h, "window",
+			    json_object_new_int(s->win));
+			t = host_downtime(r, s->host);
+			json_object_object_add(h, "downtime_s", t < 0 ? NULL :
+			    json_object_new_int64((t + 500) / 1000));
+			if (t >= 0)
+				hd[nh++] = t;
+			json_object_array_add(hs, h);
+		}
+		if (strcmp(s->kind, "shutdown") == 0 ||
+		    strcmp(s->kind, "migrate-out") == 0) {
+			g = json_object_new_object();
+			json_object_object_add(g, "guest",
+			    json_object_new_string(s->guest));
+			if (store_guest_get(d->st, s->guest, NULL, &gr,
+			    NULL) == 0)
+				json_object_object_add(g, "owner",
+				    json_object_new_string(gr.customer));
+			json_object_object_add(g, "host",
+			    json_object_new_string(s->host));
+			ms = guest_downtime(r, s, &how, &known);
+			json_object_object_add(g, "action",
+			    json_object_new_string(how));
+			json_object_object_add(g, "downtime_ms", ms < 0 ? NULL :
+			    json_object_new_int64(ms));
+			json_object_object_add(g, "measured",
+			    json_object_new_boolean(known));
+			if (ms >= 0 && strcmp(how, "was off") != 0)
+				gd[ng++] = ms;
+			json_object_array_add(gs, g);
+		}
+		json_object_array_add(st, step_json(s));
+	}
+	json_object_object_add(o, "cycle", json_object_new_int64(r->c.id));
+	json_object_object_add(o, "advisories",
+	    json_object_new_string(r->c.advisories));
+	json_object_object_add(o, "state",
+	    json_object_new_string(r->c.run_state));
+	if (r->c.run_error[0] != '\0')
+		json_object_object_add(o, "error",
+		    json_object_new_string(r->c.run_error));
+	json_object_object_add(o, "steps_done", json_object_new_int64(
+	    (int64_t)ndone));
+	json_object_object_add(o, "steps_failed", json_object_new_int64(
+	    (int64_t)nfail));
+	json_object_object_add(o, "steps_total", json_object_new_int64(
+	    (int64_t)r->n));
+	if (nh > 0) {
+		qsort(hd, nh, sizeof(*hd), cmp_i64);
+		for (i = 0; i < nh; i++)
+			sum += hd[i];
+		json_object_object_add(o, "host_avg_s", json_object_new_int64(
+		    (sum / (int64_t)nh + 500) / 1000));
+		json_object_object_add(o, "host_longest_s",
+		    json_object_new_int64((hd[nh - 1] + 500) / 1000));
+		json_object_object_add(o, "host_shortest_s",
+		    json_object_new_int64((hd[0] + 500) / 1000));
+	}
+	if (ng > 0) {
+		qsort(gd, ng, sizeof(*gd), cmp_i64);
+		json_object_object_add(o, "guest_median_ms",
+		    json_object_new_int64(ng % 2 ? gd[ng / 2] :
+		    (gd[ng / 2 - 1] + gd[ng / 2]) / 2));
+		json_object_object_add(o, "guest_max_ms",
+		    json_object_new_int64(gd[ng - 1]));
+	}
+	json_object_object_add(o, "hosts", hs);
+	json_object_object_add(o, "guests", gs);
+	json_object_object_add(o, "steps", st);
+	free(hd);
+	free(gd);
+	return o;
+}
+
+/* ---- the end of a run: report, post, IRC ---- */
+
+static int
+minutes(json_object *rep, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(rep, k, &v))
+		return -1;
+	return (int)((json_object_get_int64(v) + 30) / 60);
+}
+
+/* The seed's "completed" post: average, longest and shortest host. */
+static int
+publish_report(struct daemon *d, json_object *rep, struct herr *e)
+{
+	char title[200], *body;
+	int fig[3];
+	json_object *v;
+	int64_t med = -1, max = -1;
+	size_t nmig = 0, nreb = 0, i;
+	json_object *gs, *g;
+	const char *how;
+
+	fig[0] = minutes(rep, "host_avg_s");
+	fig[1] = minutes(rep, "host_longest_s");
+	fig[2] = minutes(rep, "host_shortest_s");
+	if (json_object_object_get_ex(rep, "guest_median_ms", &v))
+		med = json_object_get_int64(v);
+	if (json_object_object_get_ex(rep, "guest_max_ms", &v))
+		max = json_object_get_int64(v);
+	json_object_object_get_ex(rep, "guests", &gs);
+	for (i = 0; i < json_object_array_length(gs); i++) {
+		g = json_object_array_get_idx(gs, i);
+		how = proto_get_str(g, "action");
+		nmig += strcmp(how, "live-migrate") == 0;
+		nreb += strcmp(how, "reboot") == 0;
+	}
+	snprintf(title, sizeof(title), "Maintenance completed: %s",
+	    proto_get_str(rep, "advisories"));
+	if (fig[0] < 0)
+		body = xasprintf("We completed maintenance for %s. No host "
+		    "needed a reboot.", proto_get_str(rep, "advisories"));
+	else
+		body = xasprintf("We completed maintenance to patch %s. Our "
+		    "average downtime this maintenance cycle was %d minutes. "
+		    "The longest host server took %d minutes, while the "
+		    "shortest took %d minutes. %zu VPSes were live-migrated "
+		    "and kept running; %zu were shut down while their host "
+		    "rebooted. The median VPS was unavailable for %.1f "
+		    "seconds, the longest for %lld minutes.",
+		    proto_get_str(rep, "advisories"), fig[0], fig[1], fig[2],
+		    nmig, nreb, med < 0 ? 0.0 : (double)med / 1000,
+		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
+	if (fig[0] < 0)
+		fig[0] = fig[1] = fig[2] = -1;
+	i = (size_t)post_auto(d, "maintenance-completed", title, body, 0, fig,
+	    e);
+	free(body);
+	return (int)i;
+}
+
+static void
+run_finished(struct daemon *d, struct mrun *r)
+{
+	json_object *rep;
+
+	cycle_state(d, r, "done", NULL);
+	rep = report_json(d, r);
+	say(d, "maintenance cycle %lld (%s) is complete: hosts down %d min "
+	    "on average, longest %d, shortest %d", (long long)r->c.id,
+	    r->c.advisories, minutes(rep, "host_avg_s"),
+	    minutes(rep, "host_longest_s"), minutes(rep, "host_shortest_s"));
+	json_object_put(rep);
+	run_free(d, r);
+}
+
+/* ---- loading a run ---- */
+
+static struct mrun *
+run_load(struct daemon *d, const struct cycle_rec *c, struct herr *e)
+{
+	struct mrun *r = xcalloc(1, sizeof(*r));
+
+	r->c = *c;
+	if (store_steps_list(d->st, c->id, &r->steps, &r->n, e) == -1) {
+		free(r);
+		return NULL;
+	}
+	r->flight = xcalloc(r->n + 1, 1);
+	return r;
+}
+
+/* At start-up: every cycle that was running goes on where it was. */
+void
+runs_resume(struct daemon *d)
+{
+	struct cycle_rec *cs;
+	struct mrun *r;
+	struct herr e;
+	size_t n, i;
+
+	herr_clear(&e);
+	if (store_cycle_list_running(d->st, &cs, &n, &e) == -1) {
+		log_warnx("maintenance: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = run_load(d, &cs[i], &e)) == NULL) {
+			log_warnx("maintenance cycle %lld: %s",
+			    (long long)cs[i].id, e.msg);
+			continue;
+		}
+		r->next = d->runs;
+		d->runs = r;
+		say(d, "maintenance cycle %lld resumes", (long long)r->c.id);
+		advance(d, r);
+	}
+	free(cs);
+}
+
+void
+runs_free(struct daemon *d)
+{
+	while (d->runs != NULL)
+		run_free(d, d->runs);
+}
+
+/* A stopped run again: failed steps are retried, or rerouted. */
+static void
+retry_failed(struct daemon *d, struct mrun *r)
+{
+	struct step_rec *s, *b;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		s = &r->steps[i];
+		if (strcmp(s->state, "failed") != 0)
+			continue;
+		if (strcmp(s->kind, "migrate-out") == 0 && r->c.allow_fallback) {
+			/* the reboot path: shut down here, start after */
+			str_copy(s->kind, "shutdown", sizeof(s->kind));
+			s->target[0] = '\0';
+			if ((b = (struct step_rec *)find_step(r, s->host,
+			    s->guest, "migrate-back")) != NULL) {
+				str_copy(b->kind, "start", sizeof(b->kind));
+				journal(d, r, b);
+			}
+			say(d, "maintenance: %s could not migrate: it reboots "
+			    "with %s instead", s->guest, s->host);
+		}
+		str_copy(s->state, "todo", sizeof(s->state));
+		s->detail[0] = '\0';
+		journal(d, r, s);
+	}
+}
+
+/* ---- methods ---- */
+
+int
+maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct cycle_rec c;
+	struct step_rec *steps;
+	struct mrun *m;
+	size_t n;
+
+	if (store_cycle_info(d->st, proto_int(r->params, "cycle", 0), &c,
+	    e) == -1)
+		return -1;
+	if (strcmp(c.run_state, "done") == 0)
+		return herr_set(e, HERR_STATE, "maintenance cycle %lld is "
+		    "already done", (long long)c.id);
+	if ((m = run_find(d, c.id)) != NULL && m->nflight > 0 &&
+	    strcmp(m->c.run_state, "running") == 0)
+		return herr_set(e, HERR_STATE, "maintenance cycle %lld is "
+		    "running", (long long)c.id);
+	c.allow_fallback = proto_bool(r->params, "allow_fallback", 0);
+	c.step_budget = (int)proto_int(r->params, "steps", -1);
+	str_copy(c.run_state, "running", sizeof(c.run_state));
+	c.run_error[0] = '\0';
+	if (m == NULL && store_steps_list(d->st, c.id, &steps, &n, e) == -1)
+		return -1;
+	if (m == NULL && n == 0) {
+		free(steps);
+		if (expand(d, &c, &steps, &n, e) == -1)
+			return -1;
+		if (store_steps_add(d->st, &c, steps, n, e) == -1) {
+			free(steps);
+			return -1;
+		}
+		post_auto(d, "maintenance-in-progress", "Maintenance in "
+		    "progress", "We are patching our host servers now. "
+		    "Updates follow here and on IRC.", 0, NULL, NULL);
+	} else if (m == NULL && store_cycle_set_run(d->st, &c, e) == -1) {
+		free(steps);
+		return -1;
+	}
+	if (m == NULL) {
+		free(steps);
+		if ((m = run_load(d, &c, e)) == NULL)
+			return -1;
+		m->next = d->runs;
+		d->runs = m;
+	} else {
+		m->c = c;
+		if (store_cycle_set_run(d->st, &c, e) == -1)
+			return -1;
+	}
+	retry_failed(d, m);
+	say(d, "maintenance cycle %lld (%s) is running: %zu steps",
+	    (long long)c.id, c.advisories, m->n);
+	if (proto_bool(r->params, "wait", 0)) {
+		m->waiter = cl->serial;
+		m->waiter_req = r->id;
+		advance(d, m);	/* may answer at once, and free m */
+		return 1;
+	}
+	*res = json_object_new_object();
+	json_object_object_add(*res, "cycle", json_object_new_int64(c.id));
+	json_object_object_add(*res, "steps", json_object_new_int64(
+	    (int64_t)m->n));
+	advance(d, m);
+	json_object_object_add(*res, "state",
+	    json_object_new_string(c.run_state));
+	return 0;
+}
+
+int
+maint_host_done(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	const char *host = proto_str(r->params, "host");
+	struct mrun *m;
+	struct step_rec *s;
+	size_t i;
+
+	for (m = d->runs; m != NULL; m = m->next)
+		for (i = 0; i < m->n; i++) {
+			s = &m->steps[i];
+			if (strcmp(s->host, host) != 0 ||
+			    strcmp(s->kind, "patch") != 0 ||
+			    strcmp(s->state, "waiting") != 0)
+				continue;
+			str_copy(s->state, "done", sizeof(s->state));
+			str_copy(s->detail, "host-done by the operator",
+			    sizeof(s->detail));
+			s->ended_ms = now_ms();
+			if (journal(d, m, s) == -1)
+				return herr_set(e, HERR_INTERNAL, "the store "
+				    "refused the journal");
+			*res = json_object_new_object();
+			json_object_object_add(*res, "cycle",
+			    json_object_new_int64(m->c.id));
+			json_object_object_add(*res, "host",
+			    json_object_new_string(host));
+			advance(d, m);
+			return 0;
+		}
+	return herr_set(e, HERR_STATE, "no maintenance run is waiting for "
+	    "%s to be patched", host);
+}
+
+int
+maint_report(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	struct cycle_rec c;
+	struct mrun *m, tmp;
+
+	if (store_cycle_info(d->st, proto_int(r->params, "cycle", 0), &c,
+	    e) == -1)
+		return -1;
+	if ((m = run_find(d, c.id)) == NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.c = c;
+		if (store_steps_list(d->st, c.id, &tmp.steps, &tmp.n, e) == -1)
+			return -1;
+		m = &tmp;
+	}
+	*res = report_json(d, m);
+	if (m == &tmp)
+		free(tmp.steps);
+	if (proto_bool(r->params, "publish", 0)) {
+		if (strcmp(c.run_state, "done") != 0) {
+			json_object_put(*res);
+			return herr_set(e, HERR_STATE, "maintenance cycle %lld "
+			    "is not done yet", (long long)c.id);
+		}
+		if (publish_report(d, *res, e) == -1) {
+			json_object_put(*res);
+			return -1;
+		}
+	}
+	return 0;
+}
