@@ -40,6 +40,10 @@ struct mguest {
 	int32_t	live;
 };
 
+/* A guest's fate while plans are built: a target host, or one of these. */
+#define FATE_PINNED	(-1)	/* reboots: cannot live-migrate */
+#define FATE_NO_ROOM	(-2)	/* reboots: no host had room */
+
 struct maint {
 	const struct plan_cluster	*c;
 	const struct plan_maint_opts	*o;
@@ -53,6 +57,9 @@ struct maint {
 	int32_t			*pstart;	/* host -> primaries (CSR) */
 	int32_t			*plist;
 	struct mguest		*pg;		/* plist slot -> the guest */
+	int32_t			*fate;		/* plist slot -> FATE_* or the
+						   target, this build */
+	int32_t			*best_fate;	/* the same, of the best plan */
 	int32_t			*sstart;	/* host -> DRBD secondaries */
 	int32_t			*slist;
 	int32_t			*qstart;	/* host -> DRBD partner hosts */
@@ -171,6 +178,75 @@ cmp_key(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A guest in sort_by_size(): its size key, index and slot before. */
+struct gsort {
+	double	key;
+	int32_t	guest;
+	int32_t	slot;
+};
+
+/* Bigger key first, then lower guest index (a total order). */
+static int
+gsort_before(const struct gsort *x, const struct gsort *y)
+{
+	if (x->key != y->key)
+		return x->key > y->key;
+	return x->guest < y->guest;
+}
+
+static int
+cmp_gsort(const void *a, const void *b)
+{
+	return gsort_before(a, b) ? -1 : gsort_before(b, a);
+}
+
+/*
+ * Each host's guests biggest first (they are the hardest to place): its
+ * range of plist and pg, sorted together; a host's few guests by
+ * insertion, keys side by side rather than looked up.
+ */
+static void
+sort_by_size(struct maint *m)
+{
+	size_t h, j, n, maxn = 1;
+	int32_t s;
+	struct gsort *e, t;
+	struct mguest *tmp;
+
+	for (h = 0; h < m->c->nhosts; h++)
+		if ((size_t)(m->pstart[h + 1] - m->pstart[h]) > maxn)
+			maxn = (size_t)(m->pstart[h + 1] - m->pstart[h]);
+	e = xreallocarray(NULL, maxn, sizeof(*e));
+	tmp = xreallocarray(NULL, maxn, sizeof(*tmp));
+	for (h = 0; h < m->c->nhosts; h++) {
+		s = m->pstart[h];
+		if ((n = (size_t)(m->pstart[h + 1] - s)) < 2)
+			continue;
+		for (j = 0; j < n; j++)
+			e[j] = (struct gsort){ (double)m->pg[s + j].ram +
+			    (double)m->pg[s + j].disk / 64.0, m->plist[s + j],
+			    (int32_t)j };
+		if (n > 32)
+			qsort(e, n, sizeof(*e), cmp_gsort);
+		else
+			for (j = 1; j < n; j++) {
+				size_t i = j;
+
+				for (t = e[j]; i > 0 && gsort_before(&t,
+				    &e[i - 1]); i--)
+					e[i] = e[i - 1];
+				e[i] = t;
+			}
+		memcpy(tmp, m->pg + s, n * sizeof(*tmp));
+		for (j = 0; j < n; j++) {
+			m->plist[s + j] = e[j].guest;
+			m->pg[s + j] = tmp[e[j].slot];
+		}
+	}
+	free(e);
+	free(tmp);
+}
+
 static void
 setup(struct maint *m, int32_t **candp, size_t *ncandp)
 {
@@ -178,7 +254,7 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	size_t *ncust = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	int32_t *order = xmalloc((c->nhosts + 1) * sizeof(int32_t));
 	int32_t *cand = xmalloc((c->nhosts + 1) * sizeof(int32_t));
-	double *key = xcalloc(c->nhosts + 1, sizeof(double)), *gkey;
+	double *key = xcalloc(c->nhosts + 1, sizeof(double));
 	size_t i, n = 0, ncand = 0;
 
 	m->ld = xcalloc(c->nhosts + 1, sizeof(*m->ld));
@@ -192,24 +268,16 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	plan_load_init(c, m->ld);
 	plan_caps_init(c, m->o->max_util_pct, m->cap);
 	index_by_host(c, 0, &m->pstart, &m->plist);
-	/* each host's guests biggest first: they are the hardest to place */
-	gkey = xcalloc(c->nguests + 1, sizeof(double));
-	for (i = 0; i < c->nguests; i++)
-		gkey[i] = (double)c->guests[i].ram_mib +
-		    (double)c->guests[i].disk_mib / 64.0;
-	sort_key = gkey;
-	for (i = 0; i < c->nhosts; i++)
-		qsort(m->plist + m->pstart[i], (size_t)(m->pstart[i + 1] -
-		    m->pstart[i]), sizeof(int32_t), cmp_key);
-	sort_key = NULL;
-	free(gkey);
 	m->pg = xcalloc(c->nguests + 1, sizeof(*m->pg));
+	m->fate = xcalloc(c->nguests + 1, sizeof(int32_t));
+	m->best_fate = xcalloc(c->nguests + 1, sizeof(int32_t));
 	for (i = 0; i < c->nguests; i++) {
 		const struct plan_guest *g = &c->guests[m->plist[i]];
 
 		m->pg[i] = (struct mguest){ g->ram_mib, g->disk_mib, g->vcpus,
 		    g->secondary, g->owner, g->live_migrate };
 	}
+	sort_by_size(m);
 	index_by_host(c, 1, &m->sstart, &m->slist);
 	index_partners(m);
 	for (i = 0; i < c->nguests; i++)
@@ -263,6 +331,8 @@ maint_release(struct maint *m)
 	free(m->pstart);
 	free(m->plist);
 	free(m->pg);
+	free(m->fate);
+	free(m->best_fate);
 	free(m->sstart);
 	free(m->slist);
 	free(m->qstart);
@@ -350,18 +420,16 @@ apply(struct maint *m, const struct mguest *g, int32_t to, int sign)
 }
 
 /*
- * Tries host h in the current batch: writes the fates of its guests
- * after the plan's last one (not counted yet: add_fates() does) and
- * returns how many, or -1 (and undoes everything) if h should wait for a
- * later batch.  alone: the batch is empty, take h anyway.
+ * Tries host h in the current batch: sets the fates of its guests in
+ * m->fate and returns how many, or -1 (and undoes everything) if h
+ * should wait for a later batch.  alone: the batch is empty, take h
+ * anyway.
  */
 static long
 try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 {
-	const struct mguest *pg = m->pg + m->pstart[h];
-	struct plan_maint_guest *fates = m->p->guests + m->p->nguests;
-	size_t n = 0, i;
-	int32_t k;
+	size_t n = 0;
+	int32_t k, t;
 	int ok = 1;
 
 	*broke_limit = 0;
@@ -369,20 +437,15 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 	refresh(m, h);
 	for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
 		const struct mguest *g = &m->pg[k];
-		struct plan_maint_guest *f = &fates[n++];
 
-		memset(f, 0, sizeof(*f));
-		f->guest = m->plist[k];
-		f->host = h;
-		f->target = PLAN_NONE;
-		f->fate = PLAN_FATE_REBOOT;
-		if (g->live && (f->target = place(m, g)) != PLAN_NONE) {
-			f->fate = PLAN_FATE_MIGRATE;
-			apply(m, g, f->target, 1);
+		n++;
+		if (g->live && (t = place(m, g)) != PLAN_NONE) {
+			m->fate[k] = t;
+			apply(m, g, t, 1);
 			continue;
 		}
-		f->no_room = g->live;
-		if (f->no_room && !alone) {
+		m->fate[k] = g->live ? FATE_NO_ROOM : FATE_PINNED;
+		if (g->live && !alone) {
 			n--;	/* not counted below: nothing to undo */
 			ok = 0;
 			break;
@@ -396,12 +459,11 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 	}
 	if (ok)
 		return (long)n;
-	for (i = n; i > 0; i--) {
-		struct plan_maint_guest *f = &fates[i - 1];
-		const struct mguest *g = &pg[i - 1];
+	for (k = m->pstart[h] + (int32_t)n - 1; k >= m->pstart[h]; k--) {
+		const struct mguest *g = &m->pg[k];
 
-		if (f->fate == PLAN_FATE_MIGRATE)
-			apply(m, g, f->target, -1);
+		if (m->fate[k] >= 0)
+			apply(m, g, m->fate[k], -1);
 		else if (g->owner != PLAN_NONE)
 			m->cdown[g->owner]--;
 	}
@@ -429,26 +491,22 @@ warn(struct plan_maintenance *p, const char *fmt, ...)
 	p->warnings[p->nwarnings++] = s;
 }
 
-/* Counts the n fates try_host() wrote for host h into the plan. */
+/* Counts the n fates try_host() set for host h into the plan. */
 static void
 add_fates(struct maint *m, int32_t h, size_t n)
 {
 	struct plan_maintenance *p = m->p;
-	const struct mguest *pg = m->pg + m->pstart[h];
-	size_t i;
+	int32_t k;
 
-	for (i = 0; i < n; i++) {
-		struct plan_maint_guest *f = &p->guests[p->nguests];
-
-		f->downtime_s = f->fate == PLAN_FATE_REBOOT ? m->o->reboot_s :
-		    0;
-		p->nrebooted += f->fate == PLAN_FATE_REBOOT;
-		p->nmigrations += f->fate == PLAN_FATE_MIGRATE ? 2 : 0;
-		if (f->fate == PLAN_FATE_MIGRATE)	/* there and back */
-			m->htime[h] += 2 * migrate_time(m, &pg[i],
-			    f->target);
-		p->nguests++;
+	for (k = m->pstart[h]; k < m->pstart[h] + (int32_t)n; k++) {
+		if (m->fate[k] >= 0) {		/* there and back */
+			p->nmigrations += 2;
+			m->htime[h] += 2 * migrate_time(m, &m->pg[k],
+			    m->fate[k]);
+		} else
+			p->nrebooted++;
 	}
+	p->nguests += n;
 }
 
 /*
@@ -458,8 +516,8 @@ add_fates(struct maint *m, int32_t h, size_t n)
 static void
 close_batch(struct maint *m, struct plan_batch *b)
 {
-	size_t i, j = b->first;
-	int32_t k;
+	size_t i;
+	int32_t k, to;
 
 	/* a host's migrations run one after another, hosts in parallel */
 	b->duration_s = 0;
@@ -474,13 +532,12 @@ close_batch(struct maint *m, struct plan_batch *b)
 	for (i = 0; i < b->nhosts; i++) {
 		int32_t h = b->hosts[i];
 
-		for (k = m->pstart[h]; k < m->pstart[h + 1]; k++, j++) {
-			const struct plan_maint_guest *f = &m->p->guests[j];
+		for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
 			int32_t o = m->pg[k].owner;
 
-			if (f->fate == PLAN_FATE_MIGRATE) {
-				m->ld[f->target] = m->ld0[f->target];
-				m->received[f->target] = 0;
+			if ((to = m->fate[k]) >= 0) {
+				m->ld[to] = m->ld0[to];
+				m->received[to] = 0;
 			} else if (o != PLAN_NONE)
 				m->cdown[o] = 0;
 		}
@@ -594,11 +651,8 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 		memcpy(pend, cand, ncand * sizeof(int32_t));
 		npend = ncand;
 	}
-	p->batches = xcalloc(ncand + 1, sizeof(*p->batches));
 	/* each guest is planned once: when its primary host reboots */
-	if (p->guests == NULL)
-		p->guests = xreallocarray(NULL, c->nguests + 1,
-		    sizeof(*p->guests));
+	p->batches = xcalloc(ncand + 1, sizeof(*p->batches));
 	while (gi < k || npend > 0) {
 		struct plan_batch *b;
 
@@ -673,21 +727,32 @@ lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
 }
 
 /*
- * An empty plan for the next build: spare's guests array (as large as
- * every build needs) when there is a spare, which saves touching fresh
- * memory again; the rest of spare is freed.
+ * The guests of the best plan, from its batches (each host's guests in
+ * plist order) and the fates its build left in m->best_fate.
  */
-static struct plan_maintenance *
-plan_from(struct plan_maintenance *spare)
+static void
+fill_guests(const struct maint *m, struct plan_maintenance *p)
 {
-	struct plan_maintenance *p = xcalloc(1, sizeof(*p));
+	size_t b, i, n = 0;
+	int32_t k, h, t;
 
-	if (spare != NULL) {
-		p->guests = spare->guests;
-		spare->guests = NULL;
-		plan_maintenance_free(spare);
-	}
-	return p;
+	p->guests = xreallocarray(NULL, p->nguests + 1, sizeof(*p->guests));
+	for (b = 0; b < p->nbatches; b++)
+		for (i = 0; i < p->batches[b].nhosts; i++) {
+			h = p->batches[b].hosts[i];
+			for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
+				struct plan_maint_guest *f = &p->guests[n++];
+
+				t = m->best_fate[k];
+				f->guest = m->plist[k];
+				f->host = h;
+				f->fate = t >= 0 ? PLAN_FATE_MIGRATE :
+				    PLAN_FATE_REBOOT;
+				f->target = t >= 0 ? t : PLAN_NONE;
+				f->no_room = t == FATE_NO_ROOM;
+				f->downtime_s = t >= 0 ? 0 : m->o->reboot_s;
+			}
+		}
 }
 
 /* Is plan a better than plan b? */
@@ -718,7 +783,8 @@ plan_maintenance(const struct plan_cluster *c,
     struct herr *e)
 {
 	struct maint m;
-	struct plan_maintenance *best = NULL, *spare = NULL;
+	struct plan_maintenance *best = NULL;
+	int32_t *swap;
 	int32_t *cand = NULL;
 	size_t ncand = 0, lb, pinned = 0;
 	int v;
@@ -747,15 +813,18 @@ plan_maintenance(const struct plan_cluster *c,
 		if (v > 0 && (lb + v - 1 > ncand || (best->nbatches <= lb &&
 		    best->nrebooted <= pinned)))
 			break;
-		m.p = plan_from(spare);
+		m.p = xcalloc(1, sizeof(*m.p));
 		build(&m, cand, ncand, v == 0 ? 0 : lb + v - 1);
 		if (best == NULL || better(m.p, best)) {
-			spare = best;
+			plan_maintenance_free(best);
 			best = m.p;
+			swap = m.best_fate;
+			m.best_fate = m.fate;
+			m.fate = swap;
 		} else
-			spare = m.p;
+			plan_maintenance_free(m.p);
 	}
-	plan_maintenance_free(spare);
+	fill_guests(&m, best);
 	for (v = 0; v < (int)c->nhosts; v++)
 		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
 	free(cand);
