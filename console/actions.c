@@ -214,6 +214,9 @@ print_maintenance(struct console *cs, json_object *g)
 		fprintf(cs->out, "         shut down while its host reboots; "
 		    "about %" PRId64 " minutes of downtime\n",
 		    (gi(m, "downtime_s") + 59) / 60);
+	str_sanitize(adv, sizeof(adv), gs(g, "name"));
+	fprintf(cs->out, "         %s; details: maintenance %s\n",
+	    gs(m, "chosen")[0] != '\0' ? "as you chose" : "as planned", adv);
 }
 
 int
@@ -471,7 +474,13 @@ console_help(struct console *cs)
 				continue;
 			snprintf(words, sizeof(words), "%s %s", c->name,
 			    c->usage);
-			fprintf(cs->out, "  %-38s %s\n", words, c->help);
+			/* a long usage gets a line of its own */
+			if (strlen(words) > 38)
+				fprintf(cs->out, "  %s\n  %-38s %s\n", words, "",
+				    c->help);
+			else
+				fprintf(cs->out, "  %-38s %s\n", words,
+				    c->help);
 		}
 		fprintf(cs->out, "Without a command you get the menu.\n");
 		return;
@@ -480,10 +489,10 @@ console_help(struct console *cs)
 		if (c->flags & CMD_HIDDEN)
 			continue;
 		if ((n = cmd_menu_number(console_cmds, c)) > 0)
-			fprintf(cs->out, "  %2d) %-10s %s\n", n, c->name,
+			fprintf(cs->out, "  %2d) %-11s %s\n", n, c->name,
 			    c->help);
 		else if (c->flags & CMD_WORD)
-			fprintf(cs->out, "      %-10s %s\n", c->name, c->help);
+			fprintf(cs->out, "      %-11s %s\n", c->name, c->help);
 	}
 	fprintf(cs->out, "Type a number or a name, ? for this help. A VPS name "
 	    "after a command\nacts on that VPS.\n");
@@ -668,4 +677,168 @@ act_rescue(struct console *cs, const struct cmd_req *req, struct herr *e)
 		fprintf(cs->out, "Booting the rescue system; your disk is "
 		    "attached and left untouched.\n");
 	return boot_and_attach(cs, req, "guest.rescue", name, req->image, e);
+}
+
+/* ---- maintenance: the notice, and the customer's choice ---- */
+
+/* guest.show's "maintenance" object of g (borrowed), or NULL if none. */
+static json_object *
+maint_of(json_object *g)
+{
+	json_object *m;
+
+	if (!json_object_object_get_ex(g, "maintenance", &m) ||
+	    !json_object_is_type(m, json_type_object))
+		return NULL;
+	return m;
+}
+
+/* The choice the customer can make instead of m's action, or NULL. */
+static const char *
+maint_other(json_object *m)
+{
+	/* planned as a reboot: no host had room, so nothing to choose */
+	if (strcmp(gs(m, "planned"), CHOICE_MIGRATE) != 0)
+		return NULL;
+	return strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0 ? CHOICE_REBOOT :
+	    CHOICE_MIGRATE;
+}
+
+/*
+ * The notice for VPS vis (sanitized): advisories, window, what happens
+ * and whose decision it was.  In the CLI, also the command that changes
+ * it; the menu asks instead.
+ */
+static void
+print_notice(struct console *cs, const char *vis, json_object *m)
+{
+	char adv[128], from[64], to[64];
+	const char *other;
+
+	str_sanitize(adv, sizeof(adv), gs(m, "advisories"));
+	str_sanitize(from, sizeof(from), gs(m, "window_start"));
+	str_sanitize(to, sizeof(to), gs(m, "window_end"));
+	fprintf(cs->out, "Maintenance of %s for %s\n", vis, adv);
+	fprintf(cs->out, "  window:    %s to %s\n", from, to);
+	if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
+		fprintf(cs->out, "  happens:   live migration to another host "
+		    "and back: it keeps running,\n"
+		    "             with a pause under a second each time\n");
+	else
+		fprintf(cs->out, "  happens:   reboot: shut down cleanly while "
+		    "its host reboots and started\n"
+		    "             again; about %" PRId64 " minutes of "
+		    "downtime\n", (gi(m, "downtime_s") + 59) / 60);
+	other = maint_other(m);
+	if (gs(m, "chosen")[0] != '\0')
+		fprintf(cs->out, "  decided:   by you\n");
+	else if (other != NULL)
+		fprintf(cs->out, "  decided:   by the plan\n");
+	else
+		fprintf(cs->out, "  decided:   by the plan: no host has room "
+		    "to take it while its host\n"
+		    "             reboots, so it reboots with it\n");
+	if (other != NULL && cs->mode == MODE_CLI)
+		fprintf(cs->out, "  change it: maintenance %s %s\n", vis, other);
+}
+
+/* Prints {"name", "maintenance"}: what maint.choose answers, too. */
+static void
+print_maint_json(struct console *cs, const char *name, json_object *m)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "maintenance", json_object_get(m));
+	console_print_json(cs, o);
+	json_object_put(o);
+}
+
+/* maint.choose, then the new notice. */
+static int
+record_choice(struct console *cs, const char *name, const char *choice,
+    int json, struct herr *e)
+{
+	char vis[128];
+	json_object *p, *res = NULL, *m;
+
+	p = name_params(name);
+	json_object_object_add(p, "action", json_object_new_string(choice));
+	if (rpc_call(cs->rpc, "maint.choose", p, &res, e) == -1)
+		return -1;
+	str_sanitize(vis, sizeof(vis), gs(res, "name"));
+	if (json)
+		console_print_json(cs, res);
+	else {
+		fprintf(cs->out, "Your choice is recorded.\n");
+		if ((m = maint_of(res)) != NULL)
+			print_notice(cs, vis, m);
+	}
+	json_object_put(res);
+	return 0;
+}
+
+/*
+ * Menu: asks for live-migrate or reboot; *choice is one of them, or
+ * NULL for Enter (keep) or end of input.
+ */
+static void
+ask_choice(struct console *cs, const char **choice)
+{
+	char buf[CMD_MAX_INPUT + 2];
+	size_t len;
+	int tries;
+
+	*choice = NULL;
+	for (tries = 0; tries < 5; tries++) {
+		fprintf(cs->out, "live-migrate, reboot, or Enter to keep? ");
+		fflush(cs->out);
+		if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1 ||
+		    len == 0)
+			return;
+		/* exactly the word: no NUL byte inside, nothing after it */
+		if (len == strlen(buf) && (strcmp(buf, CHOICE_MIGRATE) == 0 ||
+		    strcmp(buf, CHOICE_REBOOT) == 0)) {
+			*choice = strcmp(buf, CHOICE_MIGRATE) == 0 ?
+			    CHOICE_MIGRATE : CHOICE_REBOOT;
+			return;
+		}
+		fprintf(cs->out, "Type live-migrate or reboot, or press Enter "
+		    "to keep it as it is.\n");
+	}
+}
+
+int
+act_maintenance(struct console *cs, const struct cmd_req *req,
+    struct herr *e)
+{
+	char vis[128];
+	const char *name, *choice = req->choice;
+	json_object *g, *m;
+	int rc = 0;
+
+	if ((name = target(cs, req, e)) == NULL)
+		return -1;
+	if (choice != NULL)
+		return record_choice(cs, name, choice, req->json, e);
+	if (show(cs, name, &g, e) == -1)
+		return -1;
+	m = maint_of(g);
+	str_sanitize(vis, sizeof(vis), gs(g, "name"));
+	if (req->json)
+		print_maint_json(cs, gs(g, "name"), m);
+	else if (m == NULL)
+		fprintf(cs->out, "No maintenance is scheduled for %s.\n", vis);
+	else {
+		print_notice(cs, vis, m);
+		if (cs->mode == MODE_MENU && maint_other(m) != NULL) {
+			ask_choice(cs, &choice);
+			if (choice != NULL)
+				rc = record_choice(cs, name, choice, 0, e);
+			else
+				fprintf(cs->out, "Kept as it is.\n");
+		}
+	}
+	json_object_put(g);
+	return rc;
 }

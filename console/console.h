@@ -36,6 +36,11 @@
 #define CMD_HIDDEN	0x40	/* not offered or accepted (not ready yet) */
 #define CMD_TAKE	0x80	/* takes --force (take a console over) */
 #define CMD_IMAGE	0x100	/* takes an image name after the VPS */
+#define CMD_CHOICE	0x200	/* takes a maintenance choice after the VPS */
+
+/* The choices CMD_CHOICE takes, word for word as hangard spells them. */
+#define CHOICE_MIGRATE	"live-migrate"
+#define CHOICE_REBOOT	"reboot"
 
 enum cmd_mode { MODE_CLI, MODE_MENU };
 
@@ -61,6 +66,7 @@ struct cmd_req {
 	int		 force;		/* --force */
 	int		 force_after;	/* -1 when not given */
 	char		 image[CMD_NAME_MAX + 1];	/* CMD_IMAGE, or "" */
+	const char	*choice;	/* CMD_CHOICE: CHOICE_*, static; or NULL */
 };
 
 /* The table, ended by a NULL name. */
@@ -114,6 +120,8 @@ int	act_exit(struct console *, const struct cmd_req *, struct herr *);
 int	act_install(struct console *, const struct cmd_req *, struct herr *);
 int	act_rescue(struct console *, const struct cmd_req *, struct herr *);
 int	act_images(struct console *, const struct cmd_req *, struct herr *);
+int	act_maintenance(struct console *, const struct cmd_req *,
+	    struct herr *);
 
 /* Connects to hangard as a customer (operators have hangar(8)). */
 struct rpc_client	*console_connect(const char *sockpath, struct herr *e);

@@ -128,6 +128,19 @@ find_cmd(const struct cmd *table, enum cmd_mode mode, const struct word *w)
 	return NULL;
 }
 
+/* The CMD_CHOICE word w spells exactly, or NULL. */
+static const char *
+word_choice(const struct word *w)
+{
+	static const char *const choices[] = { CHOICE_MIGRATE, CHOICE_REBOOT };
+	size_t i;
+
+	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+		if (word_is(w, choices[i]))
+			return choices[i];
+	return NULL;
+}
+
 static int
 usage(const struct cmd *c, struct herr *e)
 {
@@ -140,7 +153,7 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
     size_t len, struct cmd_req *req, struct herr *e)
 {
 	struct word w[CMD_MAX_WORDS];
-	const struct word *name = NULL, *image = NULL;
+	const struct word *name = NULL, *image = NULL, *choice = NULL;
 	const struct cmd *c;
 	size_t n, i;
 	int v;
@@ -180,6 +193,10 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 		} else if ((c->flags & CMD_IMAGE) && name != NULL &&
 		    image == NULL && w[i].p[0] != '-') {
 			image = &w[i];
+		} else if ((c->flags & CMD_CHOICE) && name != NULL &&
+		    choice == NULL && w[i].p[0] != '-') {
+			/* only here, after the VPS: checked below */
+			choice = &w[i];
 		} else if (!(c->flags & CMD_VPS) || name != NULL) {
 			/* not the table's flag, and no room for a name */
 			return usage(c, e);
@@ -212,6 +229,11 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 			req->vps[0] = req->image[0] = '\0';
 			return herr_set(e, HERR_NOTFOUND, "no such image");
 		}
+	}
+	/* a word that is not a choice is refused without being echoed */
+	if (choice != NULL && (req->choice = word_choice(choice)) == NULL) {
+		req->vps[0] = req->image[0] = '\0';
+		return usage(c, e);
 	}
 	req->cmd = c;
 	return 0;

@@ -30,6 +30,11 @@ const struct cmd console_cmds[] = {
 	  "(overwrites the disk)" },
 	{ "rescue", act_rescue, CMD_CLI | CMD_MENU | CMD_VPS | CMD_IMAGE,
 	  "VPS [IMAGE]", "boot the rescue system with the disk attached" },
+	{ "maintenance", act_maintenance,
+	  CMD_CLI | CMD_MENU | CMD_VPS | CMD_JSON | CMD_CHOICE,
+	  "VPS [live-migrate|reboot] [--json]",
+	  "the maintenance scheduled for it; choose live migration or "
+	  "a reboot" },
 	{ "images", act_images, CMD_CLI | CMD_WORD | CMD_JSON, "[--json]",
 	  "the installers you can boot" },
 	{ "pick", act_pick, CMD_MENU, "", "choose another VPS" },

@@ -500,7 +500,7 @@ step "a Unicode variant cannot be picked" "$NSV" $'b\xd0\xbeb-vpn'
 step "an over-long name cannot be picked" "$NSV" "$long"
 step "picking by name shows the numbered menu" "VPS alice-web:" "alice-web"
 if screen | grep -q ' 1) status ' && screen | grep -q ' 8) install ' &&
-    screen | grep -q ' 9) rescue ' && screen | grep -q '11) exit '; then
+    screen | grep -q ' 9) rescue ' && screen | grep -q '12) exit '; then
 	ok "menu: numbered entries, install and rescue included"
 else
 	not_ok "menu: numbered entries, install and rescue included" "$(screen | tail -15)"
@@ -514,7 +514,7 @@ step "a control sequence is an unknown command" "unknown command" \
     $'\x1b[2Jstatus'
 step "over-long input is refused" "input too long" \
     "status alice-web $(printf '%300s' x)"
-step "10 picks another VPS" "Pick a VPS by number or name" "10"
+step "11 picks another VPS" "Pick a VPS by number or name" "11"
 step "picking by number" "VPS alice-db:" "1"
 step "2 powers on" "alice-db: running" "2"
 step "3 asks before forcing off" "Force off if it is still running" "3"
@@ -539,6 +539,6 @@ if start_hangard; then
 else
 	not_ok "hangard restarts" "$(tail -5 "$T/hangard.log")"
 fi
-step "11 leaves" "Bye." "11"
+step "12 leaves" "Bye." "12"
 echo "1..$n"
 [ $failed = 0 ]

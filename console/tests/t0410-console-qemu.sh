@@ -187,7 +187,7 @@ step "~. leaves the console" "Left the serial console of di1" 30 "~." none
 step "back in the menu" "di1> " 10 ""
 step "7 shows the console log with the dialog" "Select a language" 20 "7"
 step "4 forces it off" "di1: shutoff" 60 "4"
-step "11 leaves" "Bye." 10 "11"
+step "12 leaves" "Bye." 10 "12"
 out=$($SSH -i "$T/key-carol" "$UQ@127.0.0.1" logview di1 2>&1)
 if printf '%s' "$out" | grep -q "Select a language"; then
 	ok "over ssh, 'logview di1' has the dialog too"

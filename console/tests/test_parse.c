@@ -58,6 +58,7 @@ refuse_n(enum cmd_mode mode, const char *line, size_t len,
 		assert_string_equal(e.msg, msg);
 	assert_null(req.cmd);
 	assert_string_equal(req.vps, "");
+	assert_null(req.choice);
 }
 
 static void
@@ -248,6 +249,12 @@ test_no_such_vps(void **state)
 		refuse(MODE_CLI, line, HERR_NOTFOUND, NO_SUCH_VPS);
 		snprintf(line, sizeof(line), "status %s", names[i]);
 		refuse(MODE_MENU, line, HERR_NOTFOUND, NO_SUCH_VPS);
+		/* the VPS is answered for before the choice, good or bad */
+		snprintf(line, sizeof(line), "maintenance %s reboot", names[i]);
+		refuse(MODE_CLI, line, HERR_NOTFOUND, NO_SUCH_VPS);
+		snprintf(line, sizeof(line), "maintenance %s sometimes",
+		    names[i]);
+		refuse(MODE_CLI, line, HERR_NOTFOUND, NO_SUCH_VPS);
 	}
 	/* a UUID or a number is name-shaped: hangard answers for it */
 	snprintf(line, sizeof(line), "status %s", names[n]);
@@ -297,8 +304,9 @@ test_menu(void **state)
 	accept_line(MODE_MENU, "7", "logview", "");
 	accept_line(MODE_MENU, "8", "install", "");
 	accept_line(MODE_MENU, "9", "rescue", "");
-	accept_line(MODE_MENU, "10", "pick", "");
-	accept_line(MODE_MENU, "11", "exit", "");
+	accept_line(MODE_MENU, "10", "maintenance", "");
+	accept_line(MODE_MENU, "11", "pick", "");
+	accept_line(MODE_MENU, "12", "exit", "");
 	assert_int_equal(parse(MODE_MENU, "install web2 debian-12", &req, &e),
 	    0);
 	assert_string_equal(req.vps, "web2");
@@ -321,7 +329,7 @@ test_menu(void **state)
 	    &e), 0);
 	assert_int_equal(req.force_after, 10);
 
-	static const char *bad[] = { "0", "12", "01", "99", "100", "-1",
+	static const char *bad[] = { "0", "13", "01", "99", "100", "-1",
 	    "+1", "1.", "１", "??", "? ", "?x", "help?", "installs", "rescue!",
 	    "EXIT", "quit!", "1;2" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -356,6 +364,101 @@ test_pick(void **state)
 		assert_int_equal(e.code, HERR_NOTFOUND);
 		assert_string_equal(e.msg, NO_SUCH_VPS);
 	}
+}
+
+/* line parses to maintenance on vps with choice (NULL: show). */
+static void
+accept_choice(enum cmd_mode mode, const char *line, const char *vps,
+    const char *choice, int json)
+{
+	struct cmd_req req;
+	struct herr e;
+
+	if (parse(mode, line, &req, &e) != 0)
+		fail_msg("refused \"%s\": %s", line, e.msg);
+	assert_non_null(req.cmd);
+	assert_string_equal(req.cmd->name, "maintenance");
+	assert_string_equal(req.vps, vps);
+	if (choice == NULL)
+		assert_null(req.choice);
+	else
+		assert_string_equal(req.choice, choice);
+	assert_int_equal(req.json, json);
+}
+
+static void
+test_maintenance(void **state)
+{
+	static const char *bad[] = {
+		/* not a choice, or not exactly one */
+		"maintenance web1 sometimes", "maintenance web1 Reboot",
+		"maintenance web1 REBOOT", "maintenance web1 live_migrate",
+		"maintenance web1 livemigrate", "maintenance web1 live-migrat",
+		"maintenance web1 live-migrate-", "maintenance web1 migrate",
+		"maintenance web1 live", "maintenance web1 reboots",
+		"maintenance web1 reboot reboot",
+		"maintenance web1 reboot live-migrate",
+		"maintenance web1 live-migrate web2",
+		"maintenance web1 r\xd0\xb5" "boot",	/* Cyrillic ie */
+		"maintenance web1 live\xe2\x80\x90migrate",	/* U+2010 */
+		"maintenance web1 reboot\xc2\xa0",
+		"maintenance web1 reboot\x1b[2J",
+		/* words starting with '-' are flags, and not these */
+		"maintenance web1 --reboot", "maintenance web1 -reboot",
+		"maintenance web1 --live-migrate", "maintenance web1 -live-migrate",
+		"maintenance web1 --action=reboot", "maintenance web1 -",
+		"maintenance web1 --", "maintenance web1 --force",
+		"maintenance web1 --force-after 5",
+		"maintenance web1 reboot --json --json",
+		/* the choices are words of this command only */
+		"status web1 live-migrate", "status web1 reboot",
+		"reboot web1 live-migrate", "reboot web1 reboot",
+		"shutdown web1 reboot", "start web1 live-migrate",
+		"console web1 live-migrate", "logview web1 reboot",
+		"list live-migrate", "images reboot", "help live-migrate",
+	};
+	size_t i;
+
+	(void)state;
+	accept_choice(MODE_CLI, "maintenance web1", "web1", NULL, 0);
+	accept_choice(MODE_CLI, "maintenance web1 --json", "web1", NULL, 1);
+	accept_choice(MODE_CLI, "maintenance web1 reboot", "web1",
+	    CHOICE_REBOOT, 0);
+	accept_choice(MODE_CLI, "maintenance web1 live-migrate", "web1",
+	    CHOICE_MIGRATE, 0);
+	accept_choice(MODE_CLI, " maintenance  web1  live-migrate ", "web1",
+	    CHOICE_MIGRATE, 0);
+	accept_choice(MODE_CLI, "maintenance --json web1 reboot", "web1",
+	    CHOICE_REBOOT, 1);
+	accept_choice(MODE_CLI, "maintenance web1 live-migrate --json", "web1",
+	    CHOICE_MIGRATE, 1);
+	/* a choice comes after the VPS: the first word is always the VPS */
+	accept_choice(MODE_CLI, "maintenance live-migrate", "live-migrate",
+	    NULL, 0);
+	accept_choice(MODE_CLI, "maintenance reboot reboot", "reboot",
+	    CHOICE_REBOOT, 0);
+	accept_choice(MODE_MENU, "maintenance", "", NULL, 0);
+	accept_choice(MODE_MENU, "10", "", NULL, 0);
+	accept_choice(MODE_MENU, "10 web2 reboot", "web2", CHOICE_REBOOT, 0);
+	accept_choice(MODE_MENU, "maintenance web2 live-migrate", "web2",
+	    CHOICE_MIGRATE, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		refuse(MODE_CLI, bad[i], HERR_USAGE, NULL);
+		refuse(MODE_MENU, bad[i], HERR_USAGE, NULL);
+	}
+	/* no VPS on the command line (the menu has its own) */
+	refuse(MODE_CLI, "maintenance", HERR_USAGE, NULL);
+	refuse(MODE_CLI, "maintenance --json", HERR_USAGE, NULL);
+	accept_choice(MODE_MENU, "maintenance --json", "", NULL, 1);
+	refuse(MODE_CLI, "maintenance web1 sometimes", HERR_USAGE,
+	    "usage: maintenance VPS [live-migrate|reboot] [--json]");
+	refuse_n(MODE_CLI, "maintenance web1 reb\0oot", 24, HERR_USAGE, NULL);
+	refuse_n(MODE_CLI, "maintenance web1 reboot\0", 24, HERR_USAGE, NULL);
+	/* the choices are no commands */
+	refuse(MODE_CLI, "live-migrate web1", HERR_USAGE,
+	    "unknown command; type 'help' for help");
+	refuse(MODE_MENU, "live-migrate", HERR_USAGE,
+	    "unknown command; type ? for help");
 }
 
 /* The table itself: the rules the parser and the man page rely on. */
@@ -399,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_no_such_vps),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_menu),
+		cmocka_unit_test(test_maintenance),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_table),
 	};
