@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: the console's command parser (both modes) and the
  * VPS picker.  Whatever the bytes, an accepted line names a visible row
- * allowed in its mode, a VPS that is a well-formed name, and flags the
- * row takes; a refusal is a usage error or exactly "no such VPS".
+ * allowed in its mode, a VPS that is a well-formed name, flags the row
+ * takes and a maintenance choice only where the row takes one; a refusal
+ * is a usage error or exactly "no such VPS".
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,12 @@ check(enum cmd_mode mode, const char *line, size_t len)
 	    req.vps[0] == '\0')
 		abort();
 	if (req.json && !(req.cmd->flags & CMD_JSON))
+		abort();
+	/* a choice: this row's, after a VPS, one of the two words as typed */
+	if (req.choice != NULL && (!(req.cmd->flags & CMD_CHOICE) ||
+	    req.vps[0] == '\0' || (strcmp(req.choice, CHOICE_MIGRATE) != 0 &&
+	    strcmp(req.choice, CHOICE_REBOOT) != 0) ||
+	    memmem(line, len, req.choice, strlen(req.choice)) == NULL))
 		abort();
 	if (req.force_after != -1 && (!(req.cmd->flags & CMD_FORCE) ||
 	    req.force_after < 0 || req.force_after > CMD_FORCE_MAX))
