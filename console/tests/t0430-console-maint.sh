@@ -22,14 +22,16 @@ printf 'patch_hook /bin/true\n' >"$STATE/hangard.conf"
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
 EXTRA_CLEANUP="userdel -r $U >/dev/null 2>&1"
 
-for hst in h1 h2 h3; do
-	h host add $hst --uri "$(node_xml $hst 16 64)" --disk 2T --disk-kind ssd \
-	    >/dev/null
+# h3 alone has room for dora2 (xlarge, 8 GiB): it has to reboot with h3
+for hst in h1:4 h2:4 h3:16; do
+	h host add ${hst%:*} --uri "$(node_xml ${hst%:*} 16 ${hst#*:})" \
+	    --disk 2T --disk-kind ssd >/dev/null
 done
 userdel -r "$U" >/dev/null 2>&1
 h customer add dora --create-user --user "$U" >/dev/null
 h customer add erin >/dev/null
 h guest create dora1 --owner dora --plan micro --host h2 --start >/dev/null
+h guest create dora2 --owner dora --plan xlarge --host h3 --start >/dev/null
 h guest create erin1 --owner erin --plan micro --host h1 --start >/dev/null
 
 # con NAME EXPECTED_RC COMMAND: hangar-console -c COMMAND as dora
@@ -69,7 +71,7 @@ check "no plan: nothing to choose, hangard's words" \
 con none-json 0 maintenance dora1 --json
 jq_check "no plan: --json says so with null" "$T_OUT" \
     'assert j == {"name": "dora1", "maintenance": None}, j'
-menu menu-none 'maintenance\nexit\n'
+menu menu-none 'dora1\nmaintenance\nexit\n'
 check "menu, no plan: answered, nothing asked" sh -c "
 	grep -q 'No maintenance is scheduled for dora1.' '$T_OUT' &&
 	! grep -q 'Enter to keep' '$T_OUT'"
@@ -80,9 +82,13 @@ run 0 guest-show h --json guest show dora1
 jq_check "dora1 is planned for a live migration" "$T_OUT" '
 m = j["maintenance"]
 assert m["action"] == "live-migrate" and "chosen" not in m, m'
+run 0 guest-show2 h --json guest show dora2
+jq_check "dora2 is planned for a reboot: no other host has room" "$T_OUT" '
+m = j["maintenance"]
+assert m["action"] == m["planned"] == "reboot" and "chosen" not in m, m'
 WIN=$(python3 -c 'import json, sys
 m = json.load(open(sys.argv[1]))["maintenance"]
-print(m["window_start"] + " to " + m["window_end"])' "$T_OUT")
+print(m["window_start"] + " to " + m["window_end"])' "$STATE/guest-show.out")
 
 # ---- the notice ----
 con show 0 maintenance dora1
@@ -135,6 +141,22 @@ assert j["name"] == "dora1" and m["chosen"] == m["action"] == "live-migrate", j'
 check "back to live migration, for the operator too" \
     test "$(chosen_of dora1)" = live-migrate
 
+# ---- no room elsewhere: nothing to choose ----
+con noroom 0 maintenance dora2
+check "no room: a reboot, decided by the plan, and why" sh -c "
+	grep -q '^  happens:   reboot: shut down cleanly' '$T_OUT' &&
+	grep -q '^  decided:   by the plan: no host has room' '$T_OUT'"
+check "no room: no command to change it" sh -c "! grep -q 'change it:' '$T_OUT'"
+con noroom-choose 4 maintenance dora2 live-migrate
+check "no room: live-migrate is refused with hangard's reason" grep -qx \
+    "hangar-console: no host has room to take dora2 while its host reboots: it has to reboot with it" \
+    "$T_ERR"
+check "no room: nothing recorded" test "$(chosen_of dora2)" = -
+menu menu-noroom 'dora2\nmaintenance\nexit\n'
+check "menu, no room: the notice, and no question" sh -c "
+	grep -q 'Maintenance of dora2 for XSA-213' '$T_OUT' &&
+	! grep -q 'Enter to keep' '$T_OUT'"
+
 # ---- not theirs, or no such VPS: one answer ----
 con other 3 maintenance erin1 reboot
 cp "$T_ERR" "$STATE/not-theirs.err"
@@ -161,7 +183,7 @@ done
 check "and the choice stayed" test "$(chosen_of dora1)" = live-migrate
 
 # ---- the menu ----
-menu menu-keep 'maintenance\n\nexit\n'
+menu menu-keep 'dora1\nmaintenance\n\nexit\n'
 check "menu: the notice, then the question" sh -c "
 	grep -q 'Maintenance of dora1 for XSA-213' '$T_OUT' &&
 	grep -q 'live-migrate, reboot, or Enter to keep?' '$T_OUT' &&
@@ -169,12 +191,12 @@ check "menu: the notice, then the question" sh -c "
 check "menu: Enter keeps it" grep -q "Kept as it is." "$T_OUT"
 check "menu: and the choice is as it was" \
     test "$(chosen_of dora1)" = live-migrate
-menu menu-choose '10\nsometimes\nreboot\nexit\n'
+menu menu-choose 'dora1\n10\nsometimes\nreboot\nexit\n'
 check "menu: a wrong answer is asked again" \
     grep -q "Type live-migrate or reboot, or press Enter" "$T_OUT"
 check "menu: reboot is recorded" grep -q "Your choice is recorded." "$T_OUT"
 check "menu: the operator sees it" test "$(chosen_of dora1)" = reboot
-menu menu-other 'maintenance erin1 live-migrate\nexit\n'
+menu menu-other 'dora1\nmaintenance erin1 live-migrate\nexit\n'
 check "menu: another customer's VPS is no such VPS" \
     grep -q "hangar-console: no such VPS" "$T_OUT"
 check "menu: and erin1 is untouched" test "$(chosen_of erin1)" = -
@@ -185,7 +207,8 @@ jq_check "the cycle is done" "$T_OUT" 'assert j["state"] == "done", j'
 jq_check "the run honoured the choices: dora1 rebooted, erin1 migrated" \
     "$T_OUT" '
 a = {g["guest"]: g["action"] for g in j["guests"]}
-assert a["dora1"] == "reboot" and a["erin1"] == "live-migrate", a'
+assert a["dora1"] == a["dora2"] == "reboot", a
+assert a["erin1"] == "live-migrate", a'
 con closed 4 maintenance dora1 live-migrate
 check "after the run, choices are closed" grep -qx \
     "hangar-console: the maintenance has started: choices are closed" "$T_ERR"
