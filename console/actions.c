@@ -207,7 +207,7 @@ print_maintenance(struct console *cs, json_object *g)
 	str_sanitize(from, sizeof(from), gs(m, "window_start"));
 	str_sanitize(to, sizeof(to), gs(m, "window_end"));
 	fprintf(cs->out, "maintenance: %s, between %s and %s:\n", adv, from, to);
-	if (strcmp(gs(m, "action"), "live-migrate") == 0)
+	if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
 		fprintf(cs->out, "         live-migrated away and back; a pause "
 		    "under a second each time\n");
 	else
@@ -778,34 +778,27 @@ record_choice(struct console *cs, const char *name, const char *choice,
 	return 0;
 }
 
-/*
- * Menu: asks for live-migrate or reboot; *choice is one of them, or
- * NULL for Enter (keep) or end of input.
- */
-static void
-ask_choice(struct console *cs, const char **choice)
+/* Menu: asks for a choice; CHOICE_*, or NULL for Enter or end of input. */
+static const char *
+ask_choice(struct console *cs)
 {
 	char buf[CMD_MAX_INPUT + 2];
+	const char *choice;
 	size_t len;
 	int tries;
 
-	*choice = NULL;
 	for (tries = 0; tries < 5; tries++) {
 		fprintf(cs->out, "live-migrate, reboot, or Enter to keep? ");
 		fflush(cs->out);
 		if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1 ||
 		    len == 0)
-			return;
-		/* exactly the word: no NUL byte inside, nothing after it */
-		if (len == strlen(buf) && (strcmp(buf, CHOICE_MIGRATE) == 0 ||
-		    strcmp(buf, CHOICE_REBOOT) == 0)) {
-			*choice = strcmp(buf, CHOICE_MIGRATE) == 0 ?
-			    CHOICE_MIGRATE : CHOICE_REBOOT;
-			return;
-		}
+			return NULL;
+		if ((choice = cmd_choice(buf, len)) != NULL)
+			return choice;
 		fprintf(cs->out, "Type live-migrate or reboot, or press Enter "
 		    "to keep it as it is.\n");
 	}
+	return NULL;
 }
 
 int
@@ -832,8 +825,7 @@ act_maintenance(struct console *cs, const struct cmd_req *req,
 	else {
 		print_notice(cs, vis, m);
 		if (cs->mode == MODE_MENU && maint_other(m) != NULL) {
-			ask_choice(cs, &choice);
-			if (choice != NULL)
+			if ((choice = ask_choice(cs)) != NULL)
 				rc = record_choice(cs, name, choice, 0, e);
 			else
 				fprintf(cs->out, "Kept as it is.\n");

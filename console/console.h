@@ -88,6 +88,11 @@ int	cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
  */
 int	cmd_pick(const char *const *names, size_t n, const char *line,
 	    size_t len, size_t *idx, struct herr *e);
+/*
+ * The CHOICE_* (static) that the len bytes at s spell exactly, or NULL:
+ * no prefix, no case folding, no byte more.
+ */
+const char *cmd_choice(const char *s, size_t len);
 /* The n-th (1-based) CMD_MENU row of table, or NULL. */
 const struct cmd *cmd_menu_row(const struct cmd *table, int n);
 /* The menu number of row, or 0. */

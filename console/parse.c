@@ -128,15 +128,14 @@ find_cmd(const struct cmd *table, enum cmd_mode mode, const struct word *w)
 	return NULL;
 }
 
-/* The CMD_CHOICE word w spells exactly, or NULL. */
-static const char *
-word_choice(const struct word *w)
+const char *
+cmd_choice(const char *s, size_t len)
 {
 	static const char *const choices[] = { CHOICE_MIGRATE, CHOICE_REBOOT };
 	size_t i;
 
 	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
-		if (word_is(w, choices[i]))
+		if (len == strlen(choices[i]) && memcmp(s, choices[i], len) == 0)
 			return choices[i];
 	return NULL;
 }
@@ -231,7 +230,8 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 		}
 	}
 	/* a word that is not a choice is refused without being echoed */
-	if (choice != NULL && (req->choice = word_choice(choice)) == NULL) {
+	if (choice != NULL && (req->choice = cmd_choice(choice->p,
+	    choice->len)) == NULL) {
 		req->vps[0] = req->image[0] = '\0';
 		return usage(c, e);
 	}

@@ -454,6 +454,17 @@ test_maintenance(void **state)
 	    "usage: maintenance VPS [live-migrate|reboot] [--json]");
 	refuse_n(MODE_CLI, "maintenance web1 reb\0oot", 24, HERR_USAGE, NULL);
 	refuse_n(MODE_CLI, "maintenance web1 reboot\0", 24, HERR_USAGE, NULL);
+	/* the menu's answer to its question: the same exact words */
+	assert_string_equal(cmd_choice("reboot", 6), CHOICE_REBOOT);
+	assert_string_equal(cmd_choice("live-migrate", 12), CHOICE_MIGRATE);
+	assert_null(cmd_choice("reboot ", 7));
+	assert_null(cmd_choice(" reboot", 7));
+	assert_null(cmd_choice("reboot\0", 7));
+	assert_null(cmd_choice("reboo", 5));
+	assert_null(cmd_choice("Reboot", 6));
+	assert_null(cmd_choice("live-migrate\r", 13));
+	assert_null(cmd_choice("live", 4));
+	assert_null(cmd_choice("", 0));
 	/* the choices are no commands */
 	refuse(MODE_CLI, "live-migrate web1", HERR_USAGE,
 	    "unknown command; type 'help' for help");
