@@ -16,7 +16,8 @@ file -L /usr/bin/busybox 2>/dev/null | grep -q "statically linked" ||
     skip "no static busybox"
 tmp=$(mktemp -d /tmp/hangar-bench.XXXXXX)
 chmod 755 "$tmp"
-trap 'for p in "$tmp"/*/run/qemu/*.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+# only the guests' pid files: driver.pid is libvirt's own (virsh, hangard)
+trap 'for p in "$tmp"/*/run/qemu/echo.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/initrd/bin" "$tmp/initrd/dev"
 cp /usr/bin/busybox "$tmp/initrd/bin/busybox"
 cat >"$tmp/initrd/init" <<'INIT'
