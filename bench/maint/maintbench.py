@@ -142,63 +142,78 @@ def median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
+def host_figures(steps, ram):
+    """Per host, from the journal: hook, downtime, path (seconds), window."""
+    by_host = {}
+    for s in steps:
+        by_host.setdefault(s["host"], []).append(s)
+    hosts = {}
+    for h, ss in by_host.items():
+        k = {s["kind"]: s for s in ss if not s["guest"]}
+        hosts[h] = {
+            "win": k["mark"]["window"],
+            "begin": stamp(k["mark"]["started"]),
+            "end": stamp(k["unmark"]["ended"]),
+            "hook": stamp(k["patch"]["ended"]) - stamp(k["patch"]["started"]),
+            "down": stamp(k["wait-up"]["ended"]) - stamp(k["patch"]["started"]),
+            "mig": sum(MIGRATE_S_PER_GIB * sum(ram[s["guest"]]) for s in ss
+                       if s["kind"] in ("migrate-out", "migrate-back")),
+        }
+    return hosts
+
+
+def wall_scaled(steps, hosts, modelled):
+    """The run's wall clock scaled back, without and with migration time.
+
+    Windows run one after another, a window's hosts in parallel: each
+    window takes its slowest host's path (mark .. unmark) with the hook
+    replaced by the modelled reboot; what lies between windows is kept.
+    """
+    t0 = min(stamp(s["started"]) for s in steps if "started" in s)
+    t1 = max(stamp(s["ended"]) for s in steps if "ended" in s)
+    wins = {}
+    for x in hosts.values():
+        w = wins.setdefault(x["win"], [x["begin"], x["end"], 0, 0])
+        w[0], w[1] = min(w[0], x["begin"]), max(w[1], x["end"])
+        path = x["end"] - x["begin"] - x["hook"] + modelled
+        w[2], w[3] = max(w[2], path), max(w[3], path + x["mig"])
+    gaps = (t1 - t0) - sum(w[1] - w[0] for w in wins.values())
+    return (t1 - t0, len(wins), sum(w[2] for w in wins.values()) + gaps,
+            sum(w[3] for w in wins.values()) + gaps)
+
+
 def figures(rep, ram):
     """Measured and scaled-back figures of one run's report and journal.
 
     Scaled back: each host's patch hook (the modelled reboot, scaled down)
     is replaced by the modelled reboot itself.  A guest that rebooted with
     its host was down through the hook, so the same goes for it; a
-    live-migrated guest's pause does not include the hook.  The wall clock
-    is rebuilt from the journal: per window, its slowest host's path (mark
-    .. unmark) scaled back; "with migrations" also adds the planner's
-    2 s/GiB of RAM and disk for each migration a host waits for (the test
-    driver moves a guest in milliseconds), one after the other as hangard
-    runs them.
+    live-migrated guest's pause does not include the hook.  "With
+    migrations" also adds the planner's 2 s/GiB of RAM and disk for each
+    migration a host waits for (the test driver moves a guest in
+    milliseconds), one after the other as hangard runs them.
     """
-    steps = rep["steps"]
-    by_host = {}
-    for s in steps:
-        by_host.setdefault(s["host"], []).append(s)
-    hook, hdown, path, win, mig_s = {}, {}, {}, {}, {}
-    for h, ss in by_host.items():
-        k = {s["kind"]: s for s in ss if not s["guest"]}
-        hook[h] = stamp(k["patch"]["ended"]) - stamp(k["patch"]["started"])
-        hdown[h] = stamp(k["wait-up"]["ended"]) - stamp(k["patch"]["started"])
-        path[h] = stamp(k["unmark"]["ended"]) - stamp(k["mark"]["started"])
-        win[h] = k["mark"]["window"]
-        mig_s[h] = sum(MIGRATE_S_PER_GIB * sum(ram[s["guest"]]) for s in ss
-                       if s["kind"] in ("migrate-out", "migrate-back"))
     modelled = reboot_min * 60
-    t0 = min(stamp(s["started"]) for s in steps if "started" in s)
-    t1 = max(stamp(s["ended"]) for s in steps if "ended" in s)
-    wins = {}
-    for h in path:
-        w = wins.setdefault(win[h], [1e18, 0, 0, 0])
-        w[0] = min(w[0], stamp([s for s in by_host[h] if s["kind"] == "mark"][0]["started"]))
-        w[1] = max(w[1], stamp([s for s in by_host[h] if s["kind"] == "unmark"][0]["ended"]))
-        w[2] = max(w[2], path[h] - hook[h] + modelled)
-        w[3] = max(w[3], path[h] - hook[h] + modelled + mig_s[h])
-    gaps = (t1 - t0) - sum(w[1] - w[0] for w in wins.values())
+    hosts = host_figures(rep["steps"], ram)
+    journal_s, nwin, wall_s, wall_mig_s = wall_scaled(rep["steps"], hosts,
+                                                      modelled)
     g_meas, g_scaled, how = [], [], {}
     for g in rep["guests"]:
         how[g["action"]] = how.get(g["action"], 0) + 1
         if g["action"] == "was off" or g["downtime_ms"] is None:
             continue
-        ms = g["downtime_ms"]
-        g_meas.append(ms / 1000)
-        g_scaled.append(ms / 1000 - hook[g["host"]] + modelled
-                        if g["action"] == "reboot" else ms / 1000)
-    g_meas.sort()
-    g_scaled.sort()
-    hd = sorted(hdown.values())
-    hd_scaled = sorted(hdown[h] - hook[h] + modelled for h in hdown)
+        t = g["downtime_ms"] / 1000
+        g_meas.append(t)
+        g_scaled.append(t - hosts[g["host"]]["hook"] + modelled
+                        if g["action"] == "reboot" else t)
     return {
-        "windows": len(wins), "journal_s": t1 - t0, "how": how,
+        "windows": nwin, "journal_s": journal_s, "how": how,
         "unmeasured": sum(1 for g in rep["guests"] if not g["measured"]),
-        "wall_scaled_s": sum(w[2] for w in wins.values()) + gaps,
-        "wall_mig_s": sum(w[3] for w in wins.values()) + gaps,
-        "g": g_meas, "g_scaled": g_scaled, "hd": hd, "hd_scaled": hd_scaled,
-        "hook_avg_s": sum(hook.values()) / len(hook),
+        "wall_scaled_s": wall_s, "wall_mig_s": wall_mig_s,
+        "g": sorted(g_meas), "g_scaled": sorted(g_scaled),
+        "hd": sorted(x["down"] for x in hosts.values()),
+        "hd_scaled": sorted(x["down"] - x["hook"] + modelled
+                            for x in hosts.values()),
     }
 
 
