@@ -101,7 +101,8 @@ lv_err(struct herr *e, const char *what)
 int
 hv_uri_check(const char *uri, struct herr *e)
 {
-	static const char *schemes[] = { "test", "qemu", "xen", "qemu+ssh",
+	static const char *schemes[] = { "test", "test+unix", "qemu", "xen",
+	    "qemu+ssh",
 	    "xen+ssh", "qemu+tls", "xen+tls", "qemu+tcp", "xen+tcp",
 	    "qemu+unix", "xen+unix", "qemu+libssh", "qemu+libssh2", NULL };
 	const char *colon;

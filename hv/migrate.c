@@ -32,10 +32,11 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The test driver, in this process or behind a daemon (test+unix://). */
 static int
 is_test(const char *uri)
 {
-	return strncmp(uri, "test:", 5) == 0;
+	return strncmp(uri, "test:", 5) == 0 || strncmp(uri, "test+", 5) == 0;
 }
 
 /* Moves the definition (and the running state) between test hosts. */
