@@ -85,6 +85,7 @@ struct console_sess {
 	struct hv_console	*hc;
 	int			 pipe[2];	/* guest bytes: libvirt -> loop */
 	int			 taken;		/* a forced attach is under way */
+	int			 held;		/* its client is behind: not read */
 	struct console_sess	*next;
 };
 
@@ -233,6 +234,7 @@ int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 void	outbox_flush(struct daemon *d);
 json_object	*maint_for_guest(struct daemon *d, const char *guest);
+void	maint_cache_free(void);	/* at exit */
 /* Records a customer's choice (live-migrate | reboot) for the VPS. */
 int	maint_choose(struct daemon *d, const struct guest_rec *g,
 	    const char *action, struct herr *e);
