@@ -379,6 +379,7 @@ main(int argc, char **argv)
 	server_loop(&d);
 	workers_shutdown(&d);
 	runs_free(&d);
+	maint_cache_free();
 	tell_stop(&d);
 	store_close(d.st);
 	log_info("stopped");

@@ -384,62 +384,100 @@ notice_mail(struct daemon *d, json_object *plan,
 }
 
 /*
- * The guest's entry in the newest maintenance cycle, for guest.show (the
- * console's status shows the same notice as the email); NULL if none.
+ * The newest cycle's plan, parsed once (a plan never changes once made):
+ * guest.show asks for every VPS, and a plan can hold 40,000 of them.
+ */
+static struct {
+	int64_t		 id;
+	json_object	*plan;		/* owned */
+	json_object	*byname;	/* owned: guest name -> its entry */
+} plan_cache;
+
+void
+maint_cache_free(void)
+{
+	json_object_put(plan_cache.plan);
+	json_object_put(plan_cache.byname);
+	memset(&plan_cache, 0, sizeof(plan_cache));
+}
+
+static int
+plan_cache_load(struct daemon *d, int64_t id)
+{
+	json_object *gsl, *g;
+	int64_t got;
+	char *text;
+	size_t i;
+
+	if (plan_cache.plan != NULL && plan_cache.id == id)
+		return 0;
+	maint_cache_free();
+	if (store_cycle_get(d->st, id, &got, &text, NULL) == -1)
+		return -1;
+	plan_cache.plan = json_tokener_parse(text);
+	free(text);
+	if (plan_cache.plan == NULL || !json_object_object_get_ex(
+	    plan_cache.plan, "guests", &gsl)) {
+		maint_cache_free();
+		return -1;
+	}
+	plan_cache.id = id;
+	plan_cache.byname = json_object_new_object();
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		g = json_object_array_get_idx(gsl, i);
+		json_object_object_add(plan_cache.byname,
+		    proto_get_str(g, "guest"), json_object_get(g));
+	}
+	return 0;
+}
+
+/*
+ * The guest's entry in the newest maintenance cycle not yet done, for
+ * guest.show (the console's status shows the same notice as the email);
+ * NULL if none.
  */
 json_object *
 maint_for_guest(struct daemon *d, const char *guest)
 {
-	json_object *plan, *gsl, *ws, *g, *w, *o = NULL;
-	char a[40], b[40], *text, choice[16];
-	int64_t id;
-	size_t i;
+	json_object *ws, *g, *w, *o;
+	struct cycle_rec c;
+	char a[40], b[40], choice[16];
 
-	if (store_cycle_get(d->st, 0, &id, &text, NULL) == -1)
+	if (store_cycle_info(d->st, 0, &c, NULL) == -1 ||
+	    strcmp(c.run_state, "done") == 0 || plan_cache_load(d, c.id) == -1)
 		return NULL;
-	plan = json_tokener_parse(text);
-	free(text);
-	if (plan == NULL || !json_object_object_get_ex(plan, "guests", &gsl) ||
-	    !json_object_object_get_ex(plan, "windows", &ws)) {
-		json_object_put(plan);
+	if (!json_object_object_get_ex(plan_cache.byname, guest, &g) ||
+	    !json_object_object_get_ex(plan_cache.plan, "windows", &ws))
 		return NULL;
-	}
-	for (i = 0; i < json_object_array_length(gsl) && o == NULL; i++) {
-		g = json_object_array_get_idx(gsl, i);
-		if (strcmp(proto_get_str(g, "guest"), guest) != 0)
-			continue;
-		w = json_object_array_get_idx(ws,
-		    (size_t)proto_get_int(g, "window"));
-		fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
-		fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
-		o = json_object_new_object();
-		json_object_object_add(o, "advisories", json_object_new_string(
-		    proto_get_str(plan, "advisories")));
-		json_object_object_add(o, "window_start",
-		    json_object_new_string(a));
-		json_object_object_add(o, "window_end",
-		    json_object_new_string(b));
-		json_object_object_add(o, "action", json_object_new_string(
-		    proto_get_str(g, "action")));
-		json_object_object_add(o, "downtime_s", json_object_new_int64(
-		    proto_get_int(g, "downtime_s")));
-		json_object_object_add(o, "cycle", json_object_new_int64(id));
-		json_object_object_add(o, "planned", json_object_new_string(
-		    proto_get_str(g, "action")));
-		if (store_choice_get(d->st, id, guest, choice, NULL) == 0 &&
-		    choice[0] != '\0') {
-			json_object_object_add(o, "chosen",
-			    json_object_new_string(choice));
-			if (strcmp(choice, "reboot") == 0) {
-				json_object_object_add(o, "action",
-				    json_object_new_string("reboot"));
-				json_object_object_add(o, "downtime_s",
-				    json_object_new_int64(proto_get_int(w,
-				    "estimate_s")));
-			}
+	w = json_object_array_get_idx(ws, (size_t)proto_get_int(g, "window"));
+	fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
+	fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
+	o = json_object_new_object();
+	json_object_object_add(o, "advisories", json_object_new_string(
+	    proto_get_str(plan_cache.plan, "advisories")));
+	json_object_object_add(o, "window_start", json_object_new_string(a));
+	json_object_object_add(o, "window_end", json_object_new_string(b));
+	json_object_object_add(o, "action", json_object_new_string(
+	    proto_get_str(g, "action")));
+	json_object_object_add(o, "downtime_s", json_object_new_int64(
+	    proto_get_int(g, "downtime_s")));
+	json_object_object_add(o, "cycle", json_object_new_int64(c.id));
+	json_object_object_add(o, "run_state",
+	    json_object_new_string(c.run_state));
+	json_object_object_add(o, "planned", json_object_new_string(
+	    proto_get_str(g, "action")));
+	if (store_choice_get(d->st, c.id, guest, choice, NULL) == 0 &&
+	    choice[0] != '\0') {
+		json_object_object_add(o, "chosen",
+		    json_object_new_string(choice));
+		if (strcmp(choice, "reboot") == 0) {
+			json_object_object_add(o, "action",
+			    json_object_new_string("reboot"));
+			json_object_object_add(o, "downtime_s",
+			    json_object_new_int64(proto_get_int(w,
+			    "estimate_s")));
 		}
 	}
-	json_object_put(plan);
 	return o;
 }
 

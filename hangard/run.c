@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct mrun {
 	struct step_rec	*steps;
 	char		*flight;	/* per step: a job is out for it */
 	size_t		 n;
+	size_t		 lo;		/* where the current window begins */
 	int		 nflight;
 	uint64_t	 waiter;	/* client of maint run --wait, or 0 */
 	int64_t		 waiter_req;
@@ -74,6 +76,7 @@ struct sjob {
 	struct hv_migrate_opts mo;
 	char		mig_addr[256];
 	int		was_running;	/* shutdown: in; start: whether to */
+	int		observe;	/* shutdown: only look, for the journal */
 	int		timeout;	/* wait-up, shutdown */
 	int64_t		started_ms;	/* the step's first start */
 	struct hv_migration mig;
@@ -303,8 +306,10 @@ migrate_run(struct job *j)
 		    &j->err);
 		if (there == 1) {
 			j->rc = 0;
-			str_copy(s->detail, "already there (the run was "
-			    "resumed); pause not measured", sizeof(s->detail));
+			str_copy(s->detail, strcmp(dom.state, "running") == 0 ?
+			    "live, found there after a restart: pause not "
+			    "measured" : "offline (not running), found there "
+			    "after a restart", sizeof(s->detail));
 			return;
 		}
 		if (there == 0)
@@ -338,8 +343,12 @@ shutdown_run(struct job *j)
 		sjob_fail(j, s);
 		return;
 	}
-	/* a resumed step: the first attempt saw it running */
-	s->was_running = s->was_running || strcmp(dom.state, "shutoff") != 0;
+	if (s->observe) {
+		/* journaled before we touch it: start knows what to do */
+		s->was_running = strcmp(dom.state, "shutoff") != 0;
+		j->rc = 0;
+		return;
+	}
 	if (strcmp(dom.state, "shutoff") != 0 && hv_shutdown(c, s->guest_uuid,
 	    s->timeout, &forced, &j->err) == -1) {
 		sjob_fail(j, s);
@@ -375,31 +384,49 @@ start_run(struct job *j)
 	str_copy(s->detail, "running again", sizeof(s->detail));
 }
 
-/* Runs the operator's hook: HOOK HOST URI, with the cycle in the env. */
+/*
+ * Runs the operator's hook: HOOK HOST URI, with the cycle in the env.
+ * posix_spawn, not fork: hangard may be large (in-process test fleets)
+ * and only an exec follows.
+ */
 static void
 patch_run(struct job *j)
 {
+	extern char **environ;
 	struct sjob *s = j->ext;
-	char cyc[24];
+	posix_spawn_file_actions_t fa;
+	char *argv[4], **envp, *own[4];
+	size_t n, i;
 	pid_t pid;
-	int st, fd;
+	int st, r;
 
-	snprintf(cyc, sizeof(cyc), "%lld", (long long)s->cycle);
-	if ((pid = fork()) == -1) {
-		herr_set(&j->err, HERR_INTERNAL, "fork: %s", strerror(errno));
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	envp = xcalloc(n + 5, sizeof(*envp));
+	own[0] = xasprintf("HANGAR_CYCLE=%lld", (long long)s->cycle);
+	own[1] = xasprintf("HANGAR_ADVISORIES=%s", s->advisories);
+	own[2] = xasprintf("HANGAR_HOST=%s", s->host);
+	own[3] = xasprintf("HANGAR_URI=%s", s->dst_uri);
+	for (i = 0; i < 4; i++)
+		envp[i] = own[i];
+	for (i = 0; i < n; i++)
+		envp[4 + i] = environ[i];
+	argv[0] = s->patch_hook;
+	argv[1] = s->host;
+	argv[2] = s->dst_uri;
+	argv[3] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	r = posix_spawn(&pid, s->patch_hook, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	for (i = 0; i < 4; i++)
+		free(own[i]);
+	free(envp);
+	if (r != 0) {
+		herr_set(&j->err, HERR_HV, "patch hook %s: %s", s->patch_hook,
+		    strerror(r));
 		sjob_fail(j, s);
 		return;
-	}
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDONLY)) != -1)
-			dup2(fd, 0);
-		setenv("HANGAR_CYCLE", cyc, 1);
-		setenv("HANGAR_ADVISORIES", s->advisories, 1);
-		setenv("HANGAR_HOST", s->host, 1);
-		setenv("HANGAR_URI", s->dst_uri, 1);
-		execl(s->patch_hook, s->patch_hook, s->host, s->dst_uri,
-		    (char *)NULL);
-		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
@@ -451,8 +478,13 @@ waitup_run(struct job *j)
 /* ---- the loop's side: dispatching steps and taking their results ---- */
 
 static void	advance(struct daemon *d, struct mrun *r);
+static int	dispatch_job(struct daemon *d, struct mrun *r,
+		    struct step_rec *s, struct herr *e);
 static json_object *report_json(struct daemon *d, const struct mrun *r);
 static void	run_finished(struct daemon *d, struct mrun *r);
+static const struct step_rec *find_step(const struct mrun *r,
+		    const struct step_rec *s, const char *guest,
+		    const char *kind);
 static int64_t	host_down_since(const struct mrun *r,
 		    const struct step_rec *s);
 
@@ -526,19 +558,6 @@ cycle_state(struct daemon *d, struct mrun *r, const char *state,
 		    e.msg);
 }
 
-/* The shutdown step of the guest in this run (for its start step). */
-static const struct step_rec *
-shutdown_of(const struct mrun *r, const struct step_rec *s)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->steps[i].kind, "shutdown") == 0 &&
-		    strcmp(r->steps[i].guest, s->guest) == 0 &&
-		    strcmp(r->steps[i].host, s->host) == 0)
-			return &r->steps[i];
-	return NULL;
-}
 
 static void
 step_done(struct daemon *d, struct job *j)
@@ -554,6 +573,21 @@ step_done(struct daemon *d, struct job *j)
 	st = &r->steps[s->seq];
 	r->flight[s->seq] = 0;
 	r->nflight--;
+	if (s->observe && j->rc == 0) {
+		/* what the guest was doing, journaled; now shut it down */
+		str_copy(st->detail, s->was_running ? "was running" :
+		    "was not running", sizeof(st->detail));
+		herr_clear(&e);
+		if (store_guest_get(d->st, st->guest, NULL, &g, NULL) == 0)
+			busy_del(d, g.id);	/* dispatch_job adds it again */
+		if (journal(d, r, st) == 0 && dispatch_job(d, r, st, &e) == 0) {
+			r->flight[st->seq] = 1;
+			r->nflight++;
+			return;
+		}
+		j->rc = -1;
+		str_copy(s->detail, e.msg[0] ? e.msg : "journal", sizeof(s->detail));
+	}
 	failpoint(r->c.id, st->seq, "after");
 	herr_clear(&e);
 	if (st->guest[0] != '\0' && store_guest_get(d->st, st->guest, NULL, &g,
@@ -653,11 +687,14 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 		    strcmp(s->kind, "start") == 0 ? start_run : waitup_run;
 		sj->timeout = strcmp(s->kind, "wait-up") == 0 ?
 		    d->cfg.host_up_timeout : d->cfg.shutdown_timeout;
-		if (strcmp(s->kind, "shutdown") == 0)
+		if (strcmp(s->kind, "shutdown") == 0) {
 			sj->was_running = strstr(s->detail, "was running") !=
 			    NULL;
+			sj->observe = strstr(s->detail, "was ") == NULL;
+		}
 		if (strcmp(s->kind, "start") == 0)
-			sj->was_running = (sd = shutdown_of(r, s)) != NULL &&
+			sj->was_running = (sd = find_step(r, s, s->guest,
+			    "shutdown")) != NULL &&
 			    strstr(sd->detail, "was running") != NULL;
 		j = job_new(hostw_get(d, &h), fn, step_done, NULL, 0);
 	}
@@ -735,16 +772,20 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 	r->nflight++;
 }
 
-/* The first window with work left, or -1. */
+/*
+ * The first window with work left, or -1; r->lo moves on to its first
+ * step (windows are contiguous in the journal and end in order).
+ */
 static int
-current_window(const struct mrun *r)
+current_window(struct mrun *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (unfinished(&r->steps[i]))
-			return r->steps[i].win;
-	return -1;
+	while (r->lo < r->n && !unfinished(&r->steps[r->lo]))
+		r->lo++;
+	if (r->lo == r->n)
+		return -1;
+	while (r->lo > 0 && r->steps[r->lo - 1].win == r->steps[r->lo].win)
+		r->lo--;	/* the window's first step */
+	return r->steps[r->lo].win;
 }
 
 /*
@@ -769,9 +810,9 @@ advance(struct daemon *d, struct mrun *r)
 			return;
 		}
 		host[0] = '\0';
-		for (i = 0; i < r->n; i++) {
+		for (i = r->lo; i < r->n && r->steps[i].win == win; i++) {
 			s = &r->steps[i];
-			if (s->win != win || strcmp(s->host, host) == 0)
+			if (strcmp(s->host, host) == 0)
 				continue;
 			if (!unfinished(s))
 				continue;
@@ -852,15 +893,23 @@ step_json(const struct step_rec *s)
 	return o;
 }
 
+/*
+ * A step of the same host's chain as s (a host's steps are contiguous
+ * in the journal: expand() writes them host by host), so a lookup costs
+ * the host's steps, not the cycle's.
+ */
 static const struct step_rec *
-find_step(const struct mrun *r, const char *host, const char *guest,
+find_step(const struct mrun *r, const struct step_rec *s, const char *guest,
     const char *kind)
 {
-	size_t i;
+	size_t i = (size_t)(s - r->steps);
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->steps[i].host, host) == 0 &&
-		    strcmp(r->steps[i].guest, guest) == 0 &&
+	while (i > 0 && strcmp(r->steps[i - 1].host, s->host) == 0 &&
+	    r->steps[i - 1].win == s->win)
+		i--;
+	for (; i < r->n && strcmp(r->steps[i].host, s->host) == 0 &&
+	    r->steps[i].win == s->win; i++)
+		if (strcmp(r->steps[i].guest, guest) == 0 &&
 		    strcmp(r->steps[i].kind, kind) == 0)
 			return &r->steps[i];
 	return NULL;
@@ -869,17 +918,17 @@ find_step(const struct mrun *r, const char *host, const char *guest,
 static int64_t
 host_down_since(const struct mrun *r, const struct step_rec *s)
 {
-	const struct step_rec *p = find_step(r, s->host, "", "patch");
+	const struct step_rec *p = find_step(r, s, "", "patch");
 
 	return p != NULL && p->started_ms > 0 ? p->started_ms : s->ended_ms;
 }
 
 /* Host downtime in ms (patch begun .. answering again), -1 if not yet. */
 static int64_t
-host_downtime(const struct mrun *r, const char *host)
+host_downtime(const struct mrun *r, const struct step_rec *s)
 {
-	const struct step_rec *p = find_step(r, host, "", "patch");
-	const struct step_rec *w = find_step(r, host, "", "wait-up");
+	const struct step_rec *p = find_step(r, s, "", "patch");
+	const struct step_rec *w = find_step(r, s, "", "wait-up");
 
 	if (p == NULL || w == NULL || p->started_ms == 0 ||
 	    strcmp(w->state, "done") != 0)
@@ -901,7 +950,7 @@ guest_downtime(const struct mrun *r, const struct step_rec *first,
 	*known = 1;
 	if (strcmp(first->kind, "shutdown") == 0) {
 		*how = "reboot";
-		b = find_step(r, first->host, first->guest, "start");
+		b = find_step(r, first, first->guest, "start");
 		if (strstr(first->detail, "was not running") != NULL) {
 			*how = "was off";
 			return 0;
@@ -916,7 +965,7 @@ guest_downtime(const struct mrun *r, const struct step_rec *first,
 		return 0;
 	}
 	a = first;
-	b = find_step(r, first->host, first->guest, "migrate-back");
+	b = find_step(r, first, first->guest, "migrate-back");
 	if (strcmp(a->state, "done") != 0 || b == NULL ||
 	    strcmp(b->state, "done") != 0)
 		return -1;
@@ -960,7 +1009,7 @@ report_json(struct daemon *d, const struct mrun *r)
 			    json_object_new_string(s->host));
 			json_object_object_add(h, "window",
 			    json_object_new_int(s->win));
-			t = host_downtime(r, s->host);
+			t = host_downtime(r, s);
 			json_object_object_add(h, "downtime_s", t < 0 ? NULL :
 			    json_object_new_int64((t + 500) / 1000));
 			if (t >= 0)
@@ -1015,6 +1064,12 @@ report_json(struct daemon *d, const struct mrun *r)
 		    json_object_new_int64((hd[nh - 1] + 500) / 1000));
 		json_object_object_add(o, "host_shortest_s",
 		    json_object_new_int64((hd[0] + 500) / 1000));
+		json_object_object_add(o, "host_avg_ms",
+		    json_object_new_int64(sum / (int64_t)nh));
+		json_object_object_add(o, "host_longest_ms",
+		    json_object_new_int64(hd[nh - 1]));
+		json_object_object_add(o, "host_shortest_ms",
+		    json_object_new_int64(hd[0]));
 	}
 	if (ng > 0) {
 		qsort(gd, ng, sizeof(*gd), cmp_i64);
@@ -1175,8 +1230,8 @@ retry_failed(struct daemon *d, struct mrun *r)
 			/* the reboot path: shut down here, start after */
 			str_copy(s->kind, "shutdown", sizeof(s->kind));
 			s->target[0] = '\0';
-			if ((b = (struct step_rec *)find_step(r, s->host,
-			    s->guest, "migrate-back")) != NULL) {
+			if ((b = (struct step_rec *)find_step(r, s, s->guest,
+			    "migrate-back")) != NULL) {
 				str_copy(b->kind, "start", sizeof(b->kind));
 				journal(d, r, b);
 			}

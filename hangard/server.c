@@ -21,6 +21,9 @@
 
 #define MAX_CLIENTS	4096
 #define BASE_FDS	4	/* listener, wake, signals, IRC */
+#define OUT_KEEP	(64 * 1024)	/* output buffer kept between bursts */
+#define RELAY_BACKLOG	(64 * 1024)	/* a console client behind by more:
+					   its guest's bytes wait in the pipe */
 #define MAX_OUT		(512 * 1024 * 1024)	/* unread replies before we drop */
 
 int
@@ -304,6 +307,11 @@ client_flush(struct client *c)
 		c->outoff += (size_t)w;
 	}
 	c->outoff = c->outlen = 0;
+	if (c->outcap > OUT_KEEP) {	/* a burst is over: give it back */
+		free(c->out);
+		c->out = NULL;
+		c->outcap = 0;
+	}
 	return c->close_after ? -1 : 0;
 }
 
@@ -364,8 +372,15 @@ server_loop(struct daemon *d)
 			if (c->relay != NULL && c->inlen > 0)
 				pending = 1;	/* retry the stream soon */
 		}
+		for (cs = d->consoles; cs != NULL; cs = cs->next)
+			cs->held = 0;
+		for (c = d->clients; c != NULL; c = c->next)
+			if (c->relay != NULL &&
+			    c->outlen - c->outoff > RELAY_BACKLOG)
+				c->relay->held = 1;	/* slow reader */
 		for (cs = d->consoles; cs != NULL; cs = cs->next, i++)
-			pfd[i] = (struct pollfd){ cs->pipe[0], POLLIN, 0 };
+			pfd[i] = (struct pollfd){ cs->pipe[0],
+			    cs->held ? 0 : POLLIN, 0 };
 		timeout = (int)(next_sync - time(NULL)) * 1000;
 		if (timeout < 0)
 			timeout = 0;
