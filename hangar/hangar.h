@@ -14,6 +14,9 @@ struct cli {
 	const char	*argv0;
 };
 
+/* import.c: advisory import from xsa.json; returns an exit status */
+int	advisory_import(struct cli *cli, json_object *params);
+
 /* render.c: aligned tables and key/value views of replies. */
 void	render_hosts(json_object *arr);
 void	render_guests(json_object *arr);

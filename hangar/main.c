@@ -115,6 +115,11 @@ static const struct cmd cmds[] = {
 	    { "--action", "action", O_STR, 0 }, { "--cves", "cves", O_STR, 0 } },
 	  render_object, "ID --title TEXT --affects 'xen >= 4.0, < 4.8.2' "
 	  "[--action reboot|live-patch|none] [--cves LIST]", NULL },
+	{ "advisory", "import", "advisory.import", { "file" }, {
+	    { "--only", "only", O_STR, 1 }, { "--affects", "affects", O_STR, 1 },
+	    { "--action", "action", O_STR, 0 } }, render_object,
+	  "XSA.JSON --only XSA-213,XSA-214 --affects 'xen >= 4.0, < 4.8.2' "
+	  "[--action reboot|live-patch|none]", NULL },
 	{ "advisory", "list", "advisory.list", { NULL }, { { NULL } },
 	  render_advisories, "", NULL },
 	{ "advisory", "impact", "advisory.impact", { "id" }, { { NULL } },
@@ -378,6 +383,11 @@ run_cmd(struct cli *cli, int argc, char **argv)
 	if ((r = build_params(c, argc - skip, argv + skip, params, cli)) != 0) {
 		fprintf(stderr, "usage: hangar %s %s %s\n", c->noun, c->verb,
 		    c->usage);
+		json_object_put(params);
+		return r;
+	}
+	if (strcmp(c->method, "advisory.import") == 0) {
+		r = advisory_import(cli, params);	/* read here, sent one by one */
 		json_object_put(params);
 		return r;
 	}

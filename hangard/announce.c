@@ -29,6 +29,15 @@ advisory_json(const struct advisory_rec *a)
 	    json_object_new_string(a->affects));
 	json_object_object_add(o, "action", json_object_new_string(a->action));
 	json_object_object_add(o, "cves", json_object_new_string(a->cves));
+	if (a->public_time > 0) {
+		char when[32];
+		time_t t = (time_t)a->public_time;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		json_object_object_add(o, "public", json_object_new_string(when));
+	}
 	return o;
 }
 
@@ -71,6 +80,7 @@ advisory_add(struct daemon *d, struct proto_req *r, json_object **res,
 	str_copy(a.action, action, sizeof(a.action));
 	if (proto_str(r->params, "cves") != NULL)
 		str_copy(a.cves, proto_str(r->params, "cves"), sizeof(a.cves));
+	a.public_time = proto_int(r->params, "public_time", 0);
 	if (store_advisory_add(d->st, &a, e) == -1)
 		return -1;
 	log_info("advisory %s added (%s)", a.id, a.affects);

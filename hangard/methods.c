@@ -1301,6 +1301,7 @@ static const struct proto_param p_advisory_add[] = {
 	{ "affects", PT_STR, 512, 1 },
 	{ "action", PT_STR, 15, 0 },
 	{ "cves", PT_STR, 199, 0 },
+	{ "public_time", PT_INT, 0x7fffffffffffLL, 0 },
 	{ NULL, 0, 0, 0 },
 };
 

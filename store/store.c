@@ -161,6 +161,9 @@ static const char *migrations[] = {
 	"  action TEXT NOT NULL CHECK (action IN ('live-migrate', 'reboot')),"
 	"  chosen INTEGER NOT NULL,"
 	"  PRIMARY KEY (cycle_id, guest));",
+	/* 6 -> 7: when an advisory was made public (xsa.json's public_time) */
+	"ALTER TABLE advisories ADD COLUMN public_time INTEGER NOT NULL "
+	"  DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1049,7 +1052,8 @@ store_advisory_add(struct store *st, const struct advisory_rec *a,
     struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO advisories (id, title, "
-	    "affects, action, cves, created) VALUES (?, ?, ?, ?, ?, ?)", e);
+	    "affects, action, cves, created, public_time) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", e);
 	char what[96];
 
 	if (s == NULL)
@@ -1060,6 +1064,7 @@ store_advisory_add(struct store *st, const struct advisory_rec *a,
 	sqlite3_bind_text(s, 4, a->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, a->cves, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(s, 7, a->public_time);
 	snprintf(what, sizeof(what), "advisory %s", a->id);
 	return step_done(st, s, what, e);
 }
@@ -1074,14 +1079,16 @@ advisory_row(sqlite3_stmt *s, void *arg)
 	col_text(s, 2, a->affects, sizeof(a->affects));
 	col_text(s, 3, a->action, sizeof(a->action));
 	col_text(s, 4, a->cves, sizeof(a->cves));
+	a->public_time = sqlite3_column_int64(s, 5);
 }
 
 int
 store_advisory_get(struct store *st, const char *id, struct advisory_rec *out,
     struct herr *e)
 {
-	int r = get_row(st, "SELECT id, title, affects, action, cves "
-	    "FROM advisories WHERE id = ?", id, advisory_row, out, e);
+	int r = get_row(st, "SELECT id, title, affects, action, cves, "
+	    "public_time FROM advisories WHERE id = ?", id, advisory_row, out,
+	    e);
 
 	if (r == 0)
 		return herr_set(e, HERR_NOTFOUND, "no such advisory: %s", id);
@@ -1092,8 +1099,8 @@ int
 store_advisory_list(struct store *st, struct advisory_rec **out, size_t *n,
     struct herr *e)
 {
-	return list_rows(st, "SELECT id, title, affects, action, cves "
-	    "FROM advisories ORDER BY created, id", advisory_row,
+	return list_rows(st, "SELECT id, title, affects, action, cves, "
+	    "public_time FROM advisories ORDER BY created, id", advisory_row,
 	    sizeof(**out), (void **)out, n, e);
 }
 

@@ -112,6 +112,7 @@ struct advisory_rec {
 	char	affects[520];		/* see maint/advisory.h */
 	char	action[16];		/* reboot | live-patch | none */
 	char	cves[200];
+	int64_t	public_time;		/* when it was made public; 0 */
 };
 
 struct post_rec {

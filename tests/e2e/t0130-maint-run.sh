@@ -71,7 +71,33 @@ h guest create web1 --owner alice --plan small --host h1 --start >/dev/null
 h guest create db1 --owner alice --plan large --host h2 --start >/dev/null
 h guest create mail1 --owner bob --plan medium --host h3 --start >/dev/null
 h guest create off1 --owner bob --plan micro --host h1 >/dev/null
-h advisory add XSA-213 --title "PV breakout" --affects 'test < 1' >/dev/null
+# the advisory from Xen's own list (xsa.json's shape)
+cat >"$STATE/xsa.json" <<'JSON'
+[{"xsas": [
+ {"xsa": 212, "title": "x86: broken check in memory_exchange() permits PV guest breakout", "public_time": "2017-04-04 12:00", "cve": ["CVE-2017-7228"]},
+ {"xsa": 213, "title": "x86: 64bit PV guest breakout via pagetable use-after-mode-change", "public_time": "2017-05-02 12:00", "cve": ["CVE-2017-8903"], "supported_versions": ["4.8"]}
+]}]
+JSON
+printf '[{"xsas": [' >"$STATE/broken.json"
+run 2 import-broken h advisory import "$STATE/broken.json" --only XSA-213 \
+    --affects 'test < 1'
+run 3 import-missing h advisory import "$STATE/xsa.json" --only XSA-213,XSA-999 \
+    --affects 'test < 1'
+check "an advisory missing from the file: nothing is imported" sh -c "
+	grep -q 'XSA-999 is not in' '$T_ERR' &&
+	! '$HANGAR' -s '$STATE' advisory list | grep -q XSA-213"
+run 0 import h advisory import "$STATE/xsa.json" --only XSA-213 \
+    --affects 'test < 1' --action reboot
+run 0 import-show h --json advisory list
+check "imported with xsa.json's title, CVEs and public time" $PY -c '
+import json, sys
+a = {x["id"]: x for x in json.load(open(sys.argv[1]))}
+x = a["XSA-213"]
+assert x["title"].startswith("x86: 64bit PV guest breakout"), x
+assert x["cves"] == "CVE-2017-8903" and x["public"] == "2017-05-02 12:00 UTC", x
+assert x["affects"] == "test < 1" and x["action"] == "reboot", x
+assert "XSA-212" not in a
+' "$T_OUT"
 
 run 3 report-none h maint report
 run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h
