@@ -40,8 +40,9 @@ cleanup() {
 		kill "$hangard_pid" 2>/dev/null
 		wait "$hangard_pid" 2>/dev/null
 	fi
-	for p in "$root"/run/qemu/*.pid; do
-		[ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+	for p in "$root"/run/qemu/*.pid; do	# the guests', not driver.pid
+		[ "${p##*/}" != driver.pid ] && [ -f "$p" ] &&
+		    kill -9 "$(cat "$p")" 2>/dev/null
 	done
 	userdel -r "$UQ" >/dev/null 2>&1
 	userdel -r "$UR" >/dev/null 2>&1

@@ -22,7 +22,7 @@ printf 'stdio_handler = "file"\nuser = "root"\ngroup = "root"\ndynamic_ownership
     >"$root/etc/qemu.conf"
 cp "$HANGAR_BUILD/console/hangar-console" "$STATE/bin/"
 chmod 755 "$STATE/bin" "$STATE/bin/hangar-console"
-EXTRA_CLEANUP='for p in "$root"/run/qemu/*.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done; userdel -r "$U" >/dev/null 2>&1'
+EXTRA_CLEANUP='for p in "$root"/run/qemu/*.pid; do [ "${p##*/}" != driver.pid ] && [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done; userdel -r "$U" >/dev/null 2>&1'
 printf 'keys_dir %s/keys\n' "$STATE" >"$STATE/hangard.conf"
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
 
