@@ -719,6 +719,7 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 			str_copy(s->detail, e.msg, sizeof(s->detail));
 		} else
 			str_copy(s->state, "done", sizeof(s->state));
+		failpoint(r->c.id, s->seq, "after");
 		s->ended_ms = now_ms();
 		journal(d, r, s);
 		if (strcmp(s->kind, "mark") == 0)
