@@ -591,9 +591,61 @@ maint_summary_json(struct jout *j, const struct plan_cluster *c,
 	jout_raw(j, "]");
 }
 
-/* One guest's fate: {"guest":..,"host":..,"action":..[,"target"]..}. */
+/*
+ * Every host's name quoted once, one after another in text: a host
+ * shows in thousands of rows.
+ */
+struct qhosts {
+	char	*text;
+	size_t	*off;		/* host -> its quoted name in text */
+	size_t	*len;
+};
+
 static void
-maint_guest_json(struct jout *j, const struct plan_cluster *c,
+qhosts_init(struct qhosts *q, const struct plan_cluster *c)
+{
+	size_t i, n = 0;
+
+	q->off = xreallocarray(NULL, c->nhosts + 1, sizeof(size_t));
+	q->len = xreallocarray(NULL, c->nhosts + 1, sizeof(size_t));
+	for (i = 0; i < c->nhosts; i++)
+		n += JOUT_QUOTE_MAX(strlen(c->hosts[i].name));
+	q->text = xmalloc(n + 1);
+	for (i = 0, n = 0; i < c->nhosts; i++) {
+		q->off[i] = n;
+		q->len[i] = jout_quote(q->text + n, c->hosts[i].name);
+		n += q->len[i];
+	}
+}
+
+static void
+qhosts_free(struct qhosts *q)
+{
+	free(q->text);
+	free(q->off);
+	free(q->len);
+}
+
+/* The last downtime written and its text: they repeat, row after row. */
+struct lastd {
+	double	 v;
+	size_t	 len;		/* 0: none yet */
+	char	 text[JOUT_DOUBLE_MAX];
+};
+
+#define ROW_FIXED	128	/* a row's keys, punctuation and words */
+
+static char *
+put_mem(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+#define PUT_LIT(d, lit)	put_mem((d), "" lit, sizeof(lit) - 1)
+
+/* A row longer than jout's buffer (a guest name of kilobytes), piecewise. */
+static void
+maint_guest_long(struct jout *j, const struct plan_cluster *c,
     const struct plan_maint_guest *g)
 {
 	JOUT_LIT(j, "{\"guest\":");
@@ -617,14 +669,66 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 	JOUT_LIT(j, "}");
 }
 
+/*
+ * One guest's fate, {"guest":..,"host":..,"action":..[,"target"]..},
+ * built in place in jout's buffer.
+ */
+static void
+maint_guest_json(struct jout *j, const struct plan_cluster *c,
+    const struct qhosts *qh, struct lastd *ld,
+    const struct plan_maint_guest *g)
+{
+	const char *name = c->guests[g->guest].name;
+	size_t n = JOUT_QUOTE_MAX(strlen(name)) + ROW_FIXED +
+	    qh->len[g->host] + JOUT_DOUBLE_MAX;
+	char *row, *d;
+
+	if (g->target != PLAN_NONE)
+		n += qh->len[g->target];
+	if (n > sizeof(j->buf)) {
+		maint_guest_long(j, c, g);
+		return;
+	}
+	if (ld->len == 0 || memcmp(&ld->v, &g->downtime_s, sizeof(double))) {
+		ld->v = g->downtime_s;
+		ld->len = jout_fmt_double(ld->text, ld->v);
+	}
+	row = d = jout_reserve(j, n);
+	d = PUT_LIT(d, "{\"guest\":");
+	d += jout_quote(d, name);
+	d = PUT_LIT(d, ",\"host\":");
+	d = put_mem(d, qh->text + qh->off[g->host], qh->len[g->host]);
+	if (g->fate == PLAN_FATE_MIGRATE)
+		d = PUT_LIT(d, ",\"action\":\"migrate\"");
+	else
+		d = PUT_LIT(d, ",\"action\":\"reboot\"");
+	if (g->target != PLAN_NONE) {
+		d = PUT_LIT(d, ",\"target\":");
+		d = put_mem(d, qh->text + qh->off[g->target],
+		    qh->len[g->target]);
+	}
+	if (g->fate == PLAN_FATE_REBOOT && g->no_room)
+		d = PUT_LIT(d, ",\"reason\":\"no room\"");
+	else if (g->fate == PLAN_FATE_REBOOT)
+		d = PUT_LIT(d, ",\"reason\":\"no live migration\"");
+	d = PUT_LIT(d, ",\"downtime_s\":");
+	d = put_mem(d, ld->text, ld->len);
+	d = PUT_LIT(d, "}");
+	jout_commit(j, (size_t)(d - row));
+}
+
 /* The plan as JSON text, written as it goes (jout.h): no objects. */
 static void
 maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 {
 	struct jout *j = xmalloc(sizeof(*j));
+	struct qhosts qh;
+	struct lastd ld;
 	size_t i, k;
 	char b[64];
 
+	qhosts_init(&qh, c);
+	memset(&ld, 0, sizeof(ld));
 	jout_init(j, stdout);
 	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
 	maint_summary_json(j, c, p);
@@ -638,18 +742,20 @@ maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 		for (k = 0; k < bt->nhosts; k++) {
 			if (k > 0)
 				jout_raw(j, ",");
-			jout_str(j, c->hosts[bt->hosts[k]].name);
+			jout_mem(j, qh.text + qh.off[bt->hosts[k]],
+			    qh.len[bt->hosts[k]]);
 		}
 		jout_raw(j, "],\"guests\":[");
 		for (k = bt->first; k < bt->first + bt->nguests; k++) {
 			if (k > bt->first)
 				jout_raw(j, ",");
-			maint_guest_json(j, c, &p->guests[k]);
+			maint_guest_json(j, c, &qh, &ld, &p->guests[k]);
 		}
 		jout_raw(j, "]}");
 	}
 	jout_raw(j, "]}\n");
 	(void)jout_flush(j);	/* plan_cli_main checks stdout */
+	qhosts_free(&qh);
 	free(j);
 }
 

@@ -62,32 +62,68 @@ static const char esc2[256] = {
 	[0x1f] = 'u'
 };
 
+size_t
+jout_quote(char *dst, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *d = dst;
+	unsigned char c;
+
+	*d++ = '"';
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (esc2[c] == 0) {
+			*d++ = (char)c;
+			continue;
+		}
+		*d++ = '\\';
+		if (esc2[c] != 'u') {
+			*d++ = esc2[c];
+			continue;
+		}
+		memcpy(d, "u00", 3);
+		d[3] = hex[c >> 4];
+		d[4] = hex[c & 15];
+		d += 5;
+	}
+	*d++ = '"';
+	return (size_t)(d - dst);
+}
+
+char *
+jout_reserve(struct jout *j, size_t n)
+{
+	if (j->len + n > sizeof(j->buf))
+		(void)jout_flush(j);	/* errors show at the last flush */
+	return j->buf + j->len;
+}
+
+void
+jout_commit(struct jout *j, size_t n)
+{
+	j->len += n;
+}
+
 void
 jout_str(struct jout *j, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t n = strlen(s);
 
-	put(j, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (esc2[c] == 0)
-			continue;
-		put(j, run, (size_t)(s - run));
-		run = s + 1;
-		if (esc2[c] != 'u') {
-			esc[1] = esc2[c];
-			put(j, esc, 2);
-		} else {
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put(j, esc, sizeof(esc));
-		}
+	/* names are short: quoted straight into the buffer */
+	if (n <= (sizeof(j->buf) - 2) / 6) {
+		jout_commit(j, jout_quote(jout_reserve(j,
+		    JOUT_QUOTE_MAX(n)), s));
+		return;
 	}
-	put(j, run, (size_t)(s - run));
+	put(j, "\"", 1);
+	for (; *s != '\0'; s += n) {
+		char part[1025], q[JOUT_QUOTE_MAX(1024)];
+
+		n = strnlen(s, sizeof(part) - 1);
+		memcpy(part, s, n);
+		part[n] = '\0';
+		/* a long string in parts, without their quotes */
+		put(j, q + 1, jout_quote(q, part) - 2);
+	}
 	put(j, "\"", 1);
 }
 
@@ -99,10 +135,11 @@ jout_key(struct jout *j, const char *key)
 	put(j, "\":", 2);
 }
 
-void
-jout_int(struct jout *j, int64_t v)
+/* v in decimal at the end of b[24]; the first byte written. */
+static char *
+fmt_int(char *b, int64_t v)
 {
-	char b[24], *p = b + sizeof(b);
+	char *p = b + 24;
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
 	do
@@ -110,28 +147,48 @@ jout_int(struct jout *j, int64_t v)
 	while ((u /= 10) > 0);
 	if (v < 0)
 		*--p = '-';
+	return p;
+}
+
+void
+jout_int(struct jout *j, int64_t v)
+{
+	char b[24], *p = fmt_int(b, v);
+
 	put(j, p, (size_t)(b + sizeof(b) - p));
+}
+
+size_t
+jout_fmt_double(char *dst, double v)
+{
+	char b[24], *p;
+	size_t n;
+
+	/* whole numbers (downtimes, durations): %.17g would print digits */
+	if (v == floor(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v))) {
+		p = fmt_int(b, (int64_t)v);
+		n = (size_t)(b + sizeof(b) - p);
+		memcpy(dst, p, n);
+		memcpy(dst + n, ".0", 3);
+		return n + 2;
+	}
+	if (isnan(v))
+		snprintf(dst, JOUT_DOUBLE_MAX, "NaN");
+	else if (isinf(v))
+		snprintf(dst, JOUT_DOUBLE_MAX, "%s", v < 0 ? "-Infinity" :
+		    "Infinity");
+	else {
+		snprintf(dst, JOUT_DOUBLE_MAX, "%.17g", v);
+		if (strpbrk(dst, ".e") == NULL)
+			strcat(dst, ".0");
+	}
+	return strlen(dst);
 }
 
 void
 jout_double(struct jout *j, double v)
 {
-	char b[40];
+	char b[JOUT_DOUBLE_MAX];
 
-	/* whole numbers (downtimes, durations): %.17g would print digits */
-	if (v == floor(v) && fabs(v) < 1e15 && !(v == 0 && signbit(v))) {
-		jout_int(j, (int64_t)v);
-		put(j, ".0", 2);
-		return;
-	}
-	if (isnan(v))
-		snprintf(b, sizeof(b), "NaN");
-	else if (isinf(v))
-		snprintf(b, sizeof(b), "%s", v < 0 ? "-Infinity" : "Infinity");
-	else {
-		snprintf(b, sizeof(b), "%.17g", v);
-		if (strpbrk(b, ".e") == NULL)
-			strcat(b, ".0");
-	}
-	jout_raw(j, b);
+	put(j, b, jout_fmt_double(b, v));
 }

@@ -65,6 +65,41 @@ test_strings(void **state)
 	same(json_object_new_string(all), jout_text(all, NULL));
 }
 
+/* Strings longer than jout's buffer go out in parts, escapes whole. */
+static void
+test_long_strings(void **state)
+{
+	size_t n = 3 * sizeof(((struct jout *)NULL)->buf) + 7, i;
+	char *s = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < n; i++)
+		s[i] = "ab/\"\n\x01" "cd"[i % 8];
+	s[n] = '\0';
+	same(json_object_new_string(s), jout_text(s, NULL));
+	memset(s, 'x', n);
+	same(json_object_new_string(s), jout_text(s, NULL));
+	free(s);
+}
+
+/* jout_quote() into memory: the same text as jout_str(), its length. */
+static void
+test_quote(void **state)
+{
+	static const char *const strs[] = { "", "hdd00001", "a/\"b\x02" };
+	char q[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		n = jout_quote(q, strs[i]);
+		assert_true(n <= JOUT_QUOTE_MAX(strlen(strs[i])));
+		q[n] = '\0';
+		same(json_object_new_string(strs[i]), strdup(q));
+	}
+}
+
 static void
 test_doubles(void **state)
 {
@@ -83,6 +118,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_long_strings),
+		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_doubles),
 	};
 
