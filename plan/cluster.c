@@ -28,8 +28,9 @@ plan_cluster_free(struct plan_cluster *c)
 		free(c->hosts[i].name);
 		free(c->hosts[i].tags);
 	}
-	for (i = 0; i < c->nguests; i++)
+	for (i = c->nnamed; i < c->nguests; i++)
 		free(c->guests[i].name);
+	free(c->names);
 	for (i = 0; i < c->ncustomers; i++)
 		free(c->customers[i]);
 	free(c->hosts);
@@ -96,18 +97,36 @@ plan_customer_append(struct plan_cluster *c, const char *owner)
 	return (int32_t)c->ncustomers++;
 }
 
-struct plan_guest *
-plan_guest_append(struct plan_cluster *c, const char *name)
+static struct plan_guest *
+guest_append(struct plan_cluster *c, char *name)
 {
 	struct plan_guest *g;
 
 	c->guests = grow(c->guests, c->nguests, sizeof(*c->guests));
 	g = &c->guests[c->nguests++];
 	memset(g, 0, sizeof(*g));
-	g->name = xstrdup(name);
+	g->name = name;
 	g->owner = PLAN_NONE;
 	g->host = PLAN_NONE;
 	g->secondary = PLAN_NONE;
+	return g;
+}
+
+struct plan_guest *
+plan_guest_append(struct plan_cluster *c, const char *name)
+{
+	return guest_append(c, xstrdup(name));
+}
+
+struct plan_guest *
+plan_guest_append_named(struct plan_cluster *c, char *name)
+{
+	struct plan_guest *g;
+
+	if (c->nnamed != c->nguests)
+		abort();	/* a name in the block after one that is not */
+	g = guest_append(c, name);
+	c->nnamed++;
 	return g;
 }
 

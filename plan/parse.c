@@ -40,6 +40,9 @@ struct parser {
 	int64_t			*fmem;		/* f_mem per host */
 	uint8_t			*offline;	/* '?' fields: no resources */
 	double			*group_ratio;	/* vcpu ratio per group */
+	size_t			 len;		/* of the text: room for every
+						   guest name in c->names */
+	size_t			 nameoff;	/* c->names used */
 	struct herr		*e;
 };
 
@@ -58,6 +61,7 @@ static const char *statuses[] = { "running", "ADMIN_down", "ADMIN_offline",
     "ERROR_nodeoffline", "ERROR_wrongnode", NULL };
 static const char *templates[] = { "diskless", "file", "sharedfile",
     "plain", "blockdev", "drbd", "rbd", "ext", "gluster", NULL };
+#define TPL_DRBD	5
 
 static int
 perr(struct parser *p, int field, const char **names, const char *fmt, ...)
@@ -149,9 +153,11 @@ field_yn(struct parser *p, int i, const char **names, int *out)
 {
 	char q[48];
 
-	if (strcmp(p->f[i - 1], "Y") == 0)
+	const char *s = p->f[i - 1];
+
+	if (s[0] == 'Y' && s[1] == '\0')
 		*out = 1;
-	else if (strcmp(p->f[i - 1], "N") == 0)
+	else if (s[0] == 'N' && s[1] == '\0')
 		*out = 0;
 	else
 		return perr(p, i, names, "\"%s\" is not Y or N",
@@ -165,8 +171,10 @@ field_oneof(struct parser *p, int i, const char **names, const char **set)
 	char q[48];
 	size_t k;
 
+	/* the first letters tell most apart without a call */
 	for (k = 0; set[k] != NULL; k++)
-		if (strcmp(p->f[i - 1], set[k]) == 0)
+		if (p->f[i - 1][0] == set[k][0] &&
+		    strcmp(p->f[i - 1], set[k]) == 0)
 			return (int)k;
 	return perr(p, i, names, "unknown value \"%s\"",
 	    quote(p->f[i - 1], q, sizeof(q)));
@@ -381,6 +389,26 @@ guest_is_new(struct parser *p, const char *name)
 	return strmap_get(p->guests, name) == PLAN_NONE;
 }
 
+/*
+ * The guest's name copied into c->names: every name of the file in one
+ * block, which its size bounds (a name and its NUL take no more room than
+ * its line).
+ */
+static char *
+guest_name(struct parser *p)
+{
+	struct plan_cluster *c = p->c;
+	size_t n = strlen(p->f[0]) + 1;
+	char *name;
+
+	if (c->names == NULL)
+		c->names = xmalloc(p->len + 1);
+	name = c->names + p->nameoff;
+	memcpy(name, p->f[0], n);
+	p->nameoff += n;
+	return name;
+}
+
 static int
 parse_instance(struct parser *p)
 {
@@ -414,24 +442,24 @@ parse_instance(struct parser *p)
 		    quote(p->f[6], q, sizeof(q)));
 	if ((tpl = field_oneof(p, 9, inst_fields, templates)) == -1)
 		return -1;
-	if (p->f[7][0] != '\0' && strcmp(templates[tpl], "drbd") == 0) {
+	if (p->f[7][0] != '\0' && tpl == TPL_DRBD) {
 		if ((sn = strmap_get(p->hosts, p->f[7])) == PLAN_NONE)
 			return perr(p, 8, inst_fields, "no host \"%s\"",
 			    quote(p->f[7], q, sizeof(q)));
 		if (sn == pn)
 			return perr(p, 8, inst_fields, "secondary is the "
 			    "primary host");
-	} else if (strcmp(templates[tpl], "drbd") == 0)
+	} else if (tpl == TPL_DRBD)
 		return perr(p, 8, inst_fields, "drbd guest without a "
 		    "secondary host");
 	if (p->nf >= 11 && field_int(p, 11, inst_fields, 0, &v) == -1)
 		return -1;
-	if (p->nf >= 12 && strcmp(p->f[11], "-") != 0 &&
+	if (p->nf >= 12 && !(p->f[11][0] == '-' && p->f[11][1] == '\0') &&
 	    field_int(p, 12, inst_fields, 0, &v) == -1)
 		return -1;
 	if (p->nf >= 13 && field_yn(p, 13, inst_fields, &yn) == -1)
 		return -1;
-	g = plan_guest_append(c, p->f[0]);
+	g = plan_guest_append_named(c, guest_name(p));
 	if (p->guests != NULL)
 		strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
 	guest_tags(p->f[9], &gt);
@@ -567,6 +595,7 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	p.groups = strmap_new(16);
 	p.hosts = strmap_new(nlines / 16);
 	p.nlines = nlines;
+	p.len = len;
 	p.owners = strmap_new(nlines / 4);
 	for (start = 0; start < len && section < 5; start = end + 1) {
 		nl = memchr(buf + start, '\n', len - start);

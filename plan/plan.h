@@ -63,6 +63,10 @@ struct plan_cluster {
 	char			**customers;	/* owner names */
 	size_t			 ncustomers;
 	double			 vcpu_ratio;
+	char			*names;		/* the first nnamed guests' names,
+						   one block (plan_parse_text);
+						   others each their own */
+	size_t			 nnamed;
 };
 
 /* Building a cluster by hand (the store, tests).  Strings are copied. */

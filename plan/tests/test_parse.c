@@ -72,6 +72,15 @@ test_good(void **state)
 	assert_false(c->guests[3].live_migrate);	/* hangar:no-migrate */
 	assert_int_equal(plan_host_find(c, "h2"), 1);
 	assert_int_equal(plan_host_find(c, "nope"), PLAN_NONE);
+	/* names in one block; a guest added after has its own (ASan: both
+	 * freed once) */
+	assert_int_equal(c->nnamed, 4);
+	assert_string_equal(c->guests[3].name, "vm4");
+	assert_int_equal(plan_cluster_add_guest(c, "vm5", "carol", 1, 1, 1, 0,
+	    PLAN_NONE, 1), 0);
+	assert_int_equal(c->nnamed, 4);
+	assert_string_equal(c->guests[4].name, "vm5");
+	assert_string_equal(c->guests[0].name, "vm1");
 	plan_cluster_free(c);
 }
 
