@@ -50,6 +50,7 @@ struct fit_memo {
 struct plan_fit {
 	int		  top;		/* level of the root; 0: root is a leaf */
 	size_t		  nleaf;	/* a power of FANOUT */
+	size_t		  nhosts;
 	size_t		  off[MAXLEVEL];	/* level -> first node */
 	size_t		  span[MAXLEVEL];	/* level -> leaves below a node */
 	struct fit_node	 *node;		/* all levels, leaves first */
@@ -88,6 +89,7 @@ plan_fit_new(size_t nhosts, const int32_t *order, size_t norder)
 		f->top++;
 	}
 	f->nleaf = nleaf;
+	f->nhosts = nhosts;
 	for (l = 0, n = nleaf; l <= f->top; l++, n /= FANOUT) {
 		f->off[l] = f->nnodes;
 		f->span[l] = nleaf / n;
@@ -108,6 +110,37 @@ plan_fit_new(size_t nhosts, const int32_t *order, size_t norder)
 	for (i = 0; i < norder; i++)
 		f->leaf_of[order[i]] = (int32_t)i;
 	return f;
+}
+
+static void *
+dup_array(const void *a, size_t n, size_t size)
+{
+	void *d;
+
+	if (a == NULL)
+		return NULL;
+	d = xreallocarray(NULL, n > 0 ? n : 1, size);
+	memcpy(d, a, n * size);
+	return d;
+}
+
+struct plan_fit *
+plan_fit_copy(const struct plan_fit *f)
+{
+	struct plan_fit *d = xmalloc(sizeof(*d));
+
+	*d = *f;
+	d->node = dup_array(f->node, f->nnodes, sizeof(*f->node));
+	d->host_at = dup_array(f->host_at, f->nleaf, sizeof(int32_t));
+	d->leaf_of = dup_array(f->leaf_of, f->nhosts > 0 ? f->nhosts : 1,
+	    sizeof(int32_t));
+	d->saved = dup_array(f->saved, f->nnodes, sizeof(*f->saved));
+	if (f->dirty != NULL) {		/* room for every leaf */
+		d->dirty = xreallocarray(NULL, f->nleaf, sizeof(int32_t));
+		memcpy(d->dirty, f->dirty, f->ndirty * sizeof(int32_t));
+	}
+	d->isdirty = dup_array(f->isdirty, f->nleaf, 1);
+	return d;
 }
 
 void

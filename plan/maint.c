@@ -20,10 +20,12 @@
  * can absorb it, so equal groups tend to need the fewest batches.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/herr.h"
 #include "lib/xmalloc.h"
@@ -59,7 +61,6 @@ struct maint {
 	struct mguest		*pg;		/* plist slot -> the guest */
 	int32_t			*fate;		/* plist slot -> FATE_* or the
 						   target, this build */
-	int32_t			*best_fate;	/* the same, of the best plan */
 	int32_t			*sstart;	/* host -> DRBD secondaries */
 	int32_t			*slist;
 	int32_t			*qstart;	/* host -> DRBD partner hosts */
@@ -166,11 +167,11 @@ plan_customer_limit(size_t nguests, int pct)
 	return l > 0 ? l : 1;
 }
 
-static double *sort_key;	/* for qsort only */
-
+/* Hosts by key (a double per host), biggest first; qsort_r()'s order. */
 static int
-cmp_key(const void *a, const void *b)
+cmp_key(const void *a, const void *b, void *keyp)
 {
+	const double *sort_key = keyp;
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
 
 	if (sort_key[x] != sort_key[y])
@@ -269,8 +270,6 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	plan_caps_init(c, m->o->max_util_pct, m->cap);
 	index_by_host(c, 0, &m->pstart, &m->plist);
 	m->pg = xcalloc(c->nguests + 1, sizeof(*m->pg));
-	m->fate = xcalloc(c->nguests + 1, sizeof(int32_t));
-	m->best_fate = xcalloc(c->nguests + 1, sizeof(int32_t));
 	for (i = 0; i < c->nguests; i++) {
 		const struct plan_guest *g = &c->guests[m->plist[i]];
 
@@ -294,8 +293,7 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 			key[i] = -(double)(m->cap[i].ram - m->ld[i].ram);
 		}
 	}
-	sort_key = key;
-	qsort(order, n, sizeof(*order), cmp_key);
+	qsort_r(order, n, sizeof(*order), cmp_key, key);
 	m->fit = plan_fit_new(c->nhosts, order, n);
 	for (i = 0; i < c->nhosts; i++)
 		refresh(m, (int32_t)i);
@@ -310,8 +308,7 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 		cand[ncand++] = (int32_t)i;
 		key[i] = -(double)m->ld[i].ram / (double)(m->cap[i].ram + 1);
 	}
-	qsort(cand, ncand, sizeof(*cand), cmp_key);
-	sort_key = NULL;
+	qsort_r(cand, ncand, sizeof(*cand), cmp_key, key);
 	free(order);
 	free(key);
 	free(ncust);
@@ -332,7 +329,6 @@ maint_release(struct maint *m)
 	free(m->plist);
 	free(m->pg);
 	free(m->fate);
-	free(m->best_fate);
 	free(m->sstart);
 	free(m->slist);
 	free(m->qstart);
@@ -588,9 +584,7 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 		byc[i] = cand[i];
 		key[cand[i]] = (double)m->cap[cand[i]].ram;
 	}
-	sort_key = key;
-	qsort(byc, ncand, sizeof(*byc), cmp_key);
-	sort_key = NULL;
+	qsort_r(byc, ncand, sizeof(*byc), cmp_key, key);
 	for (i = 0; i < ncand; i++) {
 		int32_t h = byc[i];
 
@@ -728,10 +722,11 @@ lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
 
 /*
  * The guests of the best plan, from its batches (each host's guests in
- * plist order) and the fates its build left in m->best_fate.
+ * plist order) and the fates its build left.
  */
 static void
-fill_guests(const struct maint *m, struct plan_maintenance *p)
+fill_guests(const struct maint *m, struct plan_maintenance *p,
+    const int32_t *fate)
 {
 	size_t b, i, n = 0;
 	int32_t k, h, t;
@@ -743,7 +738,7 @@ fill_guests(const struct maint *m, struct plan_maintenance *p)
 			for (k = m->pstart[h]; k < m->pstart[h + 1]; k++) {
 				struct plan_maint_guest *f = &p->guests[n++];
 
-				t = m->best_fate[k];
+				t = fate[k];
 				f->guest = m->plist[k];
 				f->host = h;
 				f->fate = t >= 0 ? PLAN_FATE_MIGRATE :
@@ -777,17 +772,179 @@ plan_maint_opts_init(struct plan_maint_opts *o)
 	o->max_util_pct = 100;
 }
 
+#define NTRIALS	4	/* greedy, then k = lb .. lb + 2 groups */
+
+/* One build: its plan and the fates it left (plist slot order). */
+struct trial {
+	struct plan_maintenance	*p;		/* NULL: not built yet */
+	int32_t			*fate;
+};
+
+/*
+ * The builds to try, taken in order by one or two threads (each with a
+ * struct maint of its own) and compared afterwards in that order, so the
+ * plan is the one a single thread would have chosen.
+ */
+struct trials {
+	pthread_mutex_t	 mu;
+	const int32_t	*cand;
+	size_t		 ncand;
+	size_t		 lb;		/* lower bound on batches */
+	size_t		 pinned;	/* guests that reboot in any plan */
+	size_t		 n;		/* builds that may be needed */
+	size_t		 next;		/* the next to take */
+	struct trial	 t[NTRIALS];
+};
+
+/* A plan no build can better: only what cannot move reboots, lb batches. */
+static int
+optimal(const struct trials *ts, const struct plan_maintenance *p)
+{
+	return p->nbatches <= ts->lb && p->nrebooted <= ts->pinned;
+}
+
+/*
+ * The best of builds 0 .. upto-1, compared in order, stopping once one
+ * is optimal; SIZE_MAX while one of those needed is not built.  *stop:
+ * build upto (and later ones) is not needed.
+ */
+static size_t
+pick(const struct trials *ts, size_t upto, int *stop)
+{
+	size_t v, best = 0;
+
+	*stop = 0;
+	for (v = 0; v < upto; v++) {
+		if (v > 0 && optimal(ts, ts->t[best].p)) {
+			*stop = 1;
+			return best;
+		}
+		if (ts->t[v].p == NULL)
+			return SIZE_MAX;
+		if (v == 0 || better(ts->t[v].p, ts->t[best].p))
+			best = v;
+	}
+	*stop = upto > 0 && optimal(ts, ts->t[best].p);
+	return best;
+}
+
+/* Takes builds one after another until none is left or needed. */
+static void
+run_trials(struct maint *m, struct trials *ts)
+{
+	size_t v;
+	int stop;
+
+	for (;;) {
+		pthread_mutex_lock(&ts->mu);
+		v = ts->next;
+		if (v < ts->n && pick(ts, v, &stop) != SIZE_MAX && stop)
+			ts->n = v;	/* an earlier build is optimal */
+		if (v >= ts->n) {
+			pthread_mutex_unlock(&ts->mu);
+			return;
+		}
+		ts->next++;
+		pthread_mutex_unlock(&ts->mu);
+		m->p = xcalloc(1, sizeof(*m->p));
+		m->fate = xcalloc(m->c->nguests + 1, sizeof(int32_t));
+		build(m, ts->cand, ts->ncand, v == 0 ? 0 : ts->lb + v - 1);
+		pthread_mutex_lock(&ts->mu);
+		ts->t[v].p = m->p;
+		ts->t[v].fate = m->fate;
+		pthread_mutex_unlock(&ts->mu);
+		m->p = NULL;
+		m->fate = NULL;
+	}
+}
+
+/*
+ * A second planner over the same setup: shares what setup() computed,
+ * has its own loads, flags and fit tree (as they are between batches).
+ */
+static void
+maint_fork(const struct maint *m, struct maint *w)
+{
+	const struct plan_cluster *c = m->c;
+
+	*w = *m;
+	w->ld = xreallocarray(NULL, c->nhosts + 1, sizeof(*w->ld));
+	memcpy(w->ld, m->ld0, c->nhosts * sizeof(*w->ld));
+	w->inbatch = xcalloc(c->nhosts + 1, 1);
+	w->received = xcalloc(c->nhosts + 1, sizeof(int32_t));
+	w->cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	w->htime = xcalloc(c->nhosts + 1, sizeof(double));
+	w->fit = plan_fit_copy(m->fit);
+	w->fate = NULL;
+	w->p = NULL;
+}
+
+/* Frees what maint_fork() gave w of its own. */
+static void
+maint_fork_release(struct maint *w)
+{
+	free(w->ld);
+	free(w->inbatch);
+	free(w->received);
+	free(w->cdown);
+	free(w->htime);
+	plan_fit_free(w->fit);
+}
+
+struct worker {
+	struct maint	 m;
+	struct trials	*ts;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	run_trials(&w->m, w->ts);
+	return NULL;
+}
+
+/*
+ * Builds the trials, on a second thread too when there is a second CPU
+ * and more than one build; returns the index of the best.
+ */
+static size_t
+build_trials(struct maint *m, struct trials *ts)
+{
+	struct worker w;
+	pthread_t tid;
+	int threaded = 0, stop;
+	size_t best;
+
+	if (ts->n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		maint_fork(m, &w.m);
+		w.ts = ts;
+		if (pthread_create(&tid, NULL, worker_main, &w) == 0)
+			threaded = 1;
+		else
+			maint_fork_release(&w.m);
+	}
+	run_trials(m, ts);
+	if (threaded) {
+		pthread_join(tid, NULL);
+		maint_fork_release(&w.m);
+	}
+	if ((best = pick(ts, ts->n, &stop)) == SIZE_MAX)
+		abort();	/* every build taken is built by now */
+	return best;
+}
+
 int
 plan_maintenance(const struct plan_cluster *c,
     const struct plan_maint_opts *o, struct plan_maintenance **out,
     struct herr *e)
 {
 	struct maint m;
-	struct plan_maintenance *best = NULL;
-	int32_t *swap;
+	struct trials ts;
+	struct plan_maintenance *best;
 	int32_t *cand = NULL;
-	size_t ncand = 0, lb, pinned = 0;
-	int v;
+	size_t ncand = 0, b, v;
 
 	*out = NULL;
 	if (o->max_customer_down_pct < 0 || o->max_customer_down_pct > 100)
@@ -805,27 +962,26 @@ plan_maintenance(const struct plan_cluster *c,
 	setup(&m, &cand, &ncand);
 	/* greedy, then balanced groups from the lower bound up; stop as
 	 * soon as a plan reboots only what cannot move, in lb batches */
-	lb = lower_bound(&m, cand, ncand);
-	for (v = 0; v < (int)c->nguests; v++)
-		pinned += !c->guests[v].live_migrate &&
+	memset(&ts, 0, sizeof(ts));
+	pthread_mutex_init(&ts.mu, NULL);
+	ts.cand = cand;
+	ts.ncand = ncand;
+	ts.lb = lower_bound(&m, cand, ncand);
+	for (v = 0; v < c->nguests; v++)
+		ts.pinned += !c->guests[v].live_migrate &&
 		    c->hosts[c->guests[v].host].state != PLAN_HOST_RETIRED;
-	for (v = 0; v < 4; v++) {
-		if (v > 0 && (lb + v - 1 > ncand || (best->nbatches <= lb &&
-		    best->nrebooted <= pinned)))
-			break;
-		m.p = xcalloc(1, sizeof(*m.p));
-		build(&m, cand, ncand, v == 0 ? 0 : lb + v - 1);
-		if (best == NULL || better(m.p, best)) {
-			plan_maintenance_free(best);
-			best = m.p;
-			swap = m.best_fate;
-			m.best_fate = m.fate;
-			m.fate = swap;
-		} else
-			plan_maintenance_free(m.p);
+	for (ts.n = 1; ts.n < NTRIALS && ts.lb + ts.n - 1 <= ncand; ts.n++)
+		;
+	b = build_trials(&m, &ts);
+	best = ts.t[b].p;
+	fill_guests(&m, best, ts.t[b].fate);
+	for (v = 0; v < NTRIALS; v++) {
+		free(ts.t[v].fate);
+		if (v != b)
+			plan_maintenance_free(ts.t[v].p);
 	}
-	fill_guests(&m, best);
-	for (v = 0; v < (int)c->nhosts; v++)
+	pthread_mutex_destroy(&ts.mu);
+	for (v = 0; v < c->nhosts; v++)
 		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
 	free(cand);
 	maint_release(&m);

@@ -41,6 +41,8 @@ struct plan_fit;
 struct plan_fit	*plan_fit_new(size_t nhosts, const int32_t *order,
 		    size_t norder);
 void		 plan_fit_free(struct plan_fit *);
+/* Another tree, as f is now (its saved copy too). */
+struct plan_fit	*plan_fit_copy(const struct plan_fit *f);
 void		 plan_fit_set(struct plan_fit *, int32_t host,
 		    const struct plan_load *free_or_null);
 /* First host with room for need, skipping ex1 and ex2 (or PLAN_NONE). */

@@ -3,7 +3,8 @@
  * exclusions and needs, and for guests of a few sizes placed one after
  * another (what the tree remembers between searches), plan_fit_first()
  * must name the first host in the order with room, and
- * plan_fit_restore() must bring back what plan_fit_save() kept.
+ * plan_fit_restore() must bring back what plan_fit_save() kept, in a
+ * plan_fit_copy() too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,14 @@ one(size_t nhosts, uint32_t seed)
 			random_set(fit, &md, &rs);
 		queries(fit, &md, &rs, 100);
 		fill(fit, &md, &rs, 4 * (int)nhosts);
+		if (j % 2 == 1) {
+			/* a copy goes on as the tree would, saved state too */
+			struct plan_fit *cp = plan_fit_copy(fit);
+
+			plan_fit_free(fit);
+			fit = cp;
+			queries(fit, &md, &rs, 100);
+		}
 		plan_fit_restore(fit);
 		memcpy(md.fr, kept.fr, nhosts * sizeof(*md.fr));
 		memcpy(md.gone, kept.gone, nhosts);
