@@ -97,12 +97,22 @@ plan_customer_append(struct plan_cluster *c, const char *owner)
 	return (int32_t)c->ncustomers++;
 }
 
+void
+plan_guest_reserve(struct plan_cluster *c, size_t n)
+{
+	if (n <= c->gcap)
+		return;
+	c->guests = xreallocarray(c->guests, n, sizeof(*c->guests));
+	c->gcap = n;
+}
+
 static struct plan_guest *
 guest_append(struct plan_cluster *c, char *name)
 {
 	struct plan_guest *g;
 
-	c->guests = grow(c->guests, c->nguests, sizeof(*c->guests));
+	if (c->nguests == c->gcap)
+		plan_guest_reserve(c, c->gcap > 0 ? 2 * c->gcap : 16);
 	g = &c->guests[c->nguests++];
 	memset(g, 0, sizeof(*g));
 	g->name = name;

@@ -401,8 +401,11 @@ guest_name(struct parser *p)
 	size_t n = strlen(p->f[0]) + 1;
 	char *name;
 
-	if (c->names == NULL)
+	if (c->names == NULL) {
 		c->names = xmalloc(p->len + 1);
+		/* the guests' array, once: at most a guest a line */
+		plan_guest_reserve(c, p->nlines);
+	}
 	name = c->names + p->nameoff;
 	memcpy(name, p->f[0], n);
 	p->nameoff += n;

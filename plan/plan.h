@@ -67,6 +67,7 @@ struct plan_cluster {
 						   one block (plan_parse_text);
 						   others each their own */
 	size_t			 nnamed;
+	size_t			 gcap;		/* guests has room for */
 };
 
 /* Building a cluster by hand (the store, tests).  Strings are copied. */

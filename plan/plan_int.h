@@ -25,6 +25,8 @@ void	 plan_load_add(struct plan_load *, const struct plan_load *, int sign);
 int32_t	 plan_customer_intern(struct plan_cluster *, const char *owner);
 int32_t	 plan_customer_append(struct plan_cluster *, const char *owner);
 struct plan_guest	*plan_guest_append(struct plan_cluster *, const char *);
+/* Room for n guests in all, so that appending them moves nothing. */
+void			 plan_guest_reserve(struct plan_cluster *, size_t n);
 /* The same with a name in c->names, not copied (only while nnamed ==
  * nguests, which it keeps). */
 struct plan_guest	*plan_guest_append_named(struct plan_cluster *,

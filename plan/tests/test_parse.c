@@ -194,6 +194,140 @@ test_guest_order_and_tags(void **state)
 	    "guest \"c\""));
 }
 
+/*
+ * A section of 10,000 guests
+ * (customers numbered as they first show up, errors where they are): guest
+ * i is "g%05d", on host i % 3, owner "o(i * 7 % 5000)",
+ * every 10th pinned; line 7 + i.  edit(i, line) may change a line.
+ */
+#define BIGN	10000
+
+static char *
+big_text(void (*edit)(int, char *, size_t))
+{
+	size_t cap = (size_t)BIGN * 96 + 1024, len;
+	char *buf = malloc(cap), line[96];
+	int i;
+
+	assert_non_null(buf);
+	len = (size_t)snprintf(buf, cap, "grp|uuid-1|preferred||\n\n"
+	    "h0|65536|0|65536|1000000|1000000|64|N|uuid-1\n"
+	    "h1|65536|0|65536|1000000|1000000|64|N|uuid-1\n"
+	    "h2|65536|0|65536|1000000|1000000|64|N|uuid-1\n\n");
+	for (i = 0; i < BIGN; i++) {
+		snprintf(line, sizeof(line), "g%05d|%d|10|1|running|Y|h%d||"
+		    "plain|owner:o%d%s\r\n", i, 1 + i % 4, i % 3,
+		    i * 7 % 5000, i % 10 == 0 ? ",hangar:no-migrate" : "");
+		if (edit != NULL)
+			edit(i, line, sizeof(line));
+		len += (size_t)snprintf(buf + len, cap - len, "%s", line);
+	}
+	snprintf(buf + len, cap - len, "\n\n");
+	return buf;
+}
+
+static int
+big_parse(void (*edit)(int, char *, size_t), struct plan_cluster **c,
+    struct herr *e)
+{
+	char *buf = big_text(edit);
+	int rc;
+
+	*c = NULL;
+	herr_clear(e);
+	rc = plan_parse_text(buf, strlen(buf), "big.data", c, e);
+	free(buf);
+	return rc;
+}
+
+static void
+big_bad_mem(int i, char *line, size_t n)
+{
+	if (i == 7000 || i == 9000)
+		snprintf(line, n, "g%05d|x|10|1|running|Y|h0||plain|\n", i);
+}
+
+static void
+big_bad_both(int i, char *line, size_t n)
+{
+	big_bad_mem(i, line, n);
+	if (i == 3000)
+		snprintf(line, n, "g%05d|1|10|1|running|Y|h9||plain|\n", i);
+}
+
+static void
+big_dup(int i, char *line, size_t n)
+{
+	if (i == 8000)
+		snprintf(line, n, "g%05d|1|10|1|running|Y|h0||plain|\n", 12);
+}
+
+static void
+big_swap(int i, char *line, size_t n)
+{
+	if (i == 7000 || i == 7001)
+		snprintf(line, n, "g%05d|1|10|1|running|Y|h0||plain|\n",
+		    i == 7000 ? 7001 : 7000);
+}
+
+static void
+big_short(int i, char *line, size_t n)
+{
+	if (i == 9500)
+		snprintf(line, n, "g%05d\n", i);
+}
+
+/* A large section parses as a small one does. */
+static void
+test_big_section(void **state)
+{
+	struct plan_cluster *c;
+	struct herr e;
+	int64_t ram = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(big_parse(NULL, &c, &e), 0);
+	assert_int_equal(c->nguests, BIGN);
+	assert_int_equal(c->ncustomers, 5000);
+	for (i = 0; i < BIGN; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "g%05d", i);
+		assert_string_equal(c->guests[i].name, want);
+		assert_int_equal(c->guests[i].host, i % 3);
+		assert_int_equal(c->guests[i].ram_mib, 1 + i % 4);
+		assert_int_equal(c->guests[i].live_migrate, i % 10 != 0);
+		/* customers numbered as they first show up */
+		snprintf(want, sizeof(want), "o%d", i * 7 % 5000);
+		assert_string_equal(c->customers[c->guests[i].owner], want);
+		if (i < 5000)
+			assert_int_equal(c->guests[i].owner, i);
+		ram += c->guests[i].ram_mib;
+	}
+	/* f_mem 65536 + running RAM of each host: nothing unexplained */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(c->hosts[i].reserved_mib, 0);
+	assert_true(ram > 0);
+	plan_cluster_free(c);
+	assert_int_equal(big_parse(big_bad_mem, &c, &e), -1);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "big.data:7007: field 2 (mem)"));
+	assert_int_equal(big_parse(big_bad_both, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "big.data:3007: field 7 (pnode)"));
+	assert_int_equal(big_parse(big_dup, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "big.data:8007: field 1 (name): "
+	    "duplicate guest \"g00012\""));
+	assert_int_equal(big_parse(big_short, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "big.data:9507: instance line has 1 "
+	    "fields"));
+	assert_int_equal(big_parse(big_swap, &c, &e), 0);
+	assert_int_equal(c->nguests, BIGN);
+	assert_string_equal(c->guests[7000].name, "g07001");
+	assert_string_equal(c->guests[7001].name, "g07000");
+	plan_cluster_free(c);
+}
+
 static void
 test_structure(void **state)
 {
@@ -249,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_guest_order_and_tags),
+		cmocka_unit_test(test_big_section),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_load_file),
 	};
