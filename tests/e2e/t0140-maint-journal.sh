@@ -41,8 +41,13 @@ lvd() {
 	# the test driver forgets test:///default when its last client
 	# leaves; a real host keeps its guests when hangard dies, so a
 	# keeper stays connected (virsh's shell, idle)
-	sleep 900 | virsh -q -c "$URI" >/dev/null 2>&1 &
+	# (no output of theirs may stay open: the test's reader would wait)
+	(sleep 900 >/dev/null 2>&1 & echo $! >"$dd/keeper.pid"; wait) 2>/dev/null |
+	    virsh -q -c "$URI" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$dd/keeper.pid" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+	PIDS="$PIDS $(cat "$dd/keeper.pid" 2>/dev/null)"
 }
 lvd 1; U1=$URI; lvd 2; U2=$URI; lvd 3; U3=$URI
 check "three libvirt daemons serve the test driver" sh -c "
