@@ -740,6 +740,10 @@ print_notice(struct console *cs, const char *vis, json_object *m)
 		    "             reboots, so it reboots with it\n");
 	if (other != NULL && cs->mode == MODE_CLI)
 		fprintf(cs->out, "  change it: maintenance %s %s\n", vis, other);
+	if (gi(m, "windows") > 1 && gi(m, "windows") <= 16)
+		fprintf(cs->out, "  window %" PRId64 " of %" PRId64 "; to reboot "
+		    "in another instead: maintenance %s window-N\n",
+		    gi(m, "window"), gi(m, "windows"), vis);
 }
 
 /* Prints {"name", "maintenance"}: what maint.choose answers, too. */
@@ -763,7 +767,15 @@ record_choice(struct console *cs, const char *name, const char *choice,
 	json_object *p, *res = NULL, *m;
 
 	p = name_params(name);
-	json_object_object_add(p, "action", json_object_new_string(choice));
+	if (strncmp(choice, CHOICE_WINDOW, strlen(CHOICE_WINDOW)) == 0) {
+		/* another window: it reboots there, with a host patched then */
+		json_object_object_add(p, "action",
+		    json_object_new_string(CHOICE_REBOOT));
+		json_object_object_add(p, "window", json_object_new_int(
+		    atoi(choice + strlen(CHOICE_WINDOW))));
+	} else
+		json_object_object_add(p, "action",
+		    json_object_new_string(choice));
 	if (rpc_call(cs->rpc, "maint.choose", p, &res, e) == -1)
 		return -1;
 	str_sanitize(vis, sizeof(vis), gs(res, "name"));
@@ -788,15 +800,16 @@ ask_choice(struct console *cs)
 	int tries;
 
 	for (tries = 0; tries < 5; tries++) {
-		fprintf(cs->out, "live-migrate, reboot, or Enter to keep? ");
+		fprintf(cs->out, "live-migrate, reboot, window-N, or Enter to "
+		    "keep? ");
 		fflush(cs->out);
 		if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1 ||
 		    len == 0)
 			return NULL;
 		if ((choice = cmd_choice(buf, len)) != NULL)
 			return choice;
-		fprintf(cs->out, "Type live-migrate or reboot, or press Enter "
-		    "to keep it as it is.\n");
+		fprintf(cs->out, "Type live-migrate, reboot or window-N, or "
+		    "press Enter to keep it as it is.\n");
 	}
 	return NULL;
 }
@@ -824,7 +837,8 @@ act_maintenance(struct console *cs, const struct cmd_req *req,
 		fprintf(cs->out, "No maintenance is scheduled for %s.\n", vis);
 	else {
 		print_notice(cs, vis, m);
-		if (cs->mode == MODE_MENU && maint_other(m) != NULL) {
+		if (cs->mode == MODE_MENU && (maint_other(m) != NULL ||
+		    gi(m, "windows") > 1)) {
 			if ((choice = ask_choice(cs)) != NULL)
 				rc = record_choice(cs, name, choice, 0, e);
 			else

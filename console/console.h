@@ -41,6 +41,7 @@
 /* The choices CMD_CHOICE takes, word for word as hangard spells them. */
 #define CHOICE_MIGRATE	"live-migrate"
 #define CHOICE_REBOOT	"reboot"
+#define CHOICE_WINDOW	"window-"	/* + 1..16: reboot in that window */
 
 enum cmd_mode { MODE_CLI, MODE_MENU };
 

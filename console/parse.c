@@ -131,7 +131,12 @@ find_cmd(const struct cmd *table, enum cmd_mode mode, const struct word *w)
 const char *
 cmd_choice(const char *s, size_t len)
 {
-	static const char *const choices[] = { CHOICE_MIGRATE, CHOICE_REBOOT };
+	/* a window: "window-N", its host's or another, where it reboots */
+	static const char *const choices[] = { CHOICE_MIGRATE, CHOICE_REBOOT,
+	    "window-1", "window-2", "window-3", "window-4", "window-5",
+	    "window-6", "window-7", "window-8", "window-9", "window-10",
+	    "window-11", "window-12", "window-13", "window-14", "window-15",
+	    "window-16" };
 	size_t i;
 
 	for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)

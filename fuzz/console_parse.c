@@ -52,7 +52,8 @@ check(enum cmd_mode mode, const char *line, size_t len)
 	/* a choice: this row's, after a VPS, one of the two words as typed */
 	if (req.choice != NULL && (!(req.cmd->flags & CMD_CHOICE) ||
 	    req.vps[0] == '\0' || (strcmp(req.choice, CHOICE_MIGRATE) != 0 &&
-	    strcmp(req.choice, CHOICE_REBOOT) != 0) ||
+	    strcmp(req.choice, CHOICE_REBOOT) != 0 &&
+	    strncmp(req.choice, CHOICE_WINDOW, strlen(CHOICE_WINDOW)) != 0) ||
 	    memmem(line, len, req.choice, strlen(req.choice)) == NULL))
 		abort();
 	if (req.force_after != -1 && (!(req.cmd->flags & CMD_FORCE) ||

@@ -147,8 +147,9 @@ static const struct cmd cmds[] = {
 	    { "--cycle", "cycle", O_INT, 0 },
 	    { "--publish", "publish", O_BOOL, 0 } }, render_maint_report,
 	  "[--cycle N] [--publish]", NULL },
-	{ "maint", "choose", "maint.choose", { "name", "action" }, { { NULL } },
-	  render_object, "VPS live-migrate|reboot", NULL },
+	{ "maint", "choose", "maint.choose", { "name", "action" }, {
+	    { "--window", "window", O_INT, 0 } },
+	  render_object, "VPS live-migrate|reboot [--window N]", NULL },
 	{ "post", "add", "post.add", { NULL }, {
 	    { "--kind", "kind", O_STR, 1 }, { "--title", "title", O_STR, 1 },
 	    { "--body", "body", O_TEXT, 1 }, { "--author", "author", O_STR, 0 },

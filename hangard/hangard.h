@@ -235,9 +235,13 @@ int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 void	outbox_flush(struct daemon *d);
 json_object	*maint_for_guest(struct daemon *d, const char *guest);
 void	maint_cache_free(void);	/* at exit */
-/* Records a customer's choice (live-migrate | reboot) for the VPS. */
+/*
+ * Records a customer's choice for the VPS: live-migrate | reboot, and/or
+ * another window (1-based; 0: its host's), where it reboots with a host
+ * patched then, live-migrated there first.
+ */
 int	maint_choose(struct daemon *d, const struct guest_rec *g,
-	    const char *action, struct herr *e);
+	    const char *action, int64_t window, struct herr *e);
 
 /* run.c: running a maintenance cycle, as a journaled job */
 /* Returns 1 when the answer comes later (--wait). */

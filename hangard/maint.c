@@ -441,7 +441,9 @@ maint_for_guest(struct daemon *d, const char *guest)
 {
 	json_object *ws, *g, *w, *o;
 	struct cycle_rec c;
-	char a[40], b[40], choice[16];
+	struct choice_rec ch;
+	char a[40], b[40];
+	int64_t win;
 
 	if (store_cycle_info(d->st, 0, &c, NULL) == -1 ||
 	    strcmp(c.run_state, "done") == 0 || plan_cache_load(d, c.id) == -1)
@@ -449,12 +451,19 @@ maint_for_guest(struct daemon *d, const char *guest)
 	if (!json_object_object_get_ex(plan_cache.byname, guest, &g) ||
 	    !json_object_object_get_ex(plan_cache.plan, "windows", &ws))
 		return NULL;
-	w = json_object_array_get_idx(ws, (size_t)proto_get_int(g, "window"));
+	if (store_choice_get(d->st, c.id, guest, &ch, NULL) == -1)
+		ch.action[0] = '\0';
+	win = ch.action[0] != '\0' && ch.win >= 0 ? ch.win :
+	    proto_get_int(g, "window");
+	w = json_object_array_get_idx(ws, (size_t)win);
 	fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
 	fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
 	o = json_object_new_object();
 	json_object_object_add(o, "advisories", json_object_new_string(
 	    proto_get_str(plan_cache.plan, "advisories")));
+	json_object_object_add(o, "window", json_object_new_int64(win + 1));
+	json_object_object_add(o, "windows", json_object_new_int64(
+	    (int64_t)json_object_array_length(ws)));
 	json_object_object_add(o, "window_start", json_object_new_string(a));
 	json_object_object_add(o, "window_end", json_object_new_string(b));
 	json_object_object_add(o, "action", json_object_new_string(
@@ -466,11 +475,12 @@ maint_for_guest(struct daemon *d, const char *guest)
 	    json_object_new_string(c.run_state));
 	json_object_object_add(o, "planned", json_object_new_string(
 	    proto_get_str(g, "action")));
-	if (store_choice_get(d->st, c.id, guest, choice, NULL) == 0 &&
-	    choice[0] != '\0') {
+	json_object_object_add(o, "planned_window", json_object_new_int64(
+	    proto_get_int(g, "window") + 1));
+	if (ch.action[0] != '\0') {
 		json_object_object_add(o, "chosen",
-		    json_object_new_string(choice));
-		if (strcmp(choice, "reboot") == 0) {
+		    json_object_new_string(ch.action));
+		if (strcmp(ch.action, "reboot") == 0) {
 			json_object_object_add(o, "action",
 			    json_object_new_string("reboot"));
 			json_object_object_add(o, "downtime_s",
@@ -481,34 +491,130 @@ maint_for_guest(struct daemon *d, const char *guest)
 	return o;
 }
 
+/* RAM (MiB) the plan migrates into host in any of its windows, at most. */
+static int64_t
+planned_inflow(struct daemon *d, const char *host)
+{
+	json_object *gsl;
+	struct guest_rec gr;
+	int64_t sum = 0;
+	size_t i;
+
+	if (!json_object_object_get_ex(plan_cache.plan, "guests", &gsl))
+		return 0;
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		json_object *g = json_object_array_get_idx(gsl, i);
+		if (strcmp(proto_get_str(g, "target"), host) == 0 &&
+		    store_guest_get(d->st, proto_get_str(g, "guest"), NULL, &gr,
+		    NULL) == 0)
+			sum += (int64_t)gr.ram_mib;
+	}
+	return sum;
+}
+
+/*
+ * A host patched in window win with room for g for good: besides what it
+ * holds, what the plan may migrate into it and the VPSes already moved
+ * to it.  The first that fits, in the plan's order; -1 if none.
+ */
+static int
+window_host(struct daemon *d, int64_t cycle, const struct guest_rec *g,
+    int64_t win, char *out, size_t size, struct herr *e)
+{
+	json_object *ws, *hs;
+	struct choice_rec *mv;
+	struct guest_rec mg;
+	struct host_rec h;
+	size_t i, k, nmv;
+	int64_t ram, disk, vcpus;
+
+	if (!json_object_object_get_ex(plan_cache.plan, "windows", &ws) ||
+	    !json_object_object_get_ex(json_object_array_get_idx(ws,
+	    (size_t)win), "hosts", &hs))
+		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
+	if (store_choice_moves(d->st, cycle, &mv, &nmv, e) == -1)
+		return -1;
+	for (i = 0; i < json_object_array_length(hs); i++) {
+		if (store_host_get(d->st, json_object_get_string(
+		    json_object_array_get_idx(hs, i)), &h, NULL) == -1 ||
+		    strcmp(h.name, g->host) == 0)
+			continue;
+		ram = (int64_t)h.used_ram_mib + planned_inflow(d, h.name);
+		disk = (int64_t)h.used_disk_mib;
+		vcpus = h.used_vcpus;
+		for (k = 0; k < nmv; k++)
+			if (strcmp(mv[k].target, h.name) == 0 &&
+			    strcmp(mv[k].guest, g->name) != 0 &&
+			    store_guest_get(d->st, mv[k].guest, NULL, &mg,
+			    NULL) == 0) {
+				ram += (int64_t)mg.ram_mib;
+				disk += (int64_t)mg.disk_mib;
+				vcpus += mg.vcpus;
+			}
+		if (ram + (int64_t)g->ram_mib <= (int64_t)h.ram_mib &&
+		    disk + (int64_t)g->disk_mib <= (int64_t)h.disk_mib &&
+		    vcpus + g->vcpus <= h.cpus * d->cfg.vcpu_ratio) {
+			str_copy(out, h.name, size);
+			free(mv);
+			return 0;
+		}
+	}
+	free(mv);
+	return herr_set(e, HERR_CAPACITY, "no host patched in window %lld has "
+	    "room for %s", (long long)win + 1, g->name);
+}
+
 int
 maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
-    struct herr *e)
+    int64_t window, struct herr *e)
 {
+	struct choice_rec ch;
 	struct cycle_rec c;
 	json_object *m;
+	int64_t planned, nwin;
 	int migrates;
 
+	memset(&ch, 0, sizeof(ch));
+	ch.win = -1;
+	if (action == NULL)
+		action = window > 0 ? "reboot" : "";
 	if (strcmp(action, "live-migrate") != 0 && strcmp(action, "reboot") != 0)
 		return herr_set(e, HERR_USAGE, "choose live-migrate or reboot");
 	if ((m = maint_for_guest(d, g->name)) == NULL)
 		return herr_set(e, HERR_STATE, "no maintenance is scheduled "
 		    "for %s", g->name);
 	migrates = strcmp(proto_get_str(m, "planned"), "live-migrate") == 0;
+	planned = proto_get_int(m, "planned_window");
+	nwin = proto_get_int(m, "windows");
 	json_object_put(m);
 	if (store_cycle_info(d->st, 0, &c, e) == -1)
 		return -1;
 	if (strcmp(c.run_state, "planned") != 0)
 		return herr_set(e, HERR_STATE, "the maintenance has started: "
 		    "choices are closed");
-	if (strcmp(action, "live-migrate") == 0 && !migrates)
+	if (window > 0 && window != planned) {
+		/* another window: it reboots there, on a host patched then */
+		if (window > nwin)
+			return herr_set(e, HERR_USAGE, "the windows are 1 to %lld",
+			    (long long)nwin);
+		if (strcmp(action, "reboot") != 0)
+			return herr_set(e, HERR_USAGE, "in another window a VPS "
+			    "reboots with the host it is moved to: choose "
+			    "reboot with --window");
+		if (window_host(d, c.id, g, window - 1, ch.target,
+		    sizeof(ch.target), e) == -1)
+			return -1;
+		ch.win = (int)window - 1;
+	} else if (strcmp(action, "live-migrate") == 0 && !migrates)
 		return herr_set(e, HERR_CAPACITY, "no host has room to take "
 		    "%s while its host reboots: it has to reboot with it",
 		    g->name);
-	if (store_choice_set(d->st, c.id, g->name, action, e) == -1)
+	str_copy(ch.action, action, sizeof(ch.action));
+	if (store_choice_set(d->st, c.id, g->name, &ch, e) == -1)
 		return -1;
-	log_info("maintenance cycle %lld: %s chose %s for %s",
-	    (long long)c.id, g->customer, action, g->name);
+	log_info("maintenance cycle %lld: %s chose %s%s%s for %s",
+	    (long long)c.id, g->customer, action, ch.win >= 0 ? " in window " :
+	    "", ch.win >= 0 ? ch.target : "", g->name);
 	return 0;
 }
 

@@ -1456,7 +1456,8 @@ m_maint_report(struct daemon *d, struct client *c, struct proto_req *r,
 
 static const struct proto_param p_maint_choose[] = {
 	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
-	{ "action", PT_STR, 16, 1 },
+	{ "action", PT_STR, 16, 0 },
+	{ "window", PT_INT, 1000, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -1469,7 +1470,12 @@ m_maint_choose(struct daemon *d, struct client *c, struct proto_req *r,
 
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
 		return -1;
-	if (maint_choose(d, &g, proto_str(r->params, "action"), e) == -1)
+	if (proto_str(r->params, "action") == NULL &&
+	    proto_int(r->params, "window", 0) <= 0)
+		return herr_set(e, HERR_USAGE, "choose live-migrate or reboot, "
+		    "or a window");
+	if (maint_choose(d, &g, proto_str(r->params, "action"),
+	    proto_int(r->params, "window", 0), e) == -1)
 		return -1;
 	*res = json_object_new_object();
 	json_object_object_add(*res, "name", json_object_new_string(g.name));

@@ -113,6 +113,15 @@ failpoint(int64_t cycle, int seq, const char *where)
 	}
 }
 
+/* A step that moves a guest between hosts. */
+static int
+is_move(const struct step_rec *s)
+{
+	return strcmp(s->kind, "migrate-out") == 0 ||
+	    strcmp(s->kind, "migrate-back") == 0 ||
+	    strcmp(s->kind, "move-out") == 0 || strcmp(s->kind, "move-in") == 0;
+}
+
 static int
 unfinished(const struct step_rec *s)
 {
@@ -179,48 +188,115 @@ plan_guest(json_object *gsl, const char *name)
 	return NULL;
 }
 
+/* The window a host is patched in, or -1. */
+static int
+host_window(json_object *ws, const char *host)
+{
+	json_object *hs;
+	size_t i, k;
+
+	for (i = 0; i < json_object_array_length(ws); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(ws, i),
+		    "hosts", &hs))
+			for (k = 0; k < json_object_array_length(hs); k++)
+				if (strcmp(json_object_get_string(
+				    json_object_array_get_idx(hs, k)), host) == 0)
+					return (int)i;
+	return -1;
+}
+
+static const struct choice_rec *
+find_move(const struct choice_rec *mv, size_t nmv, const char *guest)
+{
+	size_t i;
+
+	for (i = 0; i < nmv; i++)
+		if (strcmp(mv[i].guest, guest) == 0)
+			return &mv[i];
+	return NULL;
+}
+
+/* What the plan asks of the cycle, for expand_host(). */
+struct cycle_plan {
+	int64_t			 cycle;
+	json_object		*ws, *gsl;
+	const struct choice_rec	*mv;	/* VPSes moved to another window */
+	size_t			 nmv;
+};
+
 /*
  * The journal for one host: its guests as the store has them now, each
- * with the plan's action unless the customer chose to reboot in place.
+ * with the plan's action unless the customer chose to reboot in place,
+ * and the VPSes customers moved to another window: those leaving it
+ * before it goes down (move-out), those coming to it from a host patched
+ * later (move-in), and every VPS moved to it rebooting with it.
  */
 static int
-expand_host(struct daemon *d, int64_t cycle, int win, const char *host,
-    json_object *gsl, struct step_rec **v, size_t *n, size_t *cap,
+expand_host(struct daemon *d, const struct cycle_plan *cp, int win,
+    const char *host, struct step_rec **v, size_t *n, size_t *cap,
     struct herr *e)
 {
-	struct guest_rec *gs;
+	struct guest_rec *gs, mg;
+	struct choice_rec ch;
+	const struct choice_rec *m;
 	json_object *pg;
 	size_t ng, i;
-	char choice[16], (*target)[STORE_NAME_MAX];
+	char (*target)[STORE_NAME_MAX];
+	int64_t cycle = cp->cycle;
+	int *skip;
 
 	if (store_guest_list(d->st, NULL, host, &gs, &ng, e) == -1)
 		return -1;
 	target = xcalloc(ng + 1, sizeof(*target));
+	skip = xcalloc(ng + 1, sizeof(*skip));
 	for (i = 0; i < ng; i++) {
-		pg = plan_guest(gsl, gs[i].name);
+		if ((m = find_move(cp->mv, cp->nmv, gs[i].name)) != NULL) {
+			skip[i] = 1;	/* it reboots elsewhere, later or before */
+			continue;
+		}
+		pg = plan_guest(cp->gsl, gs[i].name);
 		if (pg == NULL ||
 		    strcmp(proto_get_str(pg, "action"), "live-migrate") != 0)
 			continue;
-		if (store_choice_get(d->st, cycle, gs[i].name, choice,
-		    NULL) == 0 && strcmp(choice, "reboot") == 0)
+		if (store_choice_get(d->st, cycle, gs[i].name, &ch, NULL) == 0 &&
+		    strcmp(ch.action, "reboot") == 0)
 			continue;
 		str_copy(target[i], proto_get_str(pg, "target"),
 		    sizeof(target[i]));
 	}
 	step_add(v, n, cap, cycle, win, host, "", "mark", "");
+	for (i = 0; i < cp->nmv; i++)	/* from hosts patched later */
+		if (strcmp(cp->mv[i].target, host) == 0 &&
+		    store_guest_get(d->st, cp->mv[i].guest, NULL, &mg, NULL) == 0 &&
+		    cp->mv[i].win < host_window(cp->ws, mg.host))
+			step_add(v, n, cap, cycle, win, host, mg.name, "move-in",
+			    mg.host);
 	for (i = 0; i < ng; i++)
 		if (target[i][0] != '\0')
 			step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "migrate-out", target[i]);
-	for (i = 0; i < ng; i++)
-		if (target[i][0] == '\0')
+	for (i = 0; i < ng; i++)	/* to hosts patched later */
+		if (skip[i] && (m = find_move(cp->mv, cp->nmv,
+		    gs[i].name)) != NULL && m->win > win)
 			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "move-out", m->target);
+	for (i = 0; i < ng; i++)
+		if (target[i][0] == '\0' && !skip[i])
+			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "shutdown", "");
+	for (i = 0; i < cp->nmv; i++)
+		if (strcmp(cp->mv[i].target, host) == 0)
+			step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
 			    "shutdown", "");
 	step_add(v, n, cap, cycle, win, host, "", "patch", "");
 	step_add(v, n, cap, cycle, win, host, "", "wait-up", "");
 	for (i = 0; i < ng; i++)
-		if (target[i][0] == '\0')
+		if (target[i][0] == '\0' && !skip[i])
 			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			    "start", "");
+	for (i = 0; i < cp->nmv; i++)
+		if (strcmp(cp->mv[i].target, host) == 0)
+			step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
 			    "start", "");
 	for (i = 0; i < ng; i++)
 		if (target[i][0] != '\0')
@@ -228,6 +304,7 @@ expand_host(struct daemon *d, int64_t cycle, int win, const char *host,
 			    "migrate-back", target[i]);
 	step_add(v, n, cap, cycle, win, host, "", "unmark", "");
 	free(target);
+	free(skip);
 	free(gs);
 	return 0;
 }
@@ -236,7 +313,9 @@ static int
 expand(struct daemon *d, const struct cycle_rec *c, struct step_rec **out,
     size_t *n, struct herr *e)
 {
-	json_object *plan, *ws, *gsl, *w, *hs;
+	struct cycle_plan cp;
+	struct choice_rec *mv = NULL;
+	json_object *plan, *w, *hs;
 	size_t cap = 0, i, k;
 	char *text;
 	int64_t id;
@@ -247,26 +326,35 @@ expand(struct daemon *d, const struct cycle_rec *c, struct step_rec **out,
 		return -1;
 	plan = json_tokener_parse(text);
 	free(text);
-	if (plan == NULL || !json_object_object_get_ex(plan, "windows", &ws) ||
-	    !json_object_object_get_ex(plan, "guests", &gsl)) {
+	memset(&cp, 0, sizeof(cp));
+	cp.cycle = c->id;
+	if (plan == NULL || !json_object_object_get_ex(plan, "windows",
+	    &cp.ws) || !json_object_object_get_ex(plan, "guests", &cp.gsl)) {
 		json_object_put(plan);
 		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
 	}
-	for (i = 0; i < json_object_array_length(ws); i++) {
-		w = json_object_array_get_idx(ws, i);
+	if (store_choice_moves(d->st, c->id, &mv, &cp.nmv, e) == -1) {
+		json_object_put(plan);
+		return -1;
+	}
+	cp.mv = mv;
+	for (i = 0; i < json_object_array_length(cp.ws); i++) {
+		w = json_object_array_get_idx(cp.ws, i);
 		if (!json_object_object_get_ex(w, "hosts", &hs))
 			continue;
 		for (k = 0; k < json_object_array_length(hs); k++)
-			if (expand_host(d, c->id, (int)i, json_object_get_string(
-			    json_object_array_get_idx(hs, k)), gsl, out, n, &cap,
+			if (expand_host(d, &cp, (int)i, json_object_get_string(
+			    json_object_array_get_idx(hs, k)), out, n, &cap,
 			    e) == -1) {
 				json_object_put(plan);
+				free(mv);
 				free(*out);
 				*out = NULL;
 				return -1;
 			}
 	}
 	json_object_put(plan);
+	free(mv);
 	return 0;
 }
 
@@ -595,10 +683,10 @@ step_done(struct daemon *d, struct job *j)
 		busy_del(d, g.id);
 	else
 		g.id = 0;
-	if (j->rc == 0 && (strcmp(st->kind, "migrate-out") == 0 ||
-	    strcmp(st->kind, "migrate-back") == 0) && g.id != 0 &&
-	    store_guest_set_host(d->st, g.id, strcmp(st->kind,
-	    "migrate-out") == 0 ? st->target : st->host, &e) == -1) {
+	if (j->rc == 0 && is_move(st) && g.id != 0 &&
+	    store_guest_set_host(d->st, g.id, strcmp(st->kind, "migrate-out") ==
+	    0 || strcmp(st->kind, "move-out") == 0 ? st->target : st->host,
+	    &e) == -1) {
 		j->rc = -1;
 		str_copy(s->detail, e.msg, sizeof(s->detail));
 	}
@@ -653,7 +741,9 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 	struct job *j;
 	const struct step_rec *sd;
 	job_run_fn fn;
-	int back = strcmp(s->kind, "migrate-back") == 0;
+	/* into this chain's host: the guest comes from target */
+	int back = strcmp(s->kind, "migrate-back") == 0 ||
+	    strcmp(s->kind, "move-in") == 0;
 
 	if (store_host_get(d->st, s->host, &h, e) == -1)
 		return -1;
@@ -664,7 +754,8 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 	sj = sjob_new(d, r, s);
 	str_copy(sj->guest_uuid, g.id != 0 ? g.uuid : "",
 	    sizeof(sj->guest_uuid));
-	if (strcmp(s->kind, "migrate-out") == 0 || back) {
+	if (strcmp(s->kind, "migrate-out") == 0 ||
+	    strcmp(s->kind, "move-out") == 0 || back) {
 		if (store_host_get(d->st, s->target, &t, e) == -1) {
 			free(sj);
 			return -1;
@@ -975,6 +1066,17 @@ guest_downtime(const struct mrun *r, const struct step_rec *first,
 	    (b->pause_ms > 0 ? b->pause_ms : 0);
 }
 
+static const struct step_rec *
+move_of(const struct step_rec **moves, size_t n, const char *guest)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(moves[i]->guest, guest) == 0)
+			return moves[i];
+	return NULL;
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -991,11 +1093,18 @@ report_json(struct daemon *d, const struct mrun *r)
 	struct guest_rec gr;
 	int64_t *hd, *gd, t, sum = 0, ms;
 	size_t i, nh = 0, ng = 0, ndone = 0, nfail = 0;
+	const struct step_rec **moves, *mv;
+	size_t nmoves = 0;
 	const char *how;
 	int known;
 
 	hd = xcalloc(r->n + 1, sizeof(*hd));
 	gd = xcalloc(r->n + 1, sizeof(*gd));
+	/* the few VPSes customers moved to another window */
+	moves = xcalloc(r->n + 1, sizeof(*moves));
+	for (i = 0; i < r->n; i++)
+		if (strncmp(r->steps[i].kind, "move-", 5) == 0)
+			moves[nmoves++] = &r->steps[i];
 	hs = json_object_new_array();
 	gs = json_object_new_array();
 	st = json_object_new_array();
@@ -1029,6 +1138,16 @@ report_json(struct daemon *d, const struct mrun *r)
 			json_object_object_add(g, "host",
 			    json_object_new_string(s->host));
 			ms = guest_downtime(r, s, &how, &known);
+			if ((mv = move_of(moves, nmoves, s->guest)) != NULL) {
+				/* moved to this window: its pause counts too */
+				json_object_object_add(g, "moved_from",
+				    json_object_new_string(strcmp(mv->kind,
+				    "move-in") == 0 ? mv->target : mv->host));
+				if (mv->pause_ms < 0 && ms >= 0)
+					known = 0;
+				else if (ms >= 0)
+					ms += mv->pause_ms;
+			}
 			json_object_object_add(g, "action",
 			    json_object_new_string(how));
 			json_object_object_add(g, "downtime_ms", ms < 0 ? NULL :
@@ -1085,6 +1204,7 @@ report_json(struct daemon *d, const struct mrun *r)
 	json_object_object_add(o, "steps", st);
 	free(hd);
 	free(gd);
+	free(moves);
 	return o;
 }
 

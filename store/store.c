@@ -164,6 +164,9 @@ static const char *migrations[] = {
 	/* 6 -> 7: when an advisory was made public (xsa.json's public_time) */
 	"ALTER TABLE advisories ADD COLUMN public_time INTEGER NOT NULL "
 	"  DEFAULT 0;",
+	/* 7 -> 8: a customer's VPS moved to another window (and host) */
+	"ALTER TABLE maint_choices ADD COLUMN win INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE maint_choices ADD COLUMN target TEXT NOT NULL DEFAULT '';",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1434,37 +1437,59 @@ store_guest_set_host(struct store *st, int64_t guest_id, const char *host,
 
 int
 store_choice_set(struct store *st, int64_t cycle, const char *guest,
-    const char *action, struct herr *e)
+    const struct choice_rec *c, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT OR REPLACE INTO maint_choices "
-	    "(cycle_id, guest, action, chosen) VALUES (?, ?, ?, ?)", e);
+	    "(cycle_id, guest, action, chosen, win, target) "
+	    "VALUES (?, ?, ?, ?, ?, ?)", e);
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, cycle);
 	sqlite3_bind_text(s, 2, guest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, c->action, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int(s, 5, c->win);
+	sqlite3_bind_text(s, 6, c->target, -1, SQLITE_STATIC);
 	return step_done(st, s, "maintenance choice", e);
 }
 
 static void
-text_row(sqlite3_stmt *s, void *arg)
+choice_row(sqlite3_stmt *s, void *arg)
 {
-	col_text(s, 0, arg, 16);
+	struct choice_rec *c = arg;
+
+	col_text(s, 0, c->action, sizeof(c->action));
+	c->win = sqlite3_column_int(s, 1);
+	col_text(s, 2, c->target, sizeof(c->target));
+	col_text(s, 3, c->guest, sizeof(c->guest));
 }
 
 int
 store_choice_get(struct store *st, int64_t cycle, const char *guest,
-    char action[16], struct herr *e)
+    struct choice_rec *out, struct herr *e)
 {
 	char key[24 + STORE_NAME_MAX];
 	int r;
 
 	/* one text key: "CYCLE GUEST" (guest names have no spaces) */
 	snprintf(key, sizeof(key), "%lld %s", (long long)cycle, guest);
-	action[0] = '\0';
-	r = get_row(st, "SELECT action FROM maint_choices WHERE "
-	    "cycle_id || ' ' || guest = ?1", key, text_row, action, e);
+	memset(out, 0, sizeof(*out));
+	out->win = -1;
+	r = get_row(st, "SELECT action, win, target, guest FROM maint_choices "
+	    "WHERE cycle_id || ' ' || guest = ?1", key, choice_row, out, e);
 	return r == -1 ? -1 : 0;
+}
+
+int
+store_choice_moves(struct store *st, int64_t cycle, struct choice_rec **out,
+    size_t *n, struct herr *e)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT action, win, target, guest FROM "
+	    "maint_choices WHERE cycle_id = %lld AND target <> '' ORDER BY "
+	    "guest", (long long)cycle);
+	return list_rows(st, sql, choice_row, sizeof(**out), (void **)out, n,
+	    e);
 }

@@ -272,12 +272,25 @@ int	store_step_update(struct store *st, const struct step_rec *r,
 	    struct herr *e);
 int	store_guest_set_host(struct store *st, int64_t guest_id,
 	    const char *host, struct herr *e);
-/* A customer's choice for a VPS in a cycle: live-migrate or reboot. */
+/*
+ * A customer's choice for a VPS in a cycle: live-migrate or reboot in
+ * place; or another window (win >= 0), where it reboots with target, a
+ * host patched in that window, to which it is live-migrated first.
+ */
+struct choice_rec {
+	char	guest[STORE_NAME_MAX];
+	char	action[16];	/* "" when the customer made no choice */
+	int	win;		/* -1: its host's window */
+	char	target[STORE_NAME_MAX];
+};
 int	store_choice_set(struct store *st, int64_t cycle, const char *guest,
-	    const char *action, struct herr *e);
-/* action gets "" when the customer made no choice. */
+	    const struct choice_rec *c, struct herr *e);
+/* out->action is "" when the customer made no choice. */
 int	store_choice_get(struct store *st, int64_t cycle, const char *guest,
-	    char action[16], struct herr *e);
+	    struct choice_rec *out, struct herr *e);
+/* The cycle's VPSes moved to another window; *out freed by the caller. */
+int	store_choice_moves(struct store *st, int64_t cycle,
+	    struct choice_rec **out, size_t *n, struct herr *e);
 
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);

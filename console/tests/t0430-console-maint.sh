@@ -153,9 +153,9 @@ check "no room: live-migrate is refused with hangard's reason" grep -qx \
     "$T_ERR"
 check "no room: nothing recorded" test "$(chosen_of dora2)" = -
 menu menu-noroom 'dora2\nmaintenance\nexit\n'
-check "menu, no room: the notice, and no question" sh -c "
+check "menu, no room: the notice; only another window can be chosen" sh -c "
 	grep -q 'Maintenance of dora2 for XSA-213' '$T_OUT' &&
-	! grep -q 'Enter to keep' '$T_OUT'"
+	grep -q 'to reboot in another instead: maintenance dora2 window-N' '$T_OUT'"
 
 # ---- not theirs, or no such VPS: one answer ----
 con other 3 maintenance erin1 reboot
@@ -186,20 +186,43 @@ check "and the choice stayed" test "$(chosen_of dora1)" = live-migrate
 menu menu-keep 'dora1\nmaintenance\n\nexit\n'
 check "menu: the notice, then the question" sh -c "
 	grep -q 'Maintenance of dora1 for XSA-213' '$T_OUT' &&
-	grep -q 'live-migrate, reboot, or Enter to keep?' '$T_OUT' &&
+	grep -q 'live-migrate, reboot, window-N, or Enter to keep?' '$T_OUT' &&
 	! grep -q 'change it:' '$T_OUT'"
 check "menu: Enter keeps it" grep -q "Kept as it is." "$T_OUT"
 check "menu: and the choice is as it was" \
     test "$(chosen_of dora1)" = live-migrate
 menu menu-choose 'dora1\n10\nsometimes\nreboot\nexit\n'
 check "menu: a wrong answer is asked again" \
-    grep -q "Type live-migrate or reboot, or press Enter" "$T_OUT"
+    grep -q "Type live-migrate, reboot or window-N, or press Enter" "$T_OUT"
 check "menu: reboot is recorded" grep -q "Your choice is recorded." "$T_OUT"
 check "menu: the operator sees it" test "$(chosen_of dora1)" = reboot
 menu menu-other 'dora1\nmaintenance erin1 live-migrate\nexit\n'
 check "menu: another customer's VPS is no such VPS" \
     grep -q "hangar-console: no such VPS" "$T_OUT"
 check "menu: and erin1 is untouched" test "$(chosen_of erin1)" = -
+
+# ---- another window: the VPS reboots then, with a host patched then ----
+run 0 show-plan h --json maint show
+W1=$(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+print([i + 1 for i, w in enumerate(p["windows"]) if "h1" in w["hosts"]][0])' "$T_OUT")
+W3=$(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+print([i + 1 for i, w in enumerate(p["windows"]) if "h3" in w["hosts"]][0])' "$T_OUT")
+W2=$(python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+print([i + 1 for i, w in enumerate(p["windows"]) if "h2" in w["hosts"]][0])' "$T_OUT")
+con win-noroom 4 maintenance dora2 "window-$W1"
+check "another window without room for it is refused, saying so" grep -qx \
+    "hangar-console: no host patched in window $W1 has room for dora2" "$T_ERR"
+con win 0 maintenance dora1 "window-$W1"
+check "dora1 moves to window $W1" grep -q "Your choice is recorded." "$T_OUT"
+run 0 guest-show-win h --json guest show dora1
+jq_check "the operator sees dora1 in h1's window, rebooting" "$T_OUT" "
+m = j['maintenance']
+assert m['window'] == $W1 and m['action'] == 'reboot', m"
+con win-bad 2 maintenance dora1 window-0
+con win-bad2 2 maintenance dora1 window-17
 
 # ---- the cycle runs: choices are closed ----
 run 0 run-wait timeout 120 "$HANGAR" -s "$STATE" --json maint run --wait
@@ -209,8 +232,19 @@ jq_check "the run honoured the choices: dora1 rebooted, erin1 migrated" \
 a = {g["guest"]: g["action"] for g in j["guests"]}
 assert a["dora1"] == a["dora2"] == "reboot", a
 assert a["erin1"] == "live-migrate", a'
+jq_check "dora1 was moved from h2 and rebooted with h1 in its window" \
+    "$T_OUT" "
+g = [g for g in j['guests'] if g['guest'] == 'dora1'][0]
+assert g['moved_from'] == 'h2' and g['host'] == 'h1', g
+st = [s for s in j['steps'] if s['guest'] == 'dora1']
+move = 'move-in' if $W1 < $W2 else 'move-out'
+assert sorted(s['kind'] for s in st) == sorted([move, 'shutdown', 'start']), st
+assert all(s['state'] == 'done' for s in st), st"
+run 0 dora1-after h guest list
+check "dora1 lives on h1 now" grep -q "^dora1 .* h1 " "$T_OUT"
 con closed 4 maintenance dora1 live-migrate
-check "after the run, choices are closed" grep -qx \
-    "hangar-console: the maintenance has started: choices are closed" "$T_ERR"
-check "and the choice is as it was" test "$(chosen_of dora1)" = reboot
+check "after the run, nothing is scheduled any more" grep -qx \
+    "hangar-console: no maintenance is scheduled for dora1" "$T_ERR"
+con closed-show 0 maintenance dora1
+check "and the notice is gone" grep -q "No maintenance is scheduled for dora1" "$T_OUT"
 done_testing
