@@ -717,6 +717,21 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 	jout_commit(j, (size_t)(d - row));
 }
 
+/*
+ * The rows name guests in host order, all over the guests' array, which
+ * planning has long pushed out of the caches: the guest PREFETCH rows
+ * ahead is asked for, and its name when it is half as far.
+ */
+#define PREFETCH	16
+/* a macro: gcc drops calls of a function that only prefetches */
+#define PREFETCH_GUEST(c, p, k) do {					\
+	if ((k) < (p)->nguests)						\
+		__builtin_prefetch(&(c)->guests[(p)->guests[(k)].guest]);	\
+	if ((k) - PREFETCH / 2 < (p)->nguests)				\
+		__builtin_prefetch((c)->guests[(p)->guests[(k) -	\
+		    PREFETCH / 2].guest].name);				\
+} while (0)
+
 /* The plan as JSON text, written as it goes (jout.h): no objects. */
 static void
 maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
@@ -749,6 +764,7 @@ maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 		for (k = bt->first; k < bt->first + bt->nguests; k++) {
 			if (k > bt->first)
 				jout_raw(j, ",");
+			PREFETCH_GUEST(c, p, k + PREFETCH);
 			maint_guest_json(j, c, &qh, &ld, &p->guests[k]);
 		}
 		jout_raw(j, "]}");
