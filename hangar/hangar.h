@@ -29,6 +29,7 @@ void	render_impact(json_object *o);
 void	render_posts(json_object *arr);
 void	render_maint(json_object *o);
 void	render_maint_report(json_object *o);
+void	render_services(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
 

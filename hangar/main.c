@@ -147,6 +147,13 @@ static const struct cmd cmds[] = {
 	    { "--cycle", "cycle", O_INT, 0 },
 	    { "--publish", "publish", O_BOOL, 0 } }, render_maint_report,
 	  "[--cycle N] [--publish]", NULL },
+	{ "maint", "service", "maint.service", { "services" }, {
+	    { "--start", "start", O_STR, 1 }, { "--window", "window", O_STR, 1 },
+	    { "--note", "note", O_STR, 0 } }, render_object,
+	  "'SERVICES' --start 2017-04-04T05:00Z --window 20m [--note TEXT]",
+	  NULL },
+	{ "maint", "services", "maint.services", { NULL }, { { NULL } },
+	  render_services, "", NULL },
 	{ "maint", "choose", "maint.choose", { "name", "action" }, {
 	    { "--window", "window", O_INT, 0 } },
 	  render_object, "VPS live-migrate|reboot [--window N]", NULL },

@@ -326,6 +326,28 @@ render_advisories(json_object *arr)
 	table_print(&t);
 }
 
+/* maint services: upcoming downtime of internal systems. */
+void
+render_services(json_object *arr)
+{
+	struct table t = { .ncols = 3 };
+	const char *hdr[] = { "START", "END", "SERVICES" };
+	size_t i;
+
+	if (json_object_array_length(arr) == 0) {
+		printf("No downtime of internal systems is scheduled.\n");
+		return;
+	}
+	table_row(&t, hdr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *a = json_object_array_get_idx(arr, i);
+		const char *row[3] = { gs(a, "start"), gs(a, "end"),
+		    gs(a, "services") };
+		table_row(&t, row);
+	}
+	table_print(&t);
+}
+
 void
 render_impact(json_object *o)
 {

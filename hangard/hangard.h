@@ -233,6 +233,10 @@ int	maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 void	outbox_flush(struct daemon *d);
+/* Scheduled downtime of internal systems, posted to the feed and IRC. */
+int	maint_service(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	maint_services(struct daemon *d, json_object **res, struct herr *e);
 json_object	*maint_for_guest(struct daemon *d, const char *guest);
 void	maint_cache_free(void);	/* at exit */
 /*

@@ -115,6 +115,26 @@ fmt_zone(int64_t t, const char *zone, char *buf, size_t size)
 	tzset();
 }
 
+/* "Tuesday, April 4, 2017 at 05:00 UTC" */
+static void
+fmt_day(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%A, %B %-d, %Y at %H:%M UTC", &tm);
+}
+
+static void
+fmt_span(int64_t secs, char *buf, size_t size)
+{
+	if (secs < 2 * 3600 || secs % 3600 != 0)
+		snprintf(buf, size, "%lld minutes", (long long)(secs + 59) / 60);
+	else
+		snprintf(buf, size, "%lld hours", (long long)secs / 3600);
+}
+
 /* The affected hosts and their guests, as the planner sees them. */
 static struct plan_cluster *
 affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
@@ -618,6 +638,101 @@ maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
 	return 0;
 }
 
+/* ---- internal systems: website, billing, the console, tickets ---- */
+
+int
+maint_service(struct daemon *d, struct proto_req *r, json_object **res,
+    struct herr *e)
+{
+	struct service_rec w;
+	char day[64], span[32], *body, title[] = "Scheduled downtime for "
+	    "internal systems";
+	const char *svc = proto_str(r->params, "services");
+	const char *note = proto_str(r->params, "note");
+	int64_t window;
+	size_t i;
+
+	memset(&w, 0, sizeof(w));
+	if ((w.start = parse_utc(proto_str(r->params, "start"))) == -1)
+		return herr_set(e, HERR_USAGE, "--start: give a UTC time like "
+		    "2017-04-04T05:00Z");
+	if ((window = parse_duration(proto_str(r->params, "window"))) == -1)
+		return herr_set(e, HERR_USAGE, "--window: give a duration like "
+		    "20m or 2h");
+	w.end = w.start + window;
+	for (i = 0; svc[i] != '\0'; i++)
+		if ((unsigned char)svc[i] < 0x20 || svc[i] == 0x7f)
+			return herr_set(e, HERR_USAGE, "services: control "
+			    "characters are not allowed");
+	if (svc[strspn(svc, " ,")] == '\0')
+		return herr_set(e, HERR_USAGE, "name the services, e.g. "
+		    "'the website (including billing), the management console'");
+	str_copy(w.services, svc, sizeof(w.services));
+	if (note != NULL)
+		str_sanitize(w.note, sizeof(w.note), note);
+	fmt_day(w.start, day, sizeof(day));
+	fmt_span(window, span, sizeof(span));
+	body = xasprintf("On %s we will perform scheduled maintenance on our "
+	    "internal systems. %s will be unavailable for %s.%s%s%s%s%s",
+	    day, w.services, span, w.note[0] ? " " : "", w.note,
+	    d->cfg.irc_channel[0] ? " We will provide real-time updates in " :
+	    "", d->cfg.irc_channel, d->cfg.irc_channel[0] ? "." : "");
+	/* the sentence starts with the services: a capital letter */
+	for (i = 0; body[i] != '\0'; i++)
+		if (strncmp(body + i, "systems. ", 9) == 0) {
+			if (body[i + 9] >= 'a' && body[i + 9] <= 'z')
+				body[i + 9] = (char)(body[i + 9] - 'a' + 'A');
+			break;
+		}
+	if (store_service_add(d->st, &w, e) == -1 ||
+	    post_auto(d, "maintenance-scheduled", title, body, 0, NULL,
+	    e) == -1) {
+		free(body);
+		return -1;
+	}
+	tell_irc(d, body);
+	log_info("service window %lld: %s", (long long)w.id, w.services);
+	*res = json_object_new_object();
+	json_object_object_add(*res, "id", json_object_new_int64(w.id));
+	json_object_object_add(*res, "services",
+	    json_object_new_string(w.services));
+	fmt_utc(w.start, day, sizeof(day));
+	json_object_object_add(*res, "start", json_object_new_string(day));
+	fmt_utc(w.end, day, sizeof(day));
+	json_object_object_add(*res, "end", json_object_new_string(day));
+	json_object_object_add(*res, "post", json_object_new_string(body));
+	free(body);
+	return 0;
+}
+
+int
+maint_services(struct daemon *d, json_object **res, struct herr *e)
+{
+	struct service_rec *ws;
+	json_object *o;
+	char t[64];
+	size_t n, i;
+
+	if (store_service_list(d->st, (int64_t)time(NULL), &ws, &n, e) == -1)
+		return -1;
+	*res = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(ws[i].id));
+		json_object_object_add(o, "services",
+		    json_object_new_string(ws[i].services));
+		fmt_utc(ws[i].start, t, sizeof(t));
+		json_object_object_add(o, "start", json_object_new_string(t));
+		fmt_utc(ws[i].end, t, sizeof(t));
+		json_object_object_add(o, "end", json_object_new_string(t));
+		json_object_object_add(o, "note",
+		    json_object_new_string(ws[i].note));
+		json_object_array_add(*res, o);
+	}
+	free(ws);
+	return 0;
+}
+
 /* ---- sending the outbox, off the loop ---- */
 
 /* The envelope recipient of a message we composed: its To field. */
@@ -693,6 +808,43 @@ outbox_flush(struct daemon *d)
 	job_spawn(d, j);
 }
 
+/* The cycle announced on the status feed, in the seed's words. */
+static int
+feed_scheduled(struct daemon *d, json_object *plan, struct herr *e)
+{
+	json_object *ws, *gsl;
+	char a[64], b[64], title[700], *body;
+	size_t nw, ng, i, nmig = 0;
+	int r;
+
+	if (!json_object_object_get_ex(plan, "windows", &ws) ||
+	    !json_object_object_get_ex(plan, "guests", &gsl) ||
+	    (nw = json_object_array_length(ws)) == 0)
+		return 0;
+	ng = json_object_array_length(gsl);
+	for (i = 0; i < ng; i++)
+		nmig += strcmp(proto_get_str(json_object_array_get_idx(gsl, i),
+		    "action"), "live-migrate") == 0;
+	fmt_day(proto_get_int(json_object_array_get_idx(ws, 0), "start"), a,
+	    sizeof(a));
+	fmt_day(proto_get_int(json_object_array_get_idx(ws, nw - 1), "end"), b,
+	    sizeof(b));
+	snprintf(title, sizeof(title), "Scheduled maintenance: %s",
+	    proto_get_str(plan, "advisories"));
+	body = xasprintf("From %s through %s we will patch our host servers "
+	    "for security advisories %s, in %zu window%s. %zu of the %zu "
+	    "affected VPSes will be live-migrated and keep running, with a "
+	    "pause under a second; the others will be shut down cleanly "
+	    "while their host reboots. Every affected customer has been "
+	    "emailed the window of each of their VPSes.%s%s%s", a, b,
+	    proto_get_str(plan, "advisories"), nw, nw == 1 ? "" : "s", nmig,
+	    ng, d->cfg.irc_channel[0] ? " We will provide real-time updates "
+	    "in " : "", d->cfg.irc_channel, d->cfg.irc_channel[0] ? "." : "");
+	r = post_auto(d, "maintenance-scheduled", title, body, 0, NULL, e);
+	free(body);
+	return r;
+}
+
 int
 maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
     struct herr *e)
@@ -749,6 +901,10 @@ maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 		json_object_array_add(notified, json_object_new_string(cu.name));
 	}
 	spool_free(sp);
+	/* once per cycle: the post on the status feed ("" is no customer) */
+	if (!store_notice_done(d->st, id, "") &&
+	    feed_scheduled(d, plan, e) == 0)
+		store_notice_add(d->st, id, "", NULL);
 	json_object_put(plan);
 	outbox_flush(d);
 	*res = json_object_new_object();

@@ -1454,6 +1454,31 @@ m_maint_report(struct daemon *d, struct client *c, struct proto_req *r,
 	return maint_report(d, r, res, e);
 }
 
+static const struct proto_param p_maint_service[] = {
+	{ "services", PT_STR, 255, 1 },
+	{ "start", PT_STR, 32, 1 },
+	{ "window", PT_STR, 16, 1 },
+	{ "note", PT_STR, 500, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_maint_service(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	return maint_service(d, r, res, e);
+}
+
+static int
+m_maint_services(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)c;
+	(void)r;
+	return maint_services(d, res, e);
+}
+
 static const struct proto_param p_maint_choose[] = {
 	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
 	{ "action", PT_STR, 16, 0 },
@@ -1517,6 +1542,8 @@ static const struct method methods[] = {
 	{ "maint.host_done", m_maint_host_done, F_OPERATOR,
 	    p_maint_host_done },
 	{ "maint.report", m_maint_report, F_OPERATOR, p_maint_report },
+	{ "maint.service", m_maint_service, F_OPERATOR, p_maint_service },
+	{ "maint.services", m_maint_services, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "maint.choose", m_maint_choose, F_OPERATOR | F_CUSTOMER,
 	    p_maint_choose },
 	{ "post.add", m_post_add, F_OPERATOR, p_post_add },

@@ -933,6 +933,12 @@ advance(struct daemon *d, struct mrun *r)
 		return;
 	if (failed) {
 		cycle_state(d, r, "stopped", why);
+		/* customers see a delay, not our hosts' insides */
+		post_auto(d, "incident", "Maintenance delayed", "Our maintenance "
+		    "for the security advisories is delayed: a host server "
+		    "needs our attention before we go on. VPSes that were not "
+		    "moved or rebooted yet keep running as they are. Updates "
+		    "follow here.", 0, NULL, NULL);
 		say(d, "maintenance cycle %lld stopped: %s (maint run again to "
 		    "retry%s)", (long long)r->c.id, why, r->c.allow_fallback ?
 		    "" : ", --allow-fallback to reboot guests that cannot "

@@ -167,6 +167,14 @@ static const char *migrations[] = {
 	/* 7 -> 8: a customer's VPS moved to another window (and host) */
 	"ALTER TABLE maint_choices ADD COLUMN win INTEGER NOT NULL DEFAULT -1;"
 	"ALTER TABLE maint_choices ADD COLUMN target TEXT NOT NULL DEFAULT '';",
+	/* 8 -> 9: scheduled downtime of internal systems (website, ...) */
+	"CREATE TABLE service_windows ("
+	"  id INTEGER PRIMARY KEY,"
+	"  services TEXT NOT NULL,"
+	"  start INTEGER NOT NULL,"
+	"  end INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1491,5 +1499,51 @@ store_choice_moves(struct store *st, int64_t cycle, struct choice_rec **out,
 	    "maint_choices WHERE cycle_id = %lld AND target <> '' ORDER BY "
 	    "guest", (long long)cycle);
 	return list_rows(st, sql, choice_row, sizeof(**out), (void **)out, n,
+	    e);
+}
+
+/* ---- internal systems' windows ---- */
+
+int
+store_service_add(struct store *st, struct service_rec *w, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, "INSERT INTO service_windows (services, "
+	    "start, end, note, created) VALUES (?, ?, ?, ?, ?)", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, w->services, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, w->start);
+	sqlite3_bind_int64(s, 3, w->end);
+	sqlite3_bind_text(s, 4, w->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	if (step_done(st, s, "service window", e) == -1)
+		return -1;
+	w->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+service_row(sqlite3_stmt *s, void *arg)
+{
+	struct service_rec *w = arg;
+
+	w->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, w->services, sizeof(w->services));
+	w->start = sqlite3_column_int64(s, 2);
+	w->end = sqlite3_column_int64(s, 3);
+	col_text(s, 4, w->note, sizeof(w->note));
+}
+
+int
+store_service_list(struct store *st, int64_t after, struct service_rec **out,
+    size_t *n, struct herr *e)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT id, services, start, end, note FROM "
+	    "service_windows WHERE end > %lld ORDER BY start, id",
+	    (long long)after);
+	return list_rows(st, sql, service_row, sizeof(**out), (void **)out, n,
 	    e);
 }

@@ -292,6 +292,19 @@ int	store_choice_get(struct store *st, int64_t cycle, const char *guest,
 int	store_choice_moves(struct store *st, int64_t cycle,
 	    struct choice_rec **out, size_t *n, struct herr *e);
 
+/* Scheduled downtime of internal systems (hangard/maint.c). */
+struct service_rec {
+	int64_t	id;
+	char	services[256];	/* "website, billing, management console" */
+	int64_t	start, end;
+	char	note[512];
+};
+int	store_service_add(struct store *st, struct service_rec *w,
+	    struct herr *e);
+/* The windows that end after `after`, soonest first; *out freed by caller. */
+int	store_service_list(struct store *st, int64_t after,
+	    struct service_rec **out, size_t *n, struct herr *e);
+
 int	store_key_add(struct store *st, const char *customer,
 	    const struct key_rec *k, struct herr *e);
 int	store_key_list(struct store *st, const char *customer,

@@ -103,6 +103,28 @@ run 3 report-none h maint report
 run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h
 run 0 notify h --json maint notify
 check "both customers are told" sh -c "grep -q alice '$T_OUT' && grep -q bob '$T_OUT'"
+check "and the cycle is announced on the status feed" sh -c "
+	grep -q 'Scheduled maintenance: XSA-213' '$STATE/feed/feed.atom' &&
+	grep -q 'live-migrated and keep running' '$STATE/feed/index.html'"
+run 0 notify-again h maint notify
+run 0 posts-once h --json post list
+check "one scheduled post for the cycle" $PY -c '
+import json, sys
+p = [x for x in json.load(open(sys.argv[1])) if x["title"] == "Scheduled maintenance: XSA-213"]
+assert len(p) == 1 and p[0]["kind"] == "maintenance-scheduled", p
+' "$T_OUT"
+
+# internal systems, as in the seed's "Scheduled downtime for internal systems"
+run 0 service h maint service "the website (including the blog and billing), the management console, and the support ticket tracking system" \
+    --start 2030-04-04T05:00Z --window 20m
+check "the post says when, what and for how long, and where updates go" grep -q \
+    "On Thursday, April 4, 2030 at 05:00 UTC we will perform scheduled maintenance on our internal systems. The website (including the blog and billing), the management console, and the support ticket tracking system will be unavailable for 20 minutes. We will provide real-time updates in #status." \
+    "$STATE/feed/feed.atom"
+run 0 services h maint services
+check "maint services lists it" grep -q "^2030-04-04 05:00 UTC  *2030-04-04 05:20 UTC  *the website" "$T_OUT"
+run 2 service-bad h maint service "$(printf 'web\033[2Jsite')" --start 2030-04-04T05:00Z --window 20m
+run 2 service-empty h maint service " , " --start 2030-04-04T05:00Z --window 20m
+run 2 service-badwin h maint service website --start 2030-04-04T05:00Z --window forever
 # the customer's choice (the console's `maintenance db1 reboot`)
 run 0 choose h maint choose db1 reboot
 check "the choice is shown with the notice" grep -q '"chosen": "reboot"' "$T_OUT"
@@ -198,6 +220,9 @@ assert "h2 patch" in r["error"] and "exited with 3" in r["error"], r["error"]
 st = [s for s in r["steps"] if s["state"] == "failed"]
 assert len(st) == 1 and st[0]["host"] == "h2", st
 ' "$T_OUT"
+check "the feed says the maintenance is delayed, not why" sh -c "
+	grep -q 'Maintenance delayed' '$STATE/feed/feed.atom' &&
+	! grep -q 'exited with' '$STATE/feed/feed.atom'"
 run 0 host-list-stopped h host list
 check "h2 stays in maintenance while it is not patched" grep -q "^h2 .*maintenance" "$T_OUT"
 rm "$STATE/FAIL"
