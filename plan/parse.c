@@ -352,14 +352,15 @@ guest_tags(char *tags, struct gtags *gt)
 	gt->owner = o;
 }
 
+/* The customer named o (hash h), added if new; PLAN_NONE for no name. */
 static int32_t
-owner_of(struct parser *p, const char *o)
+owner_of(struct parser *p, const char *o, uint64_t h)
 {
 	int32_t id;
 
 	if (o == NULL)
 		return PLAN_NONE;
-	id = strmap_get(p->owners, o);
+	id = strmap_get_hashed(p->owners, o, h);
 	if (id == PLAN_NONE) {
 		id = plan_customer_append(p->c, o);
 		strmap_put(p->owners, p->c->customers[id], id);
@@ -421,10 +422,20 @@ parse_instance(struct parser *p)
 	int64_t mem = 0, dsk = 0, vcpus = 0, v = 0;
 	int32_t pn, sn = PLAN_NONE;
 	int status, tpl, ab = 0, yn = 0;
+	uint64_t hh, oh = 0;
 	char q[48];
 
 	if (require(p, 10, "instance") == -1)
 		return -1;
+	/* the slots of the host and owner maps on their way while the
+	 * other fields are read (the tags are not quoted in errors) */
+	hh = strmap_hash(p->f[6]);
+	strmap_prefetch(p->hosts, hh);
+	guest_tags(p->f[9], &gt);
+	if (gt.owner != NULL) {
+		oh = strmap_hash(gt.owner);
+		strmap_prefetch(p->owners, oh);
+	}
 	if (p->f[0][0] == '\0')
 		return perr(p, 1, inst_fields, "empty guest name");
 	if (!guest_is_new(p, p->f[0]))
@@ -440,7 +451,7 @@ parse_instance(struct parser *p)
 		return -1;
 	if (field_yn(p, 6, inst_fields, &ab) == -1)
 		return -1;
-	if ((pn = strmap_get(p->hosts, p->f[6])) == PLAN_NONE)
+	if ((pn = strmap_get_hashed(p->hosts, p->f[6], hh)) == PLAN_NONE)
 		return perr(p, 7, inst_fields, "no host \"%s\"",
 		    quote(p->f[6], q, sizeof(q)));
 	if ((tpl = field_oneof(p, 9, inst_fields, templates)) == -1)
@@ -465,8 +476,7 @@ parse_instance(struct parser *p)
 	g = plan_guest_append_named(c, guest_name(p));
 	if (p->guests != NULL)
 		strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
-	guest_tags(p->f[9], &gt);
-	g->owner = owner_of(p, gt.owner);
+	g->owner = owner_of(p, gt.owner, oh);
 	g->ram_mib = mem;
 	g->disk_mib = dsk;
 	g->vcpus = (int32_t)vcpus;
@@ -599,7 +609,7 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	p.hosts = strmap_new(nlines / 16);
 	p.nlines = nlines;
 	p.len = len;
-	p.owners = strmap_new(nlines / 4);
+	p.owners = strmap_new(nlines / 8);
 	for (start = 0; start < len && section < 5; start = end + 1) {
 		nl = memchr(buf + start, '\n', len - start);
 		end = nl != NULL ? (size_t)(nl - buf) : len;

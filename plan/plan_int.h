@@ -63,6 +63,15 @@ struct strmap;
 struct strmap	*strmap_new(size_t expect);
 void		 strmap_free(struct strmap *);
 int32_t		 strmap_get(const struct strmap *, const char *key);
+/*
+ * The same in steps: the key's hash, then a hint to bring its slot into
+ * the cache, and the lookup some work later (a map of thousands of keys
+ * is out of the cache while a file streams by).
+ */
+uint64_t	 strmap_hash(const char *key);
+void		 strmap_prefetch(const struct strmap *, uint64_t hash);
+int32_t		 strmap_get_hashed(const struct strmap *, const char *key,
+		    uint64_t hash);
 void		 strmap_put(struct strmap *, const char *key, int32_t val);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "lib/herr.h"
 #include "plan/plan.h"
+#include "plan/plan_int.h"
 
 /* Three hosts, four guests, a DRBD pair, a cluster tag, two policies. */
 static const char good[] =
@@ -328,6 +329,47 @@ test_big_section(void **state)
 	plan_cluster_free(c);
 }
 
+/*
+ * The map keeps a key's first bytes in its slot: keys that share them,
+ * are shorter or longer than that, or empty, are told apart all the same,
+ * through growth; keys are not copied.
+ */
+static void
+test_strmap(void **state)
+{
+	enum { N = 3000 };
+	static char keys[N][48];
+	struct strmap *m = strmap_new(4);
+	char probe[48];
+	int i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		snprintf(keys[i], sizeof(keys[i]), "%.*s%d", i % 40,
+		    "prefix-shared-by-all-the-keys-of-a-test", i);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(strmap_get(m, keys[i]), PLAN_NONE);
+		strmap_put(m, keys[i], i);
+	}
+	for (i = 0; i < N; i++) {
+		memcpy(probe, keys[i], sizeof(probe));
+		assert_int_equal(strmap_get(m, probe), i);
+		assert_int_equal(strmap_get_hashed(m, probe,
+		    strmap_hash(probe)), i);
+		/* one byte more or less: another key, or none */
+		probe[strlen(probe) - 1] = '\0';
+		assert_true(strmap_get(m, probe) != i);
+		strcat(probe, "xx");
+		assert_int_equal(strmap_get(m, probe), PLAN_NONE);
+	}
+	assert_int_equal(strmap_get(m, ""), PLAN_NONE);
+	strmap_put(m, "", N);
+	assert_int_equal(strmap_get(m, ""), N);
+	strmap_put(m, keys[7], 70);
+	assert_int_equal(strmap_get(m, keys[7]), 70);
+	strmap_free(m);
+}
+
 static void
 test_structure(void **state)
 {
@@ -384,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_guest_order_and_tags),
 		cmocka_unit_test(test_big_section),
+		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_load_file),
 	};
