@@ -183,15 +183,23 @@ write_node_xml(const char *path, const struct demo_host *h)
 static int
 start_daemon(const char *state, const char *sock)
 {
-	char hangard[PATH_MAX], log[PATH_MAX];
+	char hangard[PATH_MAX], log[PATH_MAX], conf[PATH_MAX];
 	struct rpc_client *rc;
+	FILE *f;
 	struct herr e;
 	pid_t pid;
 	int fd, i, st;
 
 	find_hangard(hangard, sizeof(hangard));
-	if (path_join(log, sizeof(log), state, "hangard.log") == -1)
+	if (path_join(log, sizeof(log), state, "hangard.log") == -1 ||
+	    path_join(conf, sizeof(conf), state, "hangard.conf") == -1)
 		return -1;
+	/* test hosts "reboot" at once: a maintenance run ends by itself */
+	if ((f = fopen(conf, "w")) == NULL ||
+	    fprintf(f, "patch_hook /bin/true\n") < 0 || fclose(f) != 0) {
+		fprintf(stderr, "hangar demo: %s: %s\n", conf, strerror(errno));
+		return -1;
+	}
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
@@ -205,7 +213,8 @@ start_daemon(const char *state, const char *sock)
 			dup2(fd, 0);
 		if (fork() != 0)
 			_exit(0);
-		execl(hangard, "hangard", "-d", "-s", state, (char *)NULL);
+		execl(hangard, "hangard", "-d", "-s", state, "-f", conf,
+		    (char *)NULL);
 		fprintf(stderr, "hangar demo: exec %s: %s\n", hangard,
 		    strerror(errno));
 		_exit(127);
@@ -292,7 +301,12 @@ populate(struct rpc_client *rc, const char *state)
 		if (call(rc, "guest.create", p, NULL) == -1)
 			return -1;
 	}
-	return 0;
+	/* the seed's advisory, against the test driver's version */
+	p = obj("id", "XSA-213", "title", "x86: 64bit PV guest breakout via "
+	    "pagetable use-after-mode-change");
+	json_object_object_add(p, "affects",
+	    json_object_new_string("test < 1"));
+	return call(rc, "advisory.add", p, NULL);
 }
 
 int
@@ -366,11 +380,15 @@ demo_main(struct cli *cli, int argc, char **argv)
 	    "  %s -s %s customer show alice\n"
 	    "  %s -s %s --json guest show alice-db\n"
 	    "  %s -s %s plan consolidate --retire stor:hdd --to ssd\n"
-	    "  %s -s %s plan maintenance --max-parallel 1\n\n"
+	    "  %s -s %s plan maintenance --max-parallel 1\n"
+	    "  %s -s %s maint plan XSA-213 --start 2017-04-27T06:00Z "
+	    "--window 4h\n"
+	    "  %s -s %s maint run --wait\n\n"
 	    "Stop it with:\n\n  %s demo -s %s --stop\n",
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    state, cli->argv0, state, cli->argv0, state, cli->argv0, state,
 	    cli->argv0, state, cli->argv0, state, cli->argv0, state,
-	    cli->argv0, state, cli->argv0, state, cli->argv0, state);
+	    cli->argv0, state, cli->argv0, state, cli->argv0, state,
+	    cli->argv0, state, cli->argv0, state);
 	return 0;
 }
