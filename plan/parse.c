@@ -508,23 +508,50 @@ parse_policy(struct parser *p)
 	return 0;
 }
 
-/* Splits line (NUL-terminated, writable) on '|'. */
+/* Ends the field at line[pos] (a '|'); the next starts after it. */
 static int
-split(struct parser *p, char *line)
+cut(struct parser *p, char *line, size_t pos)
 {
-	p->nf = 0;
-	for (;;) {
-		if (p->nf == MAXFIELDS)
-			return perr(p, 0, NULL, "more than %d fields",
-			    MAXFIELDS);
-		p->f[p->nf++] = line;
-		/* fields are short: a loop beats strchr()'s set-up */
-		while (*line != '|' && *line != '\0')
-			line++;
-		if (*line == '\0')
-			return 0;
-		*line++ = '\0';
+	if (p->nf == MAXFIELDS)
+		return perr(p, 0, NULL, "more than %d fields", MAXFIELDS);
+	line[pos] = '\0';
+	p->f[p->nf++] = line + pos + 1;
+	return 0;
+}
+
+/*
+ * Splits line (len bytes, none of them NUL, then a NUL; writable) on
+ * '|'.  Eight bytes at a time where the byte order allows: a word's '|'
+ * bytes become its zero bytes, found exactly (no carries between bytes).
+ */
+static int
+split(struct parser *p, char *line, size_t len)
+{
+	size_t i = 0;
+
+	p->nf = 1;
+	p->f[0] = line;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
+		const uint64_t bars = 0x7c7c7c7c7c7c7c7cULL;	/* '|' */
+		uint64_t x, m;
+
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, line + i, 8);
+			x ^= bars;
+			m = ~(((x & lo7) + lo7) | x | lo7);
+			for (; m != 0; m &= m - 1)
+				if (cut(p, line, i +
+				    (size_t)__builtin_ctzll(m) / 8) == -1)
+					return -1;
+		}
 	}
+#endif
+	for (; i < len; i++)
+		if (line[i] == '|' && cut(p, line, i) == -1)
+			return -1;
+	return 0;
 }
 
 static void
@@ -549,9 +576,9 @@ finish(struct parser *p)
 }
 
 static int
-parse_line(struct parser *p, int section, char *line)
+parse_line(struct parser *p, int section, char *line, size_t len)
 {
-	if (split(p, line) == -1)
+	if (split(p, line, len) == -1)
 		return -1;
 	switch (section) {
 	case 0:
@@ -592,7 +619,7 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 {
 	struct parser p;
 	const char *nl;
-	size_t nlines = 1, i, start, end;
+	size_t nlines = 1, i, start, end, n;
 	char *line = NULL;
 	size_t linecap = 0;
 	int section = 0, rc = -1;
@@ -628,11 +655,12 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 			linecap = end - start + 1;
 			line = xreallocarray(line, linecap, 1);
 		}
-		memcpy(line, buf + start, end - start);
-		line[end - start] = '\0';
-		if (end > start && line[end - start - 1] == '\r')
-			line[end - start - 1] = '\0';
-		if (parse_line(&p, section, line) == -1)
+		n = end - start;
+		memcpy(line, buf + start, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (parse_line(&p, section, line, n) == -1)
 			goto out;
 	}
 	if (section < 3) {

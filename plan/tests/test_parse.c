@@ -138,6 +138,13 @@ test_errors(void **state)
 	expect_error("plain|8.0|", "plain|fast|", "t.data:14: field 5 "
 	    "(vcpu_ratio)");
 	expect_error("|1|-|N\n", "|1|-|X\n", "field 13 (forthcoming)");
+	/* 33 fields: one too many, wherever the '|' fall in a word */
+	expect_error("|1|-|N\n", "|1|-|N|||||||||||||||||||||\n",
+	    "t.data:7: more than 32 fields");
+	expect_error("|1|-|N\n", "|1|-|N|}|}|}|}|}|}|}|}|}|}|}}|}|}|}}}|}|}"
+	    "|}|}|}|}|}\n", "t.data:7: more than 32 fields");
+	expect_error("vm4|", "vm4|||||||||||||||||||||||||||", "t.data:10: "
+	    "more than 32 fields");
 	expect_error("|1|-|N\n", "|1|z|N\n", "field 12 (spindles)");
 	/* control characters are not echoed back */
 	expect_error("vm1|4096|", "vm1|\033[2J|", "\"?[2J\"");
