@@ -102,9 +102,10 @@ digits(const char *s, long long *v)
 	long long n = 0;
 	size_t k;
 
-	/* 19 digits at most are read: 18 fit, the 19th only says "too long" */
+	/* 18 digits fit; a 19th is only looked at, to say "too long" */
 	for (k = 0; k < 19 && s[k] >= '0' && s[k] <= '9'; k++)
-		n = n * 10 + (s[k] - '0');
+		if (k < 18)
+			n = n * 10 + (s[k] - '0');
 	if (k == 0 || k > 18 || s[k] != '\0')
 		return -1;
 	*v = n;
