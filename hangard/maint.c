@@ -82,14 +82,22 @@ parse_utc(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* A UTC time as strftime's fmt spells it. */
 static void
-fmt_utc(int64_t t, char *buf, size_t size)
+fmt_gmt(int64_t t, const char *fmt, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(buf, size, fmt, &tm);
+}
+
+/* "2017-04-27 06:00 UTC" */
+static void
+fmt_utc(int64_t t, char *buf, size_t size)
+{
+	fmt_gmt(t, "%Y-%m-%d %H:%M UTC", buf, size);
 }
 
 /*
@@ -119,11 +127,7 @@ fmt_zone(int64_t t, const char *zone, char *buf, size_t size)
 static void
 fmt_day(int64_t t, char *buf, size_t size)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%A, %B %-d, %Y at %H:%M UTC", &tm);
+	fmt_gmt(t, "%A, %B %-d, %Y at %H:%M UTC", buf, size);
 }
 
 static void

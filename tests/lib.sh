@@ -111,3 +111,27 @@ golden() {
 		diag "$(cat "$STATE/diff")"
 	fi
 }
+
+# libvirtd_start N test|qemu: an unprivileged libvirtd (as nobody) in
+# STATE/lvN with its own socket, its pid in STATE/lvN/pid; sets URI to
+# test+unix:///default?socket=... or qemu+unix:///session?socket=...
+# Call it in the test's shell, not in $(...): a subshell would run the
+# cleanup trap.  Needs root.
+libvirtd_start() {
+	dd="$STATE/lv$1"
+	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"
+	chown -R nobody:nogroup "$dd"
+	chmod 700 "$dd/run"
+	(cd "$dd" && HOME="$dd/home" XDG_RUNTIME_DIR="$dd/run" \
+	    XDG_CONFIG_HOME="$dd/config" XDG_CACHE_HOME="$dd/cache" \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    /usr/sbin/libvirtd >>"$dd/log" 2>&1 </dev/null & echo $! >"$dd/pid")
+	case $2 in
+	test)	URI="test+unix:///default?socket=$dd/run/libvirt/libvirt-sock" ;;
+	*)	URI="qemu+unix:///session?socket=$dd/run/libvirt/libvirt-sock" ;;
+	esac
+	i=0
+	until virsh -q -c "$URI" version >/dev/null 2>&1 || [ $i -gt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}

@@ -11,22 +11,7 @@ state_new
 mkdir -p "$STATE/mail"
 PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket();
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$STATE/sink.py" <<'PY'
-import asyncio, os, sys, time
-from aiosmtpd.controller import Controller
-class Sink:
-    async def handle_DATA(self, server, session, envelope):
-        name = os.path.join(sys.argv[2], "%f.eml" % time.time())
-        with open(name + ".tmp", "wb") as f:
-            f.write(envelope.original_content or envelope.content)
-        os.rename(name + ".tmp", name)
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
-c.start()
-time.sleep(float(sys.argv[3]))
-c.stop()
-PY
-/usr/bin/python3 "$STATE/sink.py" "$PORT" "$STATE/mail" 120 &
+/usr/bin/python3 "$HANGAR_SRC/tests/e2e/smtpsink.py" "$PORT" "$STATE/mail" 120 &
 SINK=$!
 EXTRA_CLEANUP='kill $SINK 2>/dev/null'
 printf 'smtp_url smtp://127.0.0.1:%s\nmail_from maint@example.net\n' "$PORT" \

@@ -19,21 +19,7 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 SMTP=$(free_port)
 IRC=$(free_port)
 mkdir -p "$STATE/mail" "$STATE/irc"
-cat >"$STATE/sink.py" <<'PY'
-import os, sys, time
-from aiosmtpd.controller import Controller
-class Sink:
-    async def handle_DATA(self, server, session, envelope):
-        name = os.path.join(sys.argv[2], "%f.eml" % time.time())
-        with open(name, "wb") as f:
-            f.write(envelope.original_content or envelope.content)
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
-c.start()
-time.sleep(float(sys.argv[3]))
-c.stop()
-PY
-$PY "$STATE/sink.py" "$SMTP" "$STATE/mail" 300 &
+$PY "$HANGAR_SRC/tests/e2e/smtpsink.py" "$SMTP" "$STATE/mail" 300 &
 SINK=$!
 $PY "$HANGAR_SRC/tests/e2e/ircd.py" "$STATE/irc" "$IRC" "#status" 300 &
 IRCD=$!

@@ -19,25 +19,13 @@ command -v virsh >/dev/null || skip_all "no virsh"
 PY=/usr/bin/python3
 state_new
 PIDS=""
-EXTRA_CLEANUP='for p in $PIDS; do kill $p 2>/dev/null; done'
+EXTRA_CLEANUP='for p in $(cat "$STATE"/lv*/pid 2>/dev/null) $PIDS; do kill $p 2>/dev/null; done'
 
-# lvd N: an unprivileged libvirtd in STATE/lvN; sets URI to its test URI
-# (not in a $(...) subshell: that would run the cleanup trap)
+# lvd N: a host that outlives hangard: an unprivileged libvirtd serving
+# the test driver (sets URI), with a keeper connection
 lvd() {
+	libvirtd_start "$1" test
 	dd="$STATE/lv$1"
-	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"
-	chown -R nobody:nogroup "$dd"
-	chmod 700 "$dd/run"
-	(cd "$dd" && HOME="$dd/home" XDG_RUNTIME_DIR="$dd/run" \
-	    XDG_CONFIG_HOME="$dd/config" XDG_CACHE_HOME="$dd/cache" \
-	    setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    "$LIBVIRTD" >"$dd/log" 2>&1 & echo $! >"$dd/pid")
-	PIDS="$PIDS $(cat "$dd/pid")"
-	URI="test+unix:///default?socket=$dd/run/libvirt/libvirt-sock"
-	i=0
-	until virsh -q -c "$URI" version >/dev/null 2>&1 || [ $i -gt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
 	# the test driver forgets test:///default when its last client
 	# leaves; a real host keeps its guests when hangard dies, so a
 	# keeper stays connected (virsh's shell, idle)

@@ -22,22 +22,7 @@ PIDS=""
 EXTRA_CLEANUP='for u in "$U1" "$U2"; do virsh -c "$u" destroy mig1 >/dev/null 2>&1; done
 for p in $(cat "$STATE"/lv*/pid 2>/dev/null) $PIDS; do kill $p 2>/dev/null; done'
 
-# lvd N: (re)starts an unprivileged libvirtd in STATE/lvN, sets URI
-lvd() {
-	dd="$STATE/lv$1"
-	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"
-	chown -R nobody:nogroup "$dd"
-	chmod 700 "$dd/run"
-	(cd "$dd" && HOME="$dd/home" XDG_RUNTIME_DIR="$dd/run" \
-	    XDG_CONFIG_HOME="$dd/config" XDG_CACHE_HOME="$dd/cache" \
-	    setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    /usr/sbin/libvirtd >>"$dd/log" 2>&1 & echo $! >"$dd/pid")
-	URI="qemu+unix:///session?socket=$dd/run/libvirt/libvirt-sock"
-	i=0
-	until virsh -q -c "$URI" version >/dev/null 2>&1 || [ $i -gt 300 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-}
+lvd() { libvirtd_start "$1" qemu; }
 lvd 1; U1=$URI; lvd 2; U2=$URI
 check "two libvirt daemons run QEMU as nobody" sh -c "
 	virsh -q -c '$U1' list --all >/dev/null && virsh -q -c '$U2' list --all >/dev/null"
