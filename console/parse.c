@@ -162,6 +162,7 @@ cmd_parse(const struct cmd *table, enum cmd_mode mode, const char *line,
 	size_t n, i;
 	int v;
 
+	memset(w, 0, sizeof(w));	/* -O3 cannot see split() fill them */
 	memset(req, 0, sizeof(*req));
 	req->force_after = -1;
 	if (len > CMD_MAX_INPUT)
@@ -252,6 +253,7 @@ cmd_pick(const char *const *names, size_t n, const char *line, size_t len,
 	size_t nw, i;
 	int v;
 
+	memset(w, 0, sizeof(w));
 	if (len > CMD_MAX_INPUT || split(line, len, w, 1, &nw) == -1 ||
 	    nw != 1)
 		return herr_set(e, HERR_NOTFOUND, NO_SUCH_VPS);
