@@ -179,9 +179,35 @@ pull_up(struct plan_fit *f, int l, size_t j)
 	return 1;
 }
 
+/*
+ * Node j of level l after one child changed from o to n (n written
+ * already): the new maximum without reading the other children when it
+ * can be told (n no smaller, or o was not the largest); 0 when nothing
+ * changed.
+ */
+static int
+pull_up_one(struct plan_fit *f, int l, size_t j, const struct fit_node *o,
+    const struct fit_node *n)
+{
+	struct fit_node *to = &f->node[f->off[l] + j], m;
+
+	if ((n->ram < o->ram && o->ram >= to->ram) ||
+	    (n->disk < o->disk && o->disk >= to->disk) ||
+	    (n->vcpu < o->vcpu && o->vcpu >= to->vcpu))
+		return pull_up(f, l, j);	/* it may have been the largest */
+	m.ram = n->ram > to->ram ? n->ram : to->ram;
+	m.disk = n->disk > to->disk ? n->disk : to->disk;
+	m.vcpu = n->vcpu > to->vcpu ? n->vcpu : to->vcpu;
+	if (m.ram == to->ram && m.disk == to->disk && m.vcpu == to->vcpu)
+		return 0;
+	*to = m;
+	return 1;
+}
+
 void
 plan_fit_set(struct plan_fit *f, int32_t host, const struct plan_load *fr)
 {
+	struct fit_node o, n, po;
 	size_t j;
 	int l;
 
@@ -192,6 +218,7 @@ plan_fit_set(struct plan_fit *f, int32_t host, const struct plan_load *fr)
 		f->isdirty[j] = 1;
 		f->dirty[f->ndirty++] = (int32_t)j;
 	}
+	o = f->node[j];
 	if (fr != NULL) {
 		if (fr->ram > f->node[j].ram || fr->disk > f->node[j].disk ||
 		    fr->vcpu > f->node[j].vcpu)
@@ -201,10 +228,14 @@ plan_fit_set(struct plan_fit *f, int32_t host, const struct plan_load *fr)
 		f->node[j].vcpu = fr->vcpu;
 	} else
 		f->node[j] = nofit;
+	n = f->node[j];
 	for (l = 1; l <= f->top; l++) {
 		j /= FANOUT;
-		if (!pull_up(f, l, j))
+		po = f->node[f->off[l] + j];
+		if (!pull_up_one(f, l, j, &o, &n))
 			break;
+		o = po;
+		n = f->node[f->off[l] + j];
 	}
 }
 
