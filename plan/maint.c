@@ -492,16 +492,17 @@ static void
 add_fates(struct maint *m, int32_t h, size_t n)
 {
 	struct plan_maintenance *p = m->p;
+	double t = m->htime[h];	/* summed in a register, in the same order */
 	int32_t k;
 
 	for (k = m->pstart[h]; k < m->pstart[h] + (int32_t)n; k++) {
 		if (m->fate[k] >= 0) {		/* there and back */
 			p->nmigrations += 2;
-			m->htime[h] += 2 * migrate_time(m, &m->pg[k],
-			    m->fate[k]);
+			t += 2 * migrate_time(m, &m->pg[k], m->fate[k]);
 		} else
 			p->nrebooted++;
 	}
+	m->htime[h] = t;
 	p->nguests += n;
 }
 
@@ -674,6 +675,9 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 		for (i = 0; i < nlist; i++) {
 			int32_t h = list[i];
 
+			/* the next host's guests: a range of pg out of cache */
+			if (i + 1 < nlist)
+				__builtin_prefetch(&m->pg[m->pstart[list[i + 1]]]);
 			if (b->nhosts >= maxp || m->received[h] > 0 ||
 			    drbd_conflict(m, h) ||
 			    (n = try_host(m, h, b->nhosts == 0, &broke)) < 0) {
