@@ -21,7 +21,8 @@
  * and a 4 KiB page fault costs as much as planning 20 guests: the heap
  * grows with brk(2) only (no mmap(2) per large array, no trimming), 64 MiB
  * ahead, and asks for 2 MiB pages where the kernel allows them (a hint:
- * nothing changes where it does not).
+ * nothing changes where it does not); the planner's second thread
+ * allocates there too, not in an arena of its own in 4 KiB pages.
  */
 static void
 heap_setup(void)
@@ -31,7 +32,8 @@ heap_setup(void)
 
 	if (mallopt(M_MMAP_THRESHOLD, 256 << 20) == 0 ||
 	    mallopt(M_TOP_PAD, HEAP_PAD) == 0 ||
-	    mallopt(M_TRIM_THRESHOLD, 512 << 20) == 0)
+	    mallopt(M_TRIM_THRESHOLD, 512 << 20) == 0 ||
+	    mallopt(M_ARENA_MAX, 1) == 0)
 		return;
 	if ((x = malloc(1)) == NULL)
 		return;
