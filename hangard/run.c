@@ -78,7 +78,7 @@ struct sjob {
 	int		was_running;	/* shutdown: in; start: whether to */
 	int		observe;	/* shutdown: only look, for the journal */
 	int		timeout;	/* wait-up, shutdown */
-	int64_t		started_ms;	/* the step's first start */
+	int64_t		started_ms;	/* wait-up: when this try began */
 	struct hv_migration mig;
 	char		detail[256];
 };
@@ -723,7 +723,6 @@ sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
 	str_copy(sj->kind, s->kind, sizeof(sj->kind));
 	str_copy(sj->host, s->host, sizeof(sj->host));
 	str_copy(sj->advisories, r->c.advisories, sizeof(sj->advisories));
-	sj->started_ms = s->started_ms;
 	sj->mig.pause_ms = -1;
 	sj->mo.copy_storage = d->cfg.migrate_copy_storage;
 	str_copy(sj->mig_addr, d->cfg.migration_address, sizeof(sj->mig_addr));
@@ -778,6 +777,8 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 		    strcmp(s->kind, "start") == 0 ? start_run : waitup_run;
 		sj->timeout = strcmp(s->kind, "wait-up") == 0 ?
 		    d->cfg.host_up_timeout : d->cfg.shutdown_timeout;
+		/* the timeout counts from this try (a retry waits again) */
+		sj->started_ms = now_ms();
 		if (strcmp(s->kind, "shutdown") == 0) {
 			sj->was_running = strstr(s->detail, "was running") !=
 			    NULL;

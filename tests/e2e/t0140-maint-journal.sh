@@ -42,9 +42,13 @@ check "three libvirt daemons serve the test driver" sh -c "
 	virsh -q -c '$U1' list --all >/dev/null && virsh -q -c '$U2' list --all >/dev/null &&
 	virsh -q -c '$U3' list --all >/dev/null"
 
+# the hook; a host named in STATE/DOWN does not come back from it
 cat >"$STATE/patch" <<EOF
 #!/bin/sh
 echo "\$1" >>"$STATE/patched"
+if [ -f "$STATE/DOWN" ] && grep -qx "\$1" "$STATE/DOWN"; then
+	kill "\$(cat "$STATE/lv\${1#h}/pid")"
+fi
 sleep 0.3
 EOF
 chmod 755 "$STATE/patch"
@@ -163,4 +167,37 @@ check "killed at each of the $NSTEPS steps, before and after: every cycle ended 
     test -z "$bad"
 check "and the killing really happened each time" test "$seq" -eq "$NSTEPS"
 check "no guest was ever lost or defined twice" test "$(census)" = "$WANT"
+
+# ---- a host that does not come back blocks the next window ----
+kill "$HPID"; wait_gone "$HPID"
+printf 'patch_hook %s\nshutdown_timeout 5\nhost_up_timeout 3\n' "$STATE/patch" \
+    >"$STATE/short.conf"
+hangard_start -f "$STATE/short.conf" || { done_testing; exit 1; }
+# (every guest migrates in this cycle: the host that dies holds none)
+h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h --max-parallel 1 \
+    >/dev/null
+run 0 down-plan h --json maint show
+DOWN=$($PY -c 'import json, sys
+p = json.load(open(sys.argv[1]))
+assert all(g["action"] == "live-migrate" for g in p["guests"]), p["guests"]
+print(p["windows"][0]["hosts"][0])' "$T_OUT")
+echo "$DOWN" >"$STATE/DOWN"
+run 0 down h --json maint run --wait
+check "$DOWN did not come back: the cycle stopped there, saying so" $PY -c '
+import json, sys
+r, down = json.load(open(sys.argv[1])), sys.argv[2]
+assert r["state"] == "stopped", r["state"]
+assert down + " wait-up" in r["error"] and "did not come back" in r["error"], r["error"]
+later = [s for s in r["steps"] if s["window"] > 0]
+assert later and all(s["state"] == "todo" for s in later), later
+' "$T_OUT" "$DOWN"
+rm "$STATE/DOWN"
+lvd "${DOWN#h}"	# the host is back (its guests had been migrated away)
+run 0 down-again h --json maint run --wait
+check "once it answers, maint run finishes the cycle" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "done" and r["steps_failed"] == 0, r
+' "$T_OUT"
+check "and every guest is home again" test "$(census)" = "$WANT"
 done_testing
