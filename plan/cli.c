@@ -726,7 +726,8 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 /* a macro: gcc drops calls of a function that only prefetches */
 #define PREFETCH_GUEST(c, p, k) do {					\
 	if ((k) < (p)->nguests)						\
-		__builtin_prefetch(&(c)->guests[(p)->guests[(k)].guest]);	\
+		__builtin_prefetch(					\
+		    &(c)->guests[(p)->guests[(k)].guest]);		\
 	if ((k) - PREFETCH / 2 < (p)->nguests)				\
 		__builtin_prefetch((c)->guests[(p)->guests[(k) -	\
 		    PREFETCH / 2].guest].name);				\

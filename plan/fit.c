@@ -194,7 +194,7 @@ pull_up_one(struct plan_fit *f, int l, size_t j, const struct fit_node *o,
 	if ((n->ram < o->ram && o->ram >= to->ram) ||
 	    (n->disk < o->disk && o->disk >= to->disk) ||
 	    (n->vcpu < o->vcpu && o->vcpu >= to->vcpu))
-		return pull_up(f, l, j);	/* it may have been the largest */
+		return pull_up(f, l, j);	/* o may have been the max */
 	m.ram = n->ram > to->ram ? n->ram : to->ram;
 	m.disk = n->disk > to->disk ? n->disk : to->disk;
 	m.vcpu = n->vcpu > to->vcpu ? n->vcpu : to->vcpu;

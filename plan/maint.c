@@ -677,7 +677,8 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 
 			/* the next host's guests: a range of pg out of cache */
 			if (i + 1 < nlist)
-				__builtin_prefetch(&m->pg[m->pstart[list[i + 1]]]);
+				__builtin_prefetch(
+				    &m->pg[m->pstart[list[i + 1]]]);
 			if (b->nhosts >= maxp || m->received[h] > 0 ||
 			    drbd_conflict(m, h) ||
 			    (n = try_host(m, h, b->nhosts == 0, &broke)) < 0) {

@@ -63,9 +63,10 @@ struct plan_cluster {
 	char			**customers;	/* owner names */
 	size_t			 ncustomers;
 	double			 vcpu_ratio;
-	char			*names;		/* the first nnamed guests' names,
-						   one block (plan_parse_text);
-						   others each their own */
+	char			*names;		/* the first nnamed guests'
+						   names, one block (from
+						   plan_parse_text); others
+						   each their own */
 	size_t			 nnamed;
 	size_t			 gcap;		/* guests has room for */
 };
