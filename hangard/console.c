@@ -171,6 +171,7 @@ console_attach(struct daemon *d, struct client *c, struct proto_req *r,
 	if (store_host_get(d->st, g.host, &h, e) == -1)
 		return -1;
 	s = xcalloc(1, sizeof(*s));
+	s->serial = ++d->next_serial;	/* never reused, like a client's */
 	s->guest_id = g.id;
 	str_copy(s->guest, g.name, sizeof(s->guest));
 	if (c->role == ROLE_CUSTOMER)

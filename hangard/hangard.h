@@ -72,6 +72,7 @@ struct client {
 	size_t		 outoff, outlen, outcap;	/* sent up to outoff */
 	int		 close_after;	/* close once out is flushed */
 	struct console_sess *relay;	/* raw console bytes, not requests */
+	uint32_t	 ep;		/* the events epoll watches for it */
 	struct client	*next;
 };
 
@@ -86,6 +87,9 @@ struct console_sess {
 	int			 pipe[2];	/* guest bytes: libvirt -> loop */
 	int			 taken;		/* a forced attach is under way */
 	int			 held;		/* its client is behind: not read */
+	uint64_t		 serial;	/* names it in epoll events */
+	int			 watched;	/* pipe[0] is in the epoll set */
+	uint32_t		 ep;
 	struct console_sess	*next;
 };
 
@@ -144,6 +148,7 @@ struct daemon {
 	struct config	 cfg;
 	struct store	*st;
 	int		 lfd;
+	int		 epfd;		/* clients and console sessions */
 	int		 wake[2];	/* workers -> loop */
 	int		 sigpipe[2];	/* signal handler -> loop */
 	struct client	*clients;
