@@ -1,7 +1,7 @@
 /*
- * hangard: the control daemon.  One event loop (poll) owns the socket,
- * the clients and the store; libvirt calls run on one worker thread per
- * host and hand their results back to the loop through a pipe.
+ * hangard: the control daemon.  One event loop (poll + epoll) owns the
+ * socket, the clients and the store; libvirt calls run on one worker
+ * thread per host and hand their results back to the loop through a pipe.
  */
 #ifndef HANGAR_HANGARD_H
 #define HANGAR_HANGARD_H
