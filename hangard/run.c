@@ -655,6 +655,7 @@ step_done(struct daemon *d, struct job *j)
 	struct step_rec *st;
 	struct guest_rec g;
 	struct herr e;
+	int k;
 
 	if (r == NULL || s->seq < 0 || (size_t)s->seq >= r->n)
 		return;		/* the run was dropped (stopping) */
@@ -668,13 +669,21 @@ step_done(struct daemon *d, struct job *j)
 		herr_clear(&e);
 		if (store_guest_get(d->st, st->guest, NULL, &g, NULL) == 0)
 			busy_del(d, g.id);	/* dispatch_job adds it again */
-		if (journal(d, r, st) == 0 && dispatch_job(d, r, st, &e) == 0) {
+		if (journal(d, r, st) == -1) {
+			j->rc = -1;
+			str_copy(s->detail, "the store refused the journal",
+			    sizeof(s->detail));
+		} else if ((k = dispatch_job(d, r, st, &e)) == 0) {
 			r->flight[st->seq] = 1;
 			r->nflight++;
 			return;
+		} else if (k == 1)
+			str_copy(s->detail, "the guest was deleted meanwhile",
+			    sizeof(s->detail));
+		else {
+			j->rc = -1;
+			str_copy(s->detail, e.msg, sizeof(s->detail));
 		}
-		j->rc = -1;
-		str_copy(s->detail, e.msg[0] ? e.msg : "journal", sizeof(s->detail));
 	}
 	failpoint(r->c.id, st->seq, "after");
 	herr_clear(&e);
@@ -729,7 +738,10 @@ sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
 	return sj;
 }
 
-/* Sends the step's job to the right worker; -1 with e if it cannot. */
+/*
+ * Sends the step's job to the right worker: 0; 1 when its guest has been
+ * deleted since the cycle began (nothing to do); -1 with e if it cannot.
+ */
 static int
 dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
     struct herr *e)
@@ -749,7 +761,7 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 	g.id = 0;
 	if (s->guest[0] != '\0' &&
 	    store_guest_get(d->st, s->guest, NULL, &g, e) == -1)
-		return -1;
+		return e != NULL && e->code == HERR_NOTFOUND ? 1 : -1;
 	sj = sjob_new(d, r, s);
 	str_copy(sj->guest_uuid, g.id != 0 ? g.uuid : "",
 	    sizeof(sj->guest_uuid));
@@ -854,9 +866,17 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 	if (dispatch_local(d, r, s))
 		return;
 	herr_clear(&e);
-	if (dispatch_job(d, r, s, &e) == -1) {
+	switch (dispatch_job(d, r, s, &e)) {
+	case -1:
 		str_copy(s->state, "failed", sizeof(s->state));
 		str_copy(s->detail, e.msg, sizeof(s->detail));
+		s->ended_ms = now_ms();
+		journal(d, r, s);
+		return;
+	case 1:
+		str_copy(s->state, "done", sizeof(s->state));
+		str_copy(s->detail, "the guest was deleted meanwhile",
+		    sizeof(s->detail));
 		s->ended_ms = now_ms();
 		journal(d, r, s);
 		return;

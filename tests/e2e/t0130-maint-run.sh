@@ -196,6 +196,15 @@ assert at("is complete") == len(said) - 1
 # ---- a host whose patch fails stops the cycle; maint run again ----
 h advisory add XSA-214 --title "again" --affects 'test < 1' >/dev/null
 run 0 plan2 h maint plan XSA-214 --start 2017-05-27T06:00Z --window 4h
+# one step, then a pause; a VPS deleted meanwhile is simply skipped
+run 0 run2-step h --json maint run --steps 1 --wait
+check "--steps 1 did one step and paused" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "stopped" and r["steps_done"] == 1, r
+assert "paused" in r["error"], r["error"]
+' "$T_OUT"
+run 0 delete-off1 h guest delete off1 --force
 echo h2 >"$STATE/FAIL"
 run 0 run2 h --json maint run --wait
 check "the cycle stopped at h2's patch, saying why" $PY -c '
@@ -217,6 +226,8 @@ check "run again: the failed step is retried and the cycle ends" $PY -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["state"] == "done" and r["steps_failed"] == 0, r
+off = [s for s in r["steps"] if s["guest"] == "off1"]
+assert off and all("deleted meanwhile" in s["detail"] for s in off), off
 ' "$T_OUT"
 
 # ---- without a hook: the run waits for maint host-done ----
