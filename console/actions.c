@@ -837,7 +837,9 @@ act_maintenance(struct console *cs, const struct cmd_req *req,
 		fprintf(cs->out, "No maintenance is scheduled for %s.\n", vis);
 	else {
 		print_notice(cs, vis, m);
-		if (cs->mode == MODE_MENU && (maint_other(m) != NULL ||
+		/* choices close when the cycle starts */
+		if (cs->mode == MODE_MENU && strcmp(gs(m, "run_state"),
+		    "planned") == 0 && (maint_other(m) != NULL ||
 		    gi(m, "windows") > 1)) {
 			if ((choice = ask_choice(cs)) != NULL)
 				rc = record_choice(cs, name, choice, 0, e);
