@@ -12,18 +12,6 @@
 #include "plan/plan.h"
 #include "rpc/proto.h"
 
-static enum plan_host_state
-host_state(const char *s)
-{
-	if (strcmp(s, "maintenance") == 0)
-		return PLAN_HOST_MAINTENANCE;
-	if (strcmp(s, "draining") == 0)
-		return PLAN_HOST_DRAINING;
-	if (strcmp(s, "retired") == 0)
-		return PLAN_HOST_RETIRED;
-	return PLAN_HOST_ACTIVE;
-}
-
 struct plan_cluster *
 live_cluster(struct cli *cli, struct herr *e)
 {
@@ -48,7 +36,7 @@ live_cluster(struct cli *cli, struct herr *e)
 		    proto_get_int(o, "ram_mib"), proto_get_int(o, "disk_mib"),
 		    (int32_t)proto_get_int(o, "cpus"),
 		    strcmp(kind, "ssd") == 0 ? PLAN_DISK_SSD : PLAN_DISK_HDD,
-		    host_state(proto_get_str(o, "state")), tags) == -1)
+		    plan_host_state_parse(proto_get_str(o, "state")), tags) == -1)
 			goto fail;
 	}
 	for (i = 0; i < json_object_array_length(guests); i++) {

@@ -34,18 +34,6 @@
 
 #define MAX_ADVISORIES	16
 
-static enum plan_host_state
-host_state(const char *s)
-{
-	if (strcmp(s, "maintenance") == 0)
-		return PLAN_HOST_MAINTENANCE;
-	if (strcmp(s, "draining") == 0)
-		return PLAN_HOST_DRAINING;
-	if (strcmp(s, "retired") == 0)
-		return PLAN_HOST_RETIRED;
-	return PLAN_HOST_ACTIVE;
-}
-
 /* "4h", "90m", "3600s", "3600" into seconds; -1 on error. */
 static int64_t
 parse_duration(const char *s)
@@ -168,7 +156,7 @@ affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
 		plan_cluster_add_host(c, hs[i].name, (int64_t)hs[i].ram_mib,
 		    (int64_t)hs[i].disk_mib, hs[i].cpus,
 		    strcmp(hs[i].disk_kind, "ssd") == 0 ? PLAN_DISK_SSD :
-		    PLAN_DISK_HDD, host_state(hs[i].state), tags);
+		    PLAN_DISK_HDD, plan_host_state_parse(hs[i].state), tags);
 		json_object_array_add(hostlist, json_object_new_string(
 		    hs[i].name));
 	}

@@ -241,6 +241,19 @@ plan_host_state_name(enum plan_host_state s)
 	return "?";
 }
 
+/* The store's spelling of a host state; anything else is active. */
+enum plan_host_state
+plan_host_state_parse(const char *s)
+{
+	if (strcmp(s, "maintenance") == 0)
+		return PLAN_HOST_MAINTENANCE;
+	if (strcmp(s, "draining") == 0)
+		return PLAN_HOST_DRAINING;
+	if (strcmp(s, "retired") == 0)
+		return PLAN_HOST_RETIRED;
+	return PLAN_HOST_ACTIVE;
+}
+
 const char *
 plan_why_text(enum plan_unplaced_why w)
 {

@@ -248,6 +248,7 @@ int	 plan_check_maintenance(const struct plan_cluster *,
 
 const char	*plan_disk_kind_name(enum plan_disk_kind);
 const char	*plan_host_state_name(enum plan_host_state);
+enum plan_host_state	plan_host_state_parse(const char *);
 const char	*plan_why_text(enum plan_unplaced_why);
 
 #endif
