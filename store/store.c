@@ -395,6 +395,30 @@ get_row(struct store *st, const char *sql, const char *key,
 	return rc == SQLITE_ROW;
 }
 
+/*
+ * As get_row, for a row found by a number (?1) and, unless key is NULL, a
+ * text (?2).
+ */
+static int
+get_row_id(struct store *st, const char *sql, int64_t id, const char *key,
+    void (*row)(sqlite3_stmt *, void *), void *out, struct herr *e)
+{
+	sqlite3_stmt *s = prepare(st, sql, e);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (key != NULL)
+		sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		row(s, out);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, e, "lookup");
+	return rc == SQLITE_ROW;
+}
+
 /* ---- plans ---- */
 
 #define PLAN_COLS "id, name, ram_mib, vcpus, disk_mib"
@@ -1294,13 +1318,10 @@ int
 store_cycle_info(struct store *st, int64_t id, struct cycle_rec *out,
     struct herr *e)
 {
-	char key[24];
-	int r;
+	int r = get_row_id(st, "SELECT " CYCLE_COLS " FROM maint_cycles "
+	    "WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC LIMIT 1", id, NULL,
+	    cycle_row, out, e);
 
-	snprintf(key, sizeof(key), "%lld", (long long)id);
-	r = get_row(st, "SELECT " CYCLE_COLS " FROM maint_cycles "
-	    "WHERE ?1 = '0' OR id = CAST(?1 AS INTEGER) ORDER BY id DESC "
-	    "LIMIT 1", key, cycle_row, out, e);
 	if (r == 0)
 		return id == 0 ? herr_set(e, HERR_NOTFOUND, "no maintenance "
 		    "cycle planned yet") : herr_set(e, HERR_NOTFOUND, "no such "
@@ -1477,16 +1498,12 @@ int
 store_choice_get(struct store *st, int64_t cycle, const char *guest,
     struct choice_rec *out, struct herr *e)
 {
-	char key[24 + STORE_NAME_MAX];
-	int r;
-
-	/* one text key: "CYCLE GUEST" (guest names have no spaces) */
-	snprintf(key, sizeof(key), "%lld %s", (long long)cycle, guest);
 	memset(out, 0, sizeof(*out));
 	out->win = -1;
-	r = get_row(st, "SELECT action, win, target, guest FROM maint_choices "
-	    "WHERE cycle_id || ' ' || guest = ?1", key, choice_row, out, e);
-	return r == -1 ? -1 : 0;
+	/* by the primary key: asked for every VPS that guest.show shows */
+	return get_row_id(st, "SELECT action, win, target, guest FROM "
+	    "maint_choices WHERE cycle_id = ?1 AND guest = ?2", cycle, guest,
+	    choice_row, out, e) == -1 ? -1 : 0;
 }
 
 int
