@@ -46,6 +46,8 @@ struct mguest {
 #define FATE_PINNED	(-1)	/* reboots: cannot live-migrate */
 #define FATE_NO_ROOM	(-2)	/* reboots: no host had room */
 
+struct trials;
+
 struct maint {
 	const struct plan_cluster	*c;
 	const struct plan_maint_opts	*o;
@@ -70,6 +72,8 @@ struct maint {
 	double			*htime;		/* host -> migration seconds */
 	struct plan_fit		*fit;
 	struct plan_maintenance	*p;
+	struct trials		*ts;		/* the builds this one is of */
+	size_t			 v;		/* which build (ts->t[v]) */
 };
 
 static void
@@ -622,12 +626,17 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 	return out;
 }
 
+static int	needed(struct trials *, size_t v,
+		    const struct plan_maintenance *partial);
+
 /*
  * Builds the batches into m->p.  With k > 0 the hosts are first spread
  * over k balanced groups, batch i trying what earlier batches left over,
- * then group i; hosts still left over get batches of their own.
+ * then group i; hosts still left over get batches of their own.  Returns
+ * -1, the plan unfinished, as soon as another build has shown that this
+ * one cannot be the plan chosen (needed()).
  */
-static void
+static int
 build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 {
 	struct plan_maintenance *p = m->p;
@@ -635,7 +644,7 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 	size_t maxp = m->o->max_parallel > 0 ? m->o->max_parallel : SIZE_MAX;
 	size_t *gstart = NULL, npend = 0, gi = 0, nlist, i;
 	int32_t *grouped = NULL, *list, *pend;
-	int broke;
+	int broke, rc = 0;
 	long n;
 
 	list = xmalloc((ncand + 1) * sizeof(int32_t));
@@ -662,7 +671,12 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 		npend = 0;
 		if (nlist == 0)
 			continue;
-		b = &p->batches[p->nbatches++];
+		p->nbatches++;
+		if (m->ts != NULL && !needed(m->ts, m->v, p)) {
+			rc = -1;
+			break;
+		}
+		b = &p->batches[p->nbatches - 1];
 		b->hosts = xmalloc((nlist < maxp ? nlist : maxp) *
 		    sizeof(int32_t));
 		b->first = p->nguests;
@@ -701,6 +715,7 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 	free(pend);
 	free(grouped);
 	free(gstart);
+	return rc;
 }
 
 /* The fewest batches any plan can have: RAM to absorb, batch size. */
@@ -779,16 +794,26 @@ plan_maint_opts_init(struct plan_maint_opts *o)
 
 #define NTRIALS	4	/* greedy, then k = lb .. lb + 2 groups */
 
+enum trial_state {
+	TRIAL_WAITING,
+	TRIAL_RUNNING,
+	TRIAL_DONE,
+	TRIAL_DROPPED		/* not started or given up: never chosen */
+};
+
 /* One build: its plan and the fates it left (plist slot order). */
 struct trial {
-	struct plan_maintenance	*p;		/* NULL: not built yet */
+	struct plan_maintenance	*p;		/* NULL: not built */
 	int32_t			*fate;
+	enum trial_state	 state;
 };
 
 /*
- * The builds to try, taken in order by one or two threads (each with a
- * struct maint of its own) and compared afterwards in that order, so the
- * plan is the one a single thread would have chosen.
+ * The builds to try, taken by one or two threads (each with a struct
+ * maint of its own): the balanced ones first, greedy last, since the
+ * balanced ones usually win and a build that can no longer win is given
+ * up (needed()).  They are compared afterwards in their own order, so the
+ * plan is the one a single thread building them all would choose.
  */
 struct trials {
 	pthread_mutex_t	 mu;
@@ -796,8 +821,8 @@ struct trials {
 	size_t		 ncand;
 	size_t		 lb;		/* lower bound on batches */
 	size_t		 pinned;	/* guests that reboot in any plan */
-	size_t		 n;		/* builds that may be needed */
-	size_t		 next;		/* the next to take */
+	size_t		 n;		/* builds */
+	size_t		 next;		/* the next to take, in take order */
 	struct trial	 t[NTRIALS];
 };
 
@@ -809,28 +834,68 @@ optimal(const struct trials *ts, const struct plan_maintenance *p)
 }
 
 /*
- * The best of builds 0 .. upto-1, compared in order, stopping once one
- * is optimal; SIZE_MAX while one of those needed is not built.  *stop:
- * build upto (and later ones) is not needed.
+ * Can build v still be the plan chosen (pick())?  Not when an earlier
+ * build is done and optimal (it is chosen first), nor when a build done
+ * is better than anything v can still become: its batches and reboots so
+ * far (partial, or NULL before it starts) only grow.  ts->mu held.
+ */
+static int
+needed_locked(const struct trials *ts, size_t v,
+    const struct plan_maintenance *partial)
+{
+	const struct plan_maintenance *u;
+	size_t i;
+
+	for (i = 0; i < ts->n; i++) {
+		if (ts->t[i].state != TRIAL_DONE)
+			continue;
+		u = ts->t[i].p;
+		if (i < v && optimal(ts, u))
+			return 0;
+		if (partial != NULL && (partial->nrebooted > u->nrebooted ||
+		    (partial->nrebooted >= u->nrebooted &&
+		    partial->nbatches > u->nbatches)))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+needed(struct trials *ts, size_t v, const struct plan_maintenance *partial)
+{
+	int r;
+
+	pthread_mutex_lock(&ts->mu);
+	r = needed_locked(ts, v, partial);
+	pthread_mutex_unlock(&ts->mu);
+	return r;
+}
+
+/*
+ * The best of the builds done, compared in their order, stopping once
+ * one is optimal (the first optimal build wins).
  */
 static size_t
-pick(const struct trials *ts, size_t upto, int *stop)
+pick(const struct trials *ts)
 {
-	size_t v, best = 0;
+	size_t v, best = SIZE_MAX;
 
-	*stop = 0;
-	for (v = 0; v < upto; v++) {
-		if (v > 0 && optimal(ts, ts->t[best].p)) {
-			*stop = 1;
-			return best;
-		}
-		if (ts->t[v].p == NULL)
-			return SIZE_MAX;
-		if (v == 0 || better(ts->t[v].p, ts->t[best].p))
+	for (v = 0; v < ts->n; v++) {
+		if (ts->t[v].state != TRIAL_DONE)
+			continue;
+		if (best == SIZE_MAX || better(ts->t[v].p, ts->t[best].p))
 			best = v;
+		if (optimal(ts, ts->t[best].p))
+			break;
 	}
-	*stop = upto > 0 && optimal(ts, ts->t[best].p);
 	return best;
+}
+
+/* The build taken i-th: 1 .. n-1 (balanced), then 0 (greedy). */
+static size_t
+take_order(const struct trials *ts, size_t i)
+{
+	return ts->n > 1 && i < ts->n - 1 ? i + 1 : 0;
 }
 
 /* Takes builds one after another until none is left or needed. */
@@ -838,25 +903,30 @@ static void
 run_trials(struct maint *m, struct trials *ts)
 {
 	size_t v;
-	int stop;
+	int rc;
 
 	for (;;) {
 		pthread_mutex_lock(&ts->mu);
-		v = ts->next;
-		if (v < ts->n && pick(ts, v, &stop) != SIZE_MAX && stop)
-			ts->n = v;	/* an earlier build is optimal */
-		if (v >= ts->n) {
-			pthread_mutex_unlock(&ts->mu);
-			return;
+		for (;;) {
+			if (ts->next >= ts->n) {
+				pthread_mutex_unlock(&ts->mu);
+				return;
+			}
+			v = take_order(ts, ts->next++);
+			if (needed_locked(ts, v, NULL))
+				break;
+			ts->t[v].state = TRIAL_DROPPED;
 		}
-		ts->next++;
+		ts->t[v].state = TRIAL_RUNNING;
 		pthread_mutex_unlock(&ts->mu);
 		m->p = xcalloc(1, sizeof(*m->p));
 		m->fate = xcalloc(m->c->nguests + 1, sizeof(int32_t));
-		build(m, ts->cand, ts->ncand, v == 0 ? 0 : ts->lb + v - 1);
+		m->v = v;
+		rc = build(m, ts->cand, ts->ncand, v == 0 ? 0 : ts->lb + v - 1);
 		pthread_mutex_lock(&ts->mu);
 		ts->t[v].p = m->p;
 		ts->t[v].fate = m->fate;
+		ts->t[v].state = rc == 0 ? TRIAL_DONE : TRIAL_DROPPED;
 		pthread_mutex_unlock(&ts->mu);
 		m->p = NULL;
 		m->fate = NULL;
@@ -919,7 +989,7 @@ build_trials(struct maint *m, struct trials *ts)
 {
 	struct worker w;
 	pthread_t tid;
-	int threaded = 0, stop;
+	int threaded = 0;
 	size_t best;
 
 	if (ts->n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
@@ -935,8 +1005,9 @@ build_trials(struct maint *m, struct trials *ts)
 		pthread_join(tid, NULL);
 		maint_fork_release(&w.m);
 	}
-	if ((best = pick(ts, ts->n, &stop)) == SIZE_MAX)
-		abort();	/* every build taken is built by now */
+	/* a build is dropped only for one done that is at least as good */
+	if ((best = pick(ts)) == SIZE_MAX)
+		abort();
 	return best;
 }
 
@@ -965,8 +1036,8 @@ plan_maintenance(const struct plan_cluster *c,
 	m.c = c;
 	m.o = o;
 	setup(&m, &cand, &ncand);
-	/* greedy, then balanced groups from the lower bound up; stop as
-	 * soon as a plan reboots only what cannot move, in lb batches */
+	/* greedy, then balanced groups from the lower bound up: the best,
+	 * or the first that reboots only what cannot move in lb batches */
 	memset(&ts, 0, sizeof(ts));
 	pthread_mutex_init(&ts.mu, NULL);
 	ts.cand = cand;
@@ -977,6 +1048,7 @@ plan_maintenance(const struct plan_cluster *c,
 		    c->hosts[c->guests[v].host].state != PLAN_HOST_RETIRED;
 	for (ts.n = 1; ts.n < NTRIALS && ts.lb + ts.n - 1 <= ncand; ts.n++)
 		;
+	m.ts = &ts;
 	b = build_trials(&m, &ts);
 	best = ts.t[b].p;
 	fill_guests(&m, best, ts.t[b].fate);
