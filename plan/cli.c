@@ -2,9 +2,11 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/herr.h"
 #include "lib/str.h"
@@ -733,44 +735,176 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 		    PREFETCH / 2].guest].name);				\
 } while (0)
 
-/* The plan as JSON text, written as it goes (jout.h): no objects. */
+/* What writing a plan's JSON needs besides its jout. */
+struct mjson {
+	const struct plan_cluster	*c;
+	const struct plan_maintenance	*p;
+	const struct qhosts		*qh;
+};
+
+/* Batch i's text up to its first guest row. */
+static void
+batch_head(struct jout *j, const struct mjson *mj, size_t i)
+{
+	const struct plan_batch *bt = &mj->p->batches[i];
+	const struct qhosts *qh = mj->qh;
+	size_t k;
+	char b[64];
+
+	snprintf(b, sizeof(b), "%s{\"batch\":%zu,\"duration_s\":%.1f,"
+	    "\"hosts\":[", i > 0 ? "," : "", i + 1, bt->duration_s);
+	jout_raw(j, b);
+	for (k = 0; k < bt->nhosts; k++) {
+		if (k > 0)
+			jout_raw(j, ",");
+		jout_mem(j, qh->text + qh->off[bt->hosts[k]],
+		    qh->len[bt->hosts[k]]);
+	}
+	jout_raw(j, "],\"guests\":[");
+}
+
+/* Guest rows from .. to-1 (plan order) of batch i. */
+static void
+batch_rows(struct jout *j, const struct mjson *mj, size_t i, size_t from,
+    size_t to)
+{
+	const struct plan_maintenance *p = mj->p;
+	struct lastd ld;
+	size_t k;
+
+	memset(&ld, 0, sizeof(ld));
+	for (k = from; k < to; k++) {
+		if (k > p->batches[i].first)
+			jout_raw(j, ",");
+		PREFETCH_GUEST(mj->c, p, k + PREFETCH);
+		maint_guest_json(j, mj->c, mj->qh, &ld, &p->guests[k]);
+	}
+}
+
+static size_t
+batch_end(const struct plan_batch *bt)
+{
+	return bt->first + bt->nguests;
+}
+
+/*
+ * The plan's text from guest row `from` on, or up to it (`upto`): cut
+ * there, the two halves make the whole.  Row `from` is in batch i.
+ */
+static void
+maint_json_upto(struct jout *j, const struct mjson *mj, size_t i,
+    size_t upto)
+{
+	size_t b;
+
+	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
+	maint_summary_json(j, mj->c, mj->p);
+	jout_raw(j, "},\"batches\":[");
+	for (b = 0; b < i; b++) {
+		batch_head(j, mj, b);
+		batch_rows(j, mj, b, mj->p->batches[b].first,
+		    batch_end(&mj->p->batches[b]));
+		jout_raw(j, "]}");
+	}
+	if (i < mj->p->nbatches) {
+		batch_head(j, mj, i);
+		batch_rows(j, mj, i, mj->p->batches[i].first, upto);
+	}
+}
+
+static void
+maint_json_from(struct jout *j, const struct mjson *mj, size_t i,
+    size_t from)
+{
+	size_t b;
+
+	if (i < mj->p->nbatches) {
+		batch_rows(j, mj, i, from, batch_end(&mj->p->batches[i]));
+		jout_raw(j, "]}");
+	}
+	for (b = i + 1; b < mj->p->nbatches; b++) {
+		batch_head(j, mj, b);
+		batch_rows(j, mj, b, mj->p->batches[b].first,
+		    batch_end(&mj->p->batches[b]));
+		jout_raw(j, "]}");
+	}
+	jout_raw(j, "]}\n");
+}
+
+/* The second half, written by a thread of its own into memory. */
+struct mjson_half {
+	const struct mjson	*mj;
+	size_t			 i, from;
+	char			*text;		/* free()d by the caller */
+	size_t			 len;
+	int			 failed;
+};
+
+static void *
+mjson_half_main(void *arg)
+{
+	struct mjson_half *h = arg;
+	struct jout *j = xmalloc(sizeof(*j));
+	FILE *f;
+
+	if ((f = open_memstream(&h->text, &h->len)) == NULL) {
+		h->failed = 1;
+		free(j);
+		return NULL;
+	}
+	jout_init(j, f);
+	maint_json_from(j, h->mj, h->i, h->from);
+	if (jout_flush(j) == -1)
+		h->failed = 1;
+	if (fclose(f) == EOF)
+		h->failed = 1;
+	free(j);
+	return NULL;
+}
+
+/* Rows from which a second CPU writes the second half of the rows. */
+#define JSON_SPLIT_MIN	20000
+
+/*
+ * The plan as JSON text, written as it goes (jout.h): no objects.  A
+ * large plan's rows are cut in two at a row, the second half written
+ * into memory by a second thread meanwhile, then copied out after the
+ * first: the same bytes as one pass (maint_json_upto(), _from()).
+ */
 static void
 maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 {
 	struct jout *j = xmalloc(sizeof(*j));
 	struct qhosts qh;
-	struct lastd ld;
-	size_t i, k;
-	char b[64];
+	struct mjson mj = { c, p, &qh };
+	struct mjson_half h;
+	pthread_t tid;
+	size_t i = 0, mid = p->nguests / 2;
+	int threaded = 0;
 
 	qhosts_init(&qh, c);
-	memset(&ld, 0, sizeof(ld));
+	while (i < p->nbatches && batch_end(&p->batches[i]) <= mid)
+		i++;		/* the batch that holds row mid */
+	if (i == p->nbatches)
+		mid = p->nguests;
+	memset(&h, 0, sizeof(h));
+	h.mj = &mj;
+	h.i = i;
+	h.from = mid;
+	if (p->nguests >= JSON_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+	    pthread_create(&tid, NULL, mjson_half_main, &h) == 0)
+		threaded = 1;
 	jout_init(j, stdout);
-	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
-	maint_summary_json(j, c, p);
-	jout_raw(j, "},\"batches\":[");
-	for (i = 0; i < p->nbatches; i++) {
-		const struct plan_batch *bt = &p->batches[i];
-
-		snprintf(b, sizeof(b), "%s{\"batch\":%zu,\"duration_s\":%.1f,"
-		    "\"hosts\":[", i > 0 ? "," : "", i + 1, bt->duration_s);
-		jout_raw(j, b);
-		for (k = 0; k < bt->nhosts; k++) {
-			if (k > 0)
-				jout_raw(j, ",");
-			jout_mem(j, qh.text + qh.off[bt->hosts[k]],
-			    qh.len[bt->hosts[k]]);
-		}
-		jout_raw(j, "],\"guests\":[");
-		for (k = bt->first; k < bt->first + bt->nguests; k++) {
-			if (k > bt->first)
-				jout_raw(j, ",");
-			PREFETCH_GUEST(c, p, k + PREFETCH);
-			maint_guest_json(j, c, &qh, &ld, &p->guests[k]);
-		}
-		jout_raw(j, "]}");
-	}
-	jout_raw(j, "]}\n");
+	maint_json_upto(j, &mj, i, mid);
+	if (threaded) {
+		(void)jout_flush(j);
+		pthread_join(tid, NULL);
+		if (h.failed)
+			abort();	/* out of memory: as xmalloc() */
+		fwrite(h.text, 1, h.len, stdout);
+		free(h.text);
+	} else
+		maint_json_from(j, &mj, i, mid);
 	(void)jout_flush(j);	/* plan_cli_main checks stdout */
 	qhosts_free(&qh);
 	free(j);

@@ -74,6 +74,32 @@ assert s["rebooted"] == 1
 PY
 then ok "json batches are consistent"; else no "json batches are consistent"; fi
 
+# a plan large enough that a second thread writes half of its JSON
+gen=$dir/../../bench/planner/gen.py
+if python3 "$gen" --hosts 1200 --guests 24000 --seed 3 --pinned 0.02 \
+    -o "$tmp/large.data"; then
+	run "maintenance --json, large" 0 maintenance -t "$tmp/large.data" \
+	    --max-parallel 300 --json
+	if python3 - "$tmp/out" "$tmp/large.data" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+guests = [l.split("|") for l in open(sys.argv[2]).read().split("\n\n")[2].split("\n") if l]
+home = {g[0]: g[6] for g in guests}
+rows = [(b["batch"], g) for b in d["batches"] for g in b["guests"]]
+assert len(rows) == len(home) == d["summary"]["guests"] == 24000, len(rows)
+assert len({g["guest"] for _, g in rows}) == 24000
+assert [b["batch"] for b in d["batches"]] == list(range(1, len(d["batches"]) + 1))
+for b in d["batches"]:
+    hosts = set(b["hosts"])
+    assert all(g["host"] in hosts and home[g["guest"]] == g["host"] for g in b["guests"])
+assert sum(g["action"] == "reboot" for _, g in rows) == d["summary"]["rebooted"]
+PY
+	then ok "large json plan: every guest once, in its host's batch"
+	else no "large json plan: every guest once, in its host's batch"; fi
+else
+	no "gen.py made no large fleet"
+fi
+
 run "no cluster" 2 consolidate --retire stor:hdd
 has "$tmp/err" "-t FILE" "asks for a cluster file"
 run "malformed file" 1 consolidate -t "$dir/bad.data" --retire stor:hdd
