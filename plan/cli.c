@@ -271,21 +271,25 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 		const struct plan_move *m = &p->moves[i];
 		const struct plan_guest *g = &c->guests[m->guest];
 
+		row[0] = b[0];
 		snprintf(b[0], 64, "%zu", i + 1);
-		str_copy(b[1], g->name, 64);
-		str_copy(b[2], copy_name(m->kind), 64);
-		str_copy(b[3], c->hosts[m->from].name, 64);
-		str_copy(b[4], c->hosts[m->to].name, 64);
+		row[1] = g->name;
+		row[2] = copy_name(m->kind);
+		row[3] = c->hosts[m->from].name;
+		row[4] = c->hosts[m->to].name;
+		row[6] = b[6];
 		str_fmt_mib(b[6], 64, (uint64_t)g->disk_mib);
 		if (m->kind == PLAN_MOVE_PRIMARY) {
+			row[5] = b[5];
 			str_fmt_mib(b[5], 64, (uint64_t)g->ram_mib);
+			row[7] = b[7];
 			snprintf(b[7], 64, "%d", g->vcpus);
 		} else {	/* a DRBD secondary: only its disk moves */
-			str_copy(b[5], "-", 64);
-			str_copy(b[7], "-", 64);
+			row[5] = "-";
+			row[7] = "-";
 		}
-		str_copy(b[8], m->kind == PLAN_MOVE_SECONDARY ? "copy disk" :
-		    m->reboot ? "REBOOT (no live migration)" : "live", 64);
+		row[8] = m->kind == PLAN_MOVE_SECONDARY ? "copy disk" :
+		    m->reboot ? "REBOOT (no live migration)" : "live";
 		table_row(t, row);
 	}
 	printf("Moves, in order (%zu):\n", p->nmoves);
@@ -299,22 +303,26 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 			int mib = u->why == PLAN_WHY_RAM ||
 			    u->why == PLAN_WHY_DISK;
 
-			str_copy(b[0], g->name, 64);
-			str_copy(b[1], copy_name(u->kind), 64);
-			str_copy(b[2], c->hosts[u->kind == PLAN_MOVE_PRIMARY ?
-			    g->host : g->secondary].name, 64);
+			row[0] = g->name;
+			row[1] = copy_name(u->kind);
+			row[2] = c->hosts[u->kind == PLAN_MOVE_PRIMARY ?
+			    g->host : g->secondary].name;
 			if (u->why == PLAN_WHY_NO_TARGET ||
 			    u->why == PLAN_WHY_COMBINED) {
-				str_copy(b[3], "-", 64);
-				str_copy(b[4], "-", 64);
+				row[3] = "-";
+				row[4] = "-";
 			} else if (mib) {
+				row[3] = b[3];
 				str_fmt_mib(b[3], 64, (uint64_t)u->need);
+				row[4] = b[4];
 				str_fmt_mib(b[4], 64, (uint64_t)u->best);
 			} else {
+				row[3] = b[3];
 				snprintf(b[3], 64, "%lld", (long long)u->need);
+				row[4] = b[4];
 				snprintf(b[4], 64, "%lld", (long long)u->best);
 			}
-			str_copy(b[5], plan_why_text(u->why), 64);
+			row[5] = plan_why_text(u->why);
 			table_row(t, row);
 		}
 		printf("\nNot placed (%zu), they stay where they are:\n",
@@ -326,16 +334,20 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 	for (i = 0; i < c->nhosts; i++) {
 		const struct plan_host *h = &c->hosts[i];
 
-		str_copy(b[0], h->name, 64);
-		str_copy(b[1], plan_disk_kind_name(h->disk_kind), 64);
-		str_copy(b[2], plan_host_state_name(h->state), 64);
+		row[0] = h->name;
+		row[1] = plan_disk_kind_name(h->disk_kind);
+		row[2] = plan_host_state_name(h->state);
+		row[3] = b[3];
 		snprintf(b[3], 64, "%lld", (long long)ld[i].nguests);
+		row[4] = b[4];
 		pct(b[4], 64, ld[i].ram, cap[i].ram);
+		row[5] = b[5];
 		pct(b[5], 64, ld[i].disk, cap[i].disk);
+		row[6] = b[6];
 		pct(b[6], 64, ld[i].vcpu, cap[i].vcpu);
-		str_copy(b[7], p->retired[i] ? (p->empty_after[i] ?
+		row[7] = p->retired[i] ? (p->empty_after[i] ?
 		    "retired, empty" : "retired, NOT empty") :
-		    p->empty_after[i] ? "empty" : "", 64);
+		    p->empty_after[i] ? "empty" : "";
 		table_row(t, row);
 	}
 	printf("\nHosts after the plan:\n");
@@ -527,16 +539,16 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 			const struct plan_maint_guest *f = &p->guests[j];
 			const struct plan_guest *g = &c->guests[f->guest];
 
-			str_copy(b[0], g->name, 64);
-			str_copy(b[1], g->owner != PLAN_NONE ?
-			    c->customers[g->owner] : "-", 64);
-			str_copy(b[2], c->hosts[f->host].name, 64);
-			str_copy(b[3], f->fate == PLAN_FATE_MIGRATE ?
+			row[0] = g->name;
+			row[1] = g->owner != PLAN_NONE ?
+			    c->customers[g->owner] : "-";
+			row[2] = c->hosts[f->host].name;
+			row[3] = f->fate == PLAN_FATE_MIGRATE ?
 			    "migrate, back after" : f->no_room ?
-			    "reboot (no room)" : "reboot (no live migration)",
-			    64);
-			str_copy(b[4], f->target != PLAN_NONE ?
-			    c->hosts[f->target].name : "-", 64);
+			    "reboot (no room)" : "reboot (no live migration)";
+			row[4] = f->target != PLAN_NONE ?
+			    c->hosts[f->target].name : "-";
+			row[5] = b[5];
 			fmt_dur(b[5], 64, f->downtime_s);
 			table_row(t, row);
 		}

@@ -1,4 +1,9 @@
-/* Aligned text tables: collect rows, then print with column widths. */
+/*
+ * Aligned text tables: collect rows, then print with column widths.
+ * A plan of a large fleet has a row per guest: the cells are kept one
+ * after another in one block of text (no allocation per cell), and
+ * printed with fwrite() and padding rather than a printf() per cell.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +14,55 @@
 
 struct table {
 	size_t	  ncols;
-	char	**cells;	/* row-major, header first */
+	size_t	 *cell;		/* row-major offsets into text, header first */
 	size_t	  nrows;	/* header included */
-	size_t	  cap;
+	size_t	  cap;		/* rows cell has room for */
+	char	 *text;		/* every cell, NUL-terminated */
+	size_t	  tlen;
+	size_t	  tcap;
 	int	 *right;
 	size_t	 *width;
 };
+
+/* Room for n more bytes of text. */
+static void
+text_room(struct table *t, size_t n)
+{
+	if (t->tlen + n <= t->tcap)
+		return;
+	while (t->tlen + n > t->tcap)
+		t->tcap = t->tcap == 0 ? 4096 : t->tcap * 2;
+	t->text = xreallocarray(t->text, t->tcap, 1);
+}
+
+/* Printable ASCII all through: copied as it is. */
+static int
+plain(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Appends cell s (sanitized) to the text; returns its length. */
+static size_t
+put_cell(struct table *t, const char *s)
+{
+	size_t len = strlen(s);
+
+	text_room(t, len + 1);
+	/* names come from files: never print control characters */
+	if (plain(s, len))
+		memcpy(t->text + t->tlen, s, len + 1);
+	else {
+		str_sanitize(t->text + t->tlen, len + 1, s);
+		len = strlen(t->text + t->tlen);
+	}
+	return len;
+}
 
 static void
 add(struct table *t, const char *const *cells, int header)
@@ -23,23 +71,19 @@ add(struct table *t, const char *const *cells, int header)
 
 	if (t->nrows == t->cap) {
 		t->cap = t->cap == 0 ? 64 : t->cap * 2;
-		t->cells = xreallocarray(t->cells, t->cap * t->ncols,
-		    sizeof(char *));
+		t->cell = xreallocarray(t->cell, t->cap * t->ncols,
+		    sizeof(size_t));
 	}
 	for (i = 0; i < t->ncols; i++) {
 		const char *s = cells[i] != NULL ? cells[i] : "";
-		char *c;
 
 		if (header && *s == '>') {
 			t->right[i] = 1;
 			s++;
 		}
-		/* names come from files: never print control characters */
-		len = strlen(s) + 1;
-		c = xmalloc(len);
-		str_sanitize(c, len, s);
-		t->cells[t->nrows * t->ncols + i] = c;
-		len = strlen(c);
+		t->cell[t->nrows * t->ncols + i] = t->tlen;
+		len = put_cell(t, s);
+		t->tlen += len + 1;
 		if (len > t->width[i])
 			t->width[i] = len;
 	}
@@ -61,13 +105,10 @@ table_new(size_t ncols, const char *const *header)
 void
 table_free(struct table *t)
 {
-	size_t i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
+	free(t->cell);
+	free(t->text);
 	free(t->right);
 	free(t->width);
 	free(t);
@@ -85,26 +126,35 @@ table_rows(const struct table *t)
 	return t->nrows - 1;
 }
 
+static void
+pad(FILE *f, size_t n)
+{
+	static const char sp[] = "                                ";
+
+	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
+		fwrite(sp, 1, sizeof(sp) - 1, f);
+	fwrite(sp, 1, n, f);
+}
+
 void
 table_print(const struct table *t, FILE *f, int indent)
 {
-	size_t r, i;
+	size_t r, i, len;
 
 	for (r = 0; r < t->nrows; r++) {
-		fprintf(f, "%*s", indent, "");
+		pad(f, indent > 0 ? (size_t)indent : 0);
 		for (i = 0; i < t->ncols; i++) {
-			const char *c = t->cells[r * t->ncols + i];
-			int w = (int)t->width[i];
+			const char *c = t->text + t->cell[r * t->ncols + i];
 			int last = i + 1 == t->ncols;
 
+			len = strlen(c);
 			if (t->right[i])
-				fprintf(f, "%*s", w, c);
-			else if (last)
-				fputs(c, f);
-			else
-				fprintf(f, "%-*s", w, c);
+				pad(f, t->width[i] - len);
+			fwrite(c, 1, len, f);
+			if (!last && !t->right[i])
+				pad(f, t->width[i] - len);
 			if (!last)
-				fputs("  ", f);
+				fwrite("  ", 1, 2, f);
 		}
 		fputc('\n', f);
 	}

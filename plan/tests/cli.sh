@@ -100,6 +100,22 @@ else
 	no "gen.py made no large fleet"
 fi
 
+# names longer than any column buffer are shown whole; control bytes not
+long=web1-$(printf 'x%.0s' $(seq 90)).example.net
+sed "s/^web1|/$long|/" "$dir/small.data" >"$tmp/long.data"
+run "maintenance, a long guest name" 0 maintenance -t "$tmp/long.data"
+has "$tmp/out" "$long" "a 106-character name is printed whole"
+run "consolidate, a long guest name" 0 consolidate -t "$tmp/long.data" \
+    --retire stor:hdd
+has "$tmp/out" "$long" "a 106-character name is printed whole in the moves"
+sed "s/^web2|/evil$(printf '\033')[2J|/" "$dir/small.data" >"$tmp/evil.data"
+run "maintenance, a name with an escape" 0 maintenance -t "$tmp/evil.data"
+if grep -q "$(printf '\033')" "$tmp/out"; then
+	no "an escape byte in a name reaches the terminal"
+else
+	has "$tmp/out" "evil?[2J" "an escape byte in a name is printed as ?"
+fi
+
 run "no cluster" 2 consolidate --retire stor:hdd
 has "$tmp/err" "-t FILE" "asks for a cluster file"
 run "malformed file" 1 consolidate -t "$dir/bad.data" --retire stor:hdd
