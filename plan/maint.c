@@ -751,7 +751,8 @@ fill_guests(const struct maint *m, struct plan_maintenance *p,
 	size_t b, i, n = 0;
 	int32_t k, h, t;
 
-	p->guests = xreallocarray(NULL, p->nguests + 1, sizeof(*p->guests));
+	/* zeroed: the padding too, so equal plans are equal bytes */
+	p->guests = xcalloc(p->nguests + 1, sizeof(*p->guests));
 	for (b = 0; b < p->nbatches; b++)
 		for (i = 0; i < p->batches[b].nhosts; i++) {
 			h = p->batches[b].hosts[i];
