@@ -1,5 +1,6 @@
 /* The cluster model: hosts, guests, customers. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,9 +92,15 @@ plan_customer_intern(struct plan_cluster *c, const char *owner)
 int32_t
 plan_customer_append(struct plan_cluster *c, const char *owner)
 {
+	return plan_customer_adopt(c, xstrdup(owner));
+}
+
+int32_t
+plan_customer_adopt(struct plan_cluster *c, char *owner)
+{
 	c->customers = grow(c->customers, c->ncustomers,
 	    sizeof(*c->customers));
-	c->customers[c->ncustomers] = xstrdup(owner);
+	c->customers[c->ncustomers] = owner;
 	return (int32_t)c->ncustomers++;
 }
 
@@ -106,6 +113,16 @@ plan_guest_reserve(struct plan_cluster *c, size_t n)
 	c->gcap = n;
 }
 
+void
+plan_guest_init(struct plan_guest *g, char *name)
+{
+	memset(g, 0, sizeof(*g));
+	g->name = name;
+	g->owner = PLAN_NONE;
+	g->host = PLAN_NONE;
+	g->secondary = PLAN_NONE;
+}
+
 static struct plan_guest *
 guest_append(struct plan_cluster *c, char *name)
 {
@@ -114,11 +131,7 @@ guest_append(struct plan_cluster *c, char *name)
 	if (c->nguests == c->gcap)
 		plan_guest_reserve(c, c->gcap > 0 ? 2 * c->gcap : 16);
 	g = &c->guests[c->nguests++];
-	memset(g, 0, sizeof(*g));
-	g->name = name;
-	g->owner = PLAN_NONE;
-	g->host = PLAN_NONE;
-	g->secondary = PLAN_NONE;
+	plan_guest_init(g, name);
 	return g;
 }
 
@@ -138,6 +151,15 @@ plan_guest_append_named(struct plan_cluster *c, char *name)
 	g = guest_append(c, name);
 	c->nnamed++;
 	return g;
+}
+
+void
+plan_guest_adopt_named(struct plan_cluster *c, size_t n)
+{
+	if (c->nnamed != c->nguests || n > c->gcap - c->nguests)
+		abort();	/* not slots of named guests after the last */
+	c->nguests += n;
+	c->nnamed += n;
 }
 
 int
@@ -342,4 +364,60 @@ plan_load_add(struct plan_load *ld, const struct plan_load *d, int sign)
 	ld->disk += sign * d->disk;
 	ld->vcpu += sign * d->vcpu;
 	ld->nguests += sign * d->nguests;
+}
+
+/* ---- comparing two models (the parser's tests and fuzzer) ---- */
+
+static int
+differ(char *why, size_t size, const char *what, size_t i)
+{
+	snprintf(why, size, "%s %zu differs", what, i);
+	return -1;
+}
+
+static int
+host_same(const struct plan_host *a, const struct plan_host *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->ram_mib == b->ram_mib &&
+	    a->reserved_mib == b->reserved_mib && a->disk_mib == b->disk_mib &&
+	    a->cpus == b->cpus && a->disk_kind == b->disk_kind &&
+	    a->state == b->state && strcmp(a->tags, b->tags) == 0;
+}
+
+static int
+guest_same(const struct plan_guest *a, const struct plan_guest *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->owner == b->owner &&
+	    a->ram_mib == b->ram_mib && a->disk_mib == b->disk_mib &&
+	    a->vcpus == b->vcpus && a->host == b->host &&
+	    a->secondary == b->secondary &&
+	    a->live_migrate == b->live_migrate;
+}
+
+int
+plan_cluster_diff(const struct plan_cluster *a, const struct plan_cluster *b,
+    char *why, size_t size)
+{
+	size_t i;
+
+	if (a->nhosts != b->nhosts || a->nguests != b->nguests ||
+	    a->ncustomers != b->ncustomers || a->nnamed != b->nnamed) {
+		snprintf(why, size, "counts differ: %zu/%zu hosts, %zu/%zu "
+		    "guests, %zu/%zu customers, %zu/%zu named", a->nhosts,
+		    b->nhosts, a->nguests, b->nguests, a->ncustomers,
+		    b->ncustomers, a->nnamed, b->nnamed);
+		return -1;
+	}
+	if (memcmp(&a->vcpu_ratio, &b->vcpu_ratio, sizeof(double)) != 0)
+		return differ(why, size, "vcpu_ratio", 0);
+	for (i = 0; i < a->nhosts; i++)
+		if (!host_same(&a->hosts[i], &b->hosts[i]))
+			return differ(why, size, "host", i);
+	for (i = 0; i < a->nguests; i++)
+		if (!guest_same(&a->guests[i], &b->guests[i]))
+			return differ(why, size, "guest", i);
+	for (i = 0; i < a->ncustomers; i++)
+		if (strcmp(a->customers[i], b->customers[i]) != 0)
+			return differ(why, size, "customer", i);
+	return 0;
 }

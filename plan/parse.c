@@ -6,11 +6,14 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/herr.h"
 #include "lib/str.h"
@@ -22,6 +25,30 @@
 /* Limits that keep every sum over a fleet far from int64 overflow. */
 #define MAXMIB		1000000000000LL		/* 1 EiB */
 #define MAXCPU		1000000
+/* Instance lines from which two threads pay (measured: see commit). */
+#define PAR_LINES	8000
+/* Line starts noted while counting lines: where a second thread may
+ * start, at most 1/NCKPT of the file away from the middle it wants. */
+#define NCKPT		64
+
+size_t plan_parse_par_lines = PAR_LINES;
+_Atomic unsigned long plan_parse_par_count;
+
+/*
+ * A thread's share of the instance section (see instances_two()): the
+ * guests of a chunk into their slots of c->guests and their names into
+ * their room in c->names; customers numbered among its own.
+ */
+struct part {
+	struct plan_guest	*g;		/* the chunk's first slot */
+	size_t			 ng;
+	char			*names;		/* the chunk's names */
+	char			**owners;	/* its customers, in order of
+						   first appearance; owned */
+	uint64_t		*ohash;		/* their hashes */
+	size_t			 nowners;
+	size_t			 ocap;
+};
 
 struct parser {
 	const char		*fname;
@@ -42,7 +69,9 @@ struct parser {
 	double			*group_ratio;	/* vcpu ratio per group */
 	size_t			 len;		/* of the text: room for every
 						   guest name in c->names */
-	size_t			 nameoff;	/* c->names used */
+	size_t			 nameoff;	/* c->names used (of part->names
+						   in a part) */
+	struct part		*part;		/* a thread's, or NULL */
 	struct herr		*e;
 };
 
@@ -363,28 +392,58 @@ owner_of(struct parser *p, const char *o, uint64_t h)
 	if (o == NULL)
 		return PLAN_NONE;
 	id = strmap_get_hashed(p->owners, o, h);
-	if (id == PLAN_NONE) {
+	if (id != PLAN_NONE)
+		return id;
+	if (p->part != NULL) {
+		struct part *pt = p->part;
+
+		if (pt->nowners == pt->ocap) {
+			pt->ocap = pt->ocap > 0 ? 2 * pt->ocap : 256;
+			pt->owners = xreallocarray(pt->owners, pt->ocap,
+			    sizeof(char *));
+			pt->ohash = xreallocarray(pt->ohash, pt->ocap,
+			    sizeof(uint64_t));
+		}
+		pt->owners[pt->nowners] = xstrdup(o);
+		pt->ohash[pt->nowners] = h;
+		id = (int32_t)pt->nowners++;
+		strmap_put(p->owners, pt->owners[id], id);
+	} else {
 		id = plan_customer_append(p->c, o);
 		strmap_put(p->owners, p->c->customers[id], id);
 	}
 	return id;
 }
 
+/* The last guest so far (of the part in a part), or NULL. */
+static const char *
+last_guest(const struct parser *p)
+{
+	if (p->part != NULL)
+		return p->part->ng > 0 ? p->part->g[p->part->ng - 1].name :
+		    NULL;
+	return p->c->nguests > 0 ? p->c->guests[p->c->nguests - 1].name :
+	    NULL;
+}
+
 /*
  * Is name a guest not seen yet?  While the guests come sorted by name
  * (as tools write them) the last one tells; the first name out of order
- * puts every name so far into a map, which answers from then on.
+ * puts every name so far into a map, which answers from then on (except
+ * on two threads: there it ends the try, see instances_two()).
  */
 static int
 guest_is_new(struct parser *p, const char *name)
 {
 	struct plan_cluster *c = p->c;
+	const char *last;
 	size_t i;
 
 	if (p->guests == NULL) {
-		if (c->nguests == 0 ||
-		    strcmp(name, c->guests[c->nguests - 1].name) > 0)
+		if ((last = last_guest(p)) == NULL || strcmp(name, last) > 0)
 			return 1;
+		if (p->part != NULL)
+			return 0;
 		p->guests = strmap_new(p->nlines);
 		for (i = 0; i < c->nguests; i++)
 			strmap_put(p->guests, c->guests[i].name, (int32_t)i);
@@ -397,22 +456,47 @@ guest_is_new(struct parser *p, const char *name)
  * block, which its size bounds (a name and its NUL take no more room than
  * its line).
  */
-static char *
-guest_name(struct parser *p)
+static void
+names_init(struct parser *p)
 {
 	struct plan_cluster *c = p->c;
-	size_t n = strlen(p->f[0]) + 1;
-	char *name;
 
 	if (c->names == NULL) {
 		c->names = xmalloc(p->len + 1);
 		/* the guests' array, once: at most a guest a line */
 		plan_guest_reserve(c, p->nlines);
 	}
-	name = c->names + p->nameoff;
+}
+
+static char *
+guest_name(struct parser *p)
+{
+	size_t n = strlen(p->f[0]) + 1;
+	char *name;
+
+	if (p->part != NULL)
+		name = p->part->names + p->nameoff;
+	else {
+		names_init(p);
+		name = p->c->names + p->nameoff;
+	}
 	memcpy(name, p->f[0], n);
 	p->nameoff += n;
 	return name;
+}
+
+/* A new guest: the cluster's next, or the part's. */
+static struct plan_guest *
+new_guest(struct parser *p)
+{
+	struct part *pt = p->part;
+	struct plan_guest *g;
+
+	if (pt == NULL)
+		return plan_guest_append_named(p->c, guest_name(p));
+	g = &pt->g[pt->ng++];
+	plan_guest_init(g, guest_name(p));
+	return g;
 }
 
 static int
@@ -475,7 +559,7 @@ parse_instance(struct parser *p)
 		return -1;
 	if (p->nf >= 13 && field_yn(p, 13, inst_fields, &yn) == -1)
 		return -1;
-	g = plan_guest_append_named(c, guest_name(p));
+	g = new_guest(p);
 	if (p->guests != NULL)
 		strmap_put(p->guests, g->name, (int32_t)c->nguests - 1);
 	g->owner = owner_of(p, gt.owner, oh);
@@ -615,15 +699,429 @@ parser_release(struct parser *p)
 	free(p->offline);
 }
 
-int
-plan_parse_text(const char *buf, size_t len, const char *fname,
-    struct plan_cluster **out, struct herr *e)
+/* Is buf[start, end) an empty line (which ends a section)? */
+static int
+blank(const char *buf, size_t start, size_t end)
+{
+	return end == start || (end == start + 1 && buf[start] == '\r');
+}
+
+/* A writable copy of the current line; grows, freed by its owner. */
+struct linebuf {
+	char	*s;
+	size_t	 cap;
+};
+
+/* Copies the line buf[start, end) (no '\n', not empty) and parses it. */
+static int
+take_line(struct parser *p, int section, const char *buf, size_t start,
+    size_t end, struct linebuf *lb)
+{
+	size_t n = end - start;
+
+	if (memchr(buf + start, '\0', n) != NULL)
+		return perr(p, 0, NULL, "NUL byte in line");
+	if (n + 1 > lb->cap) {
+		lb->cap = n + 1;
+		lb->s = xreallocarray(lb->s, lb->cap, 1);
+	}
+	memcpy(lb->s, buf + start, n);
+	lb->s[n] = '\0';
+	if (n > 0 && lb->s[n - 1] == '\r')
+		lb->s[--n] = '\0';
+	return parse_line(p, section, lb->s, n);
+}
+
+/* A line start and its number, noted while counting the lines. */
+struct ckpt {
+	size_t	off;
+	size_t	line;
+};
+
+/*
+ * The lines of buf, as the parser counts them (one more than its '\n');
+ * ck[k] is the first line start at or past (k + 1) / (NCKPT + 1) of the
+ * text, or len if there is none.
+ */
+static size_t
+count_lines(const char *buf, size_t len, struct ckpt *ck)
+{
+	const char *nl;
+	size_t n = 1, k = 0, i;
+
+	for (i = 0; (nl = memchr(buf + i, '\n', len - i)) != NULL;) {
+		i = (size_t)(nl - buf) + 1;
+		n++;
+		for (; k < NCKPT && i >= len / (NCKPT + 1) * (k + 1); k++) {
+			ck[k].off = i;
+			ck[k].line = n;
+		}
+	}
+	for (; k < NCKPT; k++) {
+		ck[k].off = len;
+		ck[k].line = n;
+	}
+	return n;
+}
+
+/* Is the instance section (about the lines left) worth two threads? */
+static int
+want_two(const struct parser *p)
+{
+	if (plan_parse_par_lines == 0)
+		return 1;
+	if (p->nlines - p->lineno < plan_parse_par_lines)
+		return 0;
+	return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/*
+ * Parses instance lines from buf[from] on, up to the line start stop or
+ * to an empty line (which ends the section: *blankp is where it starts).
+ * -1 on an error, 0 at stop, 1 at an empty line.
+ */
+static int
+instances_run(struct parser *p, const char *buf, size_t len, size_t from,
+    size_t stop, struct linebuf *lb, size_t *blankp)
+{
+	const char *nl;
+	size_t start, end;
+
+	for (start = from; start < stop; start = end + 1) {
+		nl = memchr(buf + start, '\n', len - start);
+		end = nl != NULL ? (size_t)(nl - buf) : len;
+		if (blank(buf, start, end)) {
+			*blankp = start;
+			return 1;
+		}
+		p->lineno++;
+		if (take_line(p, 2, buf, start, end, lb) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The instance section on two threads.  It is cut at the line starts
+ * noted while counting lines into chunks, which the threads take in
+ * turn (one that starts late takes fewer).  A chunk's guests go to their
+ * own slots (a guest a line from the section's first), their names into
+ * c->names after the room of the lines before them, their customers into
+ * the thread's own numbering until the merge numbers them in file order.
+ */
+struct chunk {
+	size_t			 off;		/* first line's start */
+	size_t			 end;		/* the next chunk's, or len */
+	size_t			 line;		/* first line's number */
+	struct plan_guest	*g;		/* its guests' slots */
+	char			*names;		/* where their names go */
+	size_t			 ng;
+	size_t			 nameoff;	/* of names used */
+	size_t			 lastline;	/* number of the last line read */
+	int			 worker;	/* which thread read it */
+	size_t			 own0;		/* the thread's customers first */
+	size_t			 own1;		/* seen here: [own0, own1) */
+	int			 rc;		/* -1: not read, or failed; 0:
+						   every line a guest; 1: the
+						   section ends at blank */
+	size_t			 blank;
+};
+
+struct pool;
+
+/*
+ * A thread's parser: p's maps of groups and hosts (read only), its own
+ * of customers, its own f_mem sums and errors.  On cache lines of its own
+ * (a line's fields are written to it).
+ */
+struct worker {
+	_Alignas(64) struct parser p;
+	struct part		 pt;
+	struct herr		 e;
+	struct linebuf		 lb;
+	struct pool		*pool;
+	int			 id;
+	int32_t			*gid;		/* cluster's customer index of
+						   each of pt.owners (merge) */
+	int32_t			*cross;		/* the other's index of each */
+};
+
+struct pool {
+	const char		*buf;
+	size_t			 len;
+	struct chunk		 ck[NCKPT + 1];
+	size_t			 nck;
+	_Atomic size_t		 next;		/* the next chunk to take */
+	_Atomic size_t		 stop;		/* none from here on needed */
+	struct worker		 w[2];
+};
+
+/* The chunks of the section from start: at the noted line starts. */
+static void
+pool_init(struct pool *pl, struct parser *p, const char *buf, size_t len,
+    size_t start, const struct ckpt *ckp)
+{
+	struct plan_cluster *c = p->c;
+	struct chunk *ck;
+	size_t k, off = start, line = p->lineno + 1, next;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->buf = buf;
+	pl->len = len;
+	for (k = 0; k <= NCKPT; k++) {
+		next = k < NCKPT ? ckp[k].off : len;
+		if (k < NCKPT && (next <= off || next >= len))
+			continue;
+		ck = &pl->ck[pl->nck++];
+		ck->off = off;
+		ck->end = next;
+		ck->line = line;
+		ck->g = c->guests + c->nguests + (line - p->lineno - 1);
+		ck->names = c->names + p->nameoff + (off - start);
+		ck->rc = -1;
+		if (k < NCKPT) {
+			off = next;
+			line = ckp[k].line;
+		}
+	}
+	pl->stop = pl->nck;
+}
+
+static void
+worker_init(struct worker *w, int id, struct parser *p, struct pool *pl)
+{
+	memset(w, 0, sizeof(*w));
+	w->p = *p;
+	w->p.c = NULL;
+	w->p.e = &w->e;
+	w->p.part = &w->pt;
+	w->p.guests = NULL;
+	w->p.owners = strmap_new(p->nlines / 8);
+	w->p.fmem = xcalloc(p->c->nhosts, sizeof(int64_t));
+	w->pool = pl;
+	w->id = id;
+}
+
+static void
+worker_release(struct worker *w)
+{
+	size_t i;
+
+	strmap_free(w->p.owners);
+	free(w->p.fmem);
+	for (i = 0; i < w->pt.nowners; i++)
+		free(w->pt.owners[i]);
+	free(w->pt.owners);
+	free(w->pt.ohash);
+	free(w->gid);
+	free(w->cross);
+	free(w->lb.s);
+}
+
+/* No chunk from k on is needed. */
+static void
+pool_stop(struct pool *pl, size_t k)
+{
+	size_t s = atomic_load(&pl->stop);
+
+	while (k < s && !atomic_compare_exchange_weak(&pl->stop, &s, k))
+		;
+}
+
+static void
+chunk_run(struct worker *w, struct chunk *ck)
+{
+	struct pool *pl = w->pool;
+
+	w->p.lineno = ck->line - 1;
+	w->p.nameoff = 0;
+	w->pt.g = ck->g;
+	w->pt.ng = 0;
+	w->pt.names = ck->names;
+	ck->worker = w->id;
+	ck->own0 = w->pt.nowners;
+	ck->rc = instances_run(&w->p, pl->buf, pl->len, ck->off, ck->end,
+	    &w->lb, &ck->blank);
+	if (ck->rc == 0 && ck->end == pl->len)
+		ck->rc = -1;	/* the file ends in the section */
+	ck->ng = w->pt.ng;
+	ck->nameoff = w->p.nameoff;
+	ck->lastline = w->p.lineno;
+	ck->own1 = w->pt.nowners;
+}
+
+/* Takes the chunks in turn; after one where the section ends, or that
+ * fails, no later one is needed. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *pl = w->pool;
+	size_t k;
+
+	for (;;) {
+		k = atomic_fetch_add(&pl->next, 1);
+		if (k >= pl->nck || k >= atomic_load(&pl->stop))
+			break;
+		chunk_run(w, &pl->ck[k]);
+		if (pl->ck[k].rc != 0)
+			pool_stop(pl, k + 1);
+	}
+	return NULL;
+}
+
+/* Where each of a's customers is among b's (or PLAN_NONE); b's slots
+ * asked for some names ahead (b's map is out of a's cache). */
+static void
+cross_init(struct worker *a, const struct worker *b)
+{
+	size_t i, n = a->pt.nowners;
+
+	a->cross = xreallocarray(NULL, n, sizeof(int32_t));
+	a->gid = xreallocarray(NULL, n, sizeof(int32_t));
+	for (i = 0; i < n; i++) {
+		a->gid[i] = PLAN_NONE;
+		if (b->pt.nowners == 0) {
+			a->cross[i] = PLAN_NONE;
+			continue;
+		}
+		if (i + 8 < n)
+			strmap_prefetch(b->p.owners, a->pt.ohash[i + 8]);
+		a->cross[i] = strmap_get_hashed(b->p.owners, a->pt.owners[i],
+		    a->pt.ohash[i]);
+	}
+}
+
+/*
+ * Numbers the customers first seen by chunk ck's thread in it, unless
+ * the other thread saw them in an earlier chunk: chunk by chunk, this
+ * is their order of first appearance in the file.
+ */
+static void
+owners_merge(struct plan_cluster *c, struct worker *w, const struct chunk *ck)
+{
+	struct worker *a = &w[ck->worker], *b = &w[!ck->worker];
+	int32_t j;
+	size_t i;
+
+	for (i = ck->own0; i < ck->own1; i++) {
+		if (a->gid[i] != PLAN_NONE)
+			continue;
+		j = a->cross[i];
+		if (j != PLAN_NONE && b->gid[j] != PLAN_NONE) {
+			a->gid[i] = b->gid[j];
+			continue;
+		}
+		a->gid[i] = plan_customer_adopt(c, a->pt.owners[i]);
+		a->pt.owners[i] = NULL;
+		if (j != PLAN_NONE)
+			b->gid[j] = a->gid[i];
+	}
+}
+
+/*
+ * The chunks up to the one where the section ends, as guests of the
+ * cluster.  -1 if one of them failed or was not read, if a chunk past the
+ * section counted a guest (its f_mem is in its thread's sums), or if the
+ * names are not sorted across chunks (the threads check them within).
+ * The cluster's map of customers is left out: it is not asked after the
+ * section.
+ */
+static int
+pool_merge(struct parser *p, struct pool *pl, struct worker *w,
+    size_t *startp)
+{
+	struct plan_cluster *c = p->c;
+	const char *last = NULL;
+	struct chunk *ck;
+	size_t e, k, i, ng = 0;
+
+	for (e = 0; e < pl->nck && pl->ck[e].rc == 0; e++)
+		;
+	if (e == pl->nck || pl->ck[e].rc == -1)
+		return -1;
+	for (k = e + 1; k < pl->nck; k++)
+		if (pl->ck[k].ng > 0)
+			return -1;
+	for (k = 0; k <= e; k++) {
+		ck = &pl->ck[k];
+		if (ck->g != c->guests + c->nguests + ng)
+			abort();	/* a line of a chunk not a guest */
+		if (ck->ng > 0 && last != NULL &&
+		    strcmp(last, ck->g[0].name) >= 0)
+			return -1;
+		if (ck->ng > 0)
+			last = ck->g[ck->ng - 1].name;
+		ng += ck->ng;
+	}
+	cross_init(&w[0], &w[1]);
+	cross_init(&w[1], &w[0]);
+	for (k = 0; k <= e; k++)
+		owners_merge(c, w, &pl->ck[k]);
+	for (k = 0; k <= e; k++) {
+		ck = &pl->ck[k];
+		for (i = 0; i < ck->ng; i++)
+			if (ck->g[i].owner != PLAN_NONE)
+				ck->g[i].owner = w[ck->worker].gid[
+				    ck->g[i].owner];
+	}
+	for (i = 0; i < c->nhosts; i++)
+		p->fmem[i] += w[0].p.fmem[i] + w[1].p.fmem[i];
+	plan_guest_adopt_named(c, ng);
+	ck = &pl->ck[e];
+	p->nameoff = (size_t)(ck->names - c->names) + ck->nameoff;
+	p->lineno = ck->lastline;
+	*startp = ck->blank;
+	return 0;
+}
+
+/*
+ * The instance section from *startp on, on two threads.  Only the happy
+ * path: -1 (with a message that is not the one-thread parse's) on any
+ * error, or names out of order, for the one-thread parse to report the
+ * first.  On success *startp is at the empty line after the section,
+ * p->lineno at the line before it.
+ */
+static int
+instances_two(struct parser *p, const char *buf, size_t len,
+    const struct ckpt *ckp, size_t *startp)
+{
+	struct pool *pl;
+	struct worker *w;
+	pthread_t t;
+	int started, rc;
+
+	if ((pl = aligned_alloc(_Alignof(struct pool), sizeof(*pl))) == NULL)
+		return -1;
+	w = pl->w;
+
+	names_init(p);
+	pool_init(pl, p, buf, len, *startp, ckp);
+	worker_init(&w[0], 0, p, pl);
+	worker_init(&w[1], 1, p, pl);
+	started = pthread_create(&t, NULL, worker_main, &w[1]) == 0;
+	worker_main(&w[0]);
+	if (started)
+		pthread_join(t, NULL);
+	rc = pool_merge(p, pl, w, startp);
+	if (rc == 0)
+		plan_parse_par_count++;
+	worker_release(&w[0]);
+	worker_release(&w[1]);
+	free(pl);
+	return rc;
+}
+
+/* plan_parse_text() on one thread, or two if two; *again if two failed. */
+static int
+parse_text(const char *buf, size_t len, const char *fname, int two,
+    struct plan_cluster **out, struct herr *e, int *again)
 {
 	struct parser p;
+	struct ckpt ck[NCKPT];
+	struct linebuf lb = { NULL, 0 };
 	const char *nl;
-	size_t nlines = 1, i, start, end, n;
-	char *line = NULL;
-	size_t linecap = 0;
+	size_t start, end;
 	int section = 0, rc = -1;
 
 	*out = NULL;
@@ -631,39 +1129,32 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	p.fname = fname != NULL ? fname : "-";
 	p.e = e;
 	p.c = plan_cluster_new();
-	for (i = 0; (nl = memchr(buf + i, '\n', len - i)) != NULL;
-	    i = (size_t)(nl - buf) + 1)
-		nlines++;
+	p.nlines = count_lines(buf, len, ck);
 	p.groups = strmap_new(16);
-	p.hosts = strmap_new(nlines / 16);
-	p.nlines = nlines;
+	p.hosts = strmap_new(p.nlines / 16);
 	p.len = len;
-	p.owners = strmap_new(nlines / 8);
-	for (start = 0; start < len && section < 5; start = end + 1) {
+	p.owners = strmap_new(p.nlines / 8);
+	start = 0;
+	while (start < len && section < 5) {
+		if (section == 2 && two) {
+			two = 0;
+			if (want_two(&p)) {
+				if (instances_two(&p, buf, len, ck, &start) ==
+				    -1) {
+					*again = 1;
+					goto out;
+				}
+				continue;	/* at the empty line */
+			}
+		}
 		nl = memchr(buf + start, '\n', len - start);
 		end = nl != NULL ? (size_t)(nl - buf) : len;
 		p.lineno++;
-		if (end == len && start == end)
-			break;	/* trailing newline */
-		if (memchr(buf + start, '\0', end - start) != NULL) {
-			perr(&p, 0, NULL, "NUL byte in line");
-			goto out;
-		}
-		if (end == start || (end == start + 1 && buf[start] == '\r')) {
+		if (blank(buf, start, end))
 			section++;
-			continue;
-		}
-		if (end - start + 1 > linecap) {
-			linecap = end - start + 1;
-			line = xreallocarray(line, linecap, 1);
-		}
-		n = end - start;
-		memcpy(line, buf + start, n);
-		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (parse_line(&p, section, line, n) == -1)
+		else if (take_line(&p, section, buf, start, end, &lb) == -1)
 			goto out;
+		start = end + 1;
 	}
 	if (section < 3) {
 		herr_set(e, HERR_USAGE, "%s:%zu: file ends in section %d (%s); "
@@ -678,8 +1169,21 @@ plan_parse_text(const char *buf, size_t len, const char *fname,
 	p.c = NULL;
 	rc = 0;
 out:
-	free(line);
+	free(lb.s);
 	parser_release(&p);
 	plan_cluster_free(p.c);
 	return rc;
+}
+
+int
+plan_parse_text(const char *buf, size_t len, const char *fname,
+    struct plan_cluster **out, struct herr *e)
+{
+	int again = 0;
+
+	if (parse_text(buf, len, fname, 1, out, e, &again) == 0)
+		return 0;
+	if (!again)
+		return -1;
+	return parse_text(buf, len, fname, 0, out, e, &again);
 }

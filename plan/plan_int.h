@@ -74,4 +74,29 @@ int32_t		 strmap_get_hashed(const struct strmap *, const char *key,
 		    uint64_t hash);
 void		 strmap_put(struct strmap *, const char *key, int32_t val);
 
+/*
+ * The parser's instance section on two threads (plan/parse.c): from
+ * plan_parse_par_lines lines on (about: the lines left in the file) and
+ * only with a second CPU online; 0 forces two threads on any file and
+ * any machine (tests, fuzzer), SIZE_MAX keeps to one.  Set it before
+ * parsing, not while another thread parses.
+ */
+extern size_t	 plan_parse_par_lines;
+/* Parses whose instances two threads read (for the tests). */
+extern _Atomic unsigned long plan_parse_par_count;
+/* A guest named name (not copied), with no host, owner or secondary. */
+void		 plan_guest_init(struct plan_guest *, char *name);
+/*
+ * Counts the n slots after the last guest, filled by plan_guest_init()
+ * with names in c->names, as guests (within gcap, while nnamed ==
+ * nguests).
+ */
+void		 plan_guest_adopt_named(struct plan_cluster *, size_t n);
+/* plan_customer_append() of an allocated name, which c now owns. */
+int32_t		 plan_customer_adopt(struct plan_cluster *, char *owner);
+/* 0 if a and b hold the same model, guest names by value; else -1 and
+ * the first difference in why. */
+int		 plan_cluster_diff(const struct plan_cluster *a,
+		    const struct plan_cluster *b, char *why, size_t size);
+
 #endif
