@@ -853,6 +853,8 @@ struct pool {
 	size_t			 nck;
 	_Atomic size_t		 next;		/* the next chunk to take */
 	_Atomic size_t		 stop;		/* none from here on needed */
+	int			 alternate;	/* thread i takes chunks i, i +
+						   2, ... (forced: both read) */
 	struct worker		 w[2];
 };
 
@@ -885,6 +887,7 @@ pool_init(struct pool *pl, struct parser *p, const char *buf, size_t len,
 		}
 	}
 	pl->stop = pl->nck;
+	pl->alternate = plan_parse_par_lines == 0;
 }
 
 static void
@@ -942,8 +945,6 @@ chunk_run(struct worker *w, struct chunk *ck)
 	ck->own0 = w->pt.nowners;
 	ck->rc = instances_run(&w->p, pl->buf, pl->len, ck->off, ck->end,
 	    &w->lb, &ck->blank);
-	if (ck->rc == 0 && ck->end == pl->len)
-		ck->rc = -1;	/* the file ends in the section */
 	ck->ng = w->pt.ng;
 	ck->nameoff = w->p.nameoff;
 	ck->lastline = w->p.lineno;
@@ -957,10 +958,11 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *pl = w->pool;
-	size_t k;
+	size_t k = (size_t)w->id;
 
-	for (;;) {
-		k = atomic_fetch_add(&pl->next, 1);
+	for (;; k += 2) {
+		if (!pl->alternate)
+			k = atomic_fetch_add(&pl->next, 1);
 		if (k >= pl->nck || k >= atomic_load(&pl->stop))
 			break;
 		chunk_run(w, &pl->ck[k]);
@@ -1006,15 +1008,10 @@ owners_merge(struct plan_cluster *c, struct worker *w, const struct chunk *ck)
 
 	for (i = ck->own0; i < ck->own1; i++) {
 		if (a->gid[i] != PLAN_NONE)
-			continue;
-		j = a->cross[i];
-		if (j != PLAN_NONE && b->gid[j] != PLAN_NONE) {
-			a->gid[i] = b->gid[j];
-			continue;
-		}
+			continue;	/* the other saw it first */
 		a->gid[i] = plan_customer_adopt(c, a->pt.owners[i]);
 		a->pt.owners[i] = NULL;
-		if (j != PLAN_NONE)
+		if ((j = a->cross[i]) != PLAN_NONE)
 			b->gid[j] = a->gid[i];
 	}
 }
@@ -1103,6 +1100,8 @@ instances_two(struct parser *p, const char *buf, size_t len,
 	worker_main(&w[0]);
 	if (started)
 		pthread_join(t, NULL);
+	else
+		worker_main(&w[1]);	/* what is left, if any */
 	rc = pool_merge(p, pl, w, startp);
 	if (rc == 0)
 		plan_parse_par_count++;

@@ -78,7 +78,8 @@ void		 strmap_put(struct strmap *, const char *key, int32_t val);
  * The parser's instance section on two threads (plan/parse.c): from
  * plan_parse_par_lines lines on (about: the lines left in the file) and
  * only with a second CPU online; 0 forces two threads on any file and
- * any machine (tests, fuzzer), SIZE_MAX keeps to one.  Set it before
+ * any machine, each reading every other chunk whatever its speed (tests,
+ * fuzzer); SIZE_MAX keeps to one.  Set it before
  * parsing, not while another thread parses.
  */
 extern size_t	 plan_parse_par_lines;

@@ -425,6 +425,295 @@ test_load_file(void **state)
 	assert_non_null(strstr(e.msg, path));
 }
 
+/* ---- the instance section on two threads ---- */
+
+/*
+ * Parses buf on one thread, then forced onto two: the same return, the
+ * same message, the same model.  1 if two threads made the model, 0 if
+ * they gave way to one (an error, names out of order).
+ */
+static int
+parse_both(const char *buf, size_t len, struct herr *e)
+{
+	struct plan_cluster *c1 = NULL, *c2 = NULL;
+	struct herr e2;
+	size_t saved = plan_parse_par_lines;
+	unsigned long before;
+	char why[160];
+	int rc1, rc2;
+
+	herr_clear(e);
+	herr_clear(&e2);
+	plan_parse_par_lines = SIZE_MAX;
+	before = plan_parse_par_count;
+	rc1 = plan_parse_text(buf, len, "p.data", &c1, e);
+	assert_true(plan_parse_par_count == before);
+	plan_parse_par_lines = 0;
+	rc2 = plan_parse_text(buf, len, "p.data", &c2, &e2);
+	plan_parse_par_lines = saved;
+	assert_int_equal(rc1, rc2);
+	if (rc1 == -1) {
+		assert_null(c2);
+		assert_string_equal(e->msg, e2.msg);
+	} else if (plan_cluster_diff(c1, c2, why, sizeof(why)) != 0)
+		fail_msg("one thread and two differ: %s", why);
+	plan_cluster_free(c1);
+	plan_cluster_free(c2);
+	return plan_parse_par_count != before;
+}
+
+struct gen {
+	int		 n;		/* guests */
+	uint32_t	 seed;		/* 0: names sorted, else shuffled */
+	int		 crlf;
+	int		 tail;		/* guest lines after the sections too */
+};
+
+static uint32_t
+xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * A file of g->n guests on hosts h0..h5 (h5 offline: '?' fields); guest
+ * i is "v%05d" of i (sorted) or of a permutation; customers a0..a16 from
+ * the first half on, b0..b22 only in the second half, some guests none;
+ * DRBD secondaries, hangar:no-migrate, auto_balance N and stopped guests
+ * here and there.  edit(i, line) may change guest i's line.
+ */
+static char *
+gen_text(const struct gen *g, void (*edit)(int, char *, size_t))
+{
+	size_t cap = (size_t)g->n * 128 * (g->tail ? 2 : 1) + 4096, len;
+	char *buf = malloc(cap), line[128], owner[32];
+	const char *eol = g->crlf ? "\r\n" : "\n";
+	int *name = malloc(sizeof(int) * (size_t)(g->n > 0 ? g->n : 1));
+	uint32_t s = g->seed;
+	int i, j, t, h;
+
+	assert_non_null(buf);
+	assert_non_null(name);
+	for (i = 0; i < g->n; i++)
+		name[i] = i;
+	for (i = g->n - 1; g->seed != 0 && i > 0; i--) {
+		j = (int)(xorshift(&s) % (uint32_t)(i + 1));
+		t = name[i];
+		name[i] = name[j];
+		name[j] = t;
+	}
+	len = (size_t)snprintf(buf, cap, "grp|uuid-1|preferred||%s%s", eol,
+	    eol);
+	for (h = 0; h < 5; h++)
+		len += (size_t)snprintf(buf + len, cap - len, "h%d|8388608|1024|"
+		    "%d|4000000|4000000|64|N|uuid-1|4|%s%s", h, 1000 + h,
+		    h % 2 ? "stor:hdd" : "stor:ssd", eol);
+	len += (size_t)snprintf(buf + len, cap - len,
+	    "h5|?|0|0|0|0|0|N|uuid-1%s%s", eol, eol);
+	for (i = 0; i < g->n; i++) {
+		h = i % 5;
+		if (i < g->n / 2 || i % 3 == 1)
+			snprintf(owner, sizeof(owner), "owner:a%d", i % 17);
+		else if (i % 3 == 0)
+			snprintf(owner, sizeof(owner), "customer:b%d", i % 23);
+		else
+			snprintf(owner, sizeof(owner), "x:y");
+		snprintf(line, sizeof(line), "v%05d|%d|%d|%d|%s|%s|h%d|%s%s|%s|"
+		    "%s%s%s%s", name[i], 512 + i % 7 * 256, 10240 + i, 1 + i % 4,
+		    i % 13 == 0 ? "ADMIN_down" : i % 17 == 0 ? "ERROR_up" :
+		    "running", i % 11 == 0 ? "N" : "Y", h,
+		    i % 7 == 0 ? "h" : "", i % 7 == 0 ? (h == 0 ? "1" : "0") :
+		    "", i % 7 == 0 ? "drbd" : "plain", owner,
+		    i % 5 == 0 ? ",hangar:no-migrate" : "",
+		    i % 4 == 0 ? "|1|-|N" : "", eol);
+		if (edit != NULL)
+			edit(i, line, sizeof(line));
+		len += (size_t)snprintf(buf + len, cap - len, "%s", line);
+	}
+	len += (size_t)snprintf(buf + len, cap - len, "%shtools:iextags:x%s%s"
+	    "|2048,1,51200,1,1,1|512,1,10240,1,1,1|plain|8.0|32.0%s"
+	    "grp|2048,1,51200,1,1,1|512,1,10240,1,1,1|plain|3.5|32.0%s", eol,
+	    eol, eol, eol, eol);
+	/* a sixth section, ignored: lines that read as guests */
+	for (i = 0; g->tail && i < g->n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%sw%05d|1|1|1|"
+		    "running|Y|h0||plain|owner:zz", i == 0 ? eol : "", i);
+	if (g->tail)
+		len += (size_t)snprintf(buf + len, cap - len, "%s", eol);
+	free(name);
+	return buf;
+}
+
+static int
+gen_both(const struct gen *g, void (*edit)(int, char *, size_t),
+    struct herr *e)
+{
+	char *buf = gen_text(g, edit);
+	int par = parse_both(buf, strlen(buf), e);
+
+	free(buf);
+	return par;
+}
+
+/* Well-formed files: two threads make what one makes. */
+static void
+test_par_same(void **state)
+{
+	static const struct gen gens[] = {
+		{ 1, 0, 0, 0 }, { 2, 0, 1, 0 }, { 40, 0, 0, 0 },
+		{ 1000, 0, 1, 0 }, { 3000, 0, 0, 0 }, { 200, 0, 0, 1 },
+	};
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
+		if (!gen_both(&gens[i], NULL, &e))
+			fail_msg("gens[%zu]: not parsed on two threads", i);
+	assert_true(parse_both(good, strlen(good), &e));
+	/* the model is the one the file says: customers numbered as they
+	 * first show up, b0 only in the second half */
+	{
+		const struct gen g = { 3000, 0, 0, 0 };
+		char *buf = gen_text(&g, NULL);
+		size_t saved = plan_parse_par_lines;
+
+		plan_parse_par_lines = 0;
+		assert_int_equal(plan_parse_text(buf, strlen(buf), "x", &c,
+		    &e), 0);
+		plan_parse_par_lines = saved;
+		free(buf);
+	}
+	assert_int_equal(c->nguests, 3000);
+	assert_int_equal(c->ncustomers, 17 + 23);
+	for (i = 0; i < 17; i++)
+		assert_int_equal(c->customers[i][0], 'a');
+	assert_string_equal(c->customers[17], "b5");	/* guest 1500 */
+	assert_string_equal(c->guests[1500].name, "v01500");
+	assert_int_equal(c->guests[1500].owner, 17);
+	assert_int_equal(c->guests[2999].owner, PLAN_NONE);
+	assert_int_equal(c->guests[7].secondary, 0);
+	assert_false(c->guests[5].live_migrate);
+	assert_false(c->guests[11].live_migrate);
+	assert_true(c->vcpu_ratio > 3.49 && c->vcpu_ratio < 3.51);
+	assert_int_equal(c->hosts[5].state, PLAN_HOST_MAINTENANCE);
+	/* f_mem and running RAM leave some unexplained: every guest's
+	 * running RAM counted, from both threads */
+	for (i = 0; i < 5; i++)
+		assert_true(c->hosts[i].reserved_mib > 0);
+	plan_cluster_free(c);
+}
+
+/* Names out of order: two threads give way to one, which says the same. */
+static void
+test_par_unsorted(void **state)
+{
+	struct gen g = { 2000, 0, 0, 0 };
+	struct herr e;
+	uint32_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 5; seed++) {
+		g.seed = seed;
+		g.crlf = (int)seed % 2;
+		assert_false(gen_both(&g, NULL, &e));
+	}
+}
+
+static int dup_at;
+
+/* Guest dup_at + 1 named as guest dup_at: next to it, so on either
+ * side of wherever a chunk ends. */
+static void
+edit_dup(int i, char *line, size_t n)
+{
+	if (i == dup_at + 1)
+		snprintf(line, n, "v%05d|1|1|1|running|Y|h0||plain|\n", dup_at);
+}
+
+static int err_at[3];
+
+/* Guests err_at[] get an unknown host, a bad mem field, too few fields. */
+static void
+edit_err(int i, char *line, size_t n)
+{
+	if (i == err_at[0])
+		snprintf(line, n, "v%05d|1|1|1|running|Y|h9||plain|\n", i);
+	if (i == err_at[1])
+		snprintf(line, n, "v%05d|x|1|1|running|Y|h0||plain|\n", i);
+	if (i == err_at[2])
+		snprintf(line, n, "v%05d|1|1\n", i);
+}
+
+/* Errors are the one-thread parse's: the first in the file wins. */
+static void
+test_par_errors(void **state)
+{
+	const struct gen g = { 600, 0, 0, 0 }, big = { 20000, 0, 0, 0 };
+	struct herr e;
+	char want[64];
+	int i;
+
+	(void)state;
+	for (dup_at = 0; dup_at < 60; dup_at++) {
+		assert_false(gen_both(&g, edit_dup, &e));
+		snprintf(want, sizeof(want), "p.data:%d: field 1 (name): "
+		    "duplicate guest \"v%05d\"", 10 + dup_at + 1, dup_at);
+		assert_string_equal(e.msg, want);
+	}
+	/* first half, second half, both (either order of kinds) */
+	static const int at[][3] = {
+		{ 100, -1, -1 }, { -1, 19000, -1 }, { -1, -1, 15000 },
+		{ 3000, 17000, -1 }, { 18000, 2000, -1 }, { 19999, -1, 9999 },
+		{ 10000, 10001, 10002 },
+	};
+	for (i = 0; i < (int)(sizeof(at) / sizeof(at[0])); i++) {
+		int first = -1, k;
+
+		memcpy(err_at, at[i], sizeof(err_at));
+		assert_false(gen_both(&big, edit_err, &e));
+		for (k = 0; k < 3; k++)
+			if (err_at[k] >= 0 && (first == -1 || err_at[k] < first))
+				first = err_at[k];
+		snprintf(want, sizeof(want), "p.data:%d: ", 10 + first);
+		if (strncmp(e.msg, want, strlen(want)) != 0)
+			fail_msg("case %d: got \"%s\", want \"%s...\"", i, e.msg,
+			    want);
+	}
+}
+
+/* Mangled files (a byte changed, a line cut): the same either way. */
+static void
+test_par_mangled(void **state)
+{
+	const struct gen g = { 60, 0, 0, 0 };
+	char *orig = gen_text(&g, NULL), *buf;
+	size_t len = strlen(orig), pos;
+	uint32_t s = 12345;
+	struct herr e;
+	int round, ok = 0;
+
+	(void)state;
+	buf = malloc(len + 1);
+	assert_non_null(buf);
+	for (round = 0; round < 400; round++) {
+		memcpy(buf, orig, len + 1);
+		pos = xorshift(&s) % len;
+		buf[pos] = "|\n\r0a?-,:\0"[xorshift(&s) % 10];
+		if (round % 4 == 0)
+			buf[xorshift(&s) % len] = '\n';
+		ok += parse_both(buf, round % 8 == 0 ? pos : len, &e);
+	}
+	/* and some were still well-formed, and read on two threads */
+	assert_true(ok > 0);
+	free(buf);
+	free(orig);
+}
+
 int
 main(void)
 {
@@ -436,6 +725,10 @@ main(void)
 		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_par_same),
+		cmocka_unit_test(test_par_unsorted),
+		cmocka_unit_test(test_par_errors),
+		cmocka_unit_test(test_par_mangled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
