@@ -1,19 +1,49 @@
-/* libFuzzer: the htools text parser (plan_parse_text). */
+/*
+ * libFuzzer: the htools text parser (plan_parse_text), on one thread and
+ * forced onto two: both must give the same model or the same error.
+ */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lib/herr.h"
 #include "plan/plan.h"
+#include "plan/plan_int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The parse of data with the given two-thread threshold. */
+static int
+parse(const uint8_t *data, size_t size, size_t par_lines,
+    struct plan_cluster **c, struct herr *e)
+{
+	int rc;
+
+	herr_clear(e);
+	plan_parse_par_lines = par_lines;
+	rc = plan_parse_text((const char *)data, size, "fuzz", c, e);
+	plan_parse_par_lines = SIZE_MAX;
+	return rc;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct plan_cluster *c = NULL;
-	struct herr e;
+	struct plan_cluster *c = NULL, *c2 = NULL;
+	struct herr e, e2;
+	char why[160];
+	int rc;
 
-	if (plan_parse_text((const char *)data, size, "fuzz", &c, &e) == 0) {
+	rc = parse(data, size, SIZE_MAX, &c, &e);
+	if (parse(data, size, 0, &c2, &e2) != rc)
+		abort();
+	if (rc == -1 && strcmp(e.msg, e2.msg) != 0)
+		abort();
+	if (rc == 0 && plan_cluster_diff(c, c2, why, sizeof(why)) != 0)
+		abort();
+	plan_cluster_free(c2);
+	if (rc == 0) {
 		/* a parsed cluster must be usable by the planners, and
 		 * every plan must pass the checker */
 		static const char *sel[] = { "stor:hdd" };
