@@ -61,7 +61,8 @@ struct parser {
 	struct strmap		*guests;	/* name -> guest index, or NULL
 						   while the names come sorted */
 	size_t			 nlines;	/* for the size of the maps */
-	struct strmap		*owners;	/* name -> customer index */
+	struct strmap		*owners;	/* name -> customer index, from
+						   the instance section on */
 	char			**gnames;	/* group names, by index */
 	size_t			 ngroups;
 	int64_t			*fmem;		/* f_mem per host */
@@ -855,6 +856,7 @@ struct pool {
 	_Atomic size_t		 stop;		/* none from here on needed */
 	int			 alternate;	/* thread i takes chunks i, i +
 						   2, ... (forced: both read) */
+	size_t			 nhosts;
 	struct worker		 w[2];
 };
 
@@ -888,6 +890,7 @@ pool_init(struct pool *pl, struct parser *p, const char *buf, size_t len,
 	}
 	pl->stop = pl->nck;
 	pl->alternate = plan_parse_par_lines == 0;
+	pl->nhosts = c->nhosts;
 }
 
 static void
@@ -899,8 +902,8 @@ worker_init(struct worker *w, int id, struct parser *p, struct pool *pl)
 	w->p.e = &w->e;
 	w->p.part = &w->pt;
 	w->p.guests = NULL;
-	w->p.owners = strmap_new(p->nlines / 8);
-	w->p.fmem = xcalloc(p->c->nhosts, sizeof(int64_t));
+	w->p.owners = NULL;	/* worker_main() makes them */
+	w->p.fmem = NULL;
 	w->pool = pl;
 	w->id = id;
 }
@@ -951,14 +954,23 @@ chunk_run(struct worker *w, struct chunk *ck)
 	ck->own1 = w->pt.nowners;
 }
 
-/* Takes the chunks in turn; after one where the section ends, or that
- * fails, no later one is needed. */
+/*
+ * Takes the chunks in turn; after one where the section ends, or that
+ * fails, no later one is needed.  Its map and sums are made here, their
+ * pages written on this thread's CPU while the other makes its own.
+ */
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct pool *pl = w->pool;
-	size_t k = (size_t)w->id;
+	size_t k = (size_t)w->id, nhosts = pl->nhosts;
+
+	if (w->p.owners == NULL) {
+		w->p.owners = strmap_new(w->p.nlines / 8);
+		w->p.fmem = xreallocarray(NULL, nhosts, sizeof(int64_t));
+		memset(w->p.fmem, 0, nhosts * sizeof(int64_t));
+	}
 
 	for (;; k += 2) {
 		if (!pl->alternate)
@@ -1121,7 +1133,7 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 	struct linebuf lb = { NULL, 0 };
 	const char *nl;
 	size_t start, end;
-	int section = 0, rc = -1;
+	int section = 0, begun = 0, rc = -1;
 
 	*out = NULL;
 	memset(&p, 0, sizeof(p));
@@ -1132,12 +1144,11 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 	p.groups = strmap_new(16);
 	p.hosts = strmap_new(p.nlines / 16);
 	p.len = len;
-	p.owners = strmap_new(p.nlines / 8);
 	start = 0;
 	while (start < len && section < 5) {
-		if (section == 2 && two) {
-			two = 0;
-			if (want_two(&p)) {
+		if (section == 2 && !begun) {
+			begun = 1;
+			if (two && want_two(&p)) {
 				if (instances_two(&p, buf, len, ck, &start) ==
 				    -1) {
 					*again = 1;
@@ -1145,6 +1156,8 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 				}
 				continue;	/* at the empty line */
 			}
+			/* one thread: the map of customers */
+			p.owners = strmap_new(p.nlines / 8);
 		}
 		nl = memchr(buf + start, '\n', len - start);
 		end = nl != NULL ? (size_t)(nl - buf) : len;

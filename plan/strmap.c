@@ -41,6 +41,21 @@ fnv1a(const char *s)
 	return h;
 }
 
+/*
+ * Free slots, written here rather than calloc()'d: a page of fresh zeroes
+ * is mapped at its first lookup, then copied at its first put, and while
+ * a second thread of the process runs (the parser's) that copy flushes
+ * the other CPU's TLB: an interrupt, which a virtual machine makes dear.
+ */
+static struct slot *
+slots_new(size_t n)
+{
+	struct slot *sl = xreallocarray(NULL, n, sizeof(*sl));
+
+	memset(sl, 0, n * sizeof(*sl));
+	return sl;
+}
+
 struct strmap *
 strmap_new(size_t expect)
 {
@@ -49,7 +64,7 @@ strmap_new(size_t expect)
 
 	while (slots < expect * 2)
 		slots *= 2;
-	m->slot = xcalloc(slots, sizeof(*m->slot));
+	m->slot = slots_new(slots);
 	m->mask = slots - 1;
 	return m;
 }
@@ -127,7 +142,7 @@ grow(struct strmap *m)
 	size_t i;
 
 	big.mask = m->mask * 2 + 1;
-	big.slot = xcalloc(big.mask + 1, sizeof(*big.slot));
+	big.slot = slots_new(big.mask + 1);
 	for (i = 0; i <= m->mask; i++) {
 		if (m->slot[i].key == NULL)
 			continue;
