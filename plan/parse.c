@@ -36,13 +36,16 @@ _Atomic unsigned long plan_parse_par_count;
 
 /*
  * A thread's share of the instance section (see instances_two()): the
- * guests of a chunk into their slots of c->guests and their names into
- * their room in c->names; customers numbered among its own.
+ * guests of a chunk into their slots of c->guests, their names into
+ * c->names, the first thread's from its start up, the second's from its
+ * end down (together no more than the text); customers numbered among
+ * its own.
  */
 struct part {
 	struct plan_guest	*g;		/* the chunk's first slot */
 	size_t			 ng;
-	char			*names;		/* the chunk's names */
+	char			*names;		/* c->names, or its end */
+	int			 down;		/* names from the end down */
 	char			**owners;	/* its customers, in order of
 						   first appearance; owned */
 	uint64_t		*ohash;		/* their hashes */
@@ -70,8 +73,8 @@ struct parser {
 	double			*group_ratio;	/* vcpu ratio per group */
 	size_t			 len;		/* of the text: room for every
 						   guest name in c->names */
-	size_t			 nameoff;	/* c->names used (of part->names
-						   in a part) */
+	size_t			 nameoff;	/* c->names used (by the part in
+						   a part) */
 	struct part		*part;		/* a thread's, or NULL */
 	struct herr		*e;
 };
@@ -476,7 +479,8 @@ guest_name(struct parser *p)
 	char *name;
 
 	if (p->part != NULL)
-		name = p->part->names + p->nameoff;
+		name = p->part->down ? p->part->names - p->nameoff - n :
+		    p->part->names + p->nameoff;
 	else {
 		names_init(p);
 		name = p->c->names + p->nameoff;
@@ -807,7 +811,7 @@ instances_run(struct parser *p, const char *buf, size_t len, size_t from,
  * noted while counting lines into chunks, which the threads take in
  * turn (one that starts late takes fewer).  A chunk's guests go to their
  * own slots (a guest a line from the section's first), their names into
- * c->names after the room of the lines before them, their customers into
+ * c->names (see struct part), their customers into
  * the thread's own numbering until the merge numbers them in file order.
  */
 struct chunk {
@@ -815,9 +819,7 @@ struct chunk {
 	size_t			 end;		/* the next chunk's, or len */
 	size_t			 line;		/* first line's number */
 	struct plan_guest	*g;		/* its guests' slots */
-	char			*names;		/* where their names go */
 	size_t			 ng;
-	size_t			 nameoff;	/* of names used */
 	size_t			 lastline;	/* number of the last line read */
 	int			 worker;	/* which thread read it */
 	size_t			 own0;		/* the thread's customers first */
@@ -881,7 +883,6 @@ pool_init(struct pool *pl, struct parser *p, const char *buf, size_t len,
 		ck->end = next;
 		ck->line = line;
 		ck->g = c->guests + c->nguests + (line - p->lineno - 1);
-		ck->names = c->names + p->nameoff + (off - start);
 		ck->rc = -1;
 		if (k < NCKPT) {
 			off = next;
@@ -904,6 +905,9 @@ worker_init(struct worker *w, int id, struct parser *p, struct pool *pl)
 	w->p.guests = NULL;
 	w->p.owners = NULL;	/* worker_main() makes them */
 	w->p.fmem = NULL;
+	w->p.nameoff = 0;
+	w->pt.names = p->c->names + (id == 0 ? p->nameoff : p->len + 1);
+	w->pt.down = id;
 	w->pool = pl;
 	w->id = id;
 }
@@ -940,16 +944,13 @@ chunk_run(struct worker *w, struct chunk *ck)
 	struct pool *pl = w->pool;
 
 	w->p.lineno = ck->line - 1;
-	w->p.nameoff = 0;
 	w->pt.g = ck->g;
 	w->pt.ng = 0;
-	w->pt.names = ck->names;
 	ck->worker = w->id;
 	ck->own0 = w->pt.nowners;
 	ck->rc = instances_run(&w->p, pl->buf, pl->len, ck->off, ck->end,
 	    &w->lb, &ck->blank);
 	ck->ng = w->pt.ng;
-	ck->nameoff = w->p.nameoff;
 	ck->lastline = w->p.lineno;
 	ck->own1 = w->pt.nowners;
 }
@@ -1078,7 +1079,9 @@ pool_merge(struct parser *p, struct pool *pl, struct worker *w,
 		p->fmem[i] += w[0].p.fmem[i] + w[1].p.fmem[i];
 	plan_guest_adopt_named(c, ng);
 	ck = &pl->ck[e];
-	p->nameoff = (size_t)(ck->names - c->names) + ck->nameoff;
+	/* the first thread's names, then room up to the second's (no guest
+	 * follows: the section is over) */
+	p->nameoff = w[0].p.nameoff;
 	p->lineno = ck->lastline;
 	*startp = ck->blank;
 	return 0;

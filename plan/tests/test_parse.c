@@ -608,6 +608,28 @@ test_par_same(void **state)
 	plan_cluster_free(c);
 }
 
+/* Names that fill their lines: the two threads' names share the block of
+ * one text's size (from its two ends) and do not meet. */
+static void
+test_par_long_names(void **state)
+{
+	size_t cap = 500 * 160 + 256, len;
+	char *buf = malloc(cap);
+	struct herr e;
+	int i;
+
+	(void)state;
+	assert_non_null(buf);
+	len = (size_t)snprintf(buf, cap, "g|u|preferred||\n\n"
+	    "h|1024|0|1024|10|10|1|N|u\n\n");
+	for (i = 0; i < 500; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%03d%0120d|1|1|1|"
+		    "running|Y|h||plain|\n", i, i);
+	len += (size_t)snprintf(buf + len, cap - len, "\n");
+	assert_true(parse_both(buf, len, &e));
+	free(buf);
+}
+
 /* Names out of order: two threads give way to one, which says the same. */
 static void
 test_par_unsorted(void **state)
@@ -726,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_par_same),
+		cmocka_unit_test(test_par_long_names),
 		cmocka_unit_test(test_par_unsorted),
 		cmocka_unit_test(test_par_errors),
 		cmocka_unit_test(test_par_mangled),
