@@ -811,8 +811,8 @@ instances_run(struct parser *p, const char *buf, size_t len, size_t from,
  * noted while counting lines into chunks, which the threads take in
  * turn (one that starts late takes fewer).  A chunk's guests go to their
  * own slots (a guest a line from the section's first), their names into
- * c->names (see struct part), their customers into
- * the thread's own numbering until the merge numbers them in file order.
+ * c->names (see struct part), their customers into the thread's own
+ * numbering until the merge numbers them in file order.
  */
 struct chunk {
 	size_t			 off;		/* first line's start */
@@ -972,7 +972,6 @@ worker_main(void *arg)
 		w->p.fmem = xreallocarray(NULL, nhosts, sizeof(int64_t));
 		memset(w->p.fmem, 0, nhosts * sizeof(int64_t));
 	}
-
 	for (;; k += 2) {
 		if (!pl->alternate)
 			k = atomic_fetch_add(&pl->next, 1);
