@@ -25,7 +25,10 @@
 /* Limits that keep every sum over a fleet far from int64 overflow. */
 #define MAXMIB		1000000000000LL		/* 1 EiB */
 #define MAXCPU		1000000
-/* Instance lines from which two threads pay (measured: see commit). */
+/*
+ * Instance lines from which two threads pay: on a 2-vCPU VM two threads
+ * took 0.98 of one's time for 4,000 guests, 0.84 for 8,000 and 16,000.
+ */
 #define PAR_LINES	8000
 /* Line starts noted while counting lines: where a second thread may
  * start, at most 1/NCKPT of the file away from the middle it wants. */
