@@ -73,6 +73,7 @@ struct parser {
 	size_t			 ngroups;
 	int64_t			*fmem;		/* f_mem per host */
 	uint8_t			*offline;	/* '?' fields: no resources */
+	size_t			 hcap;		/* fmem, offline have room */
 	double			*group_ratio;	/* vcpu ratio per group */
 	size_t			 len;		/* of the text: room for every
 						   guest name in c->names */
@@ -176,6 +177,13 @@ field_num(struct parser *p, int i, const char **names, double *out)
 	char q[48];
 	const char *s = p->f[i - 1];
 
+	long long n;
+
+	/* most fields are plain digits: exact in a double up to MAXMIB */
+	if (digits(s, &n) == 0 && n <= MAXMIB) {
+		*out = (double)n;
+		return 0;
+	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
@@ -260,22 +268,53 @@ group_name(struct parser *p, size_t i)
 }
 
 /* Disk kind and state from host tags and the htools role. */
+/*
+ * A host's disk kind and state from its tags, in one pass: stor:/disk:
+ * ssd before hdd, and of the states retired before draining before
+ * maintenance (offline counts as maintenance).
+ */
 static void
 host_from_tags(struct plan_host *h, int offline)
 {
-	if (plan_host_has_tag(h, "stor:ssd") || plan_host_has_tag(h, "disk:ssd"))
+	static const struct {
+		const char	*tag;
+		int		 ssd, hdd, state;	/* state: rank, or 0 */
+	} known[] = {
+		{ "stor:ssd", 1, 0, 0 }, { "disk:ssd", 1, 0, 0 },
+		{ "stor:hdd", 0, 1, 0 }, { "disk:hdd", 0, 1, 0 },
+		{ "hangar:state:maintenance", 0, 0, 1 },
+		{ "hangar:state:draining", 0, 0, 2 },
+		{ "hangar:state:retired", 0, 0, 3 },
+	};
+	static const enum plan_host_state rank[] = { PLAN_HOST_ACTIVE,
+	    PLAN_HOST_MAINTENANCE, PLAN_HOST_DRAINING, PLAN_HOST_RETIRED };
+	const char *t = h->tags, *end;
+	int ssd = 0, hdd = 0, state = offline ? 1 : 0;
+	size_t n, k;
+
+	while (*t != '\0') {
+		for (end = t; *end != ',' && *end != '\0'; end++)
+			;
+		n = (size_t)(end - t);
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+			if (strncmp(t, known[k].tag, n) != 0 ||
+			    known[k].tag[n] != '\0')
+				continue;
+			ssd |= known[k].ssd;
+			hdd |= known[k].hdd;
+			if (known[k].state > state)
+				state = known[k].state;
+		}
+		if (*end == '\0')
+			break;
+		t = end + 1;
+	}
+	if (ssd)
 		h->disk_kind = PLAN_DISK_SSD;
-	else if (plan_host_has_tag(h, "stor:hdd") ||
-	    plan_host_has_tag(h, "disk:hdd"))
+	else if (hdd)
 		h->disk_kind = PLAN_DISK_HDD;
-	if (offline)
-		h->state = PLAN_HOST_MAINTENANCE;
-	if (plan_host_has_tag(h, "hangar:state:maintenance"))
-		h->state = PLAN_HOST_MAINTENANCE;
-	if (plan_host_has_tag(h, "hangar:state:draining"))
-		h->state = PLAN_HOST_DRAINING;
-	if (plan_host_has_tag(h, "hangar:state:retired"))
-		h->state = PLAN_HOST_RETIRED;
+	if (state > 0)
+		h->state = rank[state];
 }
 
 static int
@@ -333,8 +372,11 @@ parse_node(struct parser *p)
 	    p->nf >= 11 ? p->f[10] : "");
 	h = &c->hosts[c->nhosts - 1];
 	host_from_tags(h, unknown || strcmp(p->f[7], "Y") == 0);
-	p->fmem = xreallocarray(p->fmem, c->nhosts, sizeof(int64_t));
-	p->offline = xreallocarray(p->offline, c->nhosts, 1);
+	if (c->nhosts > p->hcap) {	/* doubled, not one by one */
+		p->hcap = c->nhosts < 16 ? 16 : 2 * c->nhosts;
+		p->fmem = xreallocarray(p->fmem, p->hcap, sizeof(int64_t));
+		p->offline = xreallocarray(p->offline, p->hcap, 1);
+	}
 	p->fmem[c->nhosts - 1] = fmem;
 	p->offline[c->nhosts - 1] = (uint8_t)unknown;
 	(void)fdsk;

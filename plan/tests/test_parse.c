@@ -106,6 +106,64 @@ expect_error(const char *from, const char *to, const char *want)
 		fail_msg("for \"%s\": got \"%s\", want \"%s\"", to, e.msg, want);
 }
 
+/* A host's disk kind and state from its tags (and role Y). */
+static void
+test_host_tags(void **state)
+{
+	static const struct {
+		const char		*role;
+		const char		*tags;
+		enum plan_disk_kind	 kind;
+		enum plan_host_state	 st;
+	} want[] = {
+		{ "N", "", PLAN_DISK_UNKNOWN, PLAN_HOST_ACTIVE },
+		{ "N", "stor:hdd,disk:ssd", PLAN_DISK_SSD, PLAN_HOST_ACTIVE },
+		{ "N", "disk:hdd,rack:2", PLAN_DISK_HDD, PLAN_HOST_ACTIVE },
+		{ "N", "xstor:ssd,stor:ss,stor:ssdx,,", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_ACTIVE },
+		{ "N", "hangar:state:draining", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_DRAINING },
+		{ "N", "hangar:state:retired,hangar:state:draining",
+		    PLAN_DISK_UNKNOWN, PLAN_HOST_RETIRED },
+		{ "N", "hangar:state:draining,stor:ssd,hangar:state:retired",
+		    PLAN_DISK_SSD, PLAN_HOST_RETIRED },
+		{ "N", "hangar:state:draining,hangar:state:maintenance",
+		    PLAN_DISK_UNKNOWN, PLAN_HOST_DRAINING },
+		{ "N", "hangar:state:maintenance", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_MAINTENANCE },
+		{ "Y", "", PLAN_DISK_UNKNOWN, PLAN_HOST_MAINTENANCE },
+		{ "Y", "hangar:state:draining", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_DRAINING },
+		{ "N", "hangar:state:retiredx,hangar:state", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_ACTIVE },
+	};
+	const size_t n = sizeof(want) / sizeof(want[0]);
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	char text[4096];
+	size_t i, len;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "g|u1|preferred||\n\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "h%zu|32768|2048|30720|1000|1000|8|%s|u1|1|%s\n", i,
+		    want[i].role, want[i].tags);
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "\n\n");
+	assert_true(len < sizeof(text));
+	assert_int_equal(plan_parse_text(text, len, "tags.data", &c, &e), 0);
+	assert_int_equal(c->nhosts, n);
+	for (i = 0; i < n; i++) {
+		if (c->hosts[i].disk_kind != want[i].kind ||
+		    c->hosts[i].state != want[i].st)
+			fail_msg("host %zu (role %s, tags \"%s\"): kind %d "
+			    "state %d, want %d %d", i, want[i].role,
+			    want[i].tags, c->hosts[i].disk_kind,
+			    c->hosts[i].state, want[i].kind, want[i].st);
+	}
+	plan_cluster_free(c);
+}
+
 static void
 test_errors(void **state)
 {
@@ -741,6 +799,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_host_tags),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_guest_order_and_tags),
 		cmocka_unit_test(test_big_section),
