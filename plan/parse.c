@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lib/herr.h"
 #include "lib/str.h"
@@ -644,51 +647,7 @@ parse_policy(struct parser *p)
 	return 0;
 }
 
-/* Ends the field at line[pos] (a '|'); the next starts after it. */
-static int
-cut(struct parser *p, char *line, size_t pos)
-{
-	if (p->nf == MAXFIELDS)
-		return perr(p, 0, NULL, "more than %d fields", MAXFIELDS);
-	line[pos] = '\0';
-	p->f[p->nf++] = line + pos + 1;
-	return 0;
-}
 
-/*
- * Splits line (len bytes, none of them NUL, then a NUL; writable) on
- * '|'.  Eight bytes at a time where the byte order allows: a word's '|'
- * bytes become its zero bytes, found exactly (no carries between bytes).
- */
-static int
-split(struct parser *p, char *line, size_t len)
-{
-	size_t i = 0;
-
-	p->nf = 1;
-	p->f[0] = line;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	{
-		const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
-		const uint64_t bars = 0x7c7c7c7c7c7c7c7cULL;	/* '|' */
-		uint64_t x, m;
-
-		for (; i + 8 <= len; i += 8) {
-			memcpy(&x, line + i, 8);
-			x ^= bars;
-			m = ~(((x & lo7) + lo7) | x | lo7);
-			for (; m != 0; m &= m - 1)
-				if (cut(p, line, i +
-				    (size_t)__builtin_ctzll(m) / 8) == -1)
-					return -1;
-		}
-	}
-#endif
-	for (; i < len; i++)
-		if (line[i] == '|' && cut(p, line, i) == -1)
-			return -1;
-	return 0;
-}
 
 static void
 finish(struct parser *p)
@@ -712,10 +671,8 @@ finish(struct parser *p)
 }
 
 static int
-parse_line(struct parser *p, int section, char *line, size_t len)
+parse_fields(struct parser *p, int section)
 {
-	if (split(p, line, len) == -1)
-		return -1;
 	switch (section) {
 	case 0:
 		return parse_group(p);
@@ -749,12 +706,6 @@ parser_release(struct parser *p)
 	free(p->offline);
 }
 
-/* Is buf[start, end) an empty line (which ends a section)? */
-static int
-blank(const char *buf, size_t start, size_t end)
-{
-	return end == start || (end == start + 1 && buf[start] == '\r');
-}
 
 /* A writable copy of the current line; grows, freed by its owner. */
 struct linebuf {
@@ -762,24 +713,110 @@ struct linebuf {
 	size_t	 cap;
 };
 
-/* Copies the line buf[start, end) (no '\n', not empty) and parses it. */
-static int
-take_line(struct parser *p, int section, const char *buf, size_t start,
-    size_t end, struct linebuf *lb)
+static void
+linebuf_room(struct linebuf *lb, size_t n)
 {
-	size_t n = end - start;
+	if (n <= lb->cap)
+		return;
+	lb->cap = lb->cap < 256 ? 256 : lb->cap;
+	while (lb->cap < n)
+		lb->cap *= 2;
+	lb->s = xreallocarray(lb->s, lb->cap, 1);
+}
 
-	if (memchr(buf + start, '\0', n) != NULL)
-		return perr(p, 0, NULL, "NUL byte in line");
-	if (n + 1 > lb->cap) {
-		lb->cap = n + 1;
-		lb->s = xreallocarray(lb->s, lb->cap, 1);
+enum scan { SCAN_LINE, SCAN_BLANK, SCAN_NUL, SCAN_FIELDS };
+
+/*
+ * Reads the line at buf[start] up to its '\n' (or the end) in one pass:
+ * copied into lb, a '\r' at its end dropped, split on '|' into p->f.
+ * Four passes (find the '\n', look for a NUL, copy, split) took a third
+ * of the parse; SSE2 compares 16 bytes at a time for all three bytes.
+ * *endp: where the line ends.  A NUL or too many fields is only told
+ * (SCAN_NUL, SCAN_FIELDS), so that the caller numbers the line first.
+ */
+static enum scan
+scan_line(struct parser *p, const char *buf, size_t len, size_t start,
+    struct linebuf *lb, size_t *endp)
+{
+	size_t off[MAXFIELDS], i = start, o = 0, nbar = 0, k;
+	int over = 0, nul = 0;
+
+#define BAR(pos) do {							\
+	if (nbar < MAXFIELDS - 1)					\
+		off[++nbar] = (pos) + 1;				\
+	else								\
+		over = 1;						\
+} while (0)
+	off[0] = 0;
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16, o += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (buf + i));
+		unsigned mnl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\n')));
+		unsigned mbar = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('|')));
+		unsigned mnul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_setzero_si128()));
+		unsigned n = mnl != 0 ? (unsigned)__builtin_ctz(mnl) : 16;
+
+		if (n < 16) {
+			mbar &= (1u << n) - 1;
+			mnul &= (1u << n) - 1;
+		}
+		linebuf_room(lb, o + 16);
+		_mm_storeu_si128((__m128i *)(void *)(lb->s + o), v);
+		nul |= mnul != 0;
+		for (; mbar != 0; mbar &= mbar - 1)
+			BAR(o + (size_t)__builtin_ctz(mbar));
+		if (n < 16) {
+			i += n;
+			o += n;
+			goto done;
+		}
 	}
-	memcpy(lb->s, buf + start, n);
-	lb->s[n] = '\0';
-	if (n > 0 && lb->s[n - 1] == '\r')
-		lb->s[--n] = '\0';
-	return parse_line(p, section, lb->s, n);
+#endif
+	for (; i < len && buf[i] != '\n'; i++, o++) {
+		linebuf_room(lb, o + 1);
+		lb->s[o] = buf[i];
+		if (buf[i] == '|')
+			BAR(o);
+		else if (buf[i] == '\0')
+			nul = 1;
+	}
+#ifdef __SSE2__
+done:
+#endif
+#undef BAR
+	*endp = i;
+	linebuf_room(lb, o + 1);
+	lb->s[o] = '\0';
+	if (o > 0 && lb->s[o - 1] == '\r')
+		lb->s[--o] = '\0';
+	if (o == 0)
+		return SCAN_BLANK;	/* "" or "\r" */
+	if (nul)
+		return SCAN_NUL;
+	if (over)
+		return SCAN_FIELDS;
+	p->nf = (int)nbar + 1;
+	p->f[0] = lb->s;
+	for (k = 1; k <= nbar; k++) {
+		lb->s[off[k] - 1] = '\0';
+		p->f[k] = lb->s + off[k];
+	}
+	return SCAN_LINE;
+}
+
+/* Parses the line scan_line() read (r: what it found), as section's. */
+static int
+take_line(struct parser *p, int section, enum scan r)
+{
+	if (r == SCAN_NUL)
+		return perr(p, 0, NULL, "NUL byte in line");
+	if (r == SCAN_FIELDS)
+		return perr(p, 0, NULL, "more than %d fields", MAXFIELDS);
+	return parse_fields(p, section);
 }
 
 /* A line start and its number, noted while counting the lines. */
@@ -834,18 +871,17 @@ static int
 instances_run(struct parser *p, const char *buf, size_t len, size_t from,
     size_t stop, struct linebuf *lb, size_t *blankp)
 {
-	const char *nl;
+	enum scan r;
 	size_t start, end;
 
 	for (start = from; start < stop; start = end + 1) {
-		nl = memchr(buf + start, '\n', len - start);
-		end = nl != NULL ? (size_t)(nl - buf) : len;
-		if (blank(buf, start, end)) {
+		if ((r = scan_line(p, buf, len, start, lb, &end)) ==
+		    SCAN_BLANK) {
 			*blankp = start;
 			return 1;
 		}
 		p->lineno++;
-		if (take_line(p, 2, buf, start, end, lb) == -1)
+		if (take_line(p, 2, r) == -1)
 			return -1;
 	}
 	return 0;
@@ -1178,7 +1214,7 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 	struct parser p;
 	struct ckpt ck[NCKPT];
 	struct linebuf lb = { NULL, 0 };
-	const char *nl;
+	enum scan r;
 	size_t start, end;
 	int section = 0, begun = 0, rc = -1;
 
@@ -1206,12 +1242,11 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 			/* one thread: the map of customers */
 			p.owners = strmap_new(p.nlines / 8);
 		}
-		nl = memchr(buf + start, '\n', len - start);
-		end = nl != NULL ? (size_t)(nl - buf) : len;
 		p.lineno++;
-		if (blank(buf, start, end))
+		if ((r = scan_line(&p, buf, len, start, &lb, &end)) ==
+		    SCAN_BLANK)
 			section++;
-		else if (take_line(&p, section, buf, start, end, &lb) == -1)
+		else if (take_line(&p, section, r) == -1)
 			goto out;
 		start = end + 1;
 	}

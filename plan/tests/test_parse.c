@@ -209,6 +209,65 @@ test_errors(void **state)
 }
 
 /*
+ * Lines read 16 bytes at a time: every line end, '|' and NUL offset
+ * against those blocks, CRLF, and a file whose last line has no '\n'.
+ */
+static void
+test_line_scan(void **state)
+{
+	static const char head[] = "grp|uuid-1|preferred||\n\n"
+	    "h1|1048576|2048|1000000|100000000|90000000|64|N|uuid-1\n\n";
+	char buf[65536], name[64];
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	size_t len, i, k, n;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {	/* LF, then CRLF */
+		len = (size_t)snprintf(buf, sizeof(buf), "%s", head);
+		for (i = 1; i <= 40; i++) {
+			memset(name, 'a', i);
+			name[i] = '\0';
+			name[i - 1] = (char)('a' + i % 26);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%03zu|%zu|%zu|1|running|Y|h1||plain|owner:o%zu"
+			    "%s", name, i, i, 10 * i, i % 7,
+			    k ? "\r\n" : "\n");
+		}
+		/* cluster tags, then the file ends inside the policies */
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		    "\ntag1\n\ngrp|x|y|plain|2.0");
+		assert_int_equal(plan_parse_text(buf, len, "s.data", &c, &e),
+		    0);
+		assert_int_equal(c->nguests, 40);
+		for (i = 1; i <= 40; i++) {
+			const struct plan_guest *g = &c->guests[i - 1];
+
+			n = strlen(g->name);
+			assert_int_equal(n, i + 3);
+			assert_int_equal(g->ram_mib, (int64_t)i);
+			assert_int_equal(g->disk_mib, (int64_t)(10 * i));
+			snprintf(name, sizeof(name), "o%zu", i % 7);
+			assert_string_equal(c->customers[g->owner], name);
+		}
+		assert_true(c->vcpu_ratio > 1.99 && c->vcpu_ratio < 2.01);
+		plan_cluster_free(c);
+		c = NULL;
+	}
+	/* a NUL anywhere in a line, even one with too many fields, is
+	 * what is reported, with the line's number */
+	for (i = 0; i < 40; i++) {
+		len = (size_t)snprintf(buf, sizeof(buf), "%s"
+		    "vm1|1024|10240|1|running|Y|h1||plain|owner:x|"
+		    "||||||||||||||||||||||||||||||\n\n\n", head);
+		buf[strlen(head) + i] = '\0';
+		assert_int_equal(plan_parse_text(buf, len, "n.data", &c, &e),
+		    -1);
+		assert_non_null(strstr(e.msg, "n.data:5: NUL byte in line"));
+	}
+}
+
+/*
  * Guests out of name order (the parser checks sorted names against the
  * last one, then switches to a map), and owners from tags.
  */
@@ -801,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_host_tags),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_line_scan),
 		cmocka_unit_test(test_guest_order_and_tags),
 		cmocka_unit_test(test_big_section),
 		cmocka_unit_test(test_strmap),
