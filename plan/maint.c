@@ -628,6 +628,22 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 
 static int	needed(struct trials *, size_t v,
 		    const struct plan_maintenance *partial);
+static int	needed_batches(struct trials *, size_t v, size_t nbatches);
+
+/*
+ * Can a build over these k groups still be chosen?  Each group with
+ * hosts opens a batch of its own, and every build reboots the guests
+ * that cannot move: a lower bound to hold against the builds done.
+ */
+static int
+can_win(struct maint *m, const size_t *gstart, size_t k)
+{
+	size_t g, n = 0;
+
+	for (g = 0; g < k; g++)
+		n += gstart[g + 1] > gstart[g];
+	return needed_batches(m->ts, m->v, n);
+}
 
 /*
  * Builds the batches into m->p.  With k > 0 the hosts are first spread
@@ -657,7 +673,9 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 	}
 	/* each guest is planned once: when its primary host reboots */
 	p->batches = xcalloc(ncand + 1, sizeof(*p->batches));
-	while (gi < k || npend > 0) {
+	if (k > 0 && m->ts != NULL && !can_win(m, gstart, k))
+		rc = -1;
+	while (rc == 0 && (gi < k || npend > 0)) {
 		struct plan_batch *b;
 
 		memcpy(list, pend, npend * sizeof(int32_t));
@@ -870,6 +888,18 @@ needed(struct trials *ts, size_t v, const struct plan_maintenance *partial)
 	r = needed_locked(ts, v, partial);
 	pthread_mutex_unlock(&ts->mu);
 	return r;
+}
+
+/* needed() for a build that will have at least nbatches batches. */
+static int
+needed_batches(struct trials *ts, size_t v, size_t nbatches)
+{
+	struct plan_maintenance least;
+
+	memset(&least, 0, sizeof(least));
+	least.nbatches = nbatches;
+	least.nrebooted = ts->pinned;	/* every build reboots those */
+	return needed(ts, v, &least);
 }
 
 /*
