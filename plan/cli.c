@@ -952,7 +952,7 @@ maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
 	h.i = i;
 	h.from = mid;
 	if (p->nguests >= JSON_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-	    pthread_create(&tid, NULL, mjson_half_main, &h) == 0)
+	    plan_thread_start(&tid, mjson_half_main, &h) == 0)
 		threaded = 1;
 	jout_init(j, stdout);
 	maint_json_upto(j, &mj, i, mid);

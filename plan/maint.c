@@ -1026,7 +1026,7 @@ build_trials(struct maint *m, struct trials *ts)
 	if (ts->n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
 		maint_fork(m, &w.m);
 		w.ts = ts;
-		if (pthread_create(&tid, NULL, worker_main, &w) == 0)
+		if (plan_thread_start(&tid, worker_main, &w) == 0)
 			threaded = 1;
 		else
 			maint_fork_release(&w.m);

@@ -1191,7 +1191,7 @@ instances_two(struct parser *p, const char *buf, size_t len,
 	pool_init(pl, p, buf, len, *startp, ckp);
 	worker_init(&w[0], 0, p, pl);
 	worker_init(&w[1], 1, p, pl);
-	started = pthread_create(&t, NULL, worker_main, &w[1]) == 0;
+	started = plan_thread_start(&t, worker_main, &w[1]) == 0;
 	worker_main(&w[0]);
 	if (started)
 		pthread_join(t, NULL);

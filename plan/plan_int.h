@@ -2,6 +2,7 @@
 #ifndef HANGAR_PLAN_INT_H
 #define HANGAR_PLAN_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "plan/plan.h"
@@ -99,5 +100,11 @@ int32_t		 plan_customer_adopt(struct plan_cluster *, char *owner);
  * the first difference in why. */
 int		 plan_cluster_diff(const struct plan_cluster *a,
 		    const struct plan_cluster *b, char *why, size_t size);
+
+/*
+ * pthread_create() for a short task, on another CPU than the caller's
+ * where there is one (plan/thread.c); 0 or -1.
+ */
+int	 plan_thread_start(pthread_t *, void *(*)(void *), void *);
 
 #endif
