@@ -169,6 +169,8 @@ static const struct cmd cmds[] = {
 	  "", NULL },
 	{ "post", "publish", "post.publish", { NULL }, { { NULL } },
 	  render_object, "", NULL },
+	{ "store", "backup", "store.backup", { NULL }, { { NULL } },
+	  render_object, "", NULL },
 	{ "image", "add", "image.add", { "name" }, {
 	    { "--os", "os", O_STR, 1 }, { "--version", "version", O_STR, 1 },
 	    { "--iso", "iso", O_PATH, 0 }, { "--kernel", "kernel", O_PATH, 0 },

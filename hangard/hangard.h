@@ -217,6 +217,10 @@ void	console_end(struct daemon *d, struct console_sess *s, const char *why);
 int	guest_lookup(struct daemon *d, struct client *c, const char *name,
 	    struct guest_rec *g, struct herr *e);
 
+/* backup.c: store.backup, a copy of the store while running */
+int	store_backup_start(struct daemon *d, struct client *c,
+	    struct proto_req *r, struct herr *e);
+
 /* catalog.c: installer images and booting guests from them */
 int	image_add(struct daemon *d, struct client *c, struct proto_req *r,
 	    struct herr *e);

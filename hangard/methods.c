@@ -1221,6 +1221,14 @@ static const struct proto_param p_guest_install[] = {
 };
 
 static int
+m_store_backup(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	(void)res;
+	return store_backup_start(d, c, r, e);
+}
+
+static int
 m_image_add(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
@@ -1549,6 +1557,7 @@ static const struct method methods[] = {
 	{ "post.add", m_post_add, F_OPERATOR, p_post_add },
 	{ "post.list", m_post_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "post.publish", m_post_publish, F_OPERATOR, NULL },
+	{ "store.backup", m_store_backup, F_OPERATOR, NULL },
 	{ "image.add", m_image_add, F_OPERATOR, p_image_add },
 	{ "image.list", m_image_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "image.show", m_image_show, F_OPERATOR | F_CUSTOMER, p_name },

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/herr.h"
 
@@ -129,6 +130,14 @@ struct post_rec {
 
 /* Opens (creating if needed) and migrates the store; NULL on error. */
 struct store	*store_open(const char *path, struct herr *e);
+/*
+ * A consistent copy of the store at path db (its own read-only
+ * connection, while the daemon writes) into dest, an empty file the
+ * caller has just made and opened as fd.  Closes fd; removes dest if
+ * the copy fails.  *size: its bytes.  store/backup.c.
+ */
+int		 store_backup(const char *db, const char *dest, int fd,
+		    off_t *size, struct herr *e);
 void		 store_close(struct store *st);
 int		 store_schema_version(struct store *st);
 /* The newest schema version this build knows. */

@@ -264,6 +264,35 @@ check "the live maintenance plan names every host" \
     sh -c "grep -q hdd1 '$T_OUT' && grep -q ssd1 '$T_OUT' && grep -q pooled '$T_OUT'"
 run 7 plan-no-daemon "$HANGAR" -s "$STATE/nowhere" plan consolidate --retire stor:hdd
 
+# an online backup of the store, then a restore from it
+h --json guest list >"$STATE/backed-up.json"
+run 0 backup h store backup
+bk=$(sed -n 's/^path  *//p' "$T_OUT")
+check "the backup is a new file in STATE/backups, for root (or admins) only" \
+    sh -c "case '$bk' in '$STATE'/backups/hangar-*.db) ;; *) exit 1 ;; esac
+	case \$(stat -c %a '$bk') in 600|640) ;; *) exit 1 ;; esac"
+check "the backup is a whole, sound store with every guest" python3 -c '
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+names = sorted(r[0] for r in c.execute("select name from guests"))
+want = sorted(g["name"] for g in json.load(open(sys.argv[2])))
+assert names and names == want, (names, want)
+' "$bk" "$STATE/backed-up.json"
+sha_bk=$(sha256sum <"$bk")
+run 0 backup-2 h store backup
+check "a second backup in the same second is another file" sh -c \
+    "test \"\$(sed -n 's/^path  *//p' '$T_OUT')\" != '$bk' &&
+	test \"\$(sha256sum <'$bk')\" = '$sha_bk'"
+run 0 after-backup h guest delete auto1 --force
+hangard_stop
+cp "$bk" "$STATE/hangar.db" && rm -f "$STATE/hangar.db-wal" "$STATE/hangar.db-shm"
+hangard_start -f "$STATE/good.conf"
+run 0 restored h guest show auto1
+check "a restored backup has what it held: the guest deleted after it" \
+    grep -q "owner *bob" "$T_OUT"
+h guest delete auto1 --force >/dev/null
+
 # the daemon survives a restart and keeps its store
 hangard_stop
 check "hangard exits 0 on SIGTERM" test "$rc" -eq 0

@@ -65,10 +65,13 @@ run 0 bob-still h guest show b-mail
 check "bob's guest is untouched" grep -q "state *running" "$T_OUT"
 
 for cmd in "host list" "customer list" "guest delete a-web" \
-    "guest create z --owner alice --plan micro" "host set-state hdd retired"; do
+    "guest create z --owner alice --plan micro" "host set-state hdd retired" \
+    "store backup"; do
 	run 5 "alice-operator-only-$(echo $cmd | tr ' ' '-')" as hgt-alice $cmd
 	check "alice: $cmd is refused" grep -q "permission denied" "$T_ERR"
 done
+
+check "no backup was made for a customer" sh -c "! ls '$STATE'/backups/*.db 2>/dev/null"
 
 run 5 eve-refused as hgt-eve guest list
 check "an unmapped user is refused, told why" \
