@@ -75,6 +75,8 @@ struct sjob {
 	char		advisories[600];
 	struct hv_migrate_opts mo;
 	char		mig_addr[256];
+	char		disk_path[STORE_PATH_MAX];	/* the guest's, here */
+	char		dst_pool[64];	/* the destination's pool, or "" */
 	int		was_running;	/* shutdown: in; start: whether to */
 	int		observe;	/* shutdown: only look, for the journal */
 	int		timeout;	/* wait-up, shutdown */
@@ -384,6 +386,9 @@ migrate_run(struct job *j)
 		sjob_fail(j, s);
 		return;
 	}
+	s->mo.address = s->mig_addr[0] != '\0' ? s->mig_addr : NULL;
+	s->mo.disk_path = s->disk_path;
+	s->mo.dst_pool = s->dst_pool;
 	if ((here = hv_has_domain(j->hw->uri, c, s->guest_uuid, &dom,
 	    &j->err)) == -1) {
 		sjob_fail(j, s);
@@ -392,6 +397,12 @@ migrate_run(struct job *j)
 	if (!here) {
 		there = hv_has_domain(s->dst_uri, NULL, s->guest_uuid, &dom,
 		    &j->err);
+		/* what the migration would have done after the move */
+		if (there == 1 && hv_migrate_settle(c, s->guest_uuid,
+		    s->dst_uri, &s->mo, &s->mig, &j->err) == -1) {
+			sjob_fail(j, s);
+			return;
+		}
 		if (there == 1) {
 			j->rc = 0;
 			str_copy(s->detail, strcmp(dom.state, "running") == 0 ?
@@ -406,7 +417,6 @@ migrate_run(struct job *j)
 		sjob_fail(j, s);
 		return;
 	}
-	s->mo.address = s->mig_addr[0] != '\0' ? s->mig_addr : NULL;
 	if (hv_migrate(c, s->guest_uuid, s->dst_uri, &s->mo, &s->mig,
 	    &j->err) == -1) {
 		sjob_fail(j, s);
@@ -647,6 +657,28 @@ cycle_state(struct daemon *d, struct mrun *r, const char *state,
 }
 
 
+/*
+ * The store follows a guest that moved: its host, and its disk's path
+ * there when the migration moved the disk.  A crash between the two is
+ * mended by the step run again (hv_migrate_settle gives the path).
+ */
+static int
+guest_moved(struct daemon *d, const struct step_rec *st,
+    const struct guest_rec *g, const struct hv_migration *mig,
+    struct herr *e)
+{
+	int out = strcmp(st->kind, "migrate-out") == 0 ||
+	    strcmp(st->kind, "move-out") == 0;
+
+	if (store_guest_set_host(d->st, g->id, out ? st->target : st->host,
+	    e) == -1)
+		return -1;
+	if (mig->disk_path[0] != '\0' &&
+	    strcmp(mig->disk_path, g->disk_path) != 0)
+		return store_guest_set_disk(d->st, g->id, mig->disk_path, e);
+	return 0;
+}
+
 static void
 step_done(struct daemon *d, struct job *j)
 {
@@ -692,10 +724,8 @@ step_done(struct daemon *d, struct job *j)
 		busy_del(d, g.id);
 	else
 		g.id = 0;
-	if (j->rc == 0 && is_move(st) && g.id != 0 &&
-	    store_guest_set_host(d->st, g.id, strcmp(st->kind, "migrate-out") ==
-	    0 || strcmp(st->kind, "move-out") == 0 ? st->target : st->host,
-	    &e) == -1) {
+	if (j->rc == 0 && is_move(st) && g.id != 0 && guest_moved(d, st,
+	    &g, &s->mig, &e) == -1) {
 		j->rc = -1;
 		str_copy(s->detail, e.msg, sizeof(s->detail));
 	}
@@ -774,6 +804,10 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 		/* out: from the host to the target; back: the other way */
 		str_copy(sj->dst_uri, back ? h.uri : t.uri,
 		    sizeof(sj->dst_uri));
+		/* the guest's disk volume goes into the destination's pool */
+		str_copy(sj->dst_pool, back ? h.pool : t.pool,
+		    sizeof(sj->dst_pool));
+		str_copy(sj->disk_path, g.disk_path, sizeof(sj->disk_path));
 		j = job_new(hostw_get(d, back ? &t : &h), migrate_run,
 		    step_done, NULL, 0);
 	} else if (strcmp(s->kind, "patch") == 0) {

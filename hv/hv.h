@@ -76,13 +76,27 @@ int	hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e);
  * definition moved.  Between test:/// hosts (the test driver cannot
  * migrate) the move is modelled: suspend, define and start there,
  * destroy and undefine here; modelled is set.
+ *
+ * A running guest whose disk is a volume here (disk_path), copied
+ * (copy_storage) to a host with a pool (dst_pool): a volume of the same
+ * name, capacity and format is made in that pool if it has none, the
+ * guest is told its new path when that differs, and after the migration
+ * the volume here is deleted (out->disk_path: the new path).  If the
+ * migration fails, a volume made for it is deleted.  A volume the
+ * destination already had at the same path on the same machine is the
+ * same file: nothing is made or deleted.  A shut-off guest whose volume
+ * would have to be copied is refused (HERR_STATE): only its definition
+ * would move.
  */
 struct hv_migrate_opts {
 	int		 copy_storage;	/* local disks: copy them over NBD */
 	const char	*address;	/* migration stream to tcp://ADDRESS;
 					   NULL: libvirt picks the host name */
-	const char	*dest_xml;	/* the guest as the destination runs it
-					   (its console log path); NULL: same */
+	const char	*dest_xml;	/* the guest as the destination runs it;
+					   NULL: its XML here, with its disk
+					   and console log paths there */
+	const char	*disk_path;	/* its disk volume here, or NULL */
+	const char	*dst_pool;	/* the destination's pool, or NULL */
 };
 struct hv_migration {
 	int		 live;		/* it was running */
@@ -90,8 +104,19 @@ struct hv_migration {
 	int64_t		 pause_ms;	/* guest-visible pause; -1: unknown */
 	int64_t		 total_ms;
 	uint64_t	 bytes;
+	char		 disk_path[1024];	/* its disk there; "": as it was */
 };
 int	hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
+	    const struct hv_migrate_opts *o, struct hv_migration *out,
+	    struct herr *e);
+/*
+ * The guest already runs on dst_uri (a migration finished before a
+ * crash): as hv_migrate would have left it, the volume here (o->disk_path)
+ * is deleted if the guest there runs on its own copy in the destination's
+ * pool, whose path goes to out->disk_path ("": nothing to do).
+ */
+int	hv_migrate_settle(struct hv_conn *c, const char *uuid,
+	    const char *dst_uri,
 	    const struct hv_migrate_opts *o, struct hv_migration *out,
 	    struct herr *e);
 /*
