@@ -360,6 +360,7 @@ static void
 disk_done(struct hv_conn *c, struct mdisk *md, struct hv_migration *out)
 {
 	struct herr e;
+	int made = md->made != NULL;
 
 	if (md->made != NULL)
 		virStorageVolFree(md->made);
@@ -367,7 +368,21 @@ disk_done(struct hv_conn *c, struct mdisk *md, struct hv_migration *out)
 	if (md->src[0] == '\0')
 		return;
 	str_copy(out->disk_path, md->dst, sizeof(out->disk_path));
-	if (!md->same && hv_disk_delete(c, md->src, &e) == -1)
+	if (md->same)
+		return;
+	/*
+	 * A volume there at the very path of this one, which hangar did not
+	 * make, may be this file itself (storage shared under the same
+	 * path, with migrate_copy_storage left on): deleting it would
+	 * delete the disk the guest runs on.  It stays, and says so.
+	 */
+	if (!made && strcmp(md->src, md->dst) == 0) {
+		log_warnx("migrate: %s is kept: the destination had a volume "
+		    "at the same path, which may be this file (shared "
+		    "storage? then set migrate_copy_storage no)", md->src);
+		return;
+	}
+	if (hv_disk_delete(c, md->src, &e) == -1)
 		log_warnx("migrate: the disk %s left behind was not deleted: "
 		    "%s", md->src, e.msg);
 }
