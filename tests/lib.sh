@@ -117,6 +117,28 @@ golden() {
 # test+unix:///default?socket=... or qemu+unix:///session?socket=...
 # Call it in the test's shell, not in $(...): a subshell would run the
 # cleanup trap.  Needs root.
+# restart_hook FILE [SNIPPET]: writes a patch hook that "reboots" host hN
+# by killing the libvirtd of libvirtd_start N and starting it again, the
+# way that function does; SNIPPET (shell, $1 is the host) runs first
+restart_hook() {
+	{
+		echo '#!/bin/sh'
+		echo "echo \"\$1\" >>'$STATE/patched'"
+		[ -n "${2:-}" ] && printf '%s\n' "$2"
+		cat <<EOF
+dd="$STATE/lv\${1#h}"
+kill "\$(cat "\$dd/pid")"
+sleep 1
+(cd "\$dd" && HOME="\$dd/home" XDG_RUNTIME_DIR="\$dd/run" \\
+    XDG_CONFIG_HOME="\$dd/config" XDG_CACHE_HOME="\$dd/cache" \\
+    setpriv --reuid=65534 --regid=65534 --clear-groups \\
+    /usr/sbin/libvirtd >>"\$dd/log" 2>&1 </dev/null & echo \$! >"\$dd/pid")
+exit 0
+EOF
+	} >"$1"
+	chmod 755 "$1"
+}
+
 libvirtd_start() {
 	dd="$STATE/lv$1"
 	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"

@@ -28,19 +28,7 @@ check "two libvirt daemons run QEMU as nobody" sh -c "
 	virsh -q -c '$U1' list --all >/dev/null && virsh -q -c '$U2' list --all >/dev/null"
 
 # the host "reboot": its libvirtd is killed and started again
-cat >"$STATE/patch" <<EOF
-#!/bin/sh
-echo "\$1" >>"$STATE/patched"
-dd="$STATE/lv\${1#h}"
-kill "\$(cat "\$dd/pid")"
-sleep 1
-(cd "\$dd" && HOME="\$dd/home" XDG_RUNTIME_DIR="\$dd/run" \\
-    XDG_CONFIG_HOME="\$dd/config" XDG_CACHE_HOME="\$dd/cache" \\
-    setpriv --reuid=65534 --regid=65534 --clear-groups \\
-    /usr/sbin/libvirtd >>"\$dd/log" 2>&1 </dev/null & echo \$! >"\$dd/pid")
-exit 0
-EOF
-chmod 755 "$STATE/patch"
+restart_hook "$STATE/patch"
 cat >"$STATE/hangard.conf" <<EOF
 patch_hook $STATE/patch
 migration_address 127.0.0.1

@@ -47,24 +47,11 @@ vols() {
 # the host "reboot": its libvirtd is killed and started again.  While
 # h1 is patched the guest is on h2: what h1's pool and the store say then
 # is kept for the checks.
-cat >"$STATE/patch" <<EOF
-#!/bin/sh
-echo "\$1" >>"$STATE/patched"
-if [ "\$1" = h1 ]; then
-	ls "$STATE/lv1/disks-a" >"$STATE/pool-a-away" || echo "ls failed" >"$STATE/pool-a-away"
-	"$HANGAR" -s "$STATE" --json guest show dsk1 >"$STATE/show-away.json"
-	virsh -q -c "$U2" domblklist dsk1 >"$STATE/blk-away"
-fi
-dd="$STATE/lv\${1#h}"
-kill "\$(cat "\$dd/pid")"
-sleep 1
-(cd "\$dd" && HOME="\$dd/home" XDG_RUNTIME_DIR="\$dd/run" \\
-    XDG_CONFIG_HOME="\$dd/config" XDG_CACHE_HOME="\$dd/cache" \\
-    setpriv --reuid=65534 --regid=65534 --clear-groups \\
-    /usr/sbin/libvirtd >>"\$dd/log" 2>&1 </dev/null & echo \$! >"\$dd/pid")
-exit 0
-EOF
-chmod 755 "$STATE/patch"
+restart_hook "$STATE/patch" "if [ \"\$1\" = h1 ]; then
+	ls '$STATE/lv1/disks-a' >'$STATE/pool-a-away' || echo 'ls failed' >'$STATE/pool-a-away'
+	'$HANGAR' -s '$STATE' --json guest show dsk1 >'$STATE/show-away.json'
+	virsh -q -c '$U2' domblklist dsk1 >'$STATE/blk-away'
+fi"
 cat >"$STATE/hangard.conf" <<EOF
 patch_hook $STATE/patch
 migration_address 127.0.0.1
