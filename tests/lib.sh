@@ -139,6 +139,15 @@ EOF
 	chmod 755 "$1"
 }
 
+# stray_domain URI NAME: defines a bare domain NAME on that host, so that
+# a live migration of guest NAME to it fails as the host prepares for it
+stray_domain() {
+	virsh -q -c "$1" define /dev/stdin >/dev/null 2>&1 <<XML
+<domain type='qemu'><name>$2</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os></domain>
+XML
+}
+
 libvirtd_start() {
 	dd="$STATE/lv$1"
 	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"

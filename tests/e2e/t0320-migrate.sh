@@ -111,10 +111,7 @@ run 0 console-after $PY "$STATE/console.py" "$STATE/hangard.sock" mig1 120 \
 
 # ---- a migration that fails: the cycle stops; --allow-fallback reboots ----
 # a domain named mig1 already defined on h2 makes the migration fail
-virsh -q -c "$U2" define /dev/stdin >/dev/null 2>&1 <<'XML'
-<domain type='qemu'><name>mig1</name><memory unit='MiB'>64</memory>
-<os><type arch='x86_64'>hvm</type></os></domain>
-XML
+stray_domain "$U2" mig1
 check "a stray mig1 is defined on h2" sh -c "virsh -q -c '$U2' list --all | grep -q mig1"
 h advisory add XSA-901 --title "again" --affects 'qemu >= 1' >/dev/null
 run 0 plan2 h maint plan XSA-901 --start 2017-05-27T06:00Z --window 4h

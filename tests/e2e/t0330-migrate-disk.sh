@@ -119,10 +119,7 @@ check "the disk came back with the pattern written before the guest started" \
 # ---- a migration that fails: no volume is left on the destination ----
 # a domain named dsk1 already defined on h2 makes the migration fail
 # after hangar made the disk's copy there
-virsh -q -c "$U2" define /dev/stdin >/dev/null 2>&1 <<'XML'
-<domain type='qemu'><name>dsk1</name><memory unit='MiB'>64</memory>
-<os><type arch='x86_64'>hvm</type></os></domain>
-XML
+stray_domain "$U2" dsk1
 check "a stray dsk1 is defined on h2" sh -c "virsh -q -c '$U2' list --all | grep -q dsk1"
 h advisory add XSA-911 --title "again" --affects 'qemu >= 1' >/dev/null
 run 0 plan2 h maint plan XSA-911 --start 2017-05-27T06:00Z --window 4h
