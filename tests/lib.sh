@@ -113,30 +113,80 @@ golden() {
 }
 
 # libvirtd_start N test|qemu: an unprivileged libvirtd (as nobody) in
-# STATE/lvN with its own socket, its pid in STATE/lvN/pid; sets URI to
-# test+unix:///default?socket=... or qemu+unix:///session?socket=...
+# STATE/lvN with its own socket, libvirtd's own pid in STATE/lvN/pid; sets
+# URI to test+unix:///default?socket=... or qemu+unix:///session?socket=...
 # Call it in the test's shell, not in $(...): a subshell would run the
 # cleanup trap.  Needs root.
+#
+# The start itself is the shell function below, written once and also
+# copied into the hook that restart_hook writes.  The daemon must be the
+# process whose pid is kept: cd and the environment come before the '&',
+# so $! is setpriv, which execs libvirtd.  (With `(cd D && ... &)` the
+# whole list went to the background and $! was a subshell's: a "reboot"
+# that killed it left the old daemon running and the new one unable to
+# bind its socket.)
+LIBVIRTD_SPAWN='libvirtd_spawn() {
+	cd "$1" || return 1
+	HOME="$1/home" XDG_RUNTIME_DIR="$1/run" XDG_CONFIG_HOME="$1/config" \
+	    XDG_CACHE_HOME="$1/cache" setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups /usr/sbin/libvirtd >>"$1/log" 2>&1 </dev/null &
+	echo $! >"$1/pid"
+	cd - >/dev/null
+}'
+eval "$LIBVIRTD_SPAWN"
+
 # restart_hook FILE [SNIPPET]: writes a patch hook that "reboots" host hN
-# by killing the libvirtd of libvirtd_start N and starting it again, the
-# way that function does; SNIPPET (shell, $1 is the host) runs first
+# by killing the libvirtd of libvirtd_start N, waiting until it is gone,
+# and starting a new one; SNIPPET (shell, $1 is the host) runs first.
+# Each reboot appends "HOST OLDPID NEWPID" to STATE/restarts (or "HOST
+# OLDPID stuck", failing the hook, if the old daemon would not die);
+# check_restarts asserts on them.
 restart_hook() {
 	{
 		echo '#!/bin/sh'
 		echo "echo \"\$1\" >>'$STATE/patched'"
 		[ -n "${2:-}" ] && printf '%s\n' "$2"
+		printf '%s\n' "$LIBVIRTD_SPAWN"
 		cat <<EOF
 dd="$STATE/lv\${1#h}"
-kill "\$(cat "\$dd/pid")"
-sleep 1
-(cd "\$dd" && HOME="\$dd/home" XDG_RUNTIME_DIR="\$dd/run" \\
-    XDG_CONFIG_HOME="\$dd/config" XDG_CACHE_HOME="\$dd/cache" \\
-    setpriv --reuid=65534 --regid=65534 --clear-groups \\
-    /usr/sbin/libvirtd >>"\$dd/log" 2>&1 </dev/null & echo \$! >"\$dd/pid")
+old=\$(cat "\$dd/pid")
+kill "\$old"
+i=0
+while kill -0 "\$old" 2>/dev/null && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done
+if kill -0 "\$old" 2>/dev/null; then
+	echo "\$1 \$old stuck" >>"$STATE/restarts"
+	exit 1
+fi
+libvirtd_spawn "\$dd"
+echo "\$1 \$old \$(cat "\$dd/pid")" >>"$STATE/restarts"
 exit 0
 EOF
 	} >"$1"
 	chmod 755 "$1"
+}
+
+# check_restarts COUNT: the hook of restart_hook rebooted hosts COUNT
+# times; each time the old libvirtd was gone afterwards, and the newest
+# daemon of each rebooted host is a libvirtd that runs and answers
+check_restarts() {
+	n=$(grep -c . "$STATE/restarts" 2>/dev/null)
+	check "the hook rebooted a host $1 times (got ${n:-0})" test "${n:-0}" -eq "$1"
+	bad=""
+	while read -r host old new; do
+		[ "$new" = stuck ] && bad="$bad $host:$old-stuck"
+		[ "$(cat "/proc/$old/comm" 2>/dev/null)" = libvirtd ] &&
+		    bad="$bad $host:$old-alive"
+	done <"$STATE/restarts"
+	check "every rebooted host's old libvirtd is gone${bad:+ (not:$bad)}" test -z "$bad"
+	for host in $(awk '{ print $1 }' "$STATE/restarts" | sort -u); do
+		dd="$STATE/lv${host#h}"
+		pid=$(cat "$dd/pid")
+		sock="$dd/run/libvirt/libvirt-sock"
+		check "$host: its new libvirtd ($pid) runs and answers" sh -c "
+			[ \"\$(cat /proc/$pid/comm 2>/dev/null)\" = libvirtd ] &&
+			{ virsh -q -c 'qemu+unix:///session?socket=$sock' version ||
+			  virsh -q -c 'test+unix:///default?socket=$sock' version; } >/dev/null 2>&1"
+	done
 }
 
 # stray_domain URI NAME: defines a bare domain NAME on that host, so that
@@ -153,10 +203,7 @@ libvirtd_start() {
 	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"
 	chown -R nobody:nogroup "$dd"
 	chmod 700 "$dd/run"
-	(cd "$dd" && HOME="$dd/home" XDG_RUNTIME_DIR="$dd/run" \
-	    XDG_CONFIG_HOME="$dd/config" XDG_CACHE_HOME="$dd/cache" \
-	    setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    /usr/sbin/libvirtd >>"$dd/log" 2>&1 </dev/null & echo $! >"$dd/pid")
+	libvirtd_spawn "$dd"
 	case $2 in
 	test)	URI="test+unix:///default?socket=$dd/run/libvirt/libvirt-sock" ;;
 	*)	URI="qemu+unix:///session?socket=$dd/run/libvirt/libvirt-sock" ;;

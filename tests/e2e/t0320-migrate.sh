@@ -85,6 +85,7 @@ cp "$T_OUT" "$STATE/report.json"
 check "the cycle is done, both hosts were rebooted by the hook" sh -c "
 	grep -q '\"state\":\"done\"' '$STATE/report.json' &&
 	[ \$(sort -u '$STATE/patched' | wc -l) -eq 2 ]"
+check_restarts 2
 check "mig1 was live-migrated out and back: QEMU's pauses recorded" $PY -c '
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -99,6 +99,7 @@ for s in steps:
     assert s["state"] == "done" and s["detail"].startswith("live, pause"), s
 ' "$STATE/report.json"
 check "both hosts were patched" test "$(sort -u "$STATE/patched" | wc -l)" -eq 2
+check_restarts 2
 
 B="$STATE/lv2/images-b/dsk1.qcow2"
 check "while away, the guest ran on its copy in h2's pool" sh -c "
