@@ -1,20 +1,25 @@
 # hangar: thin wrapper around meson so the two README commands stay short.
-#   make demo    install what is missing, build, run `hangar demo`
-#   make check   install what is missing, build with ASan+UBSan, run every
+#   make demo    install what building and the demo need (scripts/deps/
+#                demo-*.txt), build, run `hangar demo`
+#   make check   install everything the tests need too (every
+#                scripts/deps/*.txt), build with ASan+UBSan, run every
 #                test, run every fuzzer for FUZZ_SECONDS
 BUILD ?= build
 
-.PHONY: all deps build demo check bench clean
+.PHONY: all deps deps-demo build demo check bench clean
 
 all: build
 
+deps-demo:
+	@sh scripts/install-deps demo
+
 deps:
-	@sh scripts/install-deps
+	@sh scripts/install-deps check
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dtests=false
 
-build: deps $(BUILD)/build.ninja
+build: deps-demo $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
