@@ -196,20 +196,124 @@ static const struct cmd cmds[] = {
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
+/*
+ * Commands that are not rows of cmds[] (they call no single method), for
+ * the help only.  Keep them beside their noun's rows in hangar(8).
+ */
+static const struct {
+	const char	*noun, *usage;
+} extra_usage[] = {
+#ifdef HANGAR_HAVE_PLAN
+	{ "plan", "plan consolidate|maintenance [-t FILE] ... "
+	    "(see hangar-plan(8))" },
+#endif
+	{ "demo", "demo [-s state_dir] [--stop]" },
+	{ "demo", "demo console CUSTOMER [COMMAND ...]" },
+};
+
+#define NEXTRA	(sizeof(extra_usage) / sizeof(extra_usage[0]))
+
+/* Whether the first word of noun (e.g. "customer key") is word. */
+static int
+noun_is(const char *noun, const char *word)
+{
+	size_t n = strcspn(noun, " ");
+
+	return strlen(word) == n && strncmp(noun, word, n) == 0;
+}
+
+/* Prints one usage line: "usage: hangar ..." first, then aligned. */
+static void
+usage_line(FILE *f, int *first, const char *a, const char *b,
+    const char *c)
+{
+	fprintf(f, "%s hangar %s%s%s%s%s\n", *first ? "usage:" : "      ",
+	    a, b[0] ? " " : "", b, c[0] ? " " : "", c);
+	*first = 0;
+}
+
+/* Every command of one noun, in table order; returns how many. */
+static size_t
+usage_noun(FILE *f, const char *word, int *first)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NCMDS; i++)
+		if (noun_is(cmds[i].noun, word)) {
+			usage_line(f, first, cmds[i].noun, cmds[i].verb,
+			    cmds[i].usage);
+			n++;
+		}
+	for (i = 0; i < NEXTRA; i++)
+		if (strcmp(extra_usage[i].noun, word) == 0) {
+			usage_line(f, first, extra_usage[i].usage, "", "");
+			n++;
+		}
+	return n;
+}
+
+/* Whether the noun of row i (or extra row i - NCMDS) came up before. */
+static int
+noun_seen(size_t i)
+{
+	const char *noun = i < NCMDS ? cmds[i].noun : extra_usage[i -
+	    NCMDS].noun;
+	char word[64];
+	size_t k;
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(noun, " "), noun);
+	for (k = 0; k < i; k++)
+		if (noun_is(k < NCMDS ? cmds[k].noun : extra_usage[k -
+		    NCMDS].noun, word))
+			return 1;
+	return 0;
+}
+
+/* hangar help: every command, grouped by noun in table order. */
 static void
 usage(FILE *f)
 {
+	char word[64];
+	const char *noun;
 	size_t i;
+	int first = 0;
 
 	fprintf(f, "usage: hangar [-s state_dir | -S socket] [--json] "
-	    "command ...\n       hangar demo [-s state_dir] [--stop]\n");
-#ifdef HANGAR_HAVE_PLAN
-	fprintf(f, "       hangar plan consolidate|maintenance -t FILE ... "
-	    "(see hangar-plan(8))\n");
-#endif
-	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "       hangar %s %s %s\n", cmds[i].noun,
-		    cmds[i].verb, cmds[i].usage);
+	    "NOUN VERB [ARGUMENT ...]\n"
+	    "       hangar NOUN --help     (that noun's commands)\n"
+	    "       hangar --version\n");
+	for (i = 0; i < NCMDS + NEXTRA; i++) {
+		if (noun_seen(i))
+			continue;
+		noun = i < NCMDS ? cmds[i].noun : extra_usage[i - NCMDS].noun;
+		snprintf(word, sizeof(word), "%.*s", (int)strcspn(noun, " "),
+		    noun);
+		fprintf(f, "\n");
+		usage_noun(f, word, &first);
+	}
+	fprintf(f, "\nThe state folder is -s, else $HANGAR_STATE, else "
+	    DEFAULT_STATE ". See hangar(8).\n");
+}
+
+/*
+ * hangar NOUN [--help]: that noun's commands; returns the exit status,
+ * or -1 when NOUN is no noun.
+ */
+static int
+usage_of_noun(const char *word, int asked)
+{
+	int first = 1;
+
+	if (usage_noun(asked ? stdout : stderr, word, &first) == 0)
+		return -1;
+	return asked ? 0 : 2;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 ||
+	    strcmp(arg, "help") == 0;
 }
 
 static int
@@ -270,6 +374,8 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 			cli->json = 1;
 			continue;
 		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return -1;	/* the caller prints the usage */
 		if (strncmp(argv[i], "--", 2) == 0) {
 			if ((o = find_opt(c, argv[i])) == NULL)
 				return usage_error("unknown option %s", argv[i]);
@@ -384,17 +490,29 @@ run_cmd(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (c == NULL) {
-		fprintf(stderr, "hangar: unknown command: %s%s%s\n", argv[0],
-		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
-		usage(stderr);
+		if (argc == 1 || is_help(argv[1])) {
+			/* "hangar guest", "hangar guest --help" */
+			if ((r = usage_of_noun(argv[0], argc > 1)) >= 0)
+				return r;
+		}
+		for (i = 0; i < NCMDS && !noun_is(cmds[i].noun, argv[0]); i++)
+			;
+		if (i < NCMDS)
+			fprintf(stderr, "hangar: unknown command '%s %s'; "
+			    "'hangar %s --help' lists its commands\n", argv[0],
+			    argc > 1 ? argv[1] : "", argv[0]);
+		else
+			fprintf(stderr, "hangar: unknown command '%s'; 'hangar "
+			    "help' lists every command\n", argv[0]);
 		return 2;
 	}
 	params = json_object_new_object();
 	if ((r = build_params(c, argc - skip, argv + skip, params, cli)) != 0) {
-		fprintf(stderr, "usage: hangar %s %s %s\n", c->noun, c->verb,
-		    c->usage);
+		/* --help: the usage on stdout, exit 0 */
+		fprintf(r == -1 ? stdout : stderr, "usage: hangar %s %s %s\n",
+		    c->noun, c->verb, c->usage);
 		json_object_put(params);
-		return r;
+		return r == -1 ? 0 : r;
 	}
 	if (strcmp(c->method, "advisory.import") == 0) {
 		r = advisory_import(cli, params);	/* read here, sent one by one */
@@ -431,14 +549,24 @@ main(int argc, char **argv)
 			cli.sockpath = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			cli.json = 1;
-		else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "help") == 0) {
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("hangar %s\n", HANGAR_VERSION);
+			return 0;
+		} else if (is_help(argv[i])) {
+			if (i + 1 < argc && (r = usage_of_noun(argv[i + 1],
+			    1)) >= 0)
+				return r;	/* hangar help NOUN */
+			if (i + 1 < argc) {
+				fprintf(stderr, "hangar: no such noun '%s'; "
+				    "'hangar help' lists every command\n",
+				    argv[i + 1]);
+				return 2;
+			}
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "hangar: unknown option %s\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "hangar: unknown option %s; 'hangar "
+			    "help' lists every command\n", argv[i]);
 			return 2;
 		} else
 			break;

@@ -136,21 +136,6 @@ render_hosts(json_object *arr)
 	table_print(&t);
 }
 
-static const char *
-uptime(char *buf, size_t size, int64_t s)
-{
-	if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)s / 60,
-		    (long long)s % 60);
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)s / 3600,
-		    (long long)s % 3600 / 60);
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)s / 86400,
-		    (long long)s % 86400 / 3600);
-	return buf;
-}
-
 /*
  * render_guests takes either form of guest.list: a list of objects, or
  * compact rows ([[field names], [values], ...]) that a table asks for.
@@ -218,8 +203,8 @@ render_guests(json_object *arr)
 		v = guest_field(g, ip, 7);
 		row[7] = v ? json_object_get_string(v) : "";
 		v = guest_field(g, ip, 8);
-		row[8] = strcmp(row[7], "running") == 0 ? uptime(up, sizeof(up),
-		    v ? json_object_get_int64(v) : 0) : "-";
+		row[8] = strcmp(row[7], "running") == 0 ? str_fmt_uptime(up,
+		    sizeof(up), v ? json_object_get_int64(v) : 0) : "-";
 		table_row(&t, row);
 	}
 	table_print(&t);
@@ -359,9 +344,10 @@ render_impact(json_object *o)
 	size_t i;
 
 	str_sanitize(buf, sizeof(buf), gs(o, "title"));
-	printf("%s: %s\naffects %s; %lld host(s) need %s\n\n", gs(o, "id"), buf,
-	    gs(o, "affects"), (long long)gi(o, "affected_hosts"),
-	    gs(o, "action"));
+	printf("%s: %s\naffects %s; %lld host%s need%s %s\n\n", gs(o, "id"),
+	    buf, gs(o, "affects"), (long long)gi(o, "affected_hosts"),
+	    gi(o, "affected_hosts") == 1 ? "" : "s",
+	    gi(o, "affected_hosts") == 1 ? "s" : "", gs(o, "action"));
 	if (!json_object_object_get_ex(o, "hosts", &hosts))
 		return;
 	table_row(&t, hdr);
@@ -448,7 +434,7 @@ render_maint(json_object *o)
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		json_object *g = json_object_array_get_idx(gsl, i);
 		const char *row[6];
-		snprintf(win, sizeof(win), "%lld", (long long)gi(g, "window") + 1);
+		snprintf(win, sizeof(win), "%lld", (long long)gi(g, "window"));
 		snprintf(dt, sizeof(dt), "%llds", (long long)gi(g, "downtime_s"));
 		row[0] = win;
 		row[1] = gs(g, "guest");
@@ -513,7 +499,14 @@ render_maint_report(json_object *o)
 				    "(hangar maint host-done %s)\n",
 				    gs(x, "host"), gs(x, "host"));
 		}
-	if (json_object_object_get_ex(o, "host_avg_s", &v)) {
+	if (json_object_object_get_ex(o, "host_avg_ms", &v)) {
+		char c[40];
+		fmt_ms(a, sizeof(a), o, "host_avg_ms");
+		fmt_ms(b, sizeof(b), o, "host_longest_ms");
+		fmt_ms(c, sizeof(c), o, "host_shortest_ms");
+		printf("Host downtime: average %s, longest %s, shortest %s\n",
+		    a, b, c);
+	} else if (json_object_object_get_ex(o, "host_avg_s", &v)) {
 		snprintf(a, sizeof(a), "%lld", (long long)(gi(o,
 		    "host_avg_s") + 30) / 60);
 		snprintf(b, sizeof(b), "%lld", (long long)(gi(o,
@@ -535,9 +528,12 @@ render_maint_report(json_object *o)
 		for (i = 0; i < json_object_array_length(arr); i++) {
 			x = json_object_array_get_idx(arr, i);
 			snprintf(a, sizeof(a), "%lld", (long long)gi(x,
-			    "window") + 1);
-			if (json_object_object_get_ex(x, "downtime_s", &v) &&
+			    "window"));
+			if (json_object_object_get_ex(x, "downtime_ms", &v) &&
 			    v != NULL)
+				fmt_ms(b, sizeof(b), x, "downtime_ms");
+			else if (json_object_object_get_ex(x, "downtime_s",
+			    &v) && v != NULL)
 				snprintf(b, sizeof(b), "%lld min %02lld s",
 				    (long long)json_object_get_int64(v) / 60,
 				    (long long)json_object_get_int64(v) % 60);
@@ -584,7 +580,15 @@ render_object(json_object *o)
 			render_guests(val);
 			continue;
 		}
-		str_sanitize(buf, sizeof(buf), json_object_get_string(val));
+		/* nothing (an unmapped uid, no user) reads "-", as in tables */
+		if (val == NULL || (strcmp(key, "uid") == 0 &&
+		    json_object_get_int64(val) < 0))
+			str_copy(buf, "-", sizeof(buf));
+		else
+			str_sanitize(buf, sizeof(buf),
+			    json_object_get_string(val));
+		if (buf[0] == '\0')
+			str_copy(buf, "-", sizeof(buf));
 		printf("%-14s %s\n", key, buf);
 	}
 }

@@ -232,6 +232,34 @@ plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
 	return o;
 }
 
+/*
+ * The stored plan counts windows from 0 (an index into "windows"); a
+ * reply counts them from 1, as every table and the console do.
+ */
+static void
+plan_reply_windows(json_object *plan)
+{
+	json_object *arr, *o, *v;
+	size_t i;
+
+	if (json_object_object_get_ex(plan, "windows", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			o = json_object_array_get_idx(arr, i);
+			if (json_object_object_get_ex(o, "index", &v))
+				json_object_object_add(o, "index",
+				    json_object_new_int64(
+				    json_object_get_int64(v) + 1));
+		}
+	if (json_object_object_get_ex(plan, "guests", &arr))
+		for (i = 0; i < json_object_array_length(arr); i++) {
+			o = json_object_array_get_idx(arr, i);
+			if (json_object_object_get_ex(o, "window", &v))
+				json_object_object_add(o, "window",
+				    json_object_new_int64(
+				    json_object_get_int64(v) + 1));
+		}
+}
+
 int
 maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
     struct herr *e)
@@ -308,6 +336,7 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 	}
 	json_object_object_add(plan, "cycle", json_object_new_int64(id));
 	log_info("maintenance cycle %lld planned for %s", (long long)id, norm);
+	plan_reply_windows(plan);
 	*res = plan;
 	return 0;
 }
@@ -326,6 +355,7 @@ maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 	free(text);
 	if (*res == NULL)
 		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
+	plan_reply_windows(*res);
 	json_object_object_add(*res, "cycle", json_object_new_int64(id));
 	return 0;
 }

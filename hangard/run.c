@@ -1031,7 +1031,8 @@ step_json(const struct step_rec *s)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "seq", json_object_new_int(s->seq));
-	json_object_object_add(o, "window", json_object_new_int(s->win));
+	/* counted from 1 in replies, as in every table */
+	json_object_object_add(o, "window", json_object_new_int(s->win + 1));
 	json_object_object_add(o, "host", json_object_new_string(s->host));
 	json_object_object_add(o, "guest", json_object_new_string(s->guest));
 	json_object_object_add(o, "kind", json_object_new_string(s->kind));
@@ -1179,10 +1180,12 @@ report_json(struct daemon *d, const struct mrun *r)
 			json_object_object_add(h, "host",
 			    json_object_new_string(s->host));
 			json_object_object_add(h, "window",
-			    json_object_new_int(s->win));
+			    json_object_new_int(s->win + 1));
 			t = host_downtime(r, s);
 			json_object_object_add(h, "downtime_s", t < 0 ? NULL :
 			    json_object_new_int64((t + 500) / 1000));
+			json_object_object_add(h, "downtime_ms", t < 0 ? NULL :
+			    json_object_new_int64(t));
 			if (t >= 0)
 				hd[nh++] = t;
 			json_object_array_add(hs, h);
@@ -1442,7 +1445,9 @@ maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
 		return -1;
 	if (strcmp(c.run_state, "done") == 0)
 		return herr_set(e, HERR_STATE, "maintenance cycle %lld is "
-		    "already done", (long long)c.id);
+		    "already done; to patch again, plan a new one: maint plan "
+		    "%s --start TIME --window DURATION", (long long)c.id,
+		    c.advisories);
 	if ((m = run_find(d, c.id)) != NULL && m->nflight > 0 &&
 	    strcmp(m->c.run_state, "running") == 0)
 		return herr_set(e, HERR_STATE, "maintenance cycle %lld is "

@@ -177,3 +177,19 @@ str_fmt_mib(char *buf, size_t size, uint64_t mib)
 		snprintf(buf, size, "%" PRIu64 "M", mib);
 	return buf;
 }
+
+const char *
+str_fmt_uptime(char *buf, size_t size, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 3600)
+		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
+		    s % 3600 / 60);
+	else
+		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
+		    s % 86400 / 3600);
+	return buf;
+}

@@ -27,5 +27,11 @@ int	 str_parse_mib(const char *s, uint64_t *mib);
 int	 str_parse_int(const char *s, long long min, long long max, long long *out);
 /* "4.0G"-style human size of a MiB count into buf. */
 const char	*str_fmt_mib(char *buf, size_t size, uint64_t mib);
+/*
+ * A running guest's uptime, one form for every table: "0m04s", "3h05m",
+ * "2d04h" (a negative count is 0).  Callers print "-" for a guest that
+ * is not running.
+ */
+const char	*str_fmt_uptime(char *buf, size_t size, int64_t s);
 
 #endif

@@ -355,10 +355,12 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 	table_free(t);
 	for (i = 0, j = 0; i < c->nhosts; i++)
 		j += p->retired[i] && p->empty_after[i];
-	printf("\nSummary: %zu moves (%zu with a reboot), %zu not placed; "
-	    "%zu of %zu retired hosts emptied, %zu hosts freed, %zu of %zu "
-	    "hosts empty.\n", p->nmoves, p->nreboots, p->nunplaced, j,
-	    p->nretired, p->nfreed, p->nempty_after, c->nhosts);
+	printf("\nSummary: %zu move%s (%zu with a reboot), %zu not placed; "
+	    "%zu of %zu retired host%s emptied, %zu host%s freed, %zu of %zu "
+	    "host%s empty.\n", p->nmoves, p->nmoves == 1 ? "" : "s",
+	    p->nreboots, p->nunplaced, j, p->nretired,
+	    p->nretired == 1 ? "" : "s", p->nfreed, p->nfreed == 1 ? "" : "s",
+	    p->nempty_after, c->nhosts, c->nhosts == 1 ? "" : "s");
 }
 
 static struct json_object *
@@ -511,10 +513,13 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 
 	for (j = 0; j < 6; j++)
 		row[j] = b[j];
-	printf("Rolling maintenance: %zu hosts reboot in %zu batches (",
-	    c->nhosts - p->nskipped, p->nbatches);
+	printf("Rolling maintenance: %zu host%s reboot%s in %zu batch%s (",
+	    c->nhosts - p->nskipped, c->nhosts - p->nskipped == 1 ? "" : "s",
+	    c->nhosts - p->nskipped == 1 ? "s" : "", p->nbatches,
+	    p->nbatches == 1 ? "" : "es");
 	if (cl->mo.max_parallel > 0)
-		printf("at most %zu hosts at once", cl->mo.max_parallel);
+		printf("at most %zu host%s at once", cl->mo.max_parallel,
+		    cl->mo.max_parallel == 1 ? "" : "s");
 	else
 		printf("no limit on hosts at once");
 	printf(", at most %d%% of a customer's guests down)\n",
@@ -558,11 +563,13 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 	}
 	for (i = 0; i < p->nwarnings; i++)
 		printf("\nwarning: %s", p->warnings[i]);
-	printf("\nSummary: %zu batches (largest %zu hosts), %zu of %zu "
-	    "guests see a reboot, %zu migrations (there and back), "
-	    "%zu retired hosts skipped, about %s in total.\n", p->nbatches,
-	    largest, p->nrebooted, c->nguests, p->nmigrations, p->nskipped,
-	    fmt_dur(d, sizeof(d), p->total_s));
+	printf("\nSummary: %zu batch%s (largest %zu host%s), %zu of %zu "
+	    "guests see a reboot, %zu migration%s (there and back), "
+	    "%zu retired host%s skipped, about %s in total.\n", p->nbatches,
+	    p->nbatches == 1 ? "" : "es", largest, largest == 1 ? "" : "s",
+	    p->nrebooted, c->nguests, p->nmigrations,
+	    p->nmigrations == 1 ? "" : "s", p->nskipped,
+	    p->nskipped == 1 ? "" : "s", fmt_dur(d, sizeof(d), p->total_s));
 }
 
 static void

@@ -56,7 +56,7 @@ check "the plan is kept: every guest, with a window" python3 -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
 assert sorted(g["guest"] for g in p["guests"] if g["guest"] != "dora1") == ["ci1", "db1", "mail1", "web1"]
-assert all(0 <= g["window"] < len(p["windows"]) for g in p["guests"])
+assert all(1 <= g["window"] <= len(p["windows"]) for g in p["guests"])  # from 1
 ' "$T_OUT"
 
 run 0 show-guest h --json guest show web1
