@@ -86,20 +86,15 @@ console_print_json(struct console *cs, json_object *o)
 	json_object_put(s);
 }
 
+/* Uptime as hangar(8) prints it; "-" for a VPS that is not running. */
 static const char *
-fmt_uptime(char *buf, size_t size, int64_t s)
+fmt_uptime(char *buf, size_t size, json_object *g)
 {
-	if (s <= 0)
+	if (strcmp(gs(g, "state"), "running") != 0) {
 		snprintf(buf, size, "-");
-	else if (s >= 86400)
-		snprintf(buf, size, "%" PRId64 "d %" PRId64 "h", s / 86400,
-		    s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(buf, size, "%" PRId64 "h %" PRId64 "m", s / 3600,
-		    s % 3600 / 60);
-	else
-		snprintf(buf, size, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
-	return buf;
+		return buf;
+	}
+	return str_fmt_uptime(buf, size, gi(g, "uptime_s"));
 }
 
 /* The VPS a request acts on: the one it names, else the menu's. */
@@ -180,7 +175,7 @@ act_list(struct console *cs, const struct cmd_req *req, struct herr *e)
 			str_sanitize(host, sizeof(host), gs(g, "host"));
 			snprintf(line, sizeof(line), "%-3zu %-24s %-10s %-12s "
 			    "%-16s %s", i + 1, name, state, plan, host,
-			    fmt_uptime(up, sizeof(up), gi(g, "uptime_s")));
+			    fmt_uptime(up, sizeof(up), g));
 			fprintf(cs->out, "%s\n", line);
 		}
 	}
@@ -236,7 +231,7 @@ act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 	str_sanitize(a, sizeof(a), gs(g, "name"));
 	str_sanitize(b, sizeof(b), gs(g, "state"));
 	fprintf(cs->out, "VPS:     %s\nstate:   %s\nuptime:  %s\n", a, b,
-	    fmt_uptime(up, sizeof(up), gi(g, "uptime_s")));
+	    fmt_uptime(up, sizeof(up), g));
 	str_sanitize(a, sizeof(a), gs(g, "plan"));
 	str_fmt_mib(ram, sizeof(ram), (uint64_t)gi(g, "ram_mib"));
 	str_fmt_mib(disk, sizeof(disk), (uint64_t)gi(g, "disk_mib"));
@@ -486,7 +481,7 @@ console_help(struct console *cs)
 		return;
 	}
 	for (c = console_cmds; c->name != NULL; c++) {
-		if (c->flags & CMD_HIDDEN)
+		if (c->flags & (CMD_HIDDEN | CMD_ALIAS))
 			continue;
 		if ((n = cmd_menu_number(console_cmds, c)) > 0)
 			fprintf(cs->out, "  %2d) %-11s %s\n", n, c->name,

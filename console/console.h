@@ -37,6 +37,8 @@
 #define CMD_TAKE	0x80	/* takes --force (take a console over) */
 #define CMD_IMAGE	0x100	/* takes an image name after the VPS */
 #define CMD_CHOICE	0x200	/* takes a maintenance choice after the VPS */
+#define CMD_ALIAS	0x400	/* another name of the row above: accepted,
+				   not listed by help */
 
 /* The choices CMD_CHOICE takes, word for word as hangard spells them. */
 #define CHOICE_MIGRATE	"live-migrate"
@@ -145,7 +147,8 @@ void	console_print_log(struct console *cs, const char *text);
 /*
  * menu.c: reads one line (without '\n' or a trailing '\r') into buf
  * (size > CMD_MAX_INPUT + 1); *len is its length, capped at size - 1 so a
- * longer line is still seen as too long.  -1 at end of input.
+ * longer line is still seen as too long.  -1 at end of input, and from
+ * Ctrl-C on (SIGINT, caught by menu_run): the session then ends.
  */
 int	console_read_line(FILE *in, char *buf, size_t size, size_t *len);
 /* Prints e's message, sanitized, where the session shows errors. */

@@ -3,6 +3,7 @@
  * several VPSes the customer first picks one; then every numbered row of
  * the table acts on it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +12,30 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
+/* Ctrl-C at a prompt: the session ends as at the end of input. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 int
 console_read_line(FILE *in, char *buf, size_t size, size_t *len)
 {
 	size_t n = 0;
 	int c;
 
+	if (interrupted)
+		return -1;
 	while ((c = getc(in)) != EOF && c != '\n') {
 		if (n < size - 1)
 			buf[n] = (char)c;
 		n++;
 	}
-	if (c == EOF && n == 0)
+	if (interrupted || (c == EOF && n == 0))
 		return -1;
 	if (n > size - 1)
 		n = size - 1;
@@ -105,13 +118,14 @@ pick_vps(struct console *cs)
 		prompt(cs, "Pick a VPS by number or name (? for help): ");
 		if (console_read_line(cs->in, buf, sizeof(buf), &len) == -1)
 			goto out;
-		if (strcmp(buf, "exit") == 0 && len == 4)
+		if ((strcmp(buf, "exit") == 0 || strcmp(buf, "quit") == 0 ||
+		    strcmp(buf, "q") == 0) && len == strlen(buf))
 			goto out;
 		if ((strcmp(buf, "?") == 0 || strcmp(buf, "help") == 0) &&
 		    len == strlen(buf)) {
 			fprintf(cs->out, "Type the number or the name of a VPS "
 			    "from the list, 'list' to see it again, or 'exit' "
-			    "to leave.\n");
+			    "(or 'quit', 'q') to leave.\n");
 			continue;
 		}
 		if (strcmp(buf, "list") == 0 && len == 4) {
@@ -166,8 +180,14 @@ menu_run(struct console *cs)
 	char buf[CMD_MAX_INPUT + 2], name[128], p[160];
 	struct cmd_req req;
 	struct herr e;
+	struct sigaction sa;
 	size_t len;
 
+	/* no SA_RESTART: a read at a prompt returns, and the session ends */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 	str_sanitize(name, sizeof(name), rpc_customer(cs->rpc));
 	fprintf(cs->out, "hangar console for %s. Type ? for help.\n", name);
 	cs->repick = 1;
@@ -198,6 +218,6 @@ menu_run(struct console *cs)
 		}
 		fflush(cs->out);
 	}
-	fprintf(cs->out, "Bye.\n");
+	fprintf(cs->out, "%sBye.\n", interrupted ? "\n" : "");
 	return 0;
 }

@@ -32,13 +32,15 @@ const struct cmd console_cmds[] = {
 	  "VPS [IMAGE]", "boot the rescue system with the disk attached" },
 	{ "maintenance", act_maintenance,
 	  CMD_CLI | CMD_MENU | CMD_VPS | CMD_JSON | CMD_CHOICE,
-	  "VPS [live-migrate|reboot] [--json]",
+	  "VPS [live-migrate|reboot|window-N] [--json]",
 	  "the maintenance scheduled for it; choose live migration or "
 	  "a reboot" },
 	{ "images", act_images, CMD_CLI | CMD_WORD | CMD_JSON, "[--json]",
 	  "the installers you can boot" },
 	{ "pick", act_pick, CMD_MENU, "", "choose another VPS" },
 	{ "help", act_help, CMD_CLI | CMD_WORD, "", "this help" },
-	{ "exit", act_exit, CMD_MENU, "", "leave" },
+	{ "exit", act_exit, CMD_MENU, "", "leave (also quit or q)" },
+	{ "quit", act_exit, CMD_WORD | CMD_ALIAS, "", "leave" },
+	{ "q", act_exit, CMD_WORD | CMD_ALIAS, "", "leave" },
 	{ NULL, NULL, 0, NULL, NULL },
 };

@@ -451,7 +451,7 @@ test_maintenance(void **state)
 	refuse(MODE_CLI, "maintenance --json", HERR_USAGE, NULL);
 	accept_choice(MODE_MENU, "maintenance --json", "", NULL, 1);
 	refuse(MODE_CLI, "maintenance web1 sometimes", HERR_USAGE,
-	    "usage: maintenance VPS [live-migrate|reboot] [--json]");
+	    "usage: maintenance VPS [live-migrate|reboot|window-N] [--json]");
 	refuse_n(MODE_CLI, "maintenance web1 reb\0oot", 24, HERR_USAGE, NULL);
 	refuse_n(MODE_CLI, "maintenance web1 reboot\0", 24, HERR_USAGE, NULL);
 	/* the menu's answer to its question: the same exact words */
