@@ -12,6 +12,7 @@ struct cli {
 	const char	*state;		/* -s, for messages */
 	int		 json;
 	const char	*argv0;
+	const char	*out_file;	/* an O_OUT option's file, or NULL */
 };
 
 /* import.c: advisory import from xsa.json; returns an exit status */
@@ -32,6 +33,12 @@ void	render_maint_report(json_object *o);
 void	render_services(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
+
+/*
+ * page.c: `maint report --html FILE`: the status page's view of one
+ * cycle (the report of maint.report), written to path.
+ */
+int	report_html(const char *path, json_object *report, struct herr *e);
 
 /* live.c: the live fleet for the planners (plan/plan.h) */
 struct plan_cluster;

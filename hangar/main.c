@@ -20,8 +20,11 @@
 
 #define DEFAULT_STATE	"/var/lib/hangar"
 
-/* O_PATH: made absolute; O_TEXT: "-" reads the text from standard input */
-enum otype { O_STR, O_INT, O_BOOL, O_PATH, O_TEXT };
+/*
+ * O_PATH: made absolute; O_TEXT: "-" reads the text from standard input;
+ * O_OUT: a file this command writes here (not sent: param is NULL)
+ */
+enum otype { O_STR, O_INT, O_BOOL, O_PATH, O_TEXT, O_OUT };
 
 #define KEYFILE_MAX	16384
 
@@ -145,8 +148,9 @@ static const struct cmd cmds[] = {
 	  render_object, "HOST", NULL },
 	{ "maint", "report", "maint.report", { NULL }, {
 	    { "--cycle", "cycle", O_INT, 0 },
-	    { "--publish", "publish", O_BOOL, 0 } }, render_maint_report,
-	  "[--cycle N] [--publish]", NULL },
+	    { "--publish", "publish", O_BOOL, 0 },
+	    { "--html", NULL, O_OUT, 0 } }, render_maint_report,
+	  "[--cycle N] [--publish] [--html FILE]", NULL },
 	{ "maint", "service", "maint.service", { "services" }, {
 	    { "--start", "start", O_STR, 1 }, { "--window", "window", O_STR, 1 },
 	    { "--note", "note", O_STR, 0 } }, render_object,
@@ -386,6 +390,13 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 			}
 			if (++i == argc)
 				return usage_error("%s needs a value", o->flag);
+			if (o->type == O_OUT) {
+				if (argv[i][0] == '\0')
+					return usage_error("%s needs a file",
+					    o->flag);
+				cli->out_file = argv[i];
+				continue;
+			}
 			if (o->type == O_PATH) {
 				char abs[PATH_MAX];
 				if (realpath(argv[i], abs) == NULL) {
@@ -450,11 +461,21 @@ cli_call_print(struct cli *cli, struct rpc_client *rc, const char *method,
 {
 	json_object *res = NULL;
 	struct herr e;
+	int r;
 
 	herr_clear(&e);
 	if (rpc_call(rc, method, params, &res, &e) == -1) {
 		fprintf(stderr, "hangar: %s\n", e.msg);
 		return herr_exit_status(e.code);
+	}
+	if (render == NULL && cli->out_file != NULL) {
+		r = report_html(cli->out_file, res, &e);
+		if (r == -1)
+			fprintf(stderr, "hangar: %s\n", e.msg);
+		else if (!cli->json)
+			printf("wrote %s\n", cli->out_file);
+		json_object_put(res);
+		return r == -1 ? herr_exit_status(e.code) : 0;
 	}
 	if (cli->json)
 		render_json(res);
@@ -529,7 +550,8 @@ run_cmd(struct cli *cli, int argc, char **argv)
 		json_object_put(params);
 		return herr_exit_status(e.code);
 	}
-	r = cli_call_print(cli, rc, c->method, params, c->render);
+	r = cli_call_print(cli, rc, c->method, params,
+	    cli->out_file != NULL ? NULL : c->render);
 	rpc_close(rc);
 	return r;
 }

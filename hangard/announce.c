@@ -17,6 +17,7 @@
 #include "lib/xmalloc.h"
 #include "maint/advisory.h"
 #include "notify/feed.h"
+#include "notify/timeline_json.h"
 
 static json_object *
 advisory_json(const struct advisory_rec *a)
@@ -241,6 +242,38 @@ post_list(struct daemon *d, json_object **res, struct herr *e)
 	return 0;
 }
 
+/*
+ * The pictures of the posts that have one, parsed, in fp (n posts, ids
+ * ps); docs[i] is the caller's to free.  A timeline that does not parse
+ * is logged and left out: the post is published without it.
+ */
+static void
+attach_timelines(struct daemon *d, const struct post_rec *ps, struct post *fp,
+    size_t n, struct feed_timeline_doc **docs)
+{
+	struct post_timeline *tl;
+	size_t nt, i, k;
+	struct herr e;
+
+	herr_clear(&e);
+	if (store_post_timelines(d->st, &tl, &nt, &e) == -1) {
+		log_warnx("status feed: %s", e.msg);
+		return;
+	}
+	for (k = 0; k < nt; k++)
+		for (i = 0; i < n; i++) {
+			if (ps[i].id != tl[k].post)
+				continue;
+			if (feed_timeline_parse(tl[k].json, strlen(tl[k].json),
+			    &docs[i], &e) == -1)
+				log_warnx("post %lld: %s", (long long)ps[i].id,
+				    e.msg);
+			else
+				fp[i].timeline = &docs[i]->t;
+		}
+	store_post_timelines_free(tl, nt);
+}
+
 /* Renders every post into feed_dir (feed.atom, index.html). */
 int
 post_publish(struct daemon *d, json_object **res, struct herr *e)
@@ -248,6 +281,7 @@ post_publish(struct daemon *d, json_object **res, struct herr *e)
 	struct post_rec *ps;
 	struct post *fp;
 	struct feed_meta m;
+	struct feed_timeline_doc **docs;
 	char (*ids)[24];
 	size_t n, i;
 	int r;
@@ -276,12 +310,17 @@ post_publish(struct daemon *d, json_object **res, struct herr *e)
 		fp[i].downtime.longest = (unsigned)ps[i].downtime[1];
 		fp[i].downtime.shortest = (unsigned)ps[i].downtime[2];
 	}
+	docs = xcalloc(n + 1, sizeof(*docs));
+	attach_timelines(d, ps, fp, n, docs);
 	memset(&m, 0, sizeof(m));
 	m.title = d->cfg.feed_title;
 	m.base_url = d->cfg.feed_base_url;
 	m.author = d->cfg.feed_author;
 	m.now = time(NULL);
 	r = feed_write(d->cfg.feed_dir, fp, n, &m, e);
+	for (i = 0; i < n; i++)
+		feed_timeline_doc_free(docs[i]);
+	free(docs);
 	free(fp);
 	free(ids);
 	store_post_list_free(ps, n);
@@ -303,6 +342,15 @@ int
 post_auto(struct daemon *d, const char *kind, const char *title,
     const char *body, int64_t parent, const int *downtime, struct herr *e)
 {
+	return post_auto_timeline(d, kind, title, body, parent, downtime,
+	    NULL, e);
+}
+
+int
+post_auto_timeline(struct daemon *d, const char *kind, const char *title,
+    const char *body, int64_t parent, const int *downtime,
+    json_object *timeline, struct herr *e)
+{
 	struct post_rec p;
 	json_object *res = NULL;
 	struct herr e2;
@@ -322,7 +370,9 @@ post_auto(struct daemon *d, const char *kind, const char *title,
 		herr_clear(&e2);
 		e = &e2;
 	}
-	if (store_post_add(d->st, &p, e) == -1)
+	if (store_post_add_timeline(d->st, &p, timeline == NULL ? NULL :
+	    json_object_to_json_string_ext(timeline, JSON_C_TO_STRING_PLAIN),
+	    e) == -1)
 		return -1;
 	r = post_publish(d, &res, e);
 	json_object_put(res);

@@ -282,6 +282,18 @@ void	host_version_seen(struct daemon *d, const char *host,
 int	post_auto(struct daemon *d, const char *kind, const char *title,
 	    const char *body, int64_t parent, const int *downtime,
 	    struct herr *e);
+/*
+ * The same with a picture: timeline (borrowed; NULL for none) as
+ * notify/timeline_json.h reads it, e.g. from feed_timeline_to_json():
+ * bands and lanes of intervals, drawn beside the post's figures.
+ */
+int	post_auto_timeline(struct daemon *d, const char *kind,
+	    const char *title, const char *body, int64_t parent,
+	    const int *downtime, json_object *timeline, struct herr *e);
+
+/* timeline.c: a cycle's timeline from its journal (NULL: nothing yet) */
+json_object	*maint_timeline(const struct step_rec *steps, size_t n,
+		    int64_t cycle, const char *advisories);
 int	advisory_add(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 int	advisory_list(struct daemon *d, json_object **res, struct herr *e);

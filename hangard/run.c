@@ -1266,6 +1266,9 @@ report_json(struct daemon *d, const struct mrun *r)
 	json_object_object_add(o, "hosts", hs);
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(o, "steps", st);
+	if ((h = maint_timeline(r->steps, r->n, r->c.id,
+	    r->c.advisories)) != NULL)
+		json_object_object_add(o, "timeline", h);
 	free(hd);
 	free(gd);
 	free(moves);
@@ -1328,8 +1331,10 @@ publish_report(struct daemon *d, json_object *rep, struct herr *e)
 		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
 	if (fig[0] < 0)
 		fig[0] = fig[1] = fig[2] = -1;
-	i = (size_t)post_auto(d, "maintenance-completed", title, body, 0, fig,
-	    e);
+	if (!json_object_object_get_ex(rep, "timeline", &v))
+		v = NULL;	/* no picture */
+	i = (size_t)post_auto_timeline(d, "maintenance-completed", title,
+	    body, 0, fig, v, e);
 	free(body);
 	return (int)i;
 }

@@ -190,6 +190,16 @@ trim(char *s)
 	return s;
 }
 
+/* s cleaned to one line, trimmed and escaped. */
+static void
+buf_esc_clean(struct buf *b, const char *s)
+{
+	char *c = trim(feed_clean(s != NULL ? s : "", 0));
+
+	buf_esc(b, c);
+	free(c);
+}
+
 /* ---- checks ---- */
 
 static int
@@ -250,6 +260,8 @@ post_check(const struct post *p, struct herr *e)
 		return herr_set(e, HERR_USAGE, "post %s: downtime needs "
 		    "shortest <= average <= longest <= %d minutes", p->id,
 		    FEED_MINUTES_MAX);
+	if (p->timeline != NULL && feed_timeline_check(p->timeline, e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -532,6 +544,32 @@ downtime_html(struct buf *b, const struct post_downtime *d,
 	    d->longest, indent, d->shortest, indent);
 }
 
+/*
+ * The figures and the timeline side by side (they wrap on a narrow
+ * screen); without a timeline, the figures alone as before.
+ */
+static void
+figures_html(struct buf *b, const struct post *p, const char *indent)
+{
+	struct herr e;
+	char *svg = NULL;
+
+	if (p->timeline == NULL ||
+	    feed_timeline_svg(p->timeline, &svg, &e) == -1) {
+		downtime_html(b, &p->downtime, indent);
+		return;
+	}
+	buf_printf(b, "%s<div class=\"figures\">\n", indent);
+	downtime_html(b, &p->downtime, indent);
+	buf_printf(b, "%s<figure class=\"timeline\">\n", indent);
+	buf_puts(b, svg);
+	buf_printf(b, "%s<figcaption>", indent);
+	buf_esc_clean(b, p->timeline->title);
+	buf_puts(b, "</figcaption>\n");
+	buf_printf(b, "%s</figure>\n%s</div>\n", indent, indent);
+	free(svg);
+}
+
 char *
 feed_downtime_text(const struct post_downtime *d)
 {
@@ -665,7 +703,11 @@ static const char css[] =
 "h4{font-size:1em;margin:.3em 0}\n"
 "table.downtime th,table.downtime td{border:1px solid #ccc;"
 "padding:.2em .6em;text-align:left}\n"
-"footer{color:#666;font-size:.85em;margin-top:2em}\n";
+"footer{color:#666;font-size:.85em;margin-top:2em}\n"
+".figures{display:flex;flex-wrap:wrap;gap:.5em 1.5em;align-items:flex-start}\n"
+".figures figure{flex:1 1 18em;min-width:0;margin:.5em 0}\n"
+".figures figcaption{color:#555;font-size:.85em}\n"
+"svg.timeline{display:block;overflow:visible}\n";
 
 static void
 html_meta_line(struct buf *b, const struct prep *v, const char *indent)
@@ -709,7 +751,7 @@ html_post(struct buf *b, const struct prep *v, size_t n, size_t at)
 	}
 	html_meta_line(b, x, "");
 	body_html(b, x->body, "");
-	downtime_html(b, &x->p->downtime, "");
+	figures_html(b, x->p, "");
 	for (i = 0; i < n; i++) {
 		if (!v[i].nested || v[i].parent != (int)at)
 			continue;
@@ -723,7 +765,7 @@ html_post(struct buf *b, const struct prep *v, size_t n, size_t at)
 		buf_puts(b, "</h4>\n");
 		html_meta_line(b, &v[i], " ");
 		body_html(b, v[i].body, " ");
-		downtime_html(b, &v[i].p->downtime, " ");
+		figures_html(b, v[i].p, " ");
 		buf_puts(b, " </article>\n");
 	}
 	if (nupd > 0)
@@ -748,15 +790,22 @@ feed_html(const struct post *posts, size_t n, const struct feed_meta *m,
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>");
 	buf_esc(&b, title);
-	buf_puts(&b, "</title>\n<link rel=\"alternate\" "
-	    "type=\"application/atom+xml\" href=\"" FEED_ATOM_FILE
-	    "\" title=\"");
-	buf_esc(&b, title);
-	buf_printf(&b, "\">\n<style>\n%s</style>\n</head>\n<body>\n"
+	buf_puts(&b, "</title>\n");
+	if (!m->no_atom) {
+		buf_puts(&b, "<link rel=\"alternate\" "
+		    "type=\"application/atom+xml\" href=\"" FEED_ATOM_FILE
+		    "\" title=\"");
+		buf_esc(&b, title);
+		buf_puts(&b, "\">\n");
+	}
+	buf_printf(&b, "<style>\n%s</style>\n</head>\n<body>\n"
 	    "<header>\n<h1>", css);
 	buf_esc(&b, title);
-	buf_puts(&b, "</h1>\n<p class=\"meta\"><a href=\"" FEED_ATOM_FILE
-	    "\">Atom feed</a></p>\n</header>\n<main>\n");
+	buf_puts(&b, "</h1>\n");
+	if (!m->no_atom)
+		buf_puts(&b, "<p class=\"meta\"><a href=\"" FEED_ATOM_FILE
+		    "\">Atom feed</a></p>\n");
+	buf_puts(&b, "</header>\n<main>\n");
 	if (n == 0)
 		buf_puts(&b, "<p>No posts yet.</p>\n");
 	for (i = 0; i < n; i++)

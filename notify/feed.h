@@ -13,6 +13,7 @@
 #define HANGAR_NOTIFY_FEED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "lib/herr.h"
@@ -42,6 +43,52 @@ struct post_downtime {
 	unsigned int	shortest;
 };
 
+/*
+ * A timeline: what was down or paused when, drawn as inline SVG (no
+ * script, nothing loaded from elsewhere) beside a post's figures.  Each
+ * lane is a row with a label and its bars; bands shade the time behind
+ * every lane (maintenance windows, an incident's phases).  Times are
+ * milliseconds since the epoch, UTC.  Borrowed, like a post's strings.
+ */
+#define FEED_TL_LANES_MAX	64	/* rows */
+#define FEED_TL_SPANS_MAX	64	/* bars in one row */
+#define FEED_TL_BANDS_MAX	32
+#define FEED_TL_LABEL_MAX	100	/* bytes of a label */
+#define FEED_TL_NOTE_MAX	200	/* bytes of a note or the title */
+
+enum feed_bar {
+	FEED_BAR_DOWN,			/* "down": red, unavailable */
+	FEED_BAR_PAUSE,			/* "pause": blue, a short pause */
+	FEED_BAR_EVENT,			/* "event": purple, anything else */
+	FEED_BAR__MAX
+};
+
+struct feed_span {
+	int64_t		start_ms;
+	int64_t		end_ms;		/* >= start_ms */
+};
+
+struct feed_lane {
+	const char		*label;	/* "old-hdd-1" */
+	const char		*note;	/* "host down 4 min 10 s", or NULL */
+	enum feed_bar		 bar;	/* the colour of its bars */
+	const struct feed_span	*spans;
+	size_t			 nspans;
+};
+
+struct feed_band {
+	const char		*label;	/* "window 1" */
+	struct feed_span	 span;
+};
+
+struct feed_timeline {
+	const char		*title;	/* the caption, also read aloud */
+	const struct feed_band	*bands;
+	size_t			 nbands;
+	const struct feed_lane	*lanes;
+	size_t			 nlanes;
+};
+
 /* Borrowed strings: the caller owns them; the renderers copy nothing. */
 struct post {
 	const char		*id;	/* 1-64 of [A-Za-z0-9._-], unique */
@@ -53,6 +100,7 @@ struct post {
 	const char		*body;	/* plain text, blank line = paragraph */
 	const char		*parent;	/* incident of an update, or NULL */
 	struct post_downtime	 downtime;
+	const struct feed_timeline *timeline;	/* drawn in the page, or NULL */
 };
 
 struct feed_meta {
@@ -61,6 +109,7 @@ struct feed_meta {
 	const char	*author;	/* default author of posts */
 	time_t		 now;		/* feed <updated> when there are no posts */
 	size_t		 atom_max;	/* newest entries in the feed, 0 = all */
+	int		 no_atom;	/* HTML alone: no link to the feed */
 };
 
 /* "incident" <-> POST_INCIDENT; -1 for an unknown name. */
@@ -89,6 +138,19 @@ char	*feed_clean(const char *s, int multiline);
  * 15 at the shortest."  The caller frees it; NULL without figures.
  */
 char	*feed_downtime_text(const struct post_downtime *d);
+
+/*
+ * timeline.c: checks a timeline (counts, lengths, times in order), and
+ * renders it as one <svg> element sized by the page: bars are placed in
+ * percent of its width, text keeps its size, so it reads the same on a
+ * phone and a desktop.  Labels and notes are cleaned as post titles are.
+ * *out is the caller's to free; on error it is NULL.
+ */
+int	 feed_timeline_check(const struct feed_timeline *t, struct herr *e);
+int	 feed_timeline_svg(const struct feed_timeline *t, char **out,
+	    struct herr *e);
+const char	*feed_bar_name(enum feed_bar b);	/* "down" */
+int		 feed_bar_from_name(const char *name);	/* -1: unknown */
 
 /* Render into *out (the caller frees it); on error *out is NULL. */
 int	 feed_atom(const struct post *posts, size_t n,

@@ -7,6 +7,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
 struct store {
 	sqlite3	*db;
@@ -175,9 +176,18 @@ static const char *migrations[] = {
 	"  end INTEGER NOT NULL,"
 	"  note TEXT NOT NULL DEFAULT '',"
 	"  created INTEGER NOT NULL);",
+	/* 9 -> 10: a post's picture (notify/timeline_json.h), or NULL */
+	"ALTER TABLE posts ADD COLUMN timeline TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* For the store's other files (store_priv.h). */
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
 
 int
 store_schema_latest(void)

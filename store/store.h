@@ -223,6 +223,20 @@ int	store_post_list(struct store *st, struct post_rec **out, size_t *n,
 	    struct herr *e);
 void	store_post_list_free(struct post_rec *p, size_t n);
 
+/* posts.c: a post's timeline (JSON, notify/timeline_json.h) */
+struct post_timeline {
+	int64_t	 post;
+	char	*json;			/* owned by the list */
+};
+
+/* store_post_add and the timeline (NULL: none) in one transaction. */
+int	store_post_add_timeline(struct store *st, struct post_rec *p,
+	    const char *timeline, struct herr *e);
+/* Every post that has one; free with store_post_timelines_free. */
+int	store_post_timelines(struct store *st, struct post_timeline **out,
+	    size_t *n, struct herr *e);
+void	store_post_timelines_free(struct post_timeline *t, size_t n);
+
 /* Maintenance cycles: the plan is JSON written by hangard/maint.c. */
 int	store_cycle_add(struct store *st, const char *advisories,
 	    int64_t start, int64_t window_s, const char *plan, int64_t *id,
