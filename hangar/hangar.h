@@ -2,6 +2,8 @@
 #ifndef HANGAR_HANGAR_H
 #define HANGAR_HANGAR_H
 
+#include <sys/types.h>
+
 #include <json-c/json.h>
 
 #include "lib/herr.h"
@@ -45,7 +47,14 @@ struct plan_cluster;
 struct plan_cluster	*live_cluster(struct cli *cli, struct herr *e);
 
 /* demo.c */
+#define DEMO_MARK	".hangar-demo"	/* in a demo's state folder */
 int	demo_main(struct cli *cli, int argc, char **argv);
+/*
+ * labguest.c: starts the demo's guest consoles (a daemon of its own,
+ * pid in STATE/guests.pid) for the hangard on sock, ptys and console
+ * logs in dir; returns its pid or -1.
+ */
+pid_t	labguest_start(const char *state, const char *sock, const char *dir);
 
 /* Connects to hangard or prints why not; NULL with e set. */
 struct rpc_client	*cli_connect(struct cli *cli, struct herr *e);

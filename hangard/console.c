@@ -242,7 +242,10 @@ console_output(struct daemon *d, struct console_sess *s)
 	return errno == EAGAIN || errno == EINTR ? 0 : -1;
 }
 
-/* Valid UTF-8 with tabs and newlines kept; other controls replaced. */
+/*
+ * Valid UTF-8 with tabs and newlines kept; other controls replaced.  A
+ * serial line ends its lines with CR LF: the CR goes.
+ */
 static char *
 log_text(const char *buf, size_t n)
 {
@@ -254,6 +257,8 @@ log_text(const char *buf, size_t n)
 		if (i == n || raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\0') {
 			char save = i < n ? raw[i] : '\0';
 			raw[i] = '\0';
+			if (save == '\n' && raw + i > p && raw[i - 1] == '\r')
+				raw[i - 1] = '\0';
 			str_sanitize(out + o, n + 1 - o, p);
 			o += strlen(out + o);
 			if (i < n)

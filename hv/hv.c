@@ -588,6 +588,8 @@ hv_console_log_path(const char *uri, const char *name, char *buf, size_t size)
 	const char *root = strstr(uri, "embed?root=");
 	size_t n;
 
+	if (ptycons_log_path(uri, name, buf, size) == 0)
+		return 0;	/* a lab console's, written by its program */
 	if (strncmp(uri, "qemu:///embed?", 14) == 0 && root != NULL) {
 		root += strlen("embed?root=");
 		n = strcspn(root, "&");

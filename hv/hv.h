@@ -149,7 +149,9 @@ void	hv_console_close(struct hv_console *hc);
 /*
  * Where the guest's serial output is logged on its host (libvirt
  * <log file=... append='on'/>): under the embed root for
- * qemu:///embed?root=DIR, else /var/log/hangar/console/NAME.log.
+ * qemu:///embed?root=DIR, DIR/NAME.log for a lab console
+ * (hv_test_console_dir) on a test host, else
+ * /var/log/hangar/console/NAME.log.
  */
 int	hv_console_log_path(const char *uri, const char *name, char *buf,
 	    size_t size);

@@ -30,5 +30,8 @@ int	ptycons_open(struct hv_conn *c, const char *uuid, int force,
 	    hv_console_fn fn, void *arg, struct ptycons **out, struct herr *e);
 long	ptycons_send(struct ptycons *pc, const char *buf, size_t n);
 void	ptycons_close(struct ptycons *pc);
+/* DIR/NAME.log for a test host's guest when lab consoles are on; -1 if not */
+int	ptycons_log_path(const char *uri, const char *name, char *buf,
+	    size_t size);
 
 #endif
