@@ -150,11 +150,24 @@ stop_pid(const char *state, const char *file, const char *what, int quiet)
 	return 1;
 }
 
-/* Stops the demo's guest consoles and hangard, and removes their pids. */
+/*
+ * Stops the demo's guest consoles and hangard, and removes their pids:
+ * only in a demo's folder (HANGAR_STATE may name a real one).
+ */
 static int
 demo_stop(const char *state, int quiet)
 {
+	char mark[PATH_MAX];
 	int g, h;
+
+	if (path_join(mark, sizeof(mark), state, DEMO_MARK) == -1)
+		return 1;
+	if (access(mark, F_OK) == -1) {
+		if (!quiet)
+			fprintf(stderr, "hangar demo: %s is not a demo's state "
+			    "folder; nothing stopped\n", state);
+		return quiet ? 0 : 1;
+	}
 
 	g = stop_pid(state, "guests.pid", "guest consoles", quiet);
 	h = stop_pid(state, "hangard.pid", "hangard", quiet);
@@ -331,7 +344,8 @@ free_uid(long *next)
 }
 
 static int
-populate(struct rpc_client *rc, const char *state, long *uid_first)
+populate(struct rpc_client *rc, const char *state, long *uid_first,
+    long *uid_last)
 {
 	char node[PATH_MAX], uri[PATH_MAX + 16];
 	long next = DEMO_UID_FIRST, uid;
@@ -367,6 +381,7 @@ populate(struct rpc_client *rc, const char *state, long *uid_first)
 				    json_object_new_int64(uid));
 			if (*uid_first == -1)
 				*uid_first = uid;
+			*uid_last = uid;
 			if (call(rc, "customer.add", p, NULL) == -1)
 				return -1;
 		}
@@ -568,7 +583,7 @@ newest_mail(const char *dir, const char *key, char *out, size_t size)
 
 static void
 print_steps(const char *me, const char *state, long uid_first,
-    const char *health_tool, double secs)
+    long uid_last, const char *health_tool, double secs)
 {
 	char mail[PATH_MAX], dir[PATH_MAX + 16], jsonl[PATH_MAX + 32];
 
@@ -589,7 +604,7 @@ print_steps(const char *me, const char *state, long uid_first,
 	    "Ctrl-]), logview, maintenance, quit.\n"
 	    "  %s demo console alice\n"
 	    "  %s demo console bob logview bob-mail\n\n", uid_first,
-	    uid_first + 2, me, me);
+	    uid_last, me, me);
 	printf("3. A maintenance cycle for the seed's XSA-213: every VPS is "
 	    "live-migrated\n   away and back while its host \"reboots\"; the "
 	    "report, published with its\n   timeline, and the same page for "
@@ -737,7 +752,7 @@ demo_main(struct cli *cli, int argc, char **argv)
 	json_object *res;
 	struct herr e;
 	struct timespec t0, t1;
-	long uid_first = -1;
+	long uid_first = -1, uid_last = -1;
 	int i, stop = 0, console = 0, health;
 
 	for (i = 1; i < argc; i++) {
@@ -785,7 +800,7 @@ demo_main(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "hangar demo: %s\n", e.msg);
 		return 1;
 	}
-	if (populate(rc, state, &uid_first) == -1) {
+	if (populate(rc, state, &uid_first, &uid_last) == -1) {
 		rpc_close(rc);
 		return 1;
 	}
@@ -805,7 +820,7 @@ demo_main(struct cli *cli, int argc, char **argv)
 	}
 	rpc_close(rc);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_steps(cli->argv0, state, uid_first, health ? tool : NULL,
+	print_steps(cli->argv0, state, uid_first, uid_last, health ? tool : NULL,
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }

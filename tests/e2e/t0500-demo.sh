@@ -168,6 +168,18 @@ while read -r l; do
 done <"$STATE/page.tap"
 grep -q '^1\.\.[1-9]' "$STATE/page.tap" || not_ok "page_check.py ran to its end"
 
+# --stop in a folder that is not a demo's (HANGAR_STATE may name a real
+# one): refused, and its daemon left alone
+mkdir "$STATE/real"
+sleep 300 &
+sleeper=$!
+EXTRA_CLEANUP="stop_demo; kill $sleeper 2>/dev/null"
+echo "$sleeper" >"$STATE/real/hangard.pid"
+run 1 stop-real env HANGAR_STATE="$STATE/real" "$HANGAR" demo --stop
+check "--stop refuses a folder that is not a demo's" grep -q "not a demo" "$T_ERR"
+check "and leaves its daemon running" kill -0 "$sleeper"
+kill "$sleeper"
+
 # stop: nothing left behind
 run 0 stop "$HANGAR" demo --stop
 check "--stop stopped hangard and the consoles" sh -c \
