@@ -1,9 +1,11 @@
 /*
  * Fuzzes the whole pipeline after the parsers: kernel log lines (first
  * part of the input) and an mdstat snapshot (after an empty line) go
- * through the correlator on a small synthetic host; every notice must
+ * through the correlator on a small synthetic host (six disks with two
+ * partitions each, a dm-crypt volume on one of them); every notice must
  * become a JSON line and a mail the strict builder accepts -- no kernel
- * text may make an alert impossible to send.
+ * text may make an alert impossible to send -- and no notice may advise
+ * replacing a disk that is in a controller incident.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -46,8 +48,33 @@ host(void)
 		snprintf(d->hctl, sizeof(d->hctl), "0:0:%zu:0", i);
 		snprintf(d->path, sizeof(d->path), "pci-x-scsi-0:0:%zu:0", i);
 		d->ctrl = i < 4 ? 0 : 1;
+		/* the disk and two partitions, as sysfs has them */
+		for (int p = 0; p < 3; p++) {
+			struct blkdev *b = &topo.b[topo.nb++];
+
+			if (p == 0)
+				str_copy(b->name, names[i], sizeof(b->name));
+			else
+				snprintf(b->name, sizeof(b->name), "%s%d",
+				    names[i], p);
+			b->kind = p == 0 ? BLK_DISK : BLK_PART;
+			b->disk = (int)i;
+			b->partno = p;
+		}
 	}
 	topo.nd = 6;
+	/* dm-0: a dm-crypt volume on sde2 */
+	{
+		struct blkdev *b = &topo.b[topo.nb++];
+
+		str_copy(b->name, "dm-0", sizeof(b->name));
+		b->kind = BLK_DM;
+		b->disk = -1;
+		str_copy(b->dm_name, "crypt-sde2", sizeof(b->dm_name));
+		str_copy(b->dm_uuid, "CRYPT-PLAIN", sizeof(b->dm_uuid));
+		str_copy(b->slaves[0], "sde2", sizeof(b->slaves[0]));
+		b->nslaves = 1;
+	}
 }
 
 static void
@@ -60,9 +87,11 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 	struct herr e;
 	size_t len;
 
-	if (json == NULL || alert_mail(&cfg, c, inc, n, usec, 1700000000,
-	    &mail, &len, &e) == -1 ||
-	    mail_check_rendered(mail, len, why, sizeof(why)) < 0)
+	if (json == NULL || (n != NOTICE_MERGED && (alert_mail(&cfg, c, inc, n,
+	    usec, 1700000000, &mail, &len, &e) == -1 ||
+	    mail_check_rendered(mail, len, why, sizeof(why)) < 0)))
+		abort();
+	if (inc->kind == INC_CONTROLLER && strstr(json, "\"advice\":\"Replace"))
 		abort();
 	free(json);
 	free(mail);

@@ -13,44 +13,13 @@
 #include "notify/mail.h"
 #include "health/alert.h"
 
-static const char *notice_names[] = { "open", "update", "resolved" };
+static const char *notice_names[] = { "open", "update", "resolved",
+	"merged" };
 
 const char *
 notice_name(enum notice n)
 {
 	return notice_names[n];
-}
-
-static const char *
-advice(const struct corr *c, const struct incident *inc, char *buf,
-    size_t size)
-{
-	switch (inc->kind) {
-	case INC_CONTROLLER:
-		snprintf(buf, size, "Do not replace these disks: check the "
-		    "controller, its firmware and cabling.");
-		break;
-	case INC_DISK:
-		if (inc->ndisks > 0)
-			snprintf(buf, size, "Replace disk %s at %s%s%s.",
-			    inc->disks[0].serial, inc->disks[0].path[0] ?
-			    inc->disks[0].path : inc->disks[0].name,
-			    inc->disks[0].array[0] ? ", in array " : "",
-			    inc->disks[0].array);
-		else
-			snprintf(buf, size, "Replace the failed disk.");
-		break;
-	case INC_ARRAY:
-		snprintf(buf, size, "Check the array's members and the "
-		    "kernel log; restore from backup if it cannot be "
-		    "assembled.");
-		break;
-	default:
-		snprintf(buf, size, "Nothing has failed yet: plan the repair "
-		    "before it does.");
-		break;
-	}
-	return buf;
 }
 
 static void
@@ -110,25 +79,111 @@ ctrl_json(const struct corr *c, const struct incident *inc)
 	return o;
 }
 
+static void
+jstr(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static struct json_object *
+disk_json(const struct inc_disk *d)
+{
+	struct json_object *o = json_object_new_object(), *l;
+
+	jstr(o, "serial", d->serial);
+	jstr(o, "name", d->name);
+	jstr(o, "path", d->path);
+	jstr(o, "array", d->array);
+	jstr(o, "wwn", d->wwn);
+	jstr(o, "model", d->model);
+	jstr(o, "slot", d->slot);
+	jstr(o, "controller", d->ctrl);
+	json_object_object_add(o, "failed", json_object_new_boolean(d->failed));
+	l = json_object_new_array();
+	for (size_t i = 0; i < d->nm; i++) {
+		struct json_object *m = json_object_new_object();
+
+		jstr(m, "name", d->m[i].name);
+		jstr(m, "dev", d->m[i].dev);
+		jstr(m, "array", d->m[i].array);
+		json_object_object_add(m, "failed",
+		    json_object_new_boolean(d->m[i].failed));
+		json_object_array_add(l, m);
+	}
+	json_object_object_add(o, "members", l);
+	return o;
+}
+
+/* Whether inc gives the recovery advice of array a: the incident that
+ * failed it, or any controller or array incident holding it. */
+static int
+gives_recovery(const struct incident *inc, const struct arr *a)
+{
+	return a != NULL && a->state == ARR_FAILED &&
+	    (inc->kind == INC_CONTROLLER || inc->kind == INC_ARRAY ||
+	    strcmp(a->cause, inc->id) == 0);
+}
+
+static struct json_object *
+recovery_json(const struct recovery *r)
+{
+	struct json_object *o = json_object_new_object(), *l;
+
+	jstr(o, "array", r->array);
+	json_object_object_add(o, "possible",
+	    json_object_new_boolean(r->possible));
+	json_object_object_add(o, "need", json_object_new_int(r->need));
+	jstr(o, "stop", r->stop);
+	jstr(o, "command", r->command);
+	jstr(o, "readd", r->readd);
+	l = json_object_new_array();
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct rmember *m = &r->m[i];
+		struct json_object *j = json_object_new_object();
+
+		jstr(j, "name", m->name);
+		jstr(j, "dev", m->dev);
+		jstr(j, "disk", m->disk);
+		jstr(j, "verdict", rm_verdict_name(m->verdict));
+		if (m->sb == 1) {
+			json_object_object_add(j, "events",
+			    json_object_new_int64((int64_t)m->ex.events));
+			json_object_object_add(j, "update_time",
+			    json_object_new_int64(m->ex.utime));
+		}
+		jstr(j, "why", m->why);
+		json_object_array_add(l, j);
+	}
+	json_object_object_add(o, "members", l);
+	return o;
+}
+
+static struct json_object *
+strings_json(const char (*s)[48], size_t n)
+{
+	struct json_object *l = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(l, json_object_new_string(s[i]));
+	return l;
+}
+
 char *
 alert_json(const struct corr *c, const struct incident *inc, enum notice n,
     uint64_t usec)
 {
-	struct json_object *o = json_object_new_object(), *l;
-	char buf[256];
+	struct json_object *o = json_object_new_object(), *l, *rl;
+	struct recovery *r = xmalloc(sizeof(*r));
+	char buf[1024];
 	char *s;
 
-	json_object_object_add(o, "id", json_object_new_string(inc->id));
-	json_object_object_add(o, "notice",
-	    json_object_new_string(notice_name(n)));
+	jstr(o, "id", inc->id);
+	jstr(o, "notice", notice_name(n));
 	json_object_object_add(o, "usec", json_object_new_int64((int64_t)usec));
-	json_object_object_add(o, "kind",
-	    json_object_new_string(inc_kind_name(inc->kind)));
-	json_object_object_add(o, "severity",
-	    json_object_new_string(inc_sev_name(inc->sev)));
+	jstr(o, "kind", inc_kind_name(inc->kind));
+	jstr(o, "severity", inc_sev_name(inc->sev));
 	if (inc->title[0] != '\0')
-		json_object_object_add(o, "about",
-		    json_object_new_string(inc->title));
+		jstr(o, "about", inc->title);
 	json_object_object_add(o, "first_usec",
 	    json_object_new_int64((int64_t)inc->first_usec));
 	json_object_object_add(o, "last_usec",
@@ -136,29 +191,18 @@ alert_json(const struct corr *c, const struct incident *inc, enum notice n,
 	if (inc->ctrl >= 0 || inc->ctrl_name[0] != '\0')
 		json_object_object_add(o, "controller", ctrl_json(c, inc));
 	l = json_object_new_array();
-	for (size_t i = 0; i < inc->ndisks; i++) {
-		struct json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "serial",
-		    json_object_new_string(inc->disks[i].serial));
-		json_object_object_add(d, "name",
-		    json_object_new_string(inc->disks[i].name));
-		json_object_object_add(d, "path",
-		    json_object_new_string(inc->disks[i].path));
-		json_object_object_add(d, "array",
-		    json_object_new_string(inc->disks[i].array));
-		json_object_array_add(l, d);
-	}
+	for (size_t i = 0; i < inc->ndisks; i++)
+		json_object_array_add(l, disk_json(&inc->disks[i]));
 	json_object_object_add(o, "disks", l);
 	l = json_object_new_array();
+	rl = json_object_new_array();
 	for (size_t i = 0; i < inc->narrays; i++) {
 		const struct arr *a = corr_array(c, inc->arrays[i]);
 		struct json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "name",
-		    json_object_new_string(inc->arrays[i]));
-		json_object_object_add(j, "state", json_object_new_string(
-		    arr_state_name(a != NULL ? a->state : ARR_UNKNOWN)));
+		jstr(j, "name", inc->arrays[i]);
+		jstr(j, "state", arr_state_name(a != NULL ? a->state :
+		    ARR_UNKNOWN));
 		if (a != NULL) {
 			json_object_object_add(j, "failed",
 			    json_object_new_int(a->failed));
@@ -170,12 +214,32 @@ alert_json(const struct corr *c, const struct incident *inc, enum notice n,
 			if (a->state == ARR_REBUILDING && a->finish_min >= 0)
 				json_object_object_add(j, "finish_min",
 				    json_object_new_double(a->finish_min));
+			if (a->state == ARR_FAILED && a->cause[0] != '\0')
+				jstr(j, "cause", a->cause);
 		}
 		json_object_array_add(l, j);
+		if (gives_recovery(inc, a) &&
+		    corr_recovery(c, a->name, inc, r) == 0)
+			json_object_array_add(rl, recovery_json(r));
 	}
 	json_object_object_add(o, "arrays", l);
-	json_object_object_add(o, "advice",
-	    json_object_new_string(advice(c, inc, buf, sizeof(buf))));
+	if (json_object_array_length(rl) > 0)
+		json_object_object_add(o, "recovery", rl);
+	else
+		json_object_put(rl);
+	jstr(o, "advice", inc_advice(inc, buf, sizeof(buf)));
+	if (inc->nwithdrawn > 0) {
+		l = json_object_new_array();
+		for (size_t i = 0; i < inc->nwithdrawn; i++)
+			json_object_array_add(l,
+			    json_object_new_string(inc->withdrawn[i]));
+		json_object_object_add(o, "withdrawn", l);
+	}
+	if (inc->nmerged > 0)
+		json_object_object_add(o, "merged",
+		    strings_json(inc->merged, inc->nmerged));
+	if (n == NOTICE_MERGED)
+		jstr(o, "merged_into", inc->merged_into);
 	l = json_object_new_array();
 	for (size_t i = 0; i < inc->nevents; i++)
 		json_object_array_add(l, json_object_new_string(inc->events[i]));
@@ -184,7 +248,36 @@ alert_json(const struct corr *c, const struct incident *inc, enum notice n,
 	    json_object_new_int64((int64_t)inc->nevents_total));
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
+	free(r);
 	return s;
+}
+
+/* "disk ZC1234 (ST4000NM0035, port ata2)" */
+static void
+disk_words(const struct inc_disk *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s (%s%s%s)", d->serial,
+	    d->model[0] ? d->model : d->name, d->slot[0] ? ", " : "",
+	    d->slot);
+}
+
+static const struct inc_disk *
+first_failed(const struct incident *inc)
+{
+	for (size_t i = 0; i < inc->ndisks; i++)
+		if (inc->disks[i].failed)
+			return &inc->disks[i];
+	return inc->ndisks > 0 ? &inc->disks[0] : NULL;
+}
+
+static size_t
+count_failed(const struct incident *inc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < inc->ndisks; i++)
+		n += inc->disks[i].failed != 0;
+	return n;
 }
 
 static void
@@ -192,9 +285,11 @@ subject(const struct alert_cfg *cfg, const struct corr *c,
     const struct incident *inc, enum notice n, char *buf, size_t size)
 {
 	const struct topo *t = corr_topo(c);
-	char what[200] = "", arrays[120] = "";
+	const struct inc_disk *d = first_failed(inc);
+	char what[300] = "", arrays[160] = "", dw[256];
 	const char *tag = n == NOTICE_RESOLVED ? "RESOLVED" :
 	    inc->sev == SEV_CRITICAL ? "CRITICAL" : "warning";
+	size_t nf = count_failed(inc);
 
 	for (size_t i = 0; i < inc->narrays; i++) {
 		const struct arr *a = corr_array(c, inc->arrays[i]);
@@ -210,13 +305,13 @@ subject(const struct alert_cfg *cfg, const struct corr *c,
 		snprintf(what, sizeof(what), "controller %s (%s) %s%zu "
 		    "disk%s", inc->ctrl >= 0 ? t->c[inc->ctrl].key :
 		    inc->ctrl_name, inc->ctrl >= 0 ? t->c[inc->ctrl].driver :
-		    "?", inc->ndisks ? "lost " : "faults, ", inc->ndisks,
-		    inc->ndisks == 1 ? "" : "s");
+		    "?", nf ? "lost " : "faults, ", nf, nf == 1 ? "" : "s");
 		break;
 	case INC_DISK:
-		snprintf(what, sizeof(what), "disk %s failed (%s)",
-		    inc->ndisks ? inc->disks[0].serial : "?",
-		    inc->ndisks ? inc->disks[0].name : "?");
+		if (d != NULL)
+			disk_words(d, dw, sizeof(dw));
+		snprintf(what, sizeof(what), "disk %s failed",
+		    d != NULL ? dw : "?");
 		break;
 	case INC_ARRAY:
 		snprintf(what, sizeof(what), "array trouble");
@@ -231,11 +326,75 @@ subject(const struct alert_cfg *cfg, const struct corr *c,
 }
 
 static void
+body_disks(FILE *f, const struct incident *inc, int failed)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < inc->ndisks; i++)
+		n += (inc->disks[i].failed != 0) == failed;
+	if (n == 0)
+		return;
+	fprintf(f, "%s (%zu):\n", inc->kind == INC_WARNING ? "Disk" :
+	    failed ? "Disks that failed" : "Disks with errors", n);
+	for (size_t i = 0; i < inc->ndisks; i++) {
+		const struct inc_disk *d = &inc->disks[i];
+
+		if ((d->failed != 0) != failed)
+			continue;
+		fprintf(f, "  serial %s%s%s, model %s, %s%sat %s (now %s)\n",
+		    d->serial, d->wwn[0] ? ", WWN " : "", d->wwn,
+		    d->model[0] ? d->model : "unknown", d->slot,
+		    d->slot[0] ? " " : "", d->path[0] ? d->path : "?",
+		    d->name);
+		for (size_t j = 0; j < d->nm; j++)
+			fprintf(f, "    %s %s%s%s%s in %s%s\n", j == 0 ?
+			    "carries" : "       ", d->m[j].name,
+			    strncmp(d->m[j].dev, "/dev/mapper/", 12) == 0 ?
+			    " (" : "", strncmp(d->m[j].dev, "/dev/mapper/",
+			    12) == 0 ? d->m[j].dev : "", strncmp(d->m[j].dev,
+			    "/dev/mapper/", 12) == 0 ? ")" : "", d->m[j].array,
+			    d->m[j].failed ? " (failed)" : "");
+	}
+}
+
+static void
+body_recovery(FILE *f, const struct recovery *r, const struct incident *inc)
+{
+	fprintf(f, "\nRecovery of %s (FAILED, %s needs %d of %d members):\n",
+	    r->array, r->level[0] ? r->level : "level unknown", r->need,
+	    r->raid_disks);
+	for (size_t i = 0; i < r->nm; i++)
+		fprintf(f, "  %-7s %s (disk %s): %s\n",
+		    rm_verdict_name(r->m[i].verdict), r->m[i].dev,
+		    r->m[i].disk, r->m[i].why);
+	if (!r->possible) {
+		fprintf(f, "  Not enough members can be trusted for a forced "
+		    "assembly (%zu of %d): restore from backup.\n",
+		    r->nsafe + r->ncheck, r->need);
+		return;
+	}
+	fprintf(f, "  %s first: forcing the array while it still drops "
+	    "disks loses data.\n", inc->kind == INC_CONTROLLER ?
+	    "Fix the controller (firmware, cabling, a reset or a reboot)" :
+	    "Find and fix why the members dropped");
+	if (r->ncheck > 0)
+		fprintf(f, "  Then check that `mdadm --examine` of the members "
+		    "marked check shows event counts near the others'.\n");
+	fprintf(f, "  Then, by hand (hangar-health never runs it):\n"
+	    "    %s    (if /proc/mdstat still lists %s)\n    %s\n",
+	    r->stop, r->array, r->command);
+	if (r->readd[0] != '\0')
+		fprintf(f, "  Once it runs, rebuild the stale members (a "
+		    "replacement's, if their disk failed):\n    %s\n", r->readd);
+}
+
+static void
 body(FILE *f, const struct alert_cfg *cfg, const struct corr *c,
     const struct incident *inc, enum notice n, uint64_t usec)
 {
 	const struct topo *t = corr_topo(c);
-	char buf[256];
+	struct recovery *r = xmalloc(sizeof(*r));
+	char buf[1024];
 
 	fprintf(f, "Incident %s on %s: %s, %s%s.\n", inc->id, cfg->host,
 	    inc_kind_name(inc->kind), inc_sev_name(inc->sev),
@@ -259,28 +418,44 @@ body(FILE *f, const struct alert_cfg *cfg, const struct corr *c,
 	} else if (inc->ctrl_name[0] != '\0')
 		fprintf(f, "Controller: %s (not found in sysfs)\n",
 		    inc->ctrl_name);
-	if (inc->ndisks > 0)
-		fprintf(f, "%s (%zu):\n", inc->kind == INC_WARNING ? "Disk" :
-		    "Disks that failed", inc->ndisks);
-	for (size_t i = 0; i < inc->ndisks; i++)
-		fprintf(f, "  serial %s  %s  %s%s%s\n", inc->disks[i].serial,
-		    inc->disks[i].name, inc->disks[i].path,
-		    inc->disks[i].array[0] ? "  in " : "",
-		    inc->disks[i].array);
+	body_disks(f, inc, 1);
+	body_disks(f, inc, 0);
 	if (inc->narrays > 0)
 		fprintf(f, "Arrays:\n");
 	for (size_t i = 0; i < inc->narrays; i++) {
-		array_line(corr_array(c, inc->arrays[i]), buf, sizeof(buf));
-		fprintf(f, "  %s: %s\n", inc->arrays[i], buf);
+		const struct arr *a = corr_array(c, inc->arrays[i]);
+
+		int other = a != NULL && a->state == ARR_FAILED &&
+		    a->cause[0] != '\0' && strcmp(a->cause, inc->id) != 0;
+
+		array_line(a, buf, sizeof(buf));
+		fprintf(f, "  %s: %s%s%s%s\n", inc->arrays[i], buf,
+		    other ? " (see incident " : "", other ? a->cause : "",
+		    other ? ")" : "");
 	}
-	fprintf(f, "\nAdvice: %s\n\nEvents (%zu of %zu):\n",
-	    advice(c, inc, buf, sizeof(buf)), inc->nevents,
+	fprintf(f, "\nAdvice: %s\n", inc_advice(inc, buf, sizeof(buf)));
+	for (size_t i = 0; i < inc->nwithdrawn; i++)
+		fprintf(f, "%s %s\n", i == 0 ? "WITHDRAWN, this is the "
+		    "controller, not the disk:" : "   and", inc->withdrawn[i]);
+	for (size_t i = 0; i < inc->nmerged; i++)
+		fprintf(f, "%s%s%s", i == 0 ? "This incident now includes "
+		    "incident " : ", ", inc->merged[i],
+		    i + 1 == inc->nmerged ? ".\n" : "");
+	for (size_t i = 0; i < inc->narrays; i++) {
+		const struct arr *a = corr_array(c, inc->arrays[i]);
+
+		if (gives_recovery(inc, a) &&
+		    corr_recovery(c, a->name, inc, r) == 0)
+			body_recovery(f, r, inc);
+	}
+	fprintf(f, "\nEvents (%zu of %zu):\n", inc->nevents,
 	    inc->nevents_total);
 	for (size_t i = 0; i < inc->nevents; i++)
 		fprintf(f, "  %s\n", inc->events[i]);
 	fprintf(f, "\n-- \nhangar-health on %s, notice at %llu.%06llu s\n",
 	    cfg->host, (unsigned long long)(usec / 1000000),
 	    (unsigned long long)(usec % 1000000));
+	free(r);
 }
 
 /* A dot-atom form of the host name, for Message-IDs. */
@@ -307,7 +482,7 @@ alert_mail(const struct alert_cfg *cfg, const struct corr *c,
     char **out, size_t *len, struct herr *e)
 {
 	struct mail *m = mail_new();
-	char subj[400], host[64], id[160], first[160], *text = NULL;
+	char subj[400], host[64], id[160], first[160], refs[600], *text = NULL;
 	size_t tlen;
 	FILE *f;
 	int ret = -1;
@@ -316,6 +491,14 @@ alert_mail(const struct alert_cfg *cfg, const struct corr *c,
 	subject(cfg, c, inc, n, subj, sizeof(subj));
 	snprintf(id, sizeof(id), "<%s.%u@%s>", inc->id, inc->notices, host);
 	snprintf(first, sizeof(first), "<%s.1@%s>", inc->id, host);
+	/* the threads of incidents folded into this one, too */
+	str_copy(refs, first, sizeof(refs));
+	for (size_t i = 0; i < inc->nmerged; i++) {
+		size_t l = strlen(refs);
+
+		snprintf(refs + l, sizeof(refs) - l, " <%s.1@%s>",
+		    inc->merged[i], host);
+	}
 	if ((f = open_memstream(&text, &tlen)) == NULL) {
 		herr_set(e, HERR_INTERNAL, "open_memstream failed");
 		goto out;
@@ -328,8 +511,10 @@ alert_mail(const struct alert_cfg *cfg, const struct corr *c,
 	    mail_header(m, "Subject", subj, e) == -1 ||
 	    mail_header(m, "Message-ID", id, e) == -1 ||
 	    (inc->notices > 1 &&
-	    (mail_header(m, "In-Reply-To", first, e) == -1 ||
-	    mail_header(m, "References", first, e) == -1)) ||
+	    mail_header(m, "In-Reply-To", first, e) == -1) ||
+	    ((inc->notices > 1 || inc->nmerged > 0) &&
+	    mail_header(m, "References", inc->notices > 1 ? refs :
+	    refs + strlen(first) + 1, e) == -1) ||
 	    mail_header(m, "Auto-Submitted", "auto-generated", e) == -1 ||
 	    mail_header(m, "X-Hangar-Incident", inc->id, e) == -1 ||
 	    mail_header(m, "X-Hangar-Severity", n == NOTICE_RESOLVED ?

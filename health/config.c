@@ -38,6 +38,7 @@ static const struct {
 	S("textfile", textfile),
 	S("baseline", baseline),
 	S("smartctl", smartctl),
+	S("mdadm", mdadm),
 	S("sysfs", sysfs),
 	S("mdstat", mdstat),
 	S("kmsg", kmsg),
@@ -95,6 +96,7 @@ health_cfg_default(struct health_cfg *cfg)
 	str_copy(cfg->baseline, "/etc/hangar/health-baseline",
 	    sizeof(cfg->baseline));
 	str_copy(cfg->smartctl, "/usr/sbin/smartctl", sizeof(cfg->smartctl));
+	str_copy(cfg->mdadm, "/sbin/mdadm", sizeof(cfg->mdadm));
 	str_copy(cfg->sysfs, "/sys", sizeof(cfg->sysfs));
 	str_copy(cfg->mdstat, "/proc/mdstat", sizeof(cfg->mdstat));
 	str_copy(cfg->kmsg, "/dev/kmsg", sizeof(cfg->kmsg));
@@ -205,6 +207,8 @@ finish(struct health_cfg *cfg)
 {
 	if (strcmp(cfg->xl, "none") == 0)
 		cfg->xl[0] = '\0';
+	if (strcmp(cfg->mdadm, "none") == 0)
+		cfg->mdadm[0] = '\0';
 	cfg->send.sendmail = cfg->sendmail;
 	cfg->send.smtp_url = cfg->smtp_url[0] ? cfg->smtp_url : NULL;
 	cfg->send.timeout = cfg->send_timeout;

@@ -27,6 +27,7 @@ struct health_cfg {
 	char		 textfile[PATH_MAX];
 	char		 baseline[PATH_MAX];
 	char		 smartctl[PATH_MAX];
+	char		 mdadm[PATH_MAX];	/* "" when not to be run */
 	char		 sysfs[PATH_MAX];
 	char		 mdstat[PATH_MAX];
 	char		 kmsg[PATH_MAX];

@@ -1,5 +1,7 @@
 /*
- * corr: health events into incidents.  See corr.h for the rules.
+ * corr: health events into incidents.  See corr.h for the rules; this
+ * file holds the inputs, arrays, md members and physical disks, and
+ * corr_inc.c the incidents and their notices.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -9,41 +11,10 @@
 
 #include "lib/str.h"
 #include "lib/xmalloc.h"
-#include "health/corr.h"
+#include "health/corr_priv.h"
 #include "health/names.h"
 
-#define WARN_EXPIRE_US	(7ULL * 86400 * 1000000)	/* quiet warnings */
-#define WARN_SETTLE_FACTOR	5	/* warnings wait longer: a failure
-					 * may follow and absorb them */
-
-struct cdisk {
-	char		name[32];
-	int		topo;		/* index in t->d, -1 */
-	int		ctrl;		/* index in t->c, -1 */
-	int		failed;
-	int		md_counted;	/* md reported it: in arr->failed */
-	char		array[MD_NAMELEN];
-	unsigned int	bb_ranges;
-	unsigned int	md_flags;
-	int		smart_seen;
-	struct smart	smart;
-};
-
-struct corr {
-	struct corr_cfg	  cfg;
-	struct topo	 *t;
-	corr_emit_fn	  fn;
-	void		 *arg;
-	struct incident	**inc;
-	int		 *done;		/* per incident: resolved and sent */
-	size_t		  ninc;
-	unsigned int	  seq;
-	struct arr	 *arrs;
-	size_t		  narr;
-	struct cdisk	 *dk;
-	size_t		  ndk;
-	long long	  ioc_resets[TOPO_MAXCTRL];
-};
+#define EXAMINE_HOLD_US	(3ULL * 1000000)
 
 static const char *kind_names[] = { "disk", "controller", "array", "warning" };
 static const char *sev_names[] = { "warning", "critical" };
@@ -75,6 +46,7 @@ corr_cfg_default(struct corr_cfg *cfg)
 	cfg->window_us = 120ULL * 1000000;
 	cfg->settle_us = 2ULL * 1000000;
 	cfg->followup_us = 300ULL * 1000000;
+	cfg->examine_hold_us = EXAMINE_HOLD_US;
 	str_copy(cfg->id_prefix, "inc", sizeof(cfg->id_prefix));
 }
 
@@ -98,27 +70,17 @@ fw_compare(const char *a, const char *b)
 	return 0;
 }
 
-static int	firmware_old(const struct corr *, size_t, char *, size_t);
-static void	note_firmware(const struct corr *, struct incident *, uint64_t);
-
 /* ---- arrays ---- */
 
 static int
 tolerance(const struct arr *a)
 {
-	if (strcmp(a->level, "raid1") == 0)
-		return a->raid_disks > 0 ? a->raid_disks - 1 : 0;
-	if (strcmp(a->level, "raid6") == 0)
-		return 2;
-	if (strcmp(a->level, "raid4") == 0 || strcmp(a->level, "raid5") == 0 ||
-	    strcmp(a->level, "raid10") == 0)
-		return 1;
 	if (a->level[0] == '\0')
 		return MD_MAXMEMBERS;	/* unknown: md will say "cannot continue" */
-	return 0;	/* raid0, linear */
+	return a->raid_disks - md_level_need(a->level, a->raid_disks);
 }
 
-static enum arr_state
+enum arr_state
 arr_compute(const struct arr *a)
 {
 	if (a->cannot_run || a->failed > tolerance(a))
@@ -130,7 +92,7 @@ arr_compute(const struct arr *a)
 	return ARR_CLEAN;
 }
 
-static struct arr *
+struct arr *
 arr_get(struct corr *c, const char *name)
 {
 	struct arr *a;
@@ -157,440 +119,127 @@ corr_array(const struct corr *c, const char *name)
 	return NULL;
 }
 
-/* ---- disks ---- */
+/* ---- physical disks and md members ---- */
 
-static struct cdisk *
-disk_get(struct corr *c, const char *name)
+static struct pdisk *
+pdisk_by_id(struct corr *c, const char *id, const char *name, int topo,
+    int ctrl)
 {
-	struct cdisk *d;
-	struct disk *td;
+	struct pdisk *p;
 
-	for (size_t i = 0; i < c->ndk; i++)
-		if (strcmp(c->dk[i].name, name) == 0)
-			return &c->dk[i];
-	c->dk = xreallocarray(c->dk, c->ndk + 1, sizeof(*c->dk));
-	d = &c->dk[c->ndk++];
-	memset(d, 0, sizeof(*d));
-	str_copy(d->name, name, sizeof(d->name));
-	td = topo_disk(c->t, name);
-	d->topo = td != NULL ? (int)(td - c->t->d) : -1;
-	d->ctrl = td != NULL ? td->ctrl : -1;
-	for (size_t i = 0; i < c->narr && d->array[0] == '\0'; i++)
-		for (size_t j = 0; j < c->arrs[i].nm; j++)
-			if (strcmp(c->arrs[i].members[j], name) == 0)
-				str_copy(d->array, c->arrs[i].name,
-				    sizeof(d->array));
-	return d;
+	for (size_t i = 0; i < c->npd; i++)
+		if (strcmp(c->pd[i].id, id) == 0)
+			return &c->pd[i];
+	c->pd = xreallocarray(c->pd, c->npd + 1, sizeof(*c->pd));
+	p = &c->pd[c->npd++];
+	memset(p, 0, sizeof(*p));
+	str_copy(p->id, id, sizeof(p->id));
+	str_copy(p->name, name, sizeof(p->name));
+	p->topo = topo;
+	p->ctrl = ctrl;
+	return p;
 }
 
-static const char *
-cdisk_id(const struct corr *c, const struct cdisk *d)
+/* The physical disk block device name (a disk, partition, dm ...) sits
+ * on; a name sysfs does not resolve is its own "disk". */
+struct pdisk *
+pdisk_get(struct corr *c, const char *name)
 {
-	return d->topo >= 0 ? disk_id(&c->t->d[d->topo]) : d->name;
-}
+	int d = topo_phys1(c->t, name);
+	const struct disk *td;
 
-/* ---- incidents ---- */
+	if (d < 0) {
+		int all[4];
 
-static struct incident *
-inc_new(struct corr *c, enum inc_kind kind, enum inc_sev sev,
-    const char *subject, uint64_t usec)
-{
-	struct incident *inc = xcalloc(1, sizeof(*inc));
-
-	c->seq++;
-	snprintf(inc->id, sizeof(inc->id), "%s-%u", c->cfg.id_prefix, c->seq);
-	inc->kind = kind;
-	inc->sev = sev;
-	str_copy(inc->subject, subject, sizeof(inc->subject));
-	inc->ctrl = -1;
-	inc->first_usec = inc->last_usec = inc->changed_usec = usec;
-	inc->dirty = 1;
-	c->inc = xreallocarray(c->inc, c->ninc + 1, sizeof(*c->inc));
-	c->done = xreallocarray(c->done, c->ninc + 1, sizeof(*c->done));
-	c->inc[c->ninc] = inc;
-	c->done[c->ninc] = 0;
-	c->ninc++;
-	return inc;
-}
-
-static int
-inc_live(const struct corr *c, size_t i)
-{
-	return !c->done[i] && !c->inc[i]->resolved;
-}
-
-static struct incident *
-inc_by_subject(struct corr *c, const char *subject)
-{
-	for (size_t i = 0; i < c->ninc; i++)
-		if (inc_live(c, i) && strcmp(c->inc[i]->subject, subject) == 0)
-			return c->inc[i];
-	return NULL;
-}
-
-static void
-inc_touch(struct incident *inc, uint64_t usec, int worse)
-{
-	if (usec > inc->last_usec)
-		inc->last_usec = usec;
-	inc->changed_usec = usec > inc->changed_usec ? usec :
-	    inc->changed_usec;
-	inc->dirty = 1;
-	inc->worse |= worse;
-}
-
-static void
-inc_event(struct incident *inc, uint64_t usec, const char *text)
-{
-	char *slot;
-
-	if (inc->nevents == INC_MAXEVENTS) {
-		memmove(inc->events[0], inc->events[1],
-		    sizeof(inc->events[0]) * (INC_MAXEVENTS - 1));
-		inc->nevents--;
+		/* several disks under one member (a striped LV): the first */
+		if (topo_phys(c->t, name, all, 4) > 1)
+			d = all[0];
 	}
-	slot = inc->events[inc->nevents++];
-	snprintf(slot, sizeof(inc->events[0]), "[%5llu.%06llu] %s",
-	    (unsigned long long)(usec / 1000000),
-	    (unsigned long long)(usec % 1000000), text);
-	inc->nevents_total++;
+	if (d < 0)
+		return pdisk_by_id(c, name, name, -1, -1);
+	td = &c->t->d[d];
+	return pdisk_by_id(c, disk_id(td), td->name, d, td->ctrl);
 }
 
-static int
-inc_has_array(const struct incident *inc, const char *name)
+int
+pdisk_behind(const struct corr *c, const struct pdisk *p, int ctrl)
 {
-	for (size_t i = 0; i < inc->narrays; i++)
-		if (strcmp(inc->arrays[i], name) == 0)
-			return 1;
-	return 0;
+	return ctrl >= 0 && p->ctrl == ctrl;
 }
 
-static void
-inc_add_array(struct incident *inc, const char *name)
+const char *
+ctrl_key(const struct corr *c, int ctrl)
 {
-	if (name[0] == '\0' || inc_has_array(inc, name) ||
-	    inc->narrays >= INC_MAXARRAYS)
-		return;
-	str_copy(inc->arrays[inc->narrays++], name, MD_NAMELEN);
+	return ctrl >= 0 && ctrl < (int)c->t->nc ? c->t->c[ctrl].key : "";
 }
 
-static int
-inc_has_disk(const struct incident *inc, const char *name)
+/* The path an operator types for md member name: /dev/mapper/NAME for
+ * a dm device (dm-N names move), else /dev/NAME. */
+void
+member_dev(const struct corr *c, const char *name, char *buf, size_t size)
 {
-	for (size_t i = 0; i < inc->ndisks; i++)
-		if (strcmp(inc->disks[i].name, name) == 0)
-			return 1;
-	return 0;
+	const struct blkdev *b = topo_blk(c->t, name);
+
+	if (b != NULL && b->kind == BLK_DM && b->dm_name[0] != '\0')
+		snprintf(buf, size, "/dev/mapper/%s", b->dm_name);
+	else
+		snprintf(buf, size, "/dev/%s", name);
 }
 
-static int
-inc_add_disk(const struct corr *c, struct incident *inc,
-    const struct cdisk *d, uint64_t usec)
+static struct member *
+member_get(struct corr *c, const char *name, const char *array)
 {
-	struct inc_disk *id;
+	struct member *m;
 
-	if (inc_has_disk(inc, d->name) || inc->ndisks >= INC_MAXDISKS)
-		return 0;
-	id = &inc->disks[inc->ndisks++];
-	memset(id, 0, sizeof(*id));
-	str_copy(id->name, d->name, sizeof(id->name));
-	str_copy(id->serial, cdisk_id(c, d), sizeof(id->serial));
-	if (d->topo >= 0)
-		str_copy(id->path, c->t->d[d->topo].path, sizeof(id->path));
-	str_copy(id->array, d->array, sizeof(id->array));
-	id->usec = usec;
-	inc_add_array(inc, d->array);
-	return 1;
-}
-
-/* The open failure incident (disk/controller/array) holding disk d. */
-static struct incident *
-inc_of_disk(struct corr *c, const char *name)
-{
-	for (size_t i = 0; i < c->ninc; i++)
-		if (inc_live(c, i) && c->inc[i]->kind != INC_WARNING &&
-		    inc_has_disk(c->inc[i], name))
-			return c->inc[i];
-	return NULL;
-}
-
-static void
-ctrl_subject(const struct corr *c, int ctrl, const char *name, char *buf,
-    size_t size)
-{
-	snprintf(buf, size, "ctrl:%s", ctrl >= 0 ? c->t->c[ctrl].key : name);
-}
-
-/* An open controller incident for ctrl that saw an event in the window. */
-static struct incident *
-inc_of_ctrl(struct corr *c, int ctrl, const char *name, uint64_t usec)
-{
-	char subject[96];
-
-	ctrl_subject(c, ctrl, name, subject, sizeof(subject));
-	for (size_t i = 0; i < c->ninc; i++) {
-		struct incident *inc = c->inc[i];
-
-		if (inc_live(c, i) && inc->kind == INC_CONTROLLER &&
-		    strcmp(inc->subject, subject) == 0 &&
-		    usec <= inc->last_usec + c->cfg.window_us)
-			return inc;
-	}
-	return NULL;
-}
-
-/* Moves an unannounced warning about disk d into inc (no alert for it). */
-static void
-absorb_warning(struct corr *c, struct incident *inc, const struct cdisk *d)
-{
-	char subject[96];
-	struct incident *w;
-
-	snprintf(subject, sizeof(subject), "warn:disk:%s", cdisk_id(c, d));
-	if ((w = inc_by_subject(c, subject)) == NULL || w->announced)
-		return;
-	for (size_t i = 0; i < w->nevents; i++)
-		if (inc->nevents < INC_MAXEVENTS) {
-			str_copy(inc->events[inc->nevents++], w->events[i],
-			    sizeof(inc->events[0]));
-			inc->nevents_total++;
+	for (size_t i = 0; i < c->nmem; i++)
+		if (strcmp(c->mem[i].name, name) == 0) {
+			m = &c->mem[i];
+			if (array != NULL && array[0] != '\0')
+				str_copy(m->array, array, sizeof(m->array));
+			return m;
 		}
-	for (size_t i = 0; i < c->ninc; i++)
-		if (c->inc[i] == w)
-			c->done[i] = 1;
+	c->mem = xreallocarray(c->mem, c->nmem + 1, sizeof(*c->mem));
+	m = &c->mem[c->nmem++];
+	memset(m, 0, sizeof(*m));
+	str_copy(m->name, name, sizeof(m->name));
+	if (array != NULL)
+		str_copy(m->array, array, sizeof(m->array));
+	m->slot = -1;
+	m->pd = (int)(pdisk_get(c, name) - c->pd);
+	return m;
 }
 
-static void
-disk_drop(struct corr *c, struct cdisk *d, const char *array, uint64_t usec,
+/* md dropped member m: the incident of its disk (the cause, for the
+ * array's state change that follows). */
+static const struct incident *
+member_fail(struct corr *c, struct member *m, uint64_t usec,
     const char *text)
 {
-	struct incident *inc;
-	char subject[96];
-	int worse = 0;
-
-	if (array != NULL && array[0] != '\0' && d->array[0] == '\0')
-		str_copy(d->array, array, sizeof(d->array));
-	if (d->failed && (inc = inc_of_disk(c, d->name)) != NULL) {
-		inc_add_array(inc, d->array);
-		inc_event(inc, usec, text);
-		inc_touch(inc, usec, 0);
-		return;
-	}
-	d->failed = 1;
-	inc = inc_of_ctrl(c, d->ctrl, "", usec);
-	if (inc == NULL && d->ctrl >= 0) {
-		/* another disk behind the same controller, within the window:
-		 * this is the controller, not the disks */
-		for (size_t i = 0; i < c->ninc && inc == NULL; i++) {
-			struct incident *o = c->inc[i];
-			struct cdisk *od;
-
-			if (!inc_live(c, i) || o->kind != INC_DISK ||
-			    usec > o->first_usec + c->cfg.window_us)
-				continue;
-			od = disk_get(c, o->disks[0].name);
-			if (od->ctrl != d->ctrl)
-				continue;
-			inc = o;
-			inc->kind = INC_CONTROLLER;
-			inc->ctrl = d->ctrl;
-			ctrl_subject(c, d->ctrl, "", inc->subject,
-			    sizeof(inc->subject));
-			note_firmware(c, inc, usec);
-			worse = 1;
-		}
-	}
-	if (inc == NULL) {
-		snprintf(subject, sizeof(subject), "disk:%s", cdisk_id(c, d));
-		inc = inc_new(c, INC_DISK, SEV_CRITICAL, subject, usec);
-		inc->ctrl = d->ctrl;
-	}
-	if (inc->sev != SEV_CRITICAL) {
-		inc->sev = SEV_CRITICAL;
-		worse = 1;
-	}
-	if (inc_add_disk(c, inc, d, usec) && inc->announced)
-		worse = 1;
-	absorb_warning(c, inc, d);
-	inc_event(inc, usec, text);
-	inc_touch(inc, usec, worse);
+	m->failed = 1;
+	if (m->failed_usec == 0)
+		m->failed_usec = usec;
+	return pdisk_drop(c, &c->pd[m->pd], usec, text);
 }
 
-/* Opens or updates the warning incident about subject. */
-static void
-warn(struct corr *c, const char *subject, const char *title, int ctrl,
-    enum inc_sev sev, uint64_t usec, const char *text, int worse)
+/* The incident of the array's member md failed last (within the
+ * window): what "Cannot continue" is blamed on. */
+static const struct incident *
+last_cause(struct corr *c, const struct arr *a, uint64_t usec)
 {
-	struct incident *inc = inc_by_subject(c, subject);
+	const struct member *last = NULL;
 
-	if (inc == NULL) {
-		inc = inc_new(c, INC_WARNING, sev, subject, usec);
-		str_copy(inc->title, title, sizeof(inc->title));
-		inc->ctrl = ctrl;
-	} else if (sev > inc->sev) {
-		inc->sev = sev;
-		worse = 1;
+	for (size_t i = 0; i < c->nmem; i++) {
+		const struct member *m = &c->mem[i];
+
+		if (m->failed && strcmp(m->array, a->name) == 0 &&
+		    m->failed_usec + c->cfg.window_us >= usec &&
+		    (last == NULL || m->failed_usec > last->failed_usec))
+			last = m;
 	}
-	inc_event(inc, usec, text);
-	inc_touch(inc, usec, worse);
+	return last != NULL ? inc_of_pdisk(c, &c->pd[last->pd]) : NULL;
 }
 
-/* worse: news that should not wait for the follow-up interval */
-static void
-warn_disk(struct corr *c, struct cdisk *d, enum inc_sev sev, uint64_t usec,
-    const char *text, int worse)
-{
-	struct incident *inc;
-	char subject[96], title[160];
-
-	if (d->failed && (inc = inc_of_disk(c, d->name)) != NULL) {
-		inc_event(inc, usec, text);	/* part of the failure */
-		inc_touch(inc, usec, 0);
-		return;
-	}
-	snprintf(subject, sizeof(subject), "warn:disk:%s", cdisk_id(c, d));
-	snprintf(title, sizeof(title), "disk %s (%s%s%s)", cdisk_id(c, d),
-	    d->name, d->topo >= 0 ? " at " : "",
-	    d->topo >= 0 ? c->t->d[d->topo].path : "");
-	warn(c, subject, title, d->ctrl, sev, usec, text, worse);
-	inc = inc_by_subject(c, subject);
-	if (inc != NULL && inc_add_disk(c, inc, d, usec))
-		inc_add_array(inc, d->array);
-}
-
-static void
-warn_ctrl(struct corr *c, int ctrl, uint64_t usec, const char *text)
-{
-	const struct ctrl *k = &c->t->c[ctrl];
-	char subject[96], title[160];
-	struct incident *inc;
-
-	if ((inc = inc_of_ctrl(c, ctrl, "", usec)) != NULL) {
-		inc_event(inc, usec, text);
-		inc_touch(inc, usec, 0);
-		return;
-	}
-	snprintf(subject, sizeof(subject), "warn:ctrl:%s", k->key);
-	snprintf(title, sizeof(title), "controller %s (%s%s%s)", k->key,
-	    k->driver, k->board[0] ? ", " : "", k->board);
-	warn(c, subject, title, ctrl, SEV_WARNING, usec, text, 0);
-}
-
-/* Array state changes reach every incident naming the array; whole
- * again resolves incidents whose arrays are all whole. */
-static void
-array_changed(struct corr *c, struct arr *a, uint64_t usec, const char *why)
-{
-	enum arr_state old = a->state, now = arr_compute(a);
-	char text[KEV_TEXTLEN], subject[96];
-	int found = 0;
-
-	a->state = now;
-	if (now == old)
-		return;
-	if (now == ARR_REBUILDING && a->permille >= 0)
-		snprintf(text, sizeof(text), "%s: %s -> rebuilding, %d.%d%% "
-		    "done%s", a->name, arr_state_name(old), a->permille / 10,
-		    a->permille % 10, why);
-	else
-		snprintf(text, sizeof(text), "%s: %s -> %s%s", a->name,
-		    arr_state_name(old), arr_state_name(now), why);
-	for (size_t i = 0; i < c->ninc; i++) {
-		struct incident *inc = c->inc[i];
-		int whole = 1;
-
-		if (!inc_live(c, i) || inc->kind == INC_WARNING ||
-		    !inc_has_array(inc, a->name))
-			continue;
-		found = 1;
-		inc_event(inc, usec, text);
-		inc_touch(inc, usec, now == ARR_FAILED);
-		for (size_t j = 0; j < inc->narrays; j++) {
-			const struct arr *o = corr_array(c, inc->arrays[j]);
-
-			if (o == NULL || o->state != ARR_CLEAN)
-				whole = 0;
-		}
-		if (whole) {
-			inc->resolved = 1;
-			for (size_t j = 0; j < inc->ndisks; j++) {
-				struct cdisk *d = disk_get(c,
-				    inc->disks[j].name);
-
-				d->failed = d->md_counted = 0;
-			}
-		}
-	}
-	/* degraded or failed with no disk to blame (a member removed, or
-	 * already so when we started): the array is the incident */
-	if (!found && (now == ARR_FAILED || now == ARR_DEGRADED)) {
-		struct incident *inc;
-
-		snprintf(subject, sizeof(subject), "array:%s", a->name);
-		inc = inc_new(c, INC_ARRAY, SEV_CRITICAL, subject, usec);
-		inc_add_array(inc, a->name);
-		inc_event(inc, usec, text);
-	}
-}
-
-/* A controller incident says when its firmware is below the baseline. */
-static void
-note_firmware(const struct corr *c, struct incident *inc, uint64_t usec)
-{
-	char text[KEV_TEXTLEN];
-
-	if (inc->ctrl >= 0 && firmware_old(c, (size_t)inc->ctrl, text,
-	    sizeof(text)))
-		inc_event(inc, usec, text);
-}
-
-/* ---- inputs ---- */
-
-static void
-ctrl_event(struct corr *c, const struct kevent *ev)
-{
-	int ctrl = topo_ctrl_ioc(c->t, ev->ctrl), worse = 0;
-	struct incident *inc = inc_of_ctrl(c, ctrl, ev->ctrl, ev->usec);
-	enum inc_sev sev = ev->type == KEV_CTRL_RESET_FAILED ? SEV_CRITICAL :
-	    SEV_WARNING;
-	char subject[96];
-
-	if (inc == NULL) {
-		ctrl_subject(c, ctrl, ev->ctrl, subject, sizeof(subject));
-		inc = inc_new(c, INC_CONTROLLER, sev, subject, ev->usec);
-		inc->ctrl = ctrl;
-		str_copy(inc->ctrl_name, ev->ctrl, sizeof(inc->ctrl_name));
-		note_firmware(c, inc, ev->usec);
-	} else if (sev > inc->sev) {
-		inc->sev = sev;
-		worse = 1;
-	}
-	if (inc->ctrl_name[0] == '\0')
-		str_copy(inc->ctrl_name, ev->ctrl, sizeof(inc->ctrl_name));
-	inc_event(inc, ev->usec, ev->text);
-	inc_touch(inc, ev->usec, worse);
-}
-
-/* Xen WARNs during controller trouble are usually its side effect
- * (interrupt remapping of a resetting device): same incident. */
-static void
-xen_warn(struct corr *c, const struct kevent *ev)
-{
-	for (size_t i = 0; i < c->ninc; i++) {
-		struct incident *inc = c->inc[i];
-
-		if (inc_live(c, i) && inc->kind == INC_CONTROLLER &&
-		    ev->usec <= inc->last_usec + c->cfg.window_us) {
-			inc_event(inc, ev->usec, ev->text);
-			inc_touch(inc, ev->usec, 0);
-			return;
-		}
-	}
-	warn(c, "warn:xen", "the Xen hypervisor", -1, SEV_WARNING, ev->usec,
-	    ev->text, 0);
-}
-
-static struct cdisk *
+static struct pdisk *
 disk_of_ata(struct corr *c, const char *ata)
 {
 	char suffix[24];
@@ -601,35 +250,52 @@ disk_of_ata(struct corr *c, const char *ata)
 		size_t n = strlen(p), m = strlen(suffix);
 
 		if (n >= m && strcmp(p + n - m, suffix) == 0)
-			return disk_get(c, c->t->d[i].name);
+			return pdisk_get(c, c->t->d[i].name);
 	}
 	return NULL;
 }
 
+/* A kernel line naming a device: its disk, when sysfs knows it or it
+ * already failed (an unknown name is someone else's business). */
+static struct pdisk *
+pdisk_of_dev(struct corr *c, const char *dev)
+{
+	struct pdisk *p;
+
+	if (dev[0] == '\0' || strncmp(dev, "md", 2) == 0)
+		return NULL;
+	p = pdisk_get(c, dev);
+	return p->topo >= 0 || p->failed ? p : NULL;
+}
+
+/* ---- inputs ---- */
+
 void
 corr_kevent(struct corr *c, const struct kevent *ev)
 {
-	struct cdisk *d = NULL;
+	const struct incident *cause;
+	struct pdisk *p;
 	struct disk *td;
+	struct member *m;
 	struct arr *a;
 
 	corr_tick(c, ev->usec);
 	switch (ev->type) {
 	case KEV_MD_DISK_FAILURE:
-		d = disk_get(c, ev->dev);
 		a = arr_get(c, ev->array);
-		if (!d->md_counted) {
-			d->md_counted = 1;
+		m = member_get(c, ev->dev, ev->array);
+		if (!m->md_counted) {
+			m->md_counted = 1;
 			a->failed++;
 			if (a->state == ARR_UNKNOWN)
 				a->state = ARR_CLEAN;	/* it was running */
 		}
-		disk_drop(c, d, ev->array, ev->usec, ev->text);
-		array_changed(c, a, ev->usec, "");
+		cause = member_fail(c, m, ev->usec, ev->text);
+		array_changed(c, a, ev->usec, "", cause);
 		break;
 	case KEV_SCSI_OFFLINE:
 		if ((td = topo_disk_hctl(c->t, ev->hctl)) != NULL)
-			disk_drop(c, disk_get(c, td->name), NULL, ev->usec,
+			pdisk_drop(c, pdisk_get(c, td->name), ev->usec,
 			    ev->text);
 		break;
 	case KEV_MD_CANNOT_CONTINUE:
@@ -639,36 +305,35 @@ corr_kevent(struct corr *c, const struct kevent *ev)
 			a->raid_disks = (int)ev->b;
 		if (ev->a > a->failed)
 			a->failed = (int)ev->a;
-		array_changed(c, a, ev->usec, " (md: cannot continue)");
+		array_changed(c, a, ev->usec, " (md: cannot continue)",
+		    last_cause(c, a, ev->usec));
 		break;
 	case KEV_MD_CONTINUING:
 		a = arr_get(c, ev->array);
 		if (a->raid_disks > 0 && a->raid_disks - ev->a > a->failed)
 			a->failed = a->raid_disks - (int)ev->a;
-		array_changed(c, a, ev->usec, "");
+		array_changed(c, a, ev->usec, "", last_cause(c, a, ev->usec));
 		break;
 	case KEV_MD_SYNC_START:
 		a = arr_get(c, ev->array);
 		a->sync = ev->a ? MD_SYNC_RECOVERY : MD_SYNC_RESYNC;
-		array_changed(c, a, ev->usec, "");
+		array_changed(c, a, ev->usec, "", NULL);
 		break;
 	case KEV_MD_SYNC_DONE:
 		a = arr_get(c, ev->array);
 		a->sync = MD_SYNC_NONE;
-		array_changed(c, a, ev->usec, "");
+		array_changed(c, a, ev->usec, "", NULL);
 		break;
 	case KEV_MEDIUM_ERROR:
 	case KEV_IO_ERROR:
 	case KEV_MD_READ_ERROR:
-		if (ev->dev[0] != '\0' && strncmp(ev->dev, "md", 2) != 0)
-			d = disk_get(c, ev->dev);
-		if (d != NULL && (d->topo >= 0 || d->failed))
-			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text, 0);
+		if ((p = pdisk_of_dev(c, ev->dev)) != NULL)
+			warn_disk(c, p, SEV_WARNING, ev->usec, ev->text, 0);
 		break;
 	case KEV_ATA_LINK:
 	case KEV_ATA_ERROR:
-		if ((d = disk_of_ata(c, ev->ctrl)) != NULL)
-			warn_disk(c, d, SEV_WARNING, ev->usec, ev->text, 0);
+		if ((p = disk_of_ata(c, ev->ctrl)) != NULL)
+			warn_disk(c, p, SEV_WARNING, ev->usec, ev->text, 0);
 		break;
 	case KEV_CTRL_FAULT:
 	case KEV_CTRL_RESET:
@@ -691,33 +356,36 @@ corr_mdstat(struct corr *c, uint64_t usec, const struct mdstat *s)
 
 	corr_tick(c, usec);
 	for (size_t i = 0; i < s->n; i++) {
-		const struct md_array *m = &s->a[i];
-		struct arr *a = arr_get(c, m->name);
+		const struct md_array *md = &s->a[i];
+		struct arr *a = arr_get(c, md->name);
+		const struct incident *cause = NULL;
 
-		if (m->level[0] != '\0')
-			str_copy(a->level, m->level, sizeof(a->level));
-		if (m->raid_disks >= 0)
-			a->raid_disks = m->raid_disks;
+		if (md->level[0] != '\0')
+			str_copy(a->level, md->level, sizeof(a->level));
+		if (md->raid_disks >= 0)
+			a->raid_disks = md->raid_disks;
 		a->nm = 0;
-		for (size_t j = 0; j < m->nm; j++)
-			str_copy(a->members[a->nm++], m->m[j].dev, MD_NAMELEN);
-		for (size_t j = 0; j < m->nm; j++) {
-			struct cdisk *d = disk_get(c, m->m[j].dev);
+		for (size_t j = 0; j < md->nm; j++)
+			str_copy(a->members[a->nm++], md->m[j].dev, MD_NAMELEN);
+		for (size_t j = 0; j < md->nm; j++) {
+			struct member *m = member_get(c, md->m[j].dev,
+			    md->name);
 
-			str_copy(d->array, m->name, sizeof(d->array));
-			if (!(m->m[j].flags & MDM_FAULTY) || d->failed)
+			if (md->m[j].slot >= 0 && md->active)
+				m->slot = md->m[j].slot;
+			if (!(md->m[j].flags & MDM_FAULTY) || m->failed)
 				continue;
 			snprintf(text, sizeof(text), "mdstat: %s member %s "
-			    "faulty (F)", m->name, m->m[j].dev);
-			disk_drop(c, d, m->name, usec, text);
+			    "faulty (F)", md->name, md->m[j].dev);
+			cause = member_fail(c, m, usec, text);
 		}
-		a->failed = md_array_failed(m);
-		if (!m->active)
+		a->failed = md_array_failed(md);
+		if (!md->active)
 			a->cannot_run = 1;
-		a->sync = m->sync;
-		a->permille = m->permille;
-		a->finish_min = m->finish_min;
-		array_changed(c, a, usec, "");
+		a->sync = md->sync;
+		a->permille = md->permille;
+		a->finish_min = md->finish_min;
+		array_changed(c, a, usec, "", cause);
 	}
 }
 
@@ -725,6 +393,7 @@ void
 corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 {
 	struct arr *a = arr_get(c, s->name);
+	const struct incident *cause = NULL;
 	char text[KEV_TEXTLEN];
 
 	corr_tick(c, usec);
@@ -733,41 +402,41 @@ corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 	if (s->raid_disks >= 0)
 		a->raid_disks = s->raid_disks;
 	for (size_t i = 0; i < s->nd; i++) {
-		const struct md_dev *m = &s->d[i];
-		struct cdisk *d = disk_get(c, m->dev);
-		unsigned int fresh = m->state & ~d->md_flags;
+		const struct md_dev *d = &s->d[i];
+		struct member *m = member_get(c, d->dev, s->name);
+		struct pdisk *p = &c->pd[m->pd];
+		unsigned int fresh = d->state & ~m->md_flags;
 		/* md shows "faulty" also for a member with unacknowledged
 		 * bad blocks; a failed member is no longer in_sync */
-		int gone = (m->state & MDS_FAULTY) &&
-		    !(m->state & MDS_IN_SYNC);
+		int gone = (d->state & MDS_FAULTY) &&
+		    !(d->state & MDS_IN_SYNC);
 
-		str_copy(d->array, s->name, sizeof(d->array));
-		if (gone && !d->failed) {
+		if (gone && !m->failed) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s "
-			    "state faulty", s->name, m->dev);
-			disk_drop(c, d, s->name, usec, text);
+			    "state faulty", s->name, d->dev);
+			cause = member_fail(c, m, usec, text);
 		} else if (!gone && (fresh & (MDS_WRITE_ERROR |
 		    MDS_WANT_REPLACEMENT | MDS_BLOCKED))) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s%s%s%s "
-			    "(mdstat shows nothing)", s->name, m->dev,
-			    m->state & MDS_WRITE_ERROR ? " write_error" : "",
-			    m->state & MDS_WANT_REPLACEMENT ?
+			    "(mdstat shows nothing)", s->name, d->dev,
+			    d->state & MDS_WRITE_ERROR ? " write_error" : "",
+			    d->state & MDS_WANT_REPLACEMENT ?
 			    " want_replacement" : "",
-			    m->state & MDS_BLOCKED ? " blocked" : "");
-			warn_disk(c, d, SEV_WARNING, usec, text, 1);
+			    d->state & MDS_BLOCKED ? " blocked" : "");
+			/* md itself asks for the device to be replaced */
+			warn_disk(c, p, d->state & MDS_WANT_REPLACEMENT ?
+			    SEV_CRITICAL : SEV_WARNING, usec, text, 0);
 		}
-		if (m->bb_ranges > d->bb_ranges) {
+		if (d->bb_ranges > m->bb_ranges) {
 			snprintf(text, sizeof(text), "md sysfs: %s dev-%s has "
 			    "%u bad-block range%s (%llu sectors), was %u "
-			    "(mdstat shows nothing)", s->name, m->dev,
-			    m->bb_ranges, m->bb_ranges == 1 ? "" : "s",
-			    m->bb_sectors, d->bb_ranges);
-			/* the first bad block of a disk is news at once */
-			warn_disk(c, d, SEV_WARNING, usec, text,
-			    d->bb_ranges == 0);
+			    "(mdstat shows nothing)", s->name, d->dev,
+			    d->bb_ranges, d->bb_ranges == 1 ? "" : "s",
+			    d->bb_sectors, m->bb_ranges);
+			warn_disk(c, p, SEV_WARNING, usec, text, 0);
 		}
-		d->bb_ranges = m->bb_ranges;
-		d->md_flags = m->state;
+		m->bb_ranges = d->bb_ranges;
+		m->md_flags = d->state;
 	}
 	a->cannot_run = md_sysfs_is_failed(s);
 	if (s->degraded >= 0 && a->raid_disks > 0 && s->degraded > a->failed)
@@ -780,40 +449,40 @@ corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 	} else if (strcmp(s->sync_action, "idle") == 0 &&
 	    a->sync == MD_SYNC_RECOVERY)
 		a->sync = MD_SYNC_NONE;
-	array_changed(c, a, usec, "");
+	array_changed(c, a, usec, "", cause);
 }
 
 void
 corr_smart(struct corr *c, uint64_t usec, const struct smart *s)
 {
 	struct smart_finding f[12];
-	struct cdisk *d = NULL;
+	struct pdisk *p = NULL;
 	struct disk *td;
 	char text[KEV_TEXTLEN];
 	size_t n;
 
 	corr_tick(c, usec);
 	if ((td = topo_disk_serial(c->t, s->serial)) != NULL)
-		d = disk_get(c, td->name);
+		p = pdisk_get(c, td->name);
 	else if (strncmp(s->device, "/dev/", 5) == 0) {
 		char name[32];
 
 		str_copy(name, s->device + 5, sizeof(name));
 		name_clean(name);
-		d = disk_get(c, name);
+		p = pdisk_get(c, name);
 	}
-	if (d == NULL)
+	if (p == NULL)
 		return;
-	n = smart_judge(d->smart_seen ? &d->smart : NULL, s, f, 12);
+	n = smart_judge(p->smart_seen ? &p->smart : NULL, s, f, 12);
 	for (size_t i = 0; i < n; i++) {
-		snprintf(text, sizeof(text), "SMART %s: %s", d->name,
+		snprintf(text, sizeof(text), "SMART %s: %s", p->name,
 		    f[i].what);
-		warn_disk(c, d, f[i].sev == SMART_CRIT ? SEV_CRITICAL :
-		    SEV_WARNING, usec, text, 0);
+		warn_disk(c, p, f[i].sev == SMART_CRIT ? SEV_CRITICAL :
+		    SEV_WARNING, usec, text, 1);
 	}
 	if (!s->standby && !s->open_failed) {
-		d->smart = *s;
-		d->smart_seen = 1;
+		p->smart = *s;
+		p->smart_seen = 1;
 	}
 }
 
@@ -829,13 +498,143 @@ corr_ioc_resets(struct corr *c, uint64_t usec, int ctrl, long long count)
 		snprintf(text, sizeof(text), "%s (%s): ioc_reset_count rose "
 		    "from %lld to %lld", c->t->c[ctrl].key,
 		    c->t->c[ctrl].driver, c->ioc_resets[ctrl], count);
-		warn_ctrl(c, ctrl, usec, text);
+		warn_ctrl(c, ctrl, usec, text, 1);
 	}
 	c->ioc_resets[ctrl] = count;
 }
 
-/* The firmware-below-baseline text for controller i, or 0. */
+/* ---- superblocks of failed arrays ---- */
+
 static int
+array_has_member(const struct corr *c, const struct arr *a,
+    const struct member *m)
+{
+	if (strcmp(m->array, a->name) == 0)
+		return 1;
+	for (size_t j = 0; j < a->nm; j++)
+		if (strcmp(a->members[j], m->name) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+corr_examine_next(struct corr *c)
+{
+	for (size_t i = 0; i < c->narr; i++) {
+		const struct arr *a = &c->arrs[i];
+
+		if (a->exam_since == 0)
+			continue;
+		for (size_t j = 0; j < c->nmem; j++) {
+			struct member *m = &c->mem[j];
+
+			if (!array_has_member(c, a, m) ||
+			    m->sb_usec >= a->exam_since ||
+			    m->sb_asked == a->exam_since)
+				continue;
+			m->sb_asked = a->exam_since;
+			return m->name;
+		}
+	}
+	return NULL;
+}
+
+void
+corr_examine(struct corr *c, uint64_t usec, const char *name,
+    const char *text, size_t len)
+{
+	struct member *m = NULL;
+	struct md_examine ex;
+	struct herr e;
+
+	for (size_t i = 0; i < c->nmem && m == NULL; i++)
+		if (strcmp(c->mem[i].name, name) == 0)
+			m = &c->mem[i];
+	if (m == NULL)
+		m = member_get(c, name, NULL);
+	m->sb_usec = usec > 0 ? usec : 1;
+	if (text != NULL && len > 0 && md_examine_parse(text, len, &ex,
+	    &e) == 0) {
+		m->sb = 1;
+		m->ex = ex;
+	} else
+		m->sb = -1;
+	corr_tick(c, usec);
+}
+
+/* 1 while superblocks of array a are still awaited (and worth waiting
+ * for), with the time the wait ends in *until. */
+int
+corr_exam_pending(const struct corr *c, const struct arr *a,
+    uint64_t *until)
+{
+	if (a->exam_since == 0 || c->cfg.examine_hold_us == 0)
+		return 0;
+	for (size_t j = 0; j < c->nmem; j++) {
+		const struct member *m = &c->mem[j];
+
+		if (array_has_member(c, a, m) && m->sb_usec < a->exam_since) {
+			*until = a->exam_since + c->cfg.examine_hold_us;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+by_slot(const void *a, const void *b)
+{
+	const struct rmember *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < 0 ? 1 : y->slot < 0 ? -1 :
+		    x->slot < y->slot ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int
+corr_recovery(const struct corr *c, const char *name,
+    const struct incident *inc, struct recovery *r)
+{
+	const struct arr *a = corr_array(c, name);
+
+	(void)inc;
+	if (a == NULL || a->state != ARR_FAILED)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	str_copy(r->array, a->name, sizeof(r->array));
+	str_copy(r->level, a->level, sizeof(r->level));
+	r->raid_disks = a->raid_disks;
+	for (size_t j = 0; j < c->nmem && r->nm < MD_MAXMEMBERS; j++) {
+		const struct member *m = &c->mem[j];
+		const struct pdisk *p = &c->pd[m->pd];
+		struct rmember *rm;
+
+		if (!array_has_member(c, a, m))
+			continue;
+		rm = &r->m[r->nm++];
+		str_copy(rm->name, m->name, sizeof(rm->name));
+		member_dev(c, m->name, rm->dev, sizeof(rm->dev));
+		str_copy(rm->disk, p->id, sizeof(rm->disk));
+		rm->slot = m->slot;
+		rm->failed = m->failed;
+		rm->failed_usec = m->failed_usec;
+		rm->working = !m->failed;
+		if (m->sb_usec != 0 && m->sb_usec >= a->exam_since) {
+			rm->sb = m->sb;
+			if (m->sb == 1)
+				rm->ex = m->ex;
+		}
+	}
+	qsort(r->m, r->nm, sizeof(r->m[0]), by_slot);
+	recovery_plan(r, c->cfg.window_us);
+	return 0;
+}
+
+/* ---- controllers ---- */
+
+/* The firmware-below-baseline text for controller i, or 0. */
+int
 firmware_old(const struct corr *c, size_t i, char *text, size_t size)
 {
 	const struct ctrl *k = &c->t->c[i];
@@ -865,7 +664,7 @@ check_firmware(struct corr *c, uint64_t usec)
 
 	for (size_t i = 0; i < c->t->nc; i++)
 		if (firmware_old(c, i, text, sizeof(text)))
-			warn_ctrl(c, (int)i, usec, text);
+			warn_ctrl(c, (int)i, usec, text, 0);
 }
 
 struct corr *
@@ -895,100 +694,10 @@ corr_free(struct corr *c)
 	free(c->inc);
 	free(c->done);
 	free(c->arrs);
-	free(c->dk);
+	free(c->mem);
+	free(c->pd);
 	free(c->t);
 	free(c);
-}
-
-/* ---- notices ---- */
-
-static uint64_t
-due_at(const struct corr *c, const struct incident *inc)
-{
-	uint64_t settle = c->cfg.settle_us, due;
-
-	if (inc->kind == INC_WARNING && !inc->announced)
-		settle *= WARN_SETTLE_FACTOR;
-	due = inc->changed_usec + settle;
-	if (inc->announced && !inc->worse && !inc->resolved &&
-	    inc->notice_usec + c->cfg.followup_us > due)
-		due = inc->notice_usec + c->cfg.followup_us;
-	return due;
-}
-
-uint64_t
-corr_next_due(const struct corr *c)
-{
-	uint64_t next = UINT64_MAX, due;
-
-	for (size_t i = 0; i < c->ninc; i++) {
-		if (c->done[i] || !c->inc[i]->dirty)
-			continue;
-		due = due_at(c, c->inc[i]);
-		if (due < next)
-			next = due;
-	}
-	return next;
-}
-
-/* Frees incidents that are over; quiet warnings are over after a week. */
-static void
-prune(struct corr *c, uint64_t usec)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < c->ninc; i++) {
-		struct incident *inc = c->inc[i];
-
-		if (!c->done[i] && inc->kind == INC_WARNING && inc->announced &&
-		    !inc->dirty && usec != UINT64_MAX &&
-		    usec > inc->last_usec + WARN_EXPIRE_US)
-			c->done[i] = 1;
-		if (c->done[i]) {
-			free(inc);
-			continue;
-		}
-		c->inc[o] = inc;
-		c->done[o] = 0;
-		o++;
-	}
-	c->ninc = o;
-}
-
-void
-corr_tick(struct corr *c, uint64_t usec)
-{
-	for (size_t i = 0; i < c->ninc; i++) {
-		struct incident *inc = c->inc[i];
-		uint64_t due, at;
-		enum notice n;
-
-		if (c->done[i] || !inc->dirty)
-			continue;
-		due = due_at(c, inc);
-		if (usec < due)
-			continue;
-		if (inc->resolved && !inc->announced) {
-			c->done[i] = 1;		/* healed before anyone knew */
-			continue;
-		}
-		/* report when it was due: a replay ticks only at its next
-		 * input, the daemon wakes up at the due time anyway */
-		at = due;
-		n = inc->resolved ? NOTICE_RESOLVED : inc->announced ?
-		    NOTICE_UPDATE : NOTICE_OPEN;
-		inc->announced = 1;
-		inc->dirty = 0;
-		inc->worse = 0;
-		inc->notice_usec = at;
-		inc->notices++;
-		if (inc->resolved)
-			c->done[i] = 1;
-		if (c->fn != NULL)
-			c->fn(c->arg, c, inc, n, at);
-	}
-	if (usec != UINT64_MAX)
-		prune(c, usec);
 }
 
 static int
@@ -1001,7 +710,7 @@ ctrl_index(const struct topo *t, const char *key)
 }
 
 void
-corr_update_topo(struct corr *c, const struct topo *t)
+corr_update_topo(struct corr *c, const struct topo *t, uint64_t usec)
 {
 	long long resets[TOPO_MAXCTRL];
 	struct topo *old = c->t;
@@ -1017,11 +726,34 @@ corr_update_topo(struct corr *c, const struct topo *t)
 			resets[n] = c->ioc_resets[i];
 	}
 	memcpy(c->ioc_resets, resets, sizeof(resets));
-	for (size_t i = 0; i < c->ndk; i++) {
-		struct disk *td = topo_disk(c->t, c->dk[i].name);
+	/* disks by serial (their sdX name may have moved) */
+	for (size_t i = 0; i < c->npd; i++) {
+		struct pdisk *p = &c->pd[i];
+		struct disk *td = p->topo >= 0 ? topo_disk_serial(c->t, p->id) :
+		    NULL;
 
-		c->dk[i].topo = td != NULL ? (int)(td - c->t->d) : -1;
-		c->dk[i].ctrl = td != NULL ? td->ctrl : -1;
+		if (td == NULL && p->topo >= 0)
+			td = topo_disk(c->t, p->name);
+		if (td != NULL && strcmp(disk_id(td), p->id) != 0)
+			td = NULL;	/* another disk took the name */
+		p->topo = td != NULL ? (int)(td - c->t->d) : -1;
+		p->ctrl = td != NULL ? td->ctrl : -1;
+		if (td != NULL)
+			str_copy(p->name, td->name, sizeof(p->name));
+	}
+	/* a member name now on another disk (a replacement) is new */
+	for (size_t i = 0; i < c->nmem; i++) {
+		struct member *m = &c->mem[i];
+		int d = topo_phys1(c->t, m->name);
+
+		if (d >= 0 && strcmp(disk_id(&c->t->d[d]),
+		    c->pd[m->pd].id) != 0) {
+			m->pd = (int)(pdisk_get(c, m->name) - c->pd);
+			m->failed = m->md_counted = 0;
+			m->failed_usec = 0;
+			m->sb = 0;
+			m->sb_usec = 0;
+		}
 	}
 	for (size_t i = 0; i < c->ninc; i++) {
 		struct incident *inc = c->inc[i];
@@ -1033,6 +765,11 @@ corr_update_topo(struct corr *c, const struct topo *t)
 			    sizeof(inc->ctrl_name));
 		inc->ctrl = ctrl_index(c->t, old->c[inc->ctrl].key);
 	}
+	/* disks came back (or moved): read the superblocks of failed
+	 * arrays again */
+	for (size_t i = 0; i < c->narr; i++)
+		if (c->arrs[i].state == ARR_FAILED && usec > 0)
+			c->arrs[i].exam_since = usec;
 	free(old);
 }
 
@@ -1048,11 +785,16 @@ corr_disk_state(const struct corr *c, const char *name, int *failed,
 {
 	*failed = 0;
 	*bb_ranges = 0;
-	for (size_t i = 0; i < c->ndk; i++)
-		if (strcmp(c->dk[i].name, name) == 0) {
-			*failed = c->dk[i].failed;
-			*bb_ranges = c->dk[i].bb_ranges;
-		}
+	for (size_t i = 0; i < c->npd; i++) {
+		const struct pdisk *p = &c->pd[i];
+
+		if (strcmp(p->name, name) != 0)
+			continue;
+		*failed = p->failed;
+		for (size_t j = 0; j < c->nmem; j++)
+			if (c->mem[j].pd == (int)i)
+				*bb_ranges += c->mem[j].bb_ranges;
+	}
 }
 
 size_t

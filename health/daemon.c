@@ -24,6 +24,7 @@
 #include "notify/spool.h"
 #include "health/alert.h"
 #include "health/daemon.h"
+#include "health/job.h"
 #include "health/prom.h"
 #include "health/replay.h"
 
@@ -31,15 +32,8 @@
 #define FILE_POLL_MS	200	/* kmsg as a plain file: read this often */
 #define SMART_MAXOUT	(1024 * 1024)
 #define SMART_TIMEOUT	60
-
-struct smart_job {
-	pid_t		 pid;		/* 0: none running */
-	int		 fd;
-	char		*buf;
-	size_t		 len;
-	uint64_t	 deadline;
-	char		 dev[64];
-};
+#define EXAM_MAXOUT	4096
+#define EXAM_TIMEOUT	10
 
 struct hd {
 	struct health_cfg	*cfg;
@@ -52,7 +46,11 @@ struct hd {
 	size_t			 ncarry;
 	uint64_t		 next_md, next_smart;
 	size_t			 smart_disk;	/* next disk of the round */
-	struct smart_job	 sj;
+	struct job		 sj;		/* smartctl */
+	char			 smart_dev[64];
+	struct job		 ej;		/* mdadm --examine */
+	char			 exam_member[32];
+	char			 topo_sig[4096];	/* names and states */
 	uint64_t		 next_xen;
 	char			 xen_last[512];	/* last xl dmesg line seen */
 	int			 xen_seen;
@@ -159,6 +157,8 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 	log_info("incident %s %s: %s %s", inc->id, notice_name(n),
 	    inc_kind_name(inc->kind), inc_sev_name(inc->sev));
 	free(json);
+	if (n == NOTICE_MERGED)
+		return;		/* the incident it joined says so */
 	if (alert_mail(&h->cfg->alert, c, inc, n, usec, time(NULL), &mail,
 	    &len, &e) == -1) {
 		log_warnx("incident %s: cannot build the mail: %s; sending "
@@ -263,37 +263,64 @@ read_file(const char *path, size_t *len)
 	return p;
 }
 
-/* Rescans the topology when the set of disks in /sys/block changed
- * (a disk was replaced or hot-plugged: sdX names move). */
+/* What the topology looks like cheaply: the names in /sys/block and
+ * each disk's state (a disk that went offline and came back). */
 static void
-check_topology(struct hd *h)
+topo_signature(const struct hd *h, char *sig, size_t size)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	size_t seen = 0, known = 0;
+	char path[PATH_MAX], state[32];
+	struct dirent **list = NULL;
+	size_t o = 0;
+	int n;
+
+	sig[0] = '\0';
+	if (snprintf(path, sizeof(path), "%s/block", h->cfg->sysfs) >=
+	    (int)sizeof(path) || (n = scandir(path, &list, NULL,
+	    alphasort)) == -1)
+		return;
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		ssize_t r;
+		int fd;
+
+		state[0] = '\0';
+		if (name[0] != '.' && snprintf(path, sizeof(path),
+		    "%s/block/%s/device/state", h->cfg->sysfs, name) <
+		    (int)sizeof(path) && (fd = open(path, O_RDONLY |
+		    O_CLOEXEC)) != -1) {
+			if ((r = read(fd, state, sizeof(state) - 1)) < 0)
+				r = 0;
+			state[r] = '\0';
+			state[strcspn(state, "\n")] = '\0';
+			close(fd);
+		}
+		if (name[0] != '.' && o < size)
+			o += (size_t)snprintf(sig + o, size - o, "%s=%s ",
+			    name, state);
+		free(list[i]);
+	}
+	free(list);
+}
+
+/* Rescans the topology when /sys/block changed: a disk was replaced or
+ * hot-plugged (sdX names move), a dm or md device came or went, or a
+ * disk went offline or came back. */
+static void
+check_topology(struct hd *h, uint64_t now)
+{
+	char sig[sizeof(h->topo_sig)];
 	struct topo *t;
 	struct herr e;
-	DIR *d;
 
-	if (snprintf(path, sizeof(path), "%s/block", h->cfg->sysfs) >=
-	    (int)sizeof(path) || (d = opendir(path)) == NULL)
+	topo_signature(h, sig, sizeof(sig));
+	if (strcmp(sig, h->topo_sig) == 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "sd", 2) != 0 &&
-		    strncmp(de->d_name, "nvme", 4) != 0)
-			continue;
-		seen++;
-		if (topo_disk(h->t, de->d_name) != NULL)
-			known++;
-	}
-	closedir(d);
-	if (seen == h->t->nd && known == seen)
-		return;
+	str_copy(h->topo_sig, sig, sizeof(h->topo_sig));
 	t = xcalloc(1, sizeof(*t));
 	if (topo_scan(h->cfg->sysfs, t, &e) == 0) {
-		log_info("topology changed: %zu disks behind %zu controllers",
-		    t->nd, t->nc);
-		corr_update_topo(h->c, t);
+		log_info("topology changed: %zu disks behind %zu controllers, "
+		    "%zu block devices", t->nd, t->nc, t->nb);
+		corr_update_topo(h->c, t, now);
 		*h->t = *t;
 	}
 	free(t);
@@ -309,7 +336,7 @@ poll_md(struct hd *h, uint64_t now)
 	size_t len;
 	char *text;
 
-	check_topology(h);
+	check_topology(h, now);
 	if ((text = read_file(h->cfg->mdstat, &len)) != NULL) {
 		if (mdstat_parse(text, len, &ms, &e) == 0) {
 			corr_mdstat(h->c, now, &ms);
@@ -356,64 +383,6 @@ poll_md(struct hd *h, uint64_t now)
 	}
 }
 
-/* Runs argv (no shell), its stdout into a buffer (caller frees); the
- * child is killed after SMART_TIMEOUT seconds. */
-static char *
-run_capture(char *const argv[], size_t *len)
-{
-	char *out = xmalloc(SMART_MAXOUT);
-	int pfd[2], status;
-	uint64_t deadline = now_usec() + SMART_TIMEOUT * 1000000ULL;
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		free(out);
-		return NULL;
-	}
-	if ((pid = fork()) == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		free(out);
-		return NULL;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(pfd[1], STDOUT_FILENO);
-		if (null != -1) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		uint64_t now = now_usec();
-		ssize_t n;
-
-		if (now >= deadline) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (poll(&p, 1, (int)((deadline - now) / 1000) + 1) <= 0)
-			continue;
-		n = read(pfd[0], out + got, SMART_MAXOUT - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got >= SMART_MAXOUT - 1)
-			break;
-	}
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	out[got] = '\0';
-	*len = got;
-	return out;
-}
-
 /*
  * The hypervisor's log (xl dmesg) is not in dom0's /dev/kmsg.  Each read
  * returns the whole ring: lines after the last one seen are new; the
@@ -426,7 +395,8 @@ poll_xen(struct hd *h, uint64_t now)
 	char *lines[4096];
 	size_t len, n = 0, from = 0;
 
-	if ((out = run_capture(argv, &len)) == NULL)
+	if ((out = job_run(argv, SMART_MAXOUT, SMART_TIMEOUT * 1000000ULL,
+	    &len)) == NULL)
 		return;
 	for (line = strtok_r(out, "\n", &save); line != NULL && n < 4096;
 	    line = strtok_r(NULL, "\n", &save))
@@ -464,8 +434,8 @@ poll_xen(struct hd *h, uint64_t now)
 static void
 smart_start(struct hd *h, uint64_t now)
 {
-	struct smart_job *j = &h->sj;
-	int pfd[2];
+	char *argv[] = { h->cfg->smartctl, "smartctl", "--json=c", "-a",
+	    "-n", "standby", h->smart_dev, NULL };
 
 	if (h->smart_disk >= h->t->nd) {
 		h->smart_disk = 0;
@@ -473,77 +443,69 @@ smart_start(struct hd *h, uint64_t now)
 		    1000000;
 		return;
 	}
-	snprintf(j->dev, sizeof(j->dev), "/dev/%s",
+	snprintf(h->smart_dev, sizeof(h->smart_dev), "/dev/%s",
 	    h->t->d[h->smart_disk++].name);
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
-		return;
-	if ((j->pid = fork()) == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		j->pid = 0;
-		return;
-	}
-	if (j->pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(pfd[1], STDOUT_FILENO);
-		if (null != -1) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		/* -n standby: a sleeping disk is left asleep, not failed */
-		execl(h->cfg->smartctl, "smartctl", "--json=c", "-a", "-n",
-		    "standby", j->dev, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	j->fd = pfd[0];
-	j->buf = xmalloc(SMART_MAXOUT);
-	j->len = 0;
-	j->deadline = now + SMART_TIMEOUT * 1000000ULL;
+	/* -n standby: a sleeping disk is left asleep, not failed */
+	argv[1] = argv[0];
+	if (job_start(&h->sj, argv + 1, SMART_MAXOUT,
+	    SMART_TIMEOUT * 1000000ULL) == -1)
+		log_warn("smartctl %s", h->smart_dev);
 }
 
 /* Reads what smartctl wrote; at its end (or timeout) judges it. */
 static void
 smart_step(struct hd *h, uint64_t now)
 {
-	struct smart_job *j = &h->sj;
 	struct smart s;
 	struct herr e;
-	ssize_t n;
-	int done = 0, status;
 
-	for (;;) {
-		n = read(j->fd, j->buf + j->len, SMART_MAXOUT - 1 - j->len);
-		if (n > 0) {
-			j->len += (size_t)n;
-			if (j->len >= SMART_MAXOUT - 1) {
-				done = 1;
-				break;
-			}
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			done = 1;
-		break;
-	}
-	if (!done && now < j->deadline)
+	if (!job_step(&h->sj))
 		return;
-	if (!done) {
-		log_warnx("smartctl %s: no answer in %d s, killed", j->dev,
-		    SMART_TIMEOUT);
-		kill(j->pid, SIGKILL);
-	}
-	close(j->fd);
-	waitpid(j->pid, &status, 0);
-	j->buf[j->len] = '\0';
-	if (done && smart_parse(j->buf, j->len, &s, &e) == 0)
+	job_end(&h->sj);
+	if (h->sj.timed_out)
+		log_warnx("smartctl %s: no answer in %d s, killed",
+		    h->smart_dev, SMART_TIMEOUT);
+	else if (smart_parse(h->sj.buf, h->sj.len, &s, &e) == 0)
 		corr_smart(h->c, now, &s);
-	else if (done)
-		log_debug("smartctl %s: %s", j->dev, e.msg);
-	free(j->buf);
-	j->buf = NULL;
-	j->pid = 0;
+	else
+		log_debug("smartctl %s: %s", h->smart_dev, e.msg);
+	job_clear(&h->sj);
+}
+
+/* The superblock of the next member of a failed array, for the
+ * recovery advice: mdadm --examine --export, one at a time. */
+static void
+exam_start(struct hd *h)
+{
+	char dev[64], *argv[] = { h->cfg->mdadm, "--examine", "--export", dev,
+	    NULL };
+	const char *name;
+
+	if (h->cfg->mdadm[0] == '\0' || (name = corr_examine_next(h->c)) ==
+	    NULL)
+		return;
+	str_copy(h->exam_member, name, sizeof(h->exam_member));
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	if (job_start(&h->ej, argv, EXAM_MAXOUT, EXAM_TIMEOUT * 1000000ULL) ==
+	    -1) {
+		log_warn("%s", h->cfg->mdadm);
+		corr_examine(h->c, job_now(), h->exam_member, NULL, 0);
+	}
+}
+
+static void
+exam_step(struct hd *h)
+{
+	if (!job_step(&h->ej))
+		return;
+	job_end(&h->ej);
+	if (h->ej.timed_out)
+		log_warnx("mdadm --examine /dev/%s: no answer in %d s, killed",
+		    h->exam_member, EXAM_TIMEOUT);
+	log_debug("superblock of %s: %zu bytes", h->exam_member, h->ej.len);
+	corr_examine(h->c, job_now(), h->exam_member, h->ej.timed_out ?
+	    NULL : h->ej.buf, h->ej.len);
+	job_clear(&h->ej);
 }
 
 static int
@@ -556,6 +518,8 @@ loop_timeout(struct hd *h, uint64_t now)
 		next = h->sj.deadline;
 	else if (h->sj.pid == 0 && h->next_smart < next)
 		next = h->next_smart;
+	if (h->ej.pid != 0 && h->ej.deadline < next)
+		next = h->ej.deadline;
 	if (h->cfg->xl[0] != '\0' && h->next_xen < next)
 		next = h->next_xen;
 	if (corr_next_due(h->c) < next)
@@ -578,7 +542,8 @@ loop_timeout(struct hd *h, uint64_t now)
 int
 daemon_run(struct health_cfg *cfg, int foreground)
 {
-	struct hd h = { .cfg = cfg, .foreground = foreground, .kfd = -1 };
+	struct hd h = { .cfg = cfg, .foreground = foreground, .kfd = -1,
+	    .sj = { .fd = -1 }, .ej = { .fd = -1 } };
 	struct sigaction sa;
 	struct herr e;
 	uint64_t now;
@@ -597,8 +562,13 @@ daemon_run(struct health_cfg *cfg, int foreground)
 		return 1;
 	}
 	h.t = xcalloc(1, sizeof(*h.t));
+	topo_signature(&h, h.topo_sig, sizeof(h.topo_sig));
 	if (topo_scan(cfg->sysfs, h.t, &e) == -1)
 		log_warnx("topology: %s", e.msg);
+	if (cfg->mdadm[0] == '\0' || access(cfg->mdadm, X_OK) == -1) {
+		cfg->mdadm[0] = '\0';
+		cfg->corr.examine_hold_us = 0;	/* nothing will read them */
+	}
 	if ((h.spool = spool_open(cfg->spool, &e)) == NULL) {
 		log_warnx("spool: %s", e.msg);
 		goto out;
@@ -624,14 +594,15 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	h.next_md = now;
 	h.next_smart = now;
 	while (!quit) {
-		struct pollfd p[2] = { { .fd = h.kfd, .events = POLLIN },
-		    { .fd = h.sj.pid != 0 ? h.sj.fd : -1, .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = h.kfd, .events = POLLIN },
+		    { .fd = h.sj.pid != 0 ? h.sj.fd : -1, .events = POLLIN },
+		    { .fd = h.ej.pid != 0 ? h.ej.fd : -1, .events = POLLIN } };
 		int r;
 
 		now = now_usec();
 		if (h.kfile)
 			p[0].fd = -1;	/* a file: read on the timer */
-		r = poll(p, 2, loop_timeout(&h, now));
+		r = poll(p, 3, loop_timeout(&h, now));
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -651,15 +622,16 @@ daemon_run(struct health_cfg *cfg, int foreground)
 			h.next_xen = now + (uint64_t)cfg->xen_interval *
 			    1000000;
 		}
+		if (h.ej.pid != 0)
+			exam_step(&h);
+		if (h.ej.pid == 0)
+			exam_start(&h);
 		corr_tick(h.c, now_usec());
 		flush_spool(&h);
+		job_reap();
 	}
-	if (h.sj.pid != 0) {
-		kill(h.sj.pid, SIGKILL);
-		close(h.sj.fd);
-		waitpid(h.sj.pid, NULL, 0);
-		free(h.sj.buf);
-	}
+	job_kill(&h.sj);
+	job_kill(&h.ej);
 	log_info("exiting on signal %d", (int)quit);
 	status = 0;
 out:

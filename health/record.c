@@ -1,8 +1,11 @@
 /*
  * record: writes a replay directory (see hangar-health(8)) from the live
  * system, so a field incident can be replayed and turned into a test:
- * the parts of sysfs topo_scan reads (relative symlinks kept), the kernel
- * log records still in /dev/kmsg, /proc/mdstat and md sysfs now.
+ * the parts of sysfs topo_scan reads (every block device with its
+ * partitions, slaves and holders, the controllers above the disks, all
+ * with relative symlinks kept), the kernel log records still in
+ * /dev/kmsg, /proc/mdstat, md sysfs and the md members' superblocks
+ * now.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,12 +22,19 @@
 #include "lib/herr.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
+#include "health/job.h"
 #include "health/record.h"
 
 static const char *sd_attrs[] = { "vpd_pg80", "wwid", "model", "vendor",
 	"rev", "state", NULL };
 static const char *nvme_attrs[] = { "serial", "model", "firmware_rev",
 	"state", NULL };
+static const char *mmc_attrs[] = { "serial", "name", "fwrev", NULL };
+static const char *blk_attrs[] = { "dev", "size", "partition", "start",
+	"serial", "wwid", NULL };
+static const char *dm_attrs[] = { "name", "uuid", NULL };
+static const char *sas_attrs[] = { "bay_identifier", "enclosure_identifier",
+	"sas_address", NULL };
 static const char *host_attrs[] = { "proc_name", "board_name",
 	"version_product", "version_fw", "version_bios", "unique_id",
 	"ioc_reset_count", NULL };
@@ -167,11 +177,39 @@ record_host(const struct record_cfg *cfg, const char *host)
 	mirror_link(cfg, link, real);
 }
 
-/* Walks up from a device's directory: PCI functions and SCSI hosts. */
+/* Mirrors the entries of dir starting with prefix that are symbolic
+ * links (holders/, slaves/, phy-*, enclosure_device:*), with their
+ * targets' directories. */
+static void
+mirror_entries(const struct record_cfg *cfg, const char *dir,
+    const char *prefix)
+{
+	char link[PATH_MAX], real[PATH_MAX], m[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix,
+		    strlen(prefix)) != 0 || pathf(link, sizeof(link), "%s/%s",
+		    dir, de->d_name) >= (int)sizeof(link) ||
+		    realpath(link, real) == NULL)
+			continue;
+		if (mirror(cfg, real, m, sizeof(m)) == 0)
+			mkdirs(m);
+		mirror_link(cfg, link, real);
+	}
+	closedir(d);
+}
+
+/* Walks up from a device's directory: PCI functions, SCSI hosts, SAS
+ * ports (their phys) and end devices (their bay). */
 static void
 record_parents(const struct record_cfg *cfg, const char *real)
 {
 	char path[PATH_MAX], m[PATH_MAX], link[PATH_MAX], drv[PATH_MAX];
+	char sub[PATH_MAX];
 	char *slash;
 	ssize_t n;
 
@@ -195,8 +233,94 @@ record_parents(const struct record_cfg *cfg, const char *real)
 		} else if (strncmp(c, "host", 4) == 0 &&
 		    c[4] >= '0' && c[4] <= '9')
 			record_host(cfg, c);
+		else if (strncmp(c, "end_device-", 11) == 0 &&
+		    pathf(sub, sizeof(sub), "%s/sas_device/%s", path, c) <
+		    (int)sizeof(sub) && mirror(cfg, sub, m, sizeof(m)) == 0) {
+			mkdirs(m);
+			copy_attrs(sub, m, sas_attrs);
+		} else if (strncmp(c, "port-", 5) == 0)
+			mirror_entries(cfg, path, "phy-");
 		*slash = '\0';
 	}
+}
+
+/* A block device's own directory: its attributes, slaves/ and holders/,
+ * dm/ and the /sys/class/block link. */
+static void
+record_blkdir(const struct record_cfg *cfg, const char *name,
+    const char *blk)
+{
+	char m[PATH_MAX], sub[PATH_MAX], msub[PATH_MAX], link[PATH_MAX];
+
+	if (mirror(cfg, blk, m, sizeof(m)) == -1)
+		return;
+	mkdirs(m);
+	copy_attrs(blk, m, blk_attrs);
+	pathf(sub, sizeof(sub), "%s/dm", blk);
+	if (access(sub, F_OK) == 0 && pathf(msub, sizeof(msub), "%s/dm", m) <
+	    (int)sizeof(msub)) {
+		mkdirs(msub);
+		copy_attrs(sub, msub, dm_attrs);
+	}
+	pathf(sub, sizeof(sub), "%s/md", blk);
+	if (access(sub, F_OK) == 0 && pathf(msub, sizeof(msub), "%s/md", m) <
+	    (int)sizeof(msub))
+		mkdirs(msub);
+	for (int i = 0; i < 2; i++) {
+		const char *which = i == 0 ? "slaves" : "holders";
+
+		pathf(sub, sizeof(sub), "%s/%s", blk, which);
+		pathf(msub, sizeof(msub), "%s/%s", m, which);
+		mkdirs(msub);
+		mirror_entries(cfg, sub, "");
+	}
+	if (pathf(link, sizeof(link), "%s/class/block/%s", cfg->sysfs, name) <
+	    (int)sizeof(link))
+		mirror_link(cfg, link, blk);
+}
+
+/* The partitions of a disk (or md array): subdirectories with a
+ * partition file. */
+static void
+record_parts(const struct record_cfg *cfg, const char *blk)
+{
+	char sub[PATH_MAX], f[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(blk)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && pathf(sub, sizeof(sub), "%s/%s",
+		    blk, de->d_name) < (int)sizeof(sub) &&
+		    pathf(f, sizeof(f), "%s/partition", sub) <
+		    (int)sizeof(f) && access(f, F_OK) == 0)
+			record_blkdir(cfg, de->d_name, sub);
+	closedir(d);
+}
+
+/* The PCI slots (NVMe drives are found in them by address). */
+static void
+record_slots(const struct record_cfg *cfg)
+{
+	char dir[PATH_MAX], src[PATH_MAX], m[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	pathf(dir, sizeof(dir), "%s/bus/pci/slots", cfg->sysfs);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		static const char *addr[] = { "address", NULL };
+
+		if (de->d_name[0] == '.' || pathf(src, sizeof(src), "%s/%s",
+		    dir, de->d_name) >= (int)sizeof(src) ||
+		    mirror(cfg, src, m, sizeof(m)) == -1)
+			continue;
+		mkdirs(m);
+		copy_attrs(src, m, addr);
+	}
+	closedir(d);
 }
 
 static void
@@ -206,21 +330,35 @@ record_disk(const struct record_cfg *cfg, const char *name)
 	char devlink[PATH_MAX];
 
 	if (pathf(link, sizeof(link), "%s/block/%s", cfg->sysfs, name) >=
-	    (int)sizeof(link) || realpath(link, blk) == NULL ||
-	    pathf(devlink, sizeof(devlink), "%s/device", blk) >=
-	    (int)sizeof(devlink) || realpath(devlink, dev) == NULL)
+	    (int)sizeof(link) || realpath(link, blk) == NULL)
 		return;
-	if (mirror(cfg, blk, m, sizeof(m)) == -1)
-		return;
-	mkdirs(m);
+	record_blkdir(cfg, name, blk);
 	mirror_link(cfg, link, blk);
+	record_parts(cfg, blk);
+	if (pathf(devlink, sizeof(devlink), "%s/device", blk) >=
+	    (int)sizeof(devlink) || realpath(devlink, dev) == NULL)
+		return;		/* md, dm: no device */
 	mirror_link(cfg, devlink, dev);
 	if (mirror(cfg, dev, m, sizeof(m)) == -1)
 		return;
 	mkdirs(m);
 	copy_attrs(dev, m, strncmp(name, "nvme", 4) == 0 ? nvme_attrs :
-	    sd_attrs);
+	    strncmp(name, "mmcblk", 6) == 0 ? mmc_attrs : sd_attrs);
+	mirror_entries(cfg, dev, "enclosure_device:");
+	if (strncmp(name, "nvme", 4) == 0 && pathf(link, sizeof(link),
+	    "%s/class/nvme/%s", cfg->sysfs, strrchr(dev, '/') + 1) <
+	    (int)sizeof(link))
+		mirror_link(cfg, link, dev);
 	record_parents(cfg, dev);
+}
+
+/* Devices a recording leaves out: nothing of health's is on them. */
+static int
+boring(const char *name)
+{
+	return strncmp(name, "loop", 4) == 0 || strncmp(name, "ram", 3) == 0 ||
+	    strncmp(name, "zram", 4) == 0 || strncmp(name, "sr", 2) == 0 ||
+	    strncmp(name, "fd", 2) == 0 || name[0] == '.';
 }
 
 static int
@@ -235,10 +373,10 @@ record_sysfs(const struct record_cfg *cfg, struct herr *e)
 		return herr_set(e, HERR_NOTFOUND, "%s: %s", path,
 		    strerror(errno));
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "sd", 2) == 0 ||
-		    strncmp(de->d_name, "nvme", 4) == 0)
+		if (!boring(de->d_name))
 			record_disk(cfg, de->d_name);
 	closedir(d);
+	record_slots(cfg);
 	return 0;
 }
 
@@ -277,6 +415,31 @@ record_kmsg(const struct record_cfg *cfg)
 	}
 	fclose(out);
 	close(fd);
+}
+
+/* examine/USEC/MEMBER: its superblock (empty: unreadable). */
+static void
+record_examine(const struct record_cfg *cfg, unsigned long long usec,
+    const char *member)
+{
+	char dev[PATH_MAX], path[PATH_MAX], *out;
+	char *argv[] = { (char *)cfg->mdadm, "--examine", "--export", dev,
+	    NULL };
+	size_t len = 0;
+	FILE *f;
+
+	if (cfg->mdadm[0] == '\0' || strchr(member, '/') != NULL)
+		return;
+	pathf(dev, sizeof(dev), "/dev/%s", member);
+	pathf(path, sizeof(path), "%s/examine/%llu", cfg->dir, usec);
+	mkdirs(path);
+	if (pathf(path, sizeof(path), "%s/examine/%llu/%s", cfg->dir, usec,
+	    member) >= (int)sizeof(path) || (f = fopen(path, "w")) == NULL)
+		return;
+	if ((out = job_run(argv, 4096, 10000000, &len)) != NULL)
+		fwrite(out, 1, len, f);
+	fclose(f);
+	free(out);
 }
 
 static void
@@ -328,6 +491,7 @@ record_md(const struct record_cfg *cfg, unsigned long long usec)
 				continue;
 			mkdirs(d2);
 			copy_attrs(s2, d2, mddev_attrs);
+			record_examine(cfg, usec, dev->d_name + 4);
 		}
 		closedir(m);
 	}

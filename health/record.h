@@ -14,6 +14,7 @@ struct record_cfg {
 	char	mdstat[PATH_MAX];	/* "/proc/mdstat" */
 	char	kmsg[PATH_MAX];		/* "/dev/kmsg" */
 	char	baseline[PATH_MAX];	/* copied when it exists */
+	char	mdadm[PATH_MAX];	/* "" not to read superblocks */
 };
 
 int	record_run(const struct record_cfg *cfg, struct herr *e);

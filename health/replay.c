@@ -17,7 +17,7 @@
 #include "lib/xmalloc.h"
 #include "health/replay.h"
 
-enum input_kind { IN_KMSG, IN_MDSTAT, IN_MD, IN_SMART };
+enum input_kind { IN_KMSG, IN_MDSTAT, IN_MD, IN_SMART, IN_EXAMINE };
 
 struct input {
 	uint64_t	 usec;
@@ -172,6 +172,34 @@ feed_md(struct corr *c, uint64_t usec, const char *dir)
 	free(s);
 }
 
+/* examine/USEC/MEMBER: `mdadm --examine --export /dev/MEMBER` then
+ * (empty: the superblock could not be read) */
+static void
+feed_examine(struct corr *c, uint64_t usec, const char *dir)
+{
+	struct dirent **list = NULL;
+	char path[PATH_MAX], *text;
+	size_t len;
+	int n;
+
+	if ((n = scandir(dir, &list, NULL, alphasort)) == -1)
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+
+		if (name[0] != '.' && strlen(name) < 32) {
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			if ((text = slurp(path, &len)) != NULL) {
+				corr_examine(c, usec, name, len > 0 ? text :
+				    NULL, len);
+				free(text);
+			}
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
 static void
 feed(struct corr *c, const struct input *in)
 {
@@ -201,6 +229,9 @@ feed(struct corr *c, const struct input *in)
 	case IN_MD:
 		feed_md(c, in->usec, in->data);
 		break;
+	case IN_EXAMINE:
+		feed_examine(c, in->usec, in->data);
+		break;
 	case IN_SMART:
 		if ((text = slurp(in->data, &len)) == NULL)
 			break;
@@ -222,8 +253,8 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 
 	fprintf(r->out, "%s\n", json);
 	free(json);
-	if (r->outbox == NULL)
-		return;
+	if (r->outbox == NULL || n == NOTICE_MERGED)
+		return;		/* merged: the incident it joined says so */
 	/* a fixed date: the replay's output does not depend on the clock */
 	if (alert_mail(r->acfg, c, inc, n, usec, (time_t)(usec / 1000000),
 	    &mail, &len, &r->err) == -1) {
@@ -301,6 +332,11 @@ replay_run(const char *dir, const char *outbox, const struct alert_cfg *acfg,
 	load_stamped(&r, dir, "mdstat", IN_MDSTAT);
 	load_stamped(&r, dir, "md", IN_MD);
 	load_stamped(&r, dir, "smart", IN_SMART);
+	load_stamped(&r, dir, "examine", IN_EXAMINE);
+	/* superblocks are awaited only where the recording has them */
+	snprintf(path, sizeof(path), "%s/examine", dir);
+	if (access(path, R_OK) == -1)
+		ccfg->examine_hold_us = 0;
 	qsort(r.in, r.n, sizeof(*r.in), cmp_input);
 	c = corr_new(t, ccfg, emit, &r, r.n > 0 ? r.in[0].usec : 0);
 	for (size_t i = 0; i < r.n; i++)
