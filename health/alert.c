@@ -114,16 +114,6 @@ disk_json(const struct inc_disk *d)
 	return o;
 }
 
-/* Whether inc gives the recovery advice of array a: the incident that
- * failed it, or any controller or array incident holding it. */
-static int
-gives_recovery(const struct incident *inc, const struct arr *a)
-{
-	return a != NULL && a->state == ARR_FAILED &&
-	    (inc->kind == INC_CONTROLLER || inc->kind == INC_ARRAY ||
-	    strcmp(a->cause, inc->id) == 0);
-}
-
 static struct json_object *
 recovery_json(const struct recovery *r)
 {
@@ -218,7 +208,7 @@ alert_json(const struct corr *c, const struct incident *inc, enum notice n,
 				jstr(j, "cause", a->cause);
 		}
 		json_object_array_add(l, j);
-		if (gives_recovery(inc, a) &&
+		if (corr_gives_recovery(inc, a) &&
 		    corr_recovery(c, a->name, inc, r) == 0)
 			json_object_array_add(rl, recovery_json(r));
 	}
@@ -444,7 +434,7 @@ body(FILE *f, const struct alert_cfg *cfg, const struct corr *c,
 	for (size_t i = 0; i < inc->narrays; i++) {
 		const struct arr *a = corr_array(c, inc->arrays[i]);
 
-		if (gives_recovery(inc, a) &&
+		if (corr_gives_recovery(inc, a) &&
 		    corr_recovery(c, a->name, inc, r) == 0)
 			body_recovery(f, r, inc);
 	}

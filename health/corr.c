@@ -539,6 +539,52 @@ corr_examine_next(struct corr *c)
 	return NULL;
 }
 
+int
+corr_gives_recovery(const struct incident *inc, const struct arr *a)
+{
+	return a != NULL && a->state == ARR_FAILED &&
+	    (inc->kind == INC_CONTROLLER || inc->kind == INC_ARRAY ||
+	    strcmp(a->cause, inc->id) == 0);
+}
+
+/* Once all superblocks of a failed array are in: when every member to
+ * force-assemble could be read (the controller is back), that is news
+ * for the incidents giving its recovery -- now it can be acted on. */
+static void
+exam_complete(struct corr *c, uint64_t usec)
+{
+	struct recovery *r = NULL;
+	char text[KEV_TEXTLEN];
+	uint64_t until;
+
+	for (size_t i = 0; i < c->narr; i++) {
+		struct arr *a = &c->arrs[i];
+
+		if (a->state != ARR_FAILED || a->exam_since == 0 ||
+		    a->verified || corr_exam_pending(c, a, &until))
+			continue;
+		if (r == NULL)
+			r = xmalloc(sizeof(*r));
+		if (corr_recovery(c, a->name, NULL, r) == -1 || !r->possible ||
+		    r->ncheck > 0)
+			continue;
+		a->verified = 1;
+		snprintf(text, sizeof(text), "%s: every member to "
+		    "force-assemble has a readable superblock (%zu of %d "
+		    "needed)", a->name, r->nsafe, r->need);
+		for (size_t j = 0; j < c->ninc; j++) {
+			struct incident *inc = c->inc[j];
+
+			if (!inc_live(c, j) || !inc_has_array(inc, a->name) ||
+			    !corr_gives_recovery(inc, a))
+				continue;
+			inc_event(inc, usec, text);
+			inc_note(inc, usec, 1);
+		}
+	}
+	free(r);
+}
+
 void
 corr_examine(struct corr *c, uint64_t usec, const char *name,
     const char *text, size_t len)
@@ -559,6 +605,7 @@ corr_examine(struct corr *c, uint64_t usec, const char *name,
 		m->ex = ex;
 	} else
 		m->sb = -1;
+	exam_complete(c, usec);
 	corr_tick(c, usec);
 }
 

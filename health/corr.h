@@ -27,7 +27,8 @@
  * Notices: the opening one once the incident has been quiet for the
  * settle time; then follow-ups only when its severity, kind or an
  * array's state changed (by this incident's own disks, or for the
- * better) or it resolved, at most one per followup interval unless it
+ * better; a failed array whose members to force-assemble can all be
+ * read again counts), or it resolved, at most one per followup interval unless it
  * got worse (severity raised, kind changed, an array failed) or
  * resolved.  Other news waits for the next notice.
  */
@@ -89,6 +90,8 @@ struct arr {
 	size_t		nm;
 	/* superblocks of the members: wanted since (0: not wanted) */
 	uint64_t	exam_since;
+	int		verified;	/* every member to force-assemble has
+					 * a readable superblock */
 	char		cause[48];	/* the incident that failed it */
 };
 
@@ -190,6 +193,9 @@ const struct arr	*corr_array(const struct corr *c, const char *name);
  * and what md said); -1 when the array is not failed. */
 int	 corr_recovery(const struct corr *c, const char *name,
 	    const struct incident *inc, struct recovery *r);
+/* Whether inc gives the recovery advice of array a: the incident that
+ * failed it, or any controller or array incident holding it. */
+int	 corr_gives_recovery(const struct incident *inc, const struct arr *a);
 size_t	 corr_open_count(const struct corr *c, enum inc_sev sev);
 /* Incidents still held: corr_tick frees those that are over (resolved
  * and sent, or warnings quiet for a week), except when flushing. */

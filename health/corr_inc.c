@@ -689,6 +689,7 @@ array_changed(struct corr *c, struct arr *a, uint64_t usec, const char *why,
 		    arr_state_name(old), arr_state_name(now), why,
 		    cause != NULL ? " by " : "", cause != NULL ? cause->id : "");
 	a->exam_since = now == ARR_FAILED ? (usec > 0 ? usec : 1) : 0;
+	a->verified = 0;
 	a->cause[0] = '\0';
 	if (now == ARR_FAILED && cause != NULL)
 		str_copy(a->cause, cause->id, sizeof(a->cause));

@@ -24,6 +24,8 @@ struct rec {
 	struct incident	inc[16];
 	enum notice	n[16];
 	uint64_t	at[16];
+	char		plan[16][256];	/* "sda:safe sdb:check ..." of md0 */
+	char		command[16][256];
 	size_t		count;
 };
 
@@ -34,6 +36,24 @@ record(void *arg, const struct corr *c, const struct incident *inc,
 	struct rec *r = arg;
 
 	assert_true(r->count < 16);
+	r->plan[r->count][0] = r->command[r->count][0] = '\0';
+	for (size_t i = 0; i < inc->narrays; i++) {
+		struct recovery *p = malloc(sizeof(*p));
+
+		if (corr_gives_recovery(inc, corr_array(c, inc->arrays[i])) &&
+		    corr_recovery(c, inc->arrays[i], inc, p) == 0) {
+			for (size_t j = 0; j < p->nm; j++) {
+				size_t l = strlen(r->plan[r->count]);
+
+				snprintf(r->plan[r->count] + l, 256 - l,
+				    "%s%s:%s", j ? " " : "", p->m[j].name,
+				    rm_verdict_name(p->m[j].verdict));
+			}
+			snprintf(r->command[r->count], 256, "%.255s",
+			    p->command);
+		}
+		free(p);
+	}
 	r->inc[r->count] = *inc;
 	r->n[r->count] = n;
 	r->at[r->count] = usec;
@@ -380,6 +400,110 @@ degraded_at_start(void **state)
 	corr_free(c);
 }
 
+static const char inactive[] = "Personalities : [raid6]\n"
+    "md0 : inactive sdf[5](S) sde[4](S) sdd[3](S) sdc[2](S) sdb[1](S) "
+    "sda[0](S)\n      600 blocks super 1.2\n\nunused devices: <none>\n";
+
+static void
+examine(struct corr *c, uint64_t usec, const char *dev, long long events,
+    long long utime)
+{
+	char text[256];
+
+	if (events < 0) {
+		corr_examine(c, usec, dev, NULL, 0);
+		return;
+	}
+	snprintf(text, sizeof(text), "MD_LEVEL=raid6\nMD_DEVICES=6\n"
+	    "MD_UUID=66027158:d278c599:b6c9331c:d9e53d70\n"
+	    "MD_UPDATE_TIME=%lld\nMD_EVENTS=%lld\n", utime, events);
+	corr_examine(c, usec, dev, text, strlen(text));
+}
+
+/* The controller drops four members: the notice waits for the
+ * superblocks (two readable); when the disks come back and every
+ * superblock is read, the verified advice is news. */
+static void
+recovery_verified_when_disks_return(void **state)
+{
+	static struct rec r;
+	struct corr_cfg cfg;
+	struct corr *c;
+	const char *name;
+	char asked[8][32];
+	size_t n = 0;
+
+	corr_cfg_default(&cfg);
+	c = setup_corr(&r, &cfg);
+	mdstat(c, S(10), clean);
+	for (int i = 0; i < 4; i++) {
+		char line[100];
+
+		snprintf(line, sizeof(line), "md/raid:md0: Disk failure on "
+		    "sd%c, disabling device.", 'a' + i);
+		ev(c, S(100) + i * 1000, line);
+	}
+	assert_int_equal(corr_array(c, "md0")->state, ARR_FAILED);
+	/* the settle time is over, but the superblocks are awaited */
+	corr_tick(c, S(102) + 5000);
+	assert_int_equal(r.count, 0);
+	while ((name = corr_examine_next(c)) != NULL && n < 8)
+		snprintf(asked[n++], sizeof(asked[0]), "%s", name);
+	assert_int_equal(n, 6);
+	assert_null(corr_examine_next(c));	/* each asked once */
+	for (size_t i = 0; i < n; i++)
+		examine(c, S(102) + 6000, asked[i], asked[i][2] >= 'e' ?
+		    100 : -1, 1700000100);
+	corr_tick(c, S(104));
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.inc[0].kind, INC_CONTROLLER);
+	assert_string_equal(r.plan[0], "sda:check sdb:check sdc:check "
+	    "sdd:check sde:safe sdf:safe");
+	/* the controller is back: disks reappear, superblocks are read */
+	corr_update_topo(c, &topo, S(200));
+	n = 0;
+	while ((name = corr_examine_next(c)) != NULL && n < 8)
+		examine(c, S(200) + 1000, name, name[2] >= 'e' ? 100 :
+		    96 + (name[2] - 'a'), 1700000099);
+	corr_tick(c, S(210));
+	assert_int_equal(r.count, 2);
+	assert_int_equal(r.n[1], NOTICE_UPDATE);
+	assert_string_equal(r.plan[1], "sda:safe sdb:safe sdc:safe sdd:safe "
+	    "sde:safe sdf:safe");
+	assert_string_equal(r.command[1], "mdadm --assemble --force /dev/md0 "
+	    "/dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/sde /dev/sdf");
+	assert_true(corr_array(c, "md0")->verified);
+	corr_free(c);
+}
+
+/* After a reboot md0 is inactive: an array incident whose opening
+ * notice already says which members are safe; one left an hour before
+ * the others is stale. */
+static void
+array_inactive_at_start(void **state)
+{
+	static struct rec r;
+	struct corr_cfg cfg;
+	struct corr *c;
+	const char *name;
+
+	corr_cfg_default(&cfg);
+	c = setup_corr(&r, &cfg);
+	mdstat(c, S(5), inactive);
+	assert_int_equal(corr_array(c, "md0")->state, ARR_FAILED);
+	while ((name = corr_examine_next(c)) != NULL)
+		examine(c, S(6), name, name[2] == 'f' ? 80 : 120,
+		    name[2] == 'f' ? 1700000000 - 3600 : 1700000000);
+	corr_tick(c, UINT64_MAX);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.inc[0].kind, INC_ARRAY);
+	assert_string_equal(r.plan[0], "sda:safe sdb:safe sdc:safe sdd:safe "
+	    "sde:safe sdf:stale");
+	assert_string_equal(r.command[0], "mdadm --assemble --force /dev/md0 "
+	    "/dev/sda /dev/sdb /dev/sdc /dev/sdd /dev/sde");
+	corr_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -392,6 +516,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(unacked_bad_blocks_are_not_a_failure),
 		cmocka_unit_test(topology_changes),
 		cmocka_unit_test(degraded_at_start),
+		cmocka_unit_test(recovery_verified_when_disks_return),
+		cmocka_unit_test(array_inactive_at_start),
 	};
 	struct herr e;
 
