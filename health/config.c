@@ -42,6 +42,7 @@ static const struct {
 	S("sysfs", sysfs),
 	S("mdstat", mdstat),
 	S("kmsg", kmsg),
+	S("mountinfo", mountinfo),
 	S("xl", xl),
 	{ "md-interval", V_SECONDS, offsetof(struct health_cfg, md_interval),
 	    0 },
@@ -100,6 +101,8 @@ health_cfg_default(struct health_cfg *cfg)
 	str_copy(cfg->sysfs, "/sys", sizeof(cfg->sysfs));
 	str_copy(cfg->mdstat, "/proc/mdstat", sizeof(cfg->mdstat));
 	str_copy(cfg->kmsg, "/dev/kmsg", sizeof(cfg->kmsg));
+	str_copy(cfg->mountinfo, "/proc/self/mountinfo",
+	    sizeof(cfg->mountinfo));
 	cfg->md_interval = 5;
 	cfg->smart_interval = 3600;
 	cfg->xen_interval = 30;

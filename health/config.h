@@ -31,6 +31,7 @@ struct health_cfg {
 	char		 sysfs[PATH_MAX];
 	char		 mdstat[PATH_MAX];
 	char		 kmsg[PATH_MAX];
+	char		 mountinfo[PATH_MAX];
 	char		 xl[PATH_MAX];		/* "" unless a Xen dom0 */
 	int		 md_interval;		/* seconds */
 	int		 smart_interval;

@@ -517,25 +517,29 @@ array_has_member(const struct corr *c, const struct arr *a,
 	return 0;
 }
 
+/* Members still working first: their superblocks are readable and the
+ * newest, the ones the advice is measured against. */
 const char *
 corr_examine_next(struct corr *c)
 {
-	for (size_t i = 0; i < c->narr; i++) {
-		const struct arr *a = &c->arrs[i];
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->narr; i++) {
+			const struct arr *a = &c->arrs[i];
 
-		if (a->exam_since == 0)
-			continue;
-		for (size_t j = 0; j < c->nmem; j++) {
-			struct member *m = &c->mem[j];
-
-			if (!array_has_member(c, a, m) ||
-			    m->sb_usec >= a->exam_since ||
-			    m->sb_asked == a->exam_since)
+			if (a->exam_since == 0)
 				continue;
-			m->sb_asked = a->exam_since;
-			return m->name;
+			for (size_t j = 0; j < c->nmem; j++) {
+				struct member *m = &c->mem[j];
+
+				if (!array_has_member(c, a, m) ||
+				    m->sb_usec >= a->exam_since ||
+				    m->sb_asked == a->exam_since ||
+				    m->failed != pass)
+					continue;
+				m->sb_asked = a->exam_since;
+				return m->name;
+			}
 		}
-	}
 	return NULL;
 }
 
@@ -639,15 +643,37 @@ by_slot(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The first time a member of array a failed in incident cause. */
+static uint64_t
+first_failure(struct corr *c, const struct arr *a, const char *cause)
+{
+	uint64_t first = UINT64_MAX;
+
+	for (size_t j = 0; j < c->nmem; j++) {
+		const struct member *m = &c->mem[j];
+		const struct incident *o;
+
+		if (m->failed && strcmp(m->array, a->name) == 0 &&
+		    (o = inc_of_pdisk(c, &c->pd[m->pd])) != NULL &&
+		    strcmp(o->id, cause) == 0 && m->failed_usec < first)
+			first = m->failed_usec;
+	}
+	return first;
+}
+
 int
 corr_recovery(const struct corr *c, const char *name,
     const struct incident *inc, struct recovery *r)
 {
+	struct corr *cc = (struct corr *)c;	/* lookups only */
 	const struct arr *a = corr_array(c, name);
+	uint64_t cause_first;
 
 	(void)inc;
 	if (a == NULL || a->state != ARR_FAILED)
 		return -1;
+	cause_first = a->cause[0] != '\0' ? first_failure(cc, a, a->cause) :
+	    UINT64_MAX;
 	memset(r, 0, sizeof(*r));
 	str_copy(r->array, a->name, sizeof(r->array));
 	str_copy(r->level, a->level, sizeof(r->level));
@@ -666,6 +692,15 @@ corr_recovery(const struct corr *c, const char *name,
 		rm->slot = m->slot;
 		rm->failed = m->failed;
 		rm->failed_usec = m->failed_usec;
+		/* failed in another incident before this array's cause */
+		if (m->failed && cause_first != UINT64_MAX &&
+		    m->failed_usec < cause_first) {
+			const struct incident *o = inc_of_pdisk(cc,
+			    &cc->pd[m->pd]);
+
+			if (o != NULL && strcmp(o->id, a->cause) != 0)
+				str_copy(rm->apart, o->id, sizeof(rm->apart));
+		}
 		rm->working = !m->failed;
 		if (m->sb_usec != 0 && m->sb_usec >= a->exam_since) {
 			rm->sb = m->sb;
@@ -704,6 +739,34 @@ firmware_old(const struct corr *c, size_t i, char *text, size_t size)
 	return 0;
 }
 
+/* The md arrays sysfs shows, their level and members (a device whose
+ * holder is an md array): known before any /proc/mdstat, as a replay
+ * of a recording needs. */
+static void
+members_from_topo(struct corr *c)
+{
+	for (size_t i = 0; i < c->t->nb; i++) {
+		const struct blkdev *b = &c->t->b[i];
+
+		if (b->kind == BLK_MD && b->md_level[0] != '\0') {
+			struct arr *a = arr_get(c, b->name);
+
+			if (a->level[0] == '\0')
+				str_copy(a->level, b->md_level,
+				    sizeof(a->level));
+			if (a->raid_disks < 0)
+				a->raid_disks = b->md_disks;
+		}
+		for (size_t h = 0; h < b->nholders; h++) {
+			const struct blkdev *md = topo_blk(c->t,
+			    b->holders[h]);
+
+			if (md != NULL && md->kind == BLK_MD)
+				member_get(c, b->name, md->name);
+		}
+	}
+}
+
 static void
 check_firmware(struct corr *c, uint64_t usec)
 {
@@ -727,6 +790,7 @@ corr_new(const struct topo *t, const struct corr_cfg *cfg, corr_emit_fn fn,
 	c->arg = arg;
 	for (size_t i = 0; i < TOPO_MAXCTRL; i++)
 		c->ioc_resets[i] = i < t->nc ? t->c[i].ioc_reset_count : -1;
+	members_from_topo(c);
 	check_firmware(c, usec);
 	return c;
 }
@@ -812,6 +876,7 @@ corr_update_topo(struct corr *c, const struct topo *t, uint64_t usec)
 			    sizeof(inc->ctrl_name));
 		inc->ctrl = ctrl_index(c->t, old->c[inc->ctrl].key);
 	}
+	members_from_topo(c);
 	/* disks came back (or moved): read the superblocks of failed
 	 * arrays again */
 	for (size_t i = 0; i < c->narr; i++)

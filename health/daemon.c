@@ -318,6 +318,7 @@ check_topology(struct hd *h, uint64_t now)
 	str_copy(h->topo_sig, sig, sizeof(h->topo_sig));
 	t = xcalloc(1, sizeof(*t));
 	if (topo_scan(h->cfg->sysfs, t, &e) == 0) {
+		topo_read_mounts(t, h->cfg->mountinfo);
 		log_info("topology changed: %zu disks behind %zu controllers, "
 		    "%zu block devices", t->nd, t->nc, t->nb);
 		corr_update_topo(h->c, t, now);
@@ -565,6 +566,7 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	topo_signature(&h, h.topo_sig, sizeof(h.topo_sig));
 	if (topo_scan(cfg->sysfs, h.t, &e) == -1)
 		log_warnx("topology: %s", e.msg);
+	topo_read_mounts(h.t, cfg->mountinfo);
 	if (cfg->mdadm[0] == '\0' || access(cfg->mdadm, X_OK) == -1) {
 		cfg->mdadm[0] = '\0';
 		cfg->corr.examine_hold_us = 0;	/* nothing will read them */

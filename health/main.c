@@ -105,6 +105,7 @@ cmd_record(int argc, char **argv)
 	}
 	str_copy(rc.mdstat, cfg.mdstat, sizeof(rc.mdstat));
 	str_copy(rc.kmsg, cfg.kmsg, sizeof(rc.kmsg));
+	str_copy(rc.mountinfo, cfg.mountinfo, sizeof(rc.mountinfo));
 	if (cfg.mdadm[0] != '\0' && access(cfg.mdadm, X_OK) == 0)
 		str_copy(rc.mdadm, cfg.mdadm, sizeof(rc.mdadm));
 	if (access(cfg.baseline, R_OK) == 0)

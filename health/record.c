@@ -264,8 +264,13 @@ record_blkdir(const struct record_cfg *cfg, const char *name,
 	}
 	pathf(sub, sizeof(sub), "%s/md", blk);
 	if (access(sub, F_OK) == 0 && pathf(msub, sizeof(msub), "%s/md", m) <
-	    (int)sizeof(msub))
+	    (int)sizeof(msub)) {
+		static const char *md_level[] = { "level", "raid_disks",
+		    NULL };
+
 		mkdirs(msub);
+		copy_attrs(sub, msub, md_level);
+	}
 	for (int i = 0; i < 2; i++) {
 		const char *which = i == 0 ? "slaves" : "holders";
 
@@ -442,12 +447,33 @@ record_examine(const struct record_cfg *cfg, unsigned long long usec,
 	free(out);
 }
 
+/* Whether the md directory says the array cannot run: the members'
+ * superblocks are what its recovery advice is made of. */
+static int
+array_failed(const char *mddir)
+{
+	char path[PATH_MAX], state[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (pathf(path, sizeof(path), "%s/array_state", mddir) >=
+	    (int)sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, state, sizeof(state) - 1);
+	close(fd);
+	state[n > 0 ? n : 0] = '\0';
+	return strncmp(state, "broken", 6) == 0 ||
+	    strncmp(state, "inactive", 8) == 0 ||
+	    strncmp(state, "clear", 5) == 0;
+}
+
 static void
 record_md(const struct record_cfg *cfg, unsigned long long usec)
 {
 	char path[PATH_MAX], dst[PATH_MAX], src[PATH_MAX];
 	struct dirent *de, *dev;
 	DIR *d, *m;
+	int failed;
 
 	pathf(path, sizeof(path), "%s/mdstat", cfg->dir);
 	mkdirs(path);
@@ -480,6 +506,7 @@ record_md(const struct record_cfg *cfg, unsigned long long usec)
 			continue;
 		mkdirs(dst);
 		copy_attrs(src, dst, md_attrs);
+		failed = array_failed(src);
 		while ((dev = readdir(m)) != NULL) {
 			char s2[PATH_MAX], d2[PATH_MAX];
 
@@ -491,7 +518,8 @@ record_md(const struct record_cfg *cfg, unsigned long long usec)
 				continue;
 			mkdirs(d2);
 			copy_attrs(s2, d2, mddev_attrs);
-			record_examine(cfg, usec, dev->d_name + 4);
+			if (failed)
+				record_examine(cfg, usec, dev->d_name + 4);
 		}
 		closedir(m);
 	}
@@ -520,6 +548,20 @@ record_run(const struct record_cfg *cfg, struct herr *e)
 	    (unsigned long long)ts.tv_nsec / 1000;
 	record_kmsg(cfg);
 	record_md(cfg, usec);
+	if (cfg->mountinfo[0] != '\0') {
+		char src[PATH_MAX], dst[PATH_MAX], *slash;
+
+		/* copy_attr copies DIR/NAME: split the path */
+		str_copy(src, cfg->mountinfo, sizeof(src));
+		if ((slash = strrchr(src, '/')) != NULL) {
+			*slash = '\0';
+			copy_attr(src, cfg->dir, slash + 1);
+			pathf(src, sizeof(src), "%s/%s", cfg->dir, slash + 1);
+			pathf(dst, sizeof(dst), "%s/mountinfo", cfg->dir);
+			if (strcmp(src, dst) != 0 && rename(src, dst) == -1)
+				unlink(src);
+		}
+	}
 	if (cfg->baseline[0] != '\0') {
 		char *slash = strrchr(cfg->baseline, '/');
 		char srcdir[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];

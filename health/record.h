@@ -13,6 +13,7 @@ struct record_cfg {
 	char	sysfs[PATH_MAX];	/* "/sys" */
 	char	mdstat[PATH_MAX];	/* "/proc/mdstat" */
 	char	kmsg[PATH_MAX];		/* "/dev/kmsg" */
+	char	mountinfo[PATH_MAX];	/* "/proc/self/mountinfo" */
 	char	baseline[PATH_MAX];	/* copied when it exists */
 	char	mdadm[PATH_MAX];	/* "" not to read superblocks */
 };

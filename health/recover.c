@@ -192,6 +192,13 @@ judge(struct recovery *r, struct rmember *m, const char *uuid,
 		    "array %.47s, not this one", m->ex.uuid);
 		return;
 	}
+	if (m->failed && m->apart[0] != '\0') {
+		m->verdict = RM_STALE;
+		snprintf(m->why, sizeof(m->why), "md failed it on its own "
+		    "before (incident %s) and ran on without it: its data is "
+		    "old", m->apart);
+		return;
+	}
 	if (m->sb == 1) {
 		fmt_time(m->ex.utime, when, sizeof(when));
 		if (m->ex.utime + wsec >= tnew) {

@@ -7,9 +7,10 @@
  * A member whose superblock was updated together with the newest one
  * (within the correlation window) left with the others, in the fault
  * that failed the array: its data is as current as theirs and mdadm
- * --assemble --force can take it.  A member updated long before (a
- * disk that failed alone an hour earlier) holds old data: it must be
- * left out and added back afterwards, to be rebuilt.  A member whose
+ * --assemble --force can take it.  A member updated long before, or
+ * one md failed in an incident of its own before this one (a disk that
+ * failed alone while the array ran on without it), holds old data: it
+ * must be left out and added back afterwards, to be rebuilt.  A member whose
  * superblock cannot be read now (behind the faulted controller) but
  * that md failed together with the others is listed to check once the
  * controller is fixed.
@@ -54,6 +55,8 @@ struct rmember {
 	int		working;	/* still an active member */
 	int		failed;		/* md failed it */
 	uint64_t	failed_usec;	/* when (kernel clock), 0 unknown */
+	char		apart[48];	/* it failed on its own before, in
+					 * this incident: its data is old */
 	int		sb;		/* 1 read, -1 unreadable, 0 not read */
 	struct md_examine ex;
 	/* filled by recovery_plan */

@@ -325,6 +325,8 @@ replay_run(const char *dir, const char *outbox, const struct alert_cfg *acfg,
 	}
 	if (access(path, R_OK) == 0 && topo_scan(path, t, e) == -1)
 		goto out;
+	snprintf(path, sizeof(path), "%s/mountinfo", dir);
+	topo_read_mounts(t, path);	/* optional */
 	snprintf(path, sizeof(path), "%s/baseline", dir);
 	if (access(path, R_OK) == 0 && baseline_load(path, ccfg, e) == -1)
 		goto out;

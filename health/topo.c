@@ -565,6 +565,16 @@ add_blk(struct topo *t, const char *dir, const char *name,
 	if (kind == BLK_PART && read_attr(dir, "partition", buf,
 	    sizeof(buf)) == 0)
 		b->partno = atoi(buf);
+	b->md_disks = -1;
+	if (kind == BLK_MD) {
+		long long v;
+
+		sfmt(sub, sizeof(sub), "%s/md", dir);
+		read_attr(sub, "level", b->md_level, sizeof(b->md_level));
+		if (read_attr(sub, "raid_disks", buf, sizeof(buf)) == 0 &&
+		    str_parse_int(buf, 0, 4096, &v) == 0)
+			b->md_disks = (int)v;
+	}
 	if (kind == BLK_DM) {
 		snprintf(sub, sizeof(sub), "%s/dm", dir);
 		read_attr(sub, "name", b->dm_name, sizeof(b->dm_name));
@@ -893,4 +903,27 @@ disk_id(const struct disk *d)
 	if (d->wwn[0] != '\0')
 		return d->wwn;
 	return d->name;
+}
+
+int
+topo_read_mounts(struct topo *t, const char *path)
+{
+	char *buf;
+	ssize_t n;
+	size_t got = 0, max = 256 * 1024;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	buf = malloc(max);
+	if (buf == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (got < max && (n = read(fd, buf + got, max - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	topo_mountinfo(t, buf, got);
+	free(buf);
+	return 0;
 }

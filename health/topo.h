@@ -61,6 +61,8 @@ struct blkdev {
 	char		devno[16];	/* "8:19", for mounts */
 	char		dm_name[64];	/* DM: "crypt-sdc2", "vg0-images" */
 	char		dm_uuid[24];	/* DM: "CRYPT-PLAIN", "LVM" (prefix) */
+	char		md_level[16];	/* MD: md/level ("raid6"), "" */
+	int		md_disks;	/* MD: md/raid_disks, -1 */
 	char		slaves[TOPO_MAXLINK][32];
 	size_t		nslaves;
 	char		holders[TOPO_MAXLINK][32];
@@ -111,5 +113,7 @@ void	 topo_above(const struct topo *t, const char *name,
 
 /* Parses /proc/self/mountinfo text into t->m (pure). */
 int	 topo_mountinfo(struct topo *t, const char *text, size_t len);
+/* Reads the mountinfo file at path into t->m; -1 when unreadable. */
+int	 topo_read_mounts(struct topo *t, const char *path);
 
 #endif

@@ -1,17 +1,29 @@
 #!/bin/sh
 # hangar-health lab: boots Debian's stock kernel under QEMU (TCG) with a
-# virtio-scsi HBA carrying 4 disks, AHCI with 2, scsi_debug and NVMe; a
-# RAID6 over the six; runs the guest scenarios (a) one member fails,
-# (b) every disk of the HBA goes offline at once, (c) a medium error that
-# md absorbs; hangar-health in the guest sends its alerts over SMTP to a
+# virtio-scsi HBA carrying 4 disks, AHCI with 2, scsi_debug and NVMe, and
+# runs guest scenarios with hangar-health watching:
+#   p  the layout of issue 12: GPT partitions on every disk made here
+#      with sfdisk; md0 a RAID6 of sda3 sdb3 and the HBA disks' first
+#      partitions, md1 a RAID1 of sda2 sdb2, md2 a RAID1 of dm-crypt
+#      volumes on sda4 sdb4.  sdb dies (one disk in three arrays), then
+#      the HBA loses its four disks (md0 fails), then they come back and
+#      the guest runs the forced assembly hangar-health advised, then sdb
+#      returns and everything is rebuilt.  Each stage is recorded with
+#      `hangar-health record` in the guest and replayed here.
+#   c  whole disks: a RAID1 of scsi_debug and NVMe; a medium error md
+#      absorbs (only md sysfs shows it).
+# hangar-health in the guest sends its alerts over SMTP to a
 # python3-aiosmtpd sink on this host (QEMU user networking), and
-# check.py judges the mails and the guest's notices.
+# check.py judges the mails, the guest's notices and the replays.
 #
-# Usage: lab.sh HANGAR-HEALTH SCENARIOS (e.g. a,b or c)
+# Usage: lab.sh HANGAR-HEALTH SCENARIOS (p or c)
 # Env:   HANGAR_LAB_CACHE  where the kernel .deb is kept
 #                          (default /var/cache/hangar-lab)
 #        LAB_TIMEOUT       seconds for the VM (default 170)
 #        LAB_CONSOLE       copy the guest's console log to this file
+#        LAB_SAVE          copy the guest's recordings to this directory
+#                          as lab-STAGE/ (how the replay fixtures of
+#                          health/tests/replay/lab-* were made)
 # Exit 77 (skip) with a message when QEMU, busybox or the kernel package
 # cannot be had, or HANGAR_SKIP_QEMU=1 (scripts/check).
 set -u
@@ -21,7 +33,7 @@ cache=${HANGAR_LAB_CACHE:-/var/cache/hangar-lab}
 py=/usr/bin/python3
 skip() { echo "SKIP: $*"; exit 77; }
 [ "${HANGAR_SKIP_QEMU:-0}" = 1 ] && skip "HANGAR_SKIP_QEMU=1"
-for t in qemu-system-x86_64 qemu-img busybox cpio modprobe mdadm smartctl dpkg-deb; do
+for t in qemu-system-x86_64 qemu-img busybox cpio modprobe mdadm smartctl dpkg-deb sfdisk dmsetup; do
 	command -v "$t" > /dev/null 2>&1 || skip "$t is not installed (scripts/deps/health.txt)"
 done
 $py -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd is not installed"
@@ -83,11 +95,12 @@ copy_bin() {
 	done
 }
 copy_bin "$(command -v mdadm)" /usr/sbin/mdadm
+copy_bin "$(command -v dmsetup)" /usr/sbin/dmsetup
 copy_bin "$(command -v smartctl)" /usr/sbin/smartctl
 copy_bin "$bin" /usr/sbin/hangar-health
 : > "$r/modlist"
 for m in md-mod raid1 raid456 sd_mod ahci virtio_pci virtio_scsi \
-    virtio_net nvme scsi_debug; do
+    virtio_net nvme scsi_debug dm-mod dm-crypt ext4; do
 	modprobe -d "$kx" -S "$kv" --show-depends "$m" 2>/dev/null |
 	    awk '$1 == "insmod" { print $2 }'
 done | awk '!seen[$0]++' | while read -r p; do
@@ -113,6 +126,18 @@ while [ ! -e "$w/got/.ready" ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); don
 for d in hba0 hba1 hba2 hba3 sata0 sata1 nv0; do
 	qemu-img create -q -f raw "$w/$d.img" 64M
 done
+# p: GPT on every disk, made here (the guest has no partitioning tool)
+case $scen in *p*)
+	for d in sata0 sata1; do
+		printf 'label: gpt\nsize=4M, name=boot\nsize=8M, name=md1\n%s\n%s\n' \
+		    'size=8M, name=md0' 'size=8M, name=crypt' |
+		    sfdisk -q "$w/$d.img" || skip "sfdisk failed"
+	done
+	for d in hba0 hba1 hba2 hba3; do
+		printf 'label: gpt\nsize=8M, name=md0\nsize=4M, name=spare\n' |
+		    sfdisk -q "$w/$d.img" || skip "sfdisk failed"
+	done
+esac
 set -- -accel tcg -m 1024 -smp 2 -kernel "$kernel" -initrd "$w/initrd.gz" \
     -display none -no-reboot -serial "file:$w/console.log" \
     -append "console=ttyS0 quiet panic=-1 hl=$scen hlport=$port" \
@@ -138,10 +163,16 @@ rc=$?
 echo "lab: QEMU ran $(( $(date +%s) - start )) s (exit $rc)"
 grep '=====LAB' "$w/console.log"
 [ -n "${LAB_CONSOLE:-}" ] && cp "$w/console.log" "$LAB_CONSOLE"
-# scenario (b) also records its inputs in the guest: replay them here
-if grep -q '=====BEGIN record' "$w/console.log"; then
-	sed -n '/=====BEGIN record/,/=====END record/p' "$w/console.log" |
-	    grep -v '=====' | tr -d '\r' | base64 -d | tar -C "$w" -xzf - &&
-	    "$bin" replay "$w/rec" > "$w/replay.jsonl"
-fi
-$py "$here/check.py" "$scen" "$w/console.log" "$w/got" "$w/replay.jsonl"
+# the guest's recordings: replayed here, saved with LAB_SAVE
+mkdir -p "$w/rec"
+for name in $(sed -n 's/^=====BEGIN record \([a-z]*\).*/\1/p' "$w/console.log"); do
+	sed -n "/=====BEGIN record $name/,/=====END record $name/p" "$w/console.log" |
+	    grep -v '=====' | tr -d '\r' | base64 -d | tar -C "$w/rec" -xzf - || continue
+	mkdir -p "$w/rec/$name.outbox"
+	"$bin" replay --outbox "$w/rec/$name.outbox" "$w/rec/$name" > "$w/rec/$name.jsonl"
+	if [ -n "${LAB_SAVE:-}" ]; then
+		rm -rf "$LAB_SAVE/lab-$name"
+		cp -a "$w/rec/$name" "$LAB_SAVE/lab-$name"
+	fi
+done
+$py "$here/check.py" "$scen" "$w/console.log" "$w/got" "$w/rec"

@@ -25,7 +25,7 @@ layout_classic() {
 	sd host1 1:0:0:0 sde WD-WX11A005 "WDC WD40EFRX"
 	sd host2 2:0:0:0 sdf WD-WX11A006 "WDC WD40EFRX"
 	nvme 0000:04:00.0 nvme0 nvme0n1 S4EVNX0N700123 "Samsung SSD 970" 2B2QEXM7
-	md md0 sda sdb sdc sdd sde sdf
+	md md0 raid6 sda sdb sdc sdd sde sdf
 }
 
 # Issue 12's host: GPT partitions on every disk; sda and sdb on the
@@ -49,8 +49,8 @@ layout_issue12() {
 	sd host2 2:0:2:0 sde ZC2005EE ST4000NM0023 sas=2 bay=6 wwn=5000c500b0000005
 	sd host2 2:0:3:0 sdf ZC2006FF ST4000NM0023 sas=3 bay=7 wwn=5000c500b0000006
 	for d in sdc sdd sde sdf; do part $d 1; done
-	md md1 sda2 sdb2
-	md md0 sda3 sdb3 sdc1 sdd1 sde1 sdf1
+	md md1 raid1 sda2 sdb2
+	md md0 raid6 sda3 sdb3 sdc1 sdd1 sde1 sdf1
 }
 
 # Two NVMe drives in PCIe slots, a RAID1 of their second partitions,
@@ -67,7 +67,7 @@ layout_nvme() {
 	pci 0000:00:1e.6 8086 a375 sdhci-pci
 	mmc 0000:00:1e.6 mmc0 mmcblk0 0x4a2b3c4d SL16G
 	part mmcblk0 1
-	md md2 nvme0n1p2 nvme1n1p2
+	md md2 raid1 nvme0n1p2 nvme1n1p2
 }
 
 # An LSI SAS2008 (mpt2sas) with disks in enclosure slots, each a
@@ -85,7 +85,7 @@ layout_mpt2sas() {
 	dm dm-0 crypt-sdg1 CRYPT-LUKS2-0a1b2c3d4e5f60718293a4b5c6d7e8f9-crypt-sdg1 sdg1
 	dm dm-1 crypt-sdh1 CRYPT-LUKS2-1a1b2c3d4e5f60718293a4b5c6d7e8f9-crypt-sdh1 sdh1
 	dm dm-2 crypt-sdi1 CRYPT-LUKS2-2a1b2c3d4e5f60718293a4b5c6d7e8f9-crypt-sdi1 sdi1
-	md md3 dm-0 dm-1 dm-2
+	md md3 raid5 dm-0 dm-1 dm-2
 	dm dm-3 vg0-images LVM-Jx3k0aBcDeFgHiJkLmNoPqRsTuVwXyZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ01 md3
 }
 

@@ -14,7 +14,7 @@
 #                                     nvme0n1p2, mmcblk0p1)
 #   dm NAME DMNAME UUID SLAVE...       a device-mapper device (dm-crypt:
 #                                     UUID CRYPT-..., LVM: LVM-...)
-#   md NAME SLAVE...                  an md array's block device
+#   md NAME LEVEL SLAVE...            an md array's block device
 # Every block device gets dev, holders/ and slaves/, /sys/block (whole
 # devices) and /sys/class/block links.  S must name the sysfs root.
 set -eu
@@ -207,12 +207,14 @@ dm() {
 	_stack "$name" "$@"
 }
 
-# md mdN slave...
+# md mdN level slave...
 md() {
-	name=$1
-	shift
+	name=$1 level=$2
+	shift 2
 	rel="devices/virtual/block/$name"
 	_blk "$name" "$rel" "9:${name#md}" 1
 	mkdir -p "$S/$rel/md"
+	echo "$level" > "$S/$rel/md/level"
+	echo "$#" > "$S/$rel/md/raid_disks"
 	_stack "$name" "$@"
 }

@@ -199,19 +199,81 @@ def nvme_raid1():
                                   "970 EVO Plus 1TB, PCIe slot 3)")
 
 
-def disk_single():
-    notices = load("disk-single")
-    inc = common("disk-single", notices, 1, 1)
-    (n,) = inc.values()
-    assert n["kind"] == "disk" and n["severity"] == "critical"
-    assert [(d["serial"], d["path"], d["array"]) for d in n["disks"]] == \
-        [("WD-WX11A006", "pci-0000:00:1f.2-ata-2", "md0")]
-    assert n["arrays"][0]["state"] == "degraded"
-    assert n["advice"] == ("Replace disk WD-WX11A006 (WDC WD40EFRX, port "
-                           "ata2) at pci-0000:00:1f.2-ata-2. Before pulling "
-                           "it: mdadm /dev/md0 --remove /dev/sdf.")
-    # the ATA errors before the drop are part of it, not a warning
-    assert any("failed command" in e for e in n["events"])
+# Recorded in the QEMU lab guest (health/lab, scenario p, LAB_SAVE): the
+# layout of issue 12 with real sysfs, kernel log, mdstat and superblocks.
+
+def lab_disk_incident(inc):
+    (d,) = by_kind(inc, "disk")
+    (dd,) = d["disks"]
+    assert (dd["serial"], dd["model"], dd["slot"]) == \
+        ("SATA0001", "QEMU HARDDISK", "port ata2"), dd
+    assert dd["path"].endswith("-ata-2"), dd
+    assert sorted((m["array"], m["dev"]) for m in dd["members"]) == \
+        [("md0", "/dev/sdb3"), ("md1", "/dev/sdb2"),
+         ("md2", "/dev/mapper/crypt-sdb4")], dd["members"]
+    return d
+
+
+def lab_controller_incident(inc):
+    (c,) = by_kind(inc, "controller")
+    assert sorted(x["serial"] for x in c["disks"]) == \
+        ["HBA0000", "HBA0001", "HBA0002", "HBA0003"], c["disks"]
+    assert c["controller"]["driver"] == "virtio_scsi"
+    return c
+
+
+def lab_disk():
+    """sdb (SATA port 2) dies: one disk in three arrays, one of them over
+    dm-crypt: one incident, one mail."""
+    inc = common("lab-disk", load("lab-disk"), 1, 1)
+    d = lab_disk_incident(inc)
+    assert sorted(a["state"] for a in d["arrays"]) == ["degraded"] * 3
+    assert d["advice"].startswith("Replace disk SATA0001 (QEMU HARDDISK, "
+                                  "port ata2)")
+    assert "mdadm /dev/md2 --remove /dev/mapper/crypt-sdb4" in d["advice"]
+
+
+def lab_controller():
+    """Then the HBA's four disks drop: md0 fails; the controller incident
+    gives recovery advice that leaves the stale sdb3 out."""
+    notices = load("lab-controller")
+    inc = common("lab-controller", notices, 2, 2)
+    lab_disk_incident(inc)
+    c = lab_controller_incident(inc)
+    assert [(a["name"], a["state"]) for a in c["arrays"]] == \
+        [("md0", "failed")]
+    (r,) = c["recovery"]
+    v = {m["name"]: m["verdict"] for m in r["members"]}
+    assert v["sdb3"] == "stale" and v["sda3"] in ("safe", "check"), v
+    assert all(v[k] == "check" for k in ("sdc1", "sdd1", "sde1", "sdf1"))
+    assert r["command"] == "mdadm --assemble --force /dev/md0 /dev/sda3 " \
+        "/dev/sdc1 /dev/sdd1 /dev/sde1 /dev/sdf1", r
+
+
+def lab_verified():
+    """The HBA's disks come back: their superblocks agree, the verified
+    command goes out (the one the guest then ran, successfully)."""
+    notices = load("lab-verified")
+    inc = common("lab-verified", notices, 2, 3)
+    c = lab_controller_incident(inc)
+    assert [n["notice"] for n in notices if n["id"] == c["id"]] == \
+        ["open", "update"]
+    (r,) = c["recovery"]
+    v = {m["name"]: m["verdict"] for m in r["members"]}
+    assert v == {"sda3": "safe", "sdb3": "stale", "sdc1": "safe",
+                 "sdd1": "safe", "sde1": "safe", "sdf1": "safe"}, v
+    assert all(m["events"] > 0 for m in r["members"] if m["name"] != "sdb3")
+    assert any("readable superblock" in e for e in c["events"])
+
+
+def lab_resolved():
+    """sdb is back and every member rebuilt: both incidents resolve."""
+    notices = load("lab-resolved")
+    inc = common("lab-resolved", notices, 2, 4)
+    assert sorted(i["notice"] for i in inc.values()) == \
+        ["resolved", "resolved"]
+    d = lab_disk_incident(inc)
+    assert all(a["state"] == "clean" for a in d["arrays"])
 
 
 def array_failed():
@@ -234,15 +296,6 @@ def array_failed():
         policy=email.policy.strict)
     assert "md0 FAILED" in str(msg["Subject"]), msg["Subject"]
     assert "too few members to run" in msg.get_content()
-
-
-def resolved():
-    notices = load("resolved")
-    common("resolved", notices, 1, 3)
-    assert [n["notice"] for n in notices] == ["open", "update", "resolved"]
-    assert notices[1]["arrays"][0]["state"] == "rebuilding"
-    assert notices[1]["arrays"][0]["permille"] == 88
-    assert notices[2]["arrays"][0]["state"] == "clean"
 
 
 def warnings():
@@ -272,9 +325,11 @@ checks = {
     "issue12-sas": issue12_sas,
     "mpt2sas-crypt": mpt2sas_crypt,
     "nvme-raid1": nvme_raid1,
-    "disk-single": disk_single,
+    "lab-disk": lab_disk,
+    "lab-controller": lab_controller,
+    "lab-verified": lab_verified,
+    "lab-resolved": lab_resolved,
     "array-failed": array_failed,
-    "resolved": resolved,
     "warnings": warnings,
 }
 fixtures = sorted(f[:-6] for f in os.listdir(out) if f.endswith(".jsonl"))
