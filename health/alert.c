@@ -149,7 +149,7 @@ recovery_json(const struct recovery *r)
 }
 
 static struct json_object *
-strings_json(const char (*s)[48], size_t n)
+strings_json(const char (*s)[64], size_t n)
 {
 	struct json_object *l = json_object_new_array();
 

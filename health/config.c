@@ -16,7 +16,7 @@
 #include "health/config.h"
 #include "health/replay.h"
 
-enum vtype { V_STR, V_SECONDS, V_RCPT, V_METHOD, V_ADDR };
+enum vtype { V_STR, V_SECONDS, V_RCPT, V_METHOD, V_ADDR, V_DEST, V_NAME };
 
 static const struct {
 	const char	*key;
@@ -43,6 +43,14 @@ static const struct {
 	S("mdstat", mdstat),
 	S("kmsg", kmsg),
 	S("mountinfo", mountinfo),
+	S("state", state),
+	S("ssh", ssh),
+	S("report_key", report_key),
+	S("report_known_hosts", report_known_hosts),
+	{ "report_to", V_DEST, offsetof(struct health_cfg, report_to),
+	    sizeof(((struct health_cfg *)0)->report_to) },
+	{ "host_name", V_NAME, offsetof(struct health_cfg, host_name),
+	    sizeof(((struct health_cfg *)0)->host_name) },
 	S("xl", xl),
 	{ "md-interval", V_SECONDS, offsetof(struct health_cfg, md_interval),
 	    0 },
@@ -75,6 +83,23 @@ is_dom0(void)
 	return strstr(buf, "control_d") != NULL;
 }
 
+/* An ssh destination: user@host or ssh://user@host[:port], nothing ssh
+ * could read as an option. */
+static int
+dest_ok(const char *v)
+{
+	const char *at = strchr(v, '@');
+
+	if (v[0] == '-' || at == NULL || at == v || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL)
+		return 0;
+	for (const char *p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("._-@:/[]", *p)))
+			return 0;
+	return strchr(v, '/') == NULL || strncmp(v, "ssh://", 6) == 0;
+}
+
 void
 health_cfg_default(struct health_cfg *cfg)
 {
@@ -86,6 +111,15 @@ health_cfg_default(struct health_cfg *cfg)
 		str_copy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	str_sanitize(cfg->alert.host, sizeof(cfg->alert.host), host);
+	/* hangar's host names are short: hostname -s */
+	host[strcspn(host, ".")] = '\0';
+	for (char *p = host; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (str_is_name(host))
+		str_copy(cfg->host_name, host, sizeof(cfg->host_name));
+	str_copy(cfg->state, "/var/lib/hangar-health", sizeof(cfg->state));
+	str_copy(cfg->ssh, "/usr/bin/ssh", sizeof(cfg->ssh));
 	snprintf(cfg->alert.from, sizeof(cfg->alert.from),
 	    "hangar-health <root@%s>", "localhost");
 	str_copy(cfg->alert.to, "root@localhost", sizeof(cfg->alert.to));
@@ -159,6 +193,16 @@ set_key(struct health_cfg *cfg, size_t k, const char *v, struct herr *e)
 		if (mail_check_value(v, e) == -1 || strchr(v, '@') == NULL)
 			return herr_set(e, HERR_USAGE, "%s: not an address",
 			    keys[k].key);
+		break;
+	case V_DEST:
+		if (!dest_ok(v))
+			return herr_set(e, HERR_USAGE, "%s: want user@host or "
+			    "ssh://user@host:port", keys[k].key);
+		break;
+	case V_NAME:
+		if (!str_is_name(v))
+			return herr_set(e, HERR_USAGE, "%s: want a host name "
+			    "of letters, digits and '-'", keys[k].key);
 		break;
 	case V_STR:
 		if (mail_check_value(v, e) == -1)
@@ -283,6 +327,30 @@ out:
 }
 
 int
+health_cfg_check_reports(const struct health_cfg *cfg, struct herr *e)
+{
+	if (cfg->report_to[0] == '\0')
+		return 0;
+	if (cfg->host_name[0] == '\0')
+		return herr_set(e, HERR_USAGE, "report_to needs host_name (the "
+		    "host's name is no hangar host name)");
+	/* never without a pinned host key */
+	if (cfg->report_key[0] == '\0' || cfg->report_known_hosts[0] == '\0')
+		return herr_set(e, HERR_USAGE, "report_to needs report_key and "
+		    "report_known_hosts");
+	if (access(cfg->report_key, R_OK) == -1)
+		return herr_set(e, HERR_NOTFOUND, "report_key %s: %s",
+		    cfg->report_key, strerror(errno));
+	if (access(cfg->report_known_hosts, R_OK) == -1)
+		return herr_set(e, HERR_NOTFOUND, "report_known_hosts %s: %s",
+		    cfg->report_known_hosts, strerror(errno));
+	if (access(cfg->ssh, X_OK) == -1)
+		return herr_set(e, HERR_NOTFOUND, "ssh %s: %s", cfg->ssh,
+		    strerror(errno));
+	return 0;
+}
+
+int
 health_cfg_check(const struct health_cfg *cfg, struct herr *e)
 {
 	struct corr_cfg cc = cfg->corr;
@@ -319,6 +387,8 @@ health_cfg_check(const struct health_cfg *cfg, struct herr *e)
 		herr_set(e, HERR_USAGE, "settle is longer than window");
 		goto out;
 	}
+	if (health_cfg_check_reports(cfg, e) == -1)
+		goto out;
 	ret = 0;
 out:
 	free(out);

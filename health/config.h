@@ -32,6 +32,13 @@ struct health_cfg {
 	char		 mdstat[PATH_MAX];
 	char		 kmsg[PATH_MAX];
 	char		 mountinfo[PATH_MAX];
+	char		 state[PATH_MAX];	/* reports/ lives here */
+	/* reports to the control node (issue 14): "" = none */
+	char		 host_name[64];		/* hangar's name of this host */
+	char		 report_to[256];	/* ssh destination */
+	char		 report_key[PATH_MAX];
+	char		 report_known_hosts[PATH_MAX];
+	char		 ssh[PATH_MAX];
 	char		 xl[PATH_MAX];		/* "" unless a Xen dom0 */
 	int		 md_interval;		/* seconds */
 	int		 smart_interval;
@@ -46,5 +53,8 @@ int	 health_cfg_load(const char *path, int required,
 	    struct health_cfg *cfg, struct herr *e);
 /* Checks what -n checks: a mail can be built, paths exist. */
 int	 health_cfg_check(const struct health_cfg *cfg, struct herr *e);
+/* The reports part of it (the daemon refuses to start without). */
+int	 health_cfg_check_reports(const struct health_cfg *cfg,
+	    struct herr *e);
 
 #endif

@@ -71,7 +71,7 @@ struct corr_cfg {
 	uint64_t	followup_us;	/* default 300 s */
 	uint64_t	examine_hold_us;	/* wait for superblocks: 3 s,
 						 * 0 when nobody reads them */
-	char		id_prefix[32];	/* "inc" */
+	char		id_prefix[40];	/* "inc", "h3-20170308T201105Z.1a2b" */
 	struct baseline	base[CORR_MAXBASE];
 	size_t		nbase;
 };
@@ -92,7 +92,7 @@ struct arr {
 	uint64_t	exam_since;
 	int		verified;	/* every member to force-assemble has
 					 * a readable superblock */
-	char		cause[48];	/* the incident that failed it */
+	char		cause[64];	/* the incident that failed it */
 };
 
 /* A partition or volume of a disk, as an md member. */
@@ -119,7 +119,7 @@ struct inc_disk {
 };
 
 struct incident {
-	char		id[48];
+	char		id[64];
 	enum inc_kind	kind;
 	enum inc_sev	sev;
 	char		subject[96];	/* dedupe key */
@@ -139,9 +139,9 @@ struct incident {
 	 * into a controller one), and incidents folded into it */
 	char		withdrawn[INC_MAXMERGED][400];
 	size_t		nwithdrawn;
-	char		merged[INC_MAXMERGED][48];
+	char		merged[INC_MAXMERGED][64];
 	size_t		nmerged;
-	char		merged_into[48];	/* NOTICE_MERGED: where */
+	char		merged_into[64];	/* NOTICE_MERGED: where */
 	/* notification state */
 	int		announced, pending, urgent;
 	uint64_t	quiet_usec, pending_usec, notice_usec;

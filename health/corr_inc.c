@@ -271,7 +271,7 @@ note_firmware(const struct corr *c, struct incident *inc, uint64_t usec)
 static void
 withdraw(struct incident *into, const struct incident *from)
 {
-	char advice[600], id[48];
+	char advice[600], id[64];
 
 	if (!from->announced || from->kind != INC_DISK ||
 	    into->nwithdrawn >= INC_MAXMERGED)
@@ -279,7 +279,7 @@ withdraw(struct incident *into, const struct incident *from)
 	inc_advice(from, advice, sizeof(advice));
 	str_copy(id, from->id, sizeof(id));	/* from may be into */
 	snprintf(into->withdrawn[into->nwithdrawn++],
-	    sizeof(into->withdrawn[0]), "%.47s (notice %u): %.330s", id,
+	    sizeof(into->withdrawn[0]), "%.63s (notice %u): %.320s", id,
 	    from->notices, advice);
 }
 

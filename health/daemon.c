@@ -27,6 +27,9 @@
 #include "health/job.h"
 #include "health/prom.h"
 #include "health/replay.h"
+#include "health/report.h"
+#include "health/rspool.h"
+#include "health/sender.h"
 
 #define KMSG_BUF	8192
 #define FILE_POLL_MS	200	/* kmsg as a plain file: read this often */
@@ -56,6 +59,8 @@ struct hd {
 	int			 xen_seen;
 	int			 foreground;
 	int			 prom_warned;
+	struct rspool		*rs;		/* reports, or NULL */
+	struct sender		*snd;
 };
 
 static volatile sig_atomic_t quit;
@@ -113,6 +118,27 @@ flush_spool(struct hd *h)
 		    (long long)(spool_next_due(h->spool) - time(NULL)));
 }
 
+/* The control node hears of every incident change: appended to the
+ * report spool (fsynced) here, sent by the sender from the loop. */
+static void
+report(struct hd *h, const struct corr *c, const struct incident *inc,
+    enum notice n)
+{
+	uint64_t seq = rspool_next_seq(h->rs);
+	char *line = report_line(h->cfg->host_name, c, inc, n, seq, time(NULL));
+	struct herr e;
+
+	if (line == NULL)
+		return;
+	if (rspool_append(h->rs, seq, line, &e) == -1)
+		log_warnx("incident %s: report not spooled: %s", inc->id,
+		    e.msg);
+	else
+		log_debug("incident %s: report %llu spooled", inc->id,
+		    (unsigned long long)seq);
+	free(line);
+}
+
 /* An alert must go out even if its full text cannot be built: then the
  * incident's JSON record is the body of a plain mail. */
 static int
@@ -157,8 +183,11 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 	log_info("incident %s %s: %s %s", inc->id, notice_name(n),
 	    inc_kind_name(inc->kind), inc_sev_name(inc->sev));
 	free(json);
-	if (n == NOTICE_MERGED)
+	if (n == NOTICE_MERGED) {
+		if (h->rs != NULL)	/* the control node closes it */
+			report(h, c, inc, n);
 		return;		/* the incident it joined says so */
+	}
 	if (alert_mail(&h->cfg->alert, c, inc, n, usec, time(NULL), &mail,
 	    &len, &e) == -1) {
 		log_warnx("incident %s: cannot build the mail: %s; sending "
@@ -171,6 +200,9 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 	else
 		log_debug("incident %s: spooled as %s", inc->id, id);
 	free(mail);
+	/* after the mail: a report never delays an alert */
+	if (h->rs != NULL)
+		report(h, c, inc, n);
 }
 
 static void
@@ -525,6 +557,8 @@ loop_timeout(struct hd *h, uint64_t now)
 		next = h->next_xen;
 	if (corr_next_due(h->c) < next)
 		next = corr_next_due(h->c);
+	if (h->snd != NULL && sender_next_due(h->snd) < next)
+		next = sender_next_due(h->snd);
 	if (next <= now)
 		return 0;
 	next -= now;
@@ -538,6 +572,42 @@ loop_timeout(struct hd *h, uint64_t now)
 	if (h->kfile && next > FILE_POLL_MS * 1000ULL)
 		next = FILE_POLL_MS * 1000ULL;
 	return next > 60000000ULL ? 60000 : (int)(next / 1000) + 1;
+}
+
+static int
+start_reports(struct hd *h)
+{
+	struct sender_cfg sc;
+	char dir[PATH_MAX];
+	struct herr e;
+
+	if (health_cfg_check_reports(h->cfg, &e) == -1) {
+		log_warnx("%s", e.msg);
+		return -1;
+	}
+	if (mkdir(h->cfg->state, 0700) == -1 && errno != EEXIST) {
+		log_warn("%s", h->cfg->state);
+		return -1;
+	}
+	if (snprintf(dir, sizeof(dir), "%s/reports", h->cfg->state) >=
+	    (int)sizeof(dir) || (h->rs = rspool_open(dir, time(NULL),
+	    &e)) == NULL) {
+		log_warnx("reports: %s", e.msg);
+		return -1;
+	}
+	memset(&sc, 0, sizeof(sc));
+	str_copy(sc.ssh, h->cfg->ssh, sizeof(sc.ssh));
+	str_copy(sc.dest, h->cfg->report_to, sizeof(sc.dest));
+	str_copy(sc.key, h->cfg->report_key, sizeof(sc.key));
+	str_copy(sc.known_hosts, h->cfg->report_known_hosts,
+	    sizeof(sc.known_hosts));
+	sc.retry_min = h->cfg->retry_min;
+	sc.retry_max = h->cfg->retry_max;
+	h->snd = sender_new(&sc, h->rs);
+	log_info("reports to %s as %s: %zu line(s) waiting, next %llu",
+	    h->cfg->report_to, h->cfg->host_name, rspool_pending(h->rs),
+	    (unsigned long long)rspool_next_seq(h->rs));
+	return 0;
 }
 
 int
@@ -578,17 +648,21 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	spool_set_backoff(h.spool, cfg->retry_min, cfg->retry_max);
 	if (kmsg_open(&h) == -1)
 		goto out;
+	if (cfg->report_to[0] != '\0' && start_reports(&h) == -1)
+		goto out;
 	now = now_usec();
-	/* incident ids must not repeat across restarts: the start time in
-	 * microseconds, and the pid */
+	/* incident ids must not repeat across restarts (nor hosts): the
+	 * host, the start time and the pid, as in h3-20170308T201105Z.1a2b */
 	{
-		struct timespec ts;
+		time_t t = time(NULL);
+		char when[24] = "";
+		struct tm tm;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
 		snprintf(cfg->corr.id_prefix, sizeof(cfg->corr.id_prefix),
-		    "%llx.%x", (unsigned long long)ts.tv_sec * 1000000ULL +
-		    (unsigned long long)ts.tv_nsec / 1000,
-		    (unsigned int)getpid());
+		    "%.15s%s%.16s.%x", cfg->host_name, cfg->host_name[0] ?
+		    "-" : "", when, (unsigned int)getpid() & 0xffffff);
 	}
 	h.c = corr_new(h.t, &cfg->corr, emit, &h, now);
 	log_info("started: %zu disks behind %zu controllers, %zu alert(s) "
@@ -596,15 +670,18 @@ daemon_run(struct health_cfg *cfg, int foreground)
 	h.next_md = now;
 	h.next_smart = now;
 	while (!quit) {
-		struct pollfd p[3] = { { .fd = h.kfd, .events = POLLIN },
+		struct pollfd p[6] = { { .fd = h.kfd, .events = POLLIN },
 		    { .fd = h.sj.pid != 0 ? h.sj.fd : -1, .events = POLLIN },
 		    { .fd = h.ej.pid != 0 ? h.ej.fd : -1, .events = POLLIN } };
+		size_t np = 3;
 		int r;
 
 		now = now_usec();
 		if (h.kfile)
 			p[0].fd = -1;	/* a file: read on the timer */
-		r = poll(p, 3, loop_timeout(&h, now));
+		if (h.snd != NULL)
+			np += sender_pollfds(h.snd, p + 3);
+		r = poll(p, (nfds_t)np, loop_timeout(&h, now));
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -630,6 +707,8 @@ daemon_run(struct health_cfg *cfg, int foreground)
 			exam_start(&h);
 		corr_tick(h.c, now_usec());
 		flush_spool(&h);
+		if (h.snd != NULL)
+			sender_step(h.snd, now_usec());
 		job_reap();
 	}
 	job_kill(&h.sj);
@@ -640,6 +719,8 @@ out:
 	if (h.kfd != -1)
 		close(h.kfd);
 	corr_free(h.c);
+	sender_free(h.snd);
+	rspool_free(h.rs);
 	spool_free(h.spool);
 	free(h.t);
 	return status;

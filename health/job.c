@@ -87,8 +87,8 @@ job_step(struct job *j)
 	return 0;
 }
 
-static void
-reap_later(pid_t pid)
+void
+job_reap_later(pid_t pid)
 {
 	for (size_t i = 0; i < MAXSTRAYS; i++)
 		if (strays[i] == 0) {
@@ -115,7 +115,7 @@ job_end(struct job *j)
 			if (waitpid(j->pid, &status, WNOHANG) != 0)
 				break;
 			if (i == 19)
-				reap_later(j->pid);
+				job_reap_later(j->pid);
 		}
 	}
 	j->pid = 0;

@@ -34,6 +34,8 @@ void	 job_end(struct job *j);
 void	 job_clear(struct job *j);
 /* Kills a running job (shutdown). */
 void	 job_kill(struct job *j);
+/* Leaves a killed child to job_reap. */
+void	 job_reap_later(pid_t pid);
 /* Reaps children that outlived their job (call now and then). */
 void	 job_reap(void);
 /* Runs argv to the end (at most timeout_us); the output (caller frees)

@@ -2,6 +2,7 @@
  * hangar-health: disks, RAID and controllers on every host, correlated
  * into incidents, alerts that always arrive.  See hangar-health(8).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: hangar-health [-dnv] [-f config]\n"
-	    "       hangar-health replay [--outbox dir] [-f config] dir\n"
+	    "       hangar-health replay [--outbox dir] [--reports file] "
+	    "[-f config] dir\n"
 	    "       hangar-health record [-f config] dir\n");
 	exit(2);
 }
@@ -31,21 +33,27 @@ cmd_replay(int argc, char **argv, const char *conffile)
 {
 	static const struct option opts[] = {
 		{ "outbox", required_argument, NULL, 'o' },
+		{ "reports", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct health_cfg cfg;
-	const char *outbox = NULL;
+	const char *outbox = NULL, *reports = NULL;
+	FILE *rf = NULL;
+	int ret;
 	struct herr e;
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:o:r:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			conffile = optarg;
 			break;
 		case 'o':
 			outbox = optarg;
+			break;
+		case 'r':
+			reports = optarg;
 			break;
 		default:
 			usage();
@@ -60,8 +68,19 @@ cmd_replay(int argc, char **argv, const char *conffile)
 		fprintf(stderr, "hangar-health: %s\n", e.msg);
 		return herr_exit_status(e.code);
 	}
-	if (replay_run(argv[optind], outbox, &cfg.alert, &cfg.corr, stdout,
-	    &e) == -1) {
+	if (reports != NULL && (rf = fopen(reports, "w")) == NULL) {
+		fprintf(stderr, "hangar-health: %s: %s\n", reports,
+		    strerror(errno));
+		return 1;
+	}
+	ret = replay_run(argv[optind], outbox, rf, &cfg.alert, &cfg.corr,
+	    stdout, &e);
+	if (rf != NULL && fclose(rf) != 0 && ret == 0) {
+		herr_set(&e, HERR_INTERNAL, "%s: %s", reports,
+		    strerror(errno));
+		ret = -1;
+	}
+	if (ret == -1) {
 		fprintf(stderr, "hangar-health: replay: %s\n", e.msg);
 		return herr_exit_status(e.code);
 	}

@@ -55,7 +55,7 @@ struct rmember {
 	int		working;	/* still an active member */
 	int		failed;		/* md failed it */
 	uint64_t	failed_usec;	/* when (kernel clock), 0 unknown */
-	char		apart[48];	/* it failed on its own before, in
+	char		apart[64];	/* it failed on its own before, in
 					 * this incident: its data is old */
 	int		sb;		/* 1 read, -1 unreadable, 0 not read */
 	struct md_examine ex;

@@ -16,6 +16,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "health/replay.h"
+#include "health/report.h"
 
 enum input_kind { IN_KMSG, IN_MDSTAT, IN_MD, IN_SMART, IN_EXAMINE };
 
@@ -32,6 +33,8 @@ struct replay {
 	FILE		*out;
 	const char	*outbox;
 	const struct alert_cfg *acfg;
+	FILE		*reports;	/* report lines, or NULL */
+	uint64_t	 seq;
 	unsigned int	 mails;
 	int		 failed;
 	struct herr	 err;
@@ -253,6 +256,17 @@ emit(void *arg, const struct corr *c, const struct incident *inc,
 
 	fprintf(r->out, "%s\n", json);
 	free(json);
+	if (r->reports != NULL) {
+		/* numbered from 1, dated by the event: no clock involved */
+		char *line = report_line("replay", c, inc, n, r->seq + 1,
+		    (time_t)(usec / 1000000));
+
+		if (line != NULL) {
+			fprintf(r->reports, "%s\n", line);
+			r->seq++;
+		}
+		free(line);
+	}
 	if (r->outbox == NULL || n == NOTICE_MERGED)
 		return;		/* merged: the incident it joined says so */
 	/* a fixed date: the replay's output does not depend on the clock */
@@ -308,10 +322,12 @@ baseline_load(const char *path, struct corr_cfg *cfg, struct herr *e)
 }
 
 int
-replay_run(const char *dir, const char *outbox, const struct alert_cfg *acfg,
-    struct corr_cfg *ccfg, FILE *out, struct herr *e)
+replay_run(const char *dir, const char *outbox, FILE *reports,
+    const struct alert_cfg *acfg, struct corr_cfg *ccfg, FILE *out,
+    struct herr *e)
 {
-	struct replay r = { .out = out, .outbox = outbox, .acfg = acfg };
+	struct replay r = { .out = out, .outbox = outbox, .acfg = acfg,
+	    .reports = reports };
 	struct topo *t = xcalloc(1, sizeof(*t));
 	char path[PATH_MAX];
 	struct corr *c = NULL;
@@ -348,7 +364,8 @@ replay_run(const char *dir, const char *outbox, const struct alert_cfg *acfg,
 		*e = r.err;
 		goto out;
 	}
-	if (fflush(out) == EOF || ferror(out)) {
+	if (fflush(out) == EOF || ferror(out) || (reports != NULL &&
+	    (fflush(reports) == EOF || ferror(reports)))) {
 		herr_set(e, HERR_INTERNAL, "write error on output");
 		goto out;
 	}

@@ -13,8 +13,9 @@
 #include "health/alert.h"
 #include "health/corr.h"
 
-/* Notices go to out as JSON lines; mails to outbox (may be NULL). */
-int	 replay_run(const char *dir, const char *outbox,
+/* Notices go to out as JSON lines; mails to outbox and report lines
+ * (host "replay", seq from 1) to reports, each may be NULL. */
+int	 replay_run(const char *dir, const char *outbox, FILE *reports,
 	    const struct alert_cfg *acfg, struct corr_cfg *ccfg, FILE *out,
 	    struct herr *e);
 /* Reads a baseline file ("MATCH MIN-FIRMWARE" lines) into cfg. */
