@@ -338,6 +338,11 @@ health_cfg_check_reports(const struct health_cfg *cfg, struct herr *e)
 	if (cfg->report_key[0] == '\0' || cfg->report_known_hosts[0] == '\0')
 		return herr_set(e, HERR_USAGE, "report_to needs report_key and "
 		    "report_known_hosts");
+	/* ssh splits -o values at blanks and expands % tokens in them */
+	if (strpbrk(cfg->report_key, " \t%") != NULL ||
+	    strpbrk(cfg->report_known_hosts, " \t%") != NULL)
+		return herr_set(e, HERR_USAGE, "report_key and "
+		    "report_known_hosts: no blanks or %% in these paths");
 	if (access(cfg->report_key, R_OK) == -1)
 		return herr_set(e, HERR_NOTFOUND, "report_key %s: %s",
 		    cfg->report_key, strerror(errno));

@@ -42,6 +42,7 @@ bad 'bad.conf:1: report_to: want user@host' 'report_to a@b/../c'
 bad 'bad.conf:1: host_name: want a host name' 'host_name H3.example.net'
 bad 'report_to needs report_key and report_known_hosts' "$(printf 'sendmail /bin/true\nreport_to ingest@control.example.net')"
 bad 'report_key /nonexistent' "$(printf 'sendmail /bin/true\nreport_to ingest@c.example\nreport_key /nonexistent\nreport_known_hosts /etc/hostname')"
+bad 'no blanks or % in these paths' "$(printf 'sendmail /bin/true\nreport_to i@c.example\nreport_key /etc/host%%name\nreport_known_hosts /etc/hostname')"
 printf 'sendmail /bin/true\nhost_name h3\nreport_to ssh://ingest@127.0.0.1:2222\nreport_key %s/good.conf\nreport_known_hosts %s/good.conf\n' "$d" "$d" > "$d/rep.conf"
 out=$("$bin" -n -f "$d/rep.conf" 2>&1) || { echo "reports: $out"; fail=1; }
 printf 'sendmail /bin/true\nbaseline %s/badbase\n' "$d" > "$d/bb.conf"
