@@ -1,6 +1,8 @@
 /*
  * libFuzzer: the htools text parser (plan_parse_text), on one thread and
- * forced onto two: both must give the same model or the same error.
+ * forced onto two: both must give the same model or the same error; and
+ * every plan made of a parsed cluster (consolidation, maintenance rolled
+ * back and forward) must pass the checker.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +56,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		plan_maint_opts_init(&mo);
 		mo.max_customer_down_pct = 50;
+		if (plan_maintenance(c, &mo, &m, &e) == 0 &&
+		    plan_check_maintenance(c, &mo, m, &e) != 0)
+			__builtin_trap();
+		plan_maintenance_free(m);
+		m = NULL;
+		/* rolled forward, two hosts and two migrations at once */
+		mo.roll = PLAN_ROLL_FORWARD;
+		mo.max_parallel = 2;
+		mo.link_parallel = 2;
 		if (plan_maintenance(c, &mo, &m, &e) == 0 &&
 		    plan_check_maintenance(c, &mo, m, &e) != 0)
 			__builtin_trap();

@@ -11,6 +11,7 @@
 #include "lib/herr.h"
 #include "lib/xmalloc.h"
 #include "plan/plan.h"
+#include "plan/plan_int.h"
 
 struct replay {
 	const struct plan_cluster	*c;
@@ -305,6 +306,15 @@ plan_check_maintenance(const struct plan_cluster *c,
 	double total = 0;
 	int rc = -1;
 
+	if (p->roll == PLAN_ROLL_FORWARD) {
+		free(inb);
+		free(done);
+		free(seen);
+		free(ncust);
+		free(climit);
+		free(cdown);
+		return plan_check_roll(c, o, p, e);
+	}
 	replay_init(&r, c, o->max_util_pct);
 	for (i = 0; i < c->nguests; i++)
 		if (c->guests[i].owner != PLAN_NONE)

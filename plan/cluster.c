@@ -37,7 +37,35 @@ plan_cluster_free(struct plan_cluster *c)
 	free(c->hosts);
 	free(c->guests);
 	free(c->customers);
+	free(c->choice);
 	free(c);
+}
+
+int
+plan_cluster_set_choice(struct plan_cluster *c, int32_t guest, int32_t choice)
+{
+	size_t i;
+
+	if (guest < 0 || (size_t)guest >= c->nguests ||
+	    choice < PLAN_CHOICE_NONE)
+		return -1;
+	if (c->nchoice < c->nguests) {
+		c->choice = xreallocarray(c->choice, c->nguests,
+		    sizeof(int32_t));
+		for (i = c->nchoice; i < c->nguests; i++)
+			c->choice[i] = PLAN_CHOICE_NONE;
+		c->nchoice = c->nguests;
+	}
+	c->choice[guest] = choice;
+	return 0;
+}
+
+int32_t
+plan_guest_choice(const struct plan_cluster *c, int32_t guest)
+{
+	if (c->choice == NULL || guest < 0 || (size_t)guest >= c->nchoice)
+		return PLAN_CHOICE_NONE;
+	return c->choice[guest];
 }
 
 /* Makes room for element n; capacity is the next power of two >= 16. */

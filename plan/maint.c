@@ -277,8 +277,10 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	for (i = 0; i < c->nguests; i++) {
 		const struct plan_guest *g = &c->guests[m->plist[i]];
 
+		/* a customer's choice to reboot in place: as if pinned */
 		m->pg[i] = (struct mguest){ g->ram_mib, g->disk_mib, g->vcpus,
-		    g->secondary, g->owner, g->live_migrate };
+		    g->secondary, g->owner, g->live_migrate &&
+		    plan_guest_choice(c, m->plist[i]) != PLAN_CHOICE_IN_PLACE };
 	}
 	sort_by_size(m);
 	index_by_host(c, 1, &m->sstart, &m->slist);
@@ -546,7 +548,9 @@ close_batch(struct maint *m, struct plan_batch *b)
 	for (i = 0; i < b->nhosts; i++)
 		m->inbatch[b->hosts[i]] = 0;
 	plan_fit_restore(m->fit);
+	b->start_s = m->p->total_s;
 	m->p->total_s += b->duration_s;
+	b->end_s = m->p->total_s;
 }
 
 /* Does host h have a DRBD partner in group g? */
@@ -785,6 +789,10 @@ fill_guests(const struct maint *m, struct plan_maintenance *p,
 				f->target = t >= 0 ? t : PLAN_NONE;
 				f->no_room = t == FATE_NO_ROOM;
 				f->downtime_s = t >= 0 ? 0 : m->o->reboot_s;
+				f->end_host = h;
+				f->nmoves = t >= 0 ? 2 : 0;
+				f->chosen = t == FATE_PINNED &&
+				    m->c->guests[f->guest].live_migrate;
 			}
 		}
 }
@@ -809,6 +817,8 @@ plan_maint_opts_init(struct plan_maint_opts *o)
 	o->reboot_s = 300;
 	o->migrate_s_per_gib = 2;	/* about 4 Gbit/s */
 	o->max_util_pct = 100;
+	o->roll = PLAN_ROLL_BACK;
+	o->link_parallel = 1;
 }
 
 #define NTRIALS	4	/* greedy, then k = lb .. lb + 2 groups */
@@ -1063,6 +1073,17 @@ plan_maintenance(const struct plan_cluster *c,
 	if (!isfinite(o->reboot_s) || o->reboot_s < 0 ||
 	    !isfinite(o->migrate_s_per_gib) || o->migrate_s_per_gib < 0)
 		return herr_set(e, HERR_USAGE, "durations must be >= 0");
+	if (o->roll != PLAN_ROLL_BACK && o->roll != PLAN_ROLL_FORWARD)
+		return herr_set(e, HERR_USAGE, "unknown roll mode");
+	if (o->link_parallel < 1 || o->link_parallel > 64)
+		return herr_set(e, HERR_USAGE, "migrations at once on a link "
+		    "must be 1-64");
+	if (o->roll == PLAN_ROLL_FORWARD) {
+		if (plan_roll_forward(c, o, out, e) == -1)
+			return -1;
+		plan_maint_cost(c, o, *out);
+		return 0;
+	}
 	memset(&m, 0, sizeof(m));
 	m.c = c;
 	m.o = o;
@@ -1075,7 +1096,8 @@ plan_maintenance(const struct plan_cluster *c,
 	ts.ncand = ncand;
 	ts.lb = lower_bound(&m, cand, ncand);
 	for (v = 0; v < c->nguests; v++)
-		ts.pinned += !c->guests[v].live_migrate &&
+		ts.pinned += (!c->guests[v].live_migrate ||
+		    plan_guest_choice(c, (int32_t)v) == PLAN_CHOICE_IN_PLACE) &&
 		    c->hosts[c->guests[v].host].state != PLAN_HOST_RETIRED;
 	for (ts.n = 1; ts.n < NTRIALS && ts.lb + ts.n - 1 <= ncand; ts.n++)
 		;
@@ -1093,6 +1115,8 @@ plan_maintenance(const struct plan_cluster *c,
 		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
 	free(cand);
 	maint_release(&m);
+	best->roll = PLAN_ROLL_BACK;
+	plan_maint_cost(c, o, best);
 	*out = best;
 	return 0;
 }
@@ -1108,8 +1132,13 @@ plan_maintenance_free(struct plan_maintenance *p)
 		free(p->batches[i].hosts);
 	for (i = 0; i < p->nwarnings; i++)
 		free(p->warnings[i]);
+	for (i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
 	free(p->batches);
 	free(p->guests);
 	free(p->warnings);
+	free(p->notes);
+	free(p->moves);
+	free(p->slots);
 	free(p);
 }

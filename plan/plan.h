@@ -69,7 +69,20 @@ struct plan_cluster {
 						   each their own */
 	size_t			 nnamed;
 	size_t			 gcap;		/* guests has room for */
+	int32_t			*choice;	/* per guest, PLAN_CHOICE_*
+						   or a batch; NULL: none */
+	size_t			 nchoice;	/* guests choice covers */
 };
+
+/*
+ * A customer's choice for one guest (hangard's maint choose), an input of
+ * the maintenance planner: PLAN_CHOICE_NONE (the planner decides),
+ * PLAN_CHOICE_IN_PLACE (reboot with its host, never moved), or a batch
+ * index b >= 0 (go down in batch b, on a host rebooted then: with
+ * PLAN_ROLL_FORWARD only, the other mode ignores it).
+ */
+#define PLAN_CHOICE_NONE	(-2)
+#define PLAN_CHOICE_IN_PLACE	(-1)
 
 /* Building a cluster by hand (the store, tests).  Strings are copied. */
 struct plan_cluster	*plan_cluster_new(void);
@@ -81,6 +94,11 @@ int	 plan_cluster_add_host(struct plan_cluster *, const char *name,
 int	 plan_cluster_add_guest(struct plan_cluster *, const char *name,
 	    const char *owner, int64_t ram_mib, int64_t disk_mib, int32_t vcpus,
 	    int32_t host, int32_t secondary, int live_migrate);
+/* Sets guest's choice (above); -1 on a bad index or choice. */
+int	 plan_cluster_set_choice(struct plan_cluster *, int32_t guest,
+	    int32_t choice);
+/* A guest's choice: PLAN_CHOICE_NONE unless one was set. */
+int32_t	 plan_guest_choice(const struct plan_cluster *, int32_t guest);
 /* Index of a host by name, or PLAN_NONE. */
 int32_t	 plan_host_find(const struct plan_cluster *, const char *name);
 int	 plan_host_has_tag(const struct plan_host *, const char *tag);
@@ -173,19 +191,40 @@ int	 plan_order_moves(const struct plan_cluster *, struct plan_move *,
 
 /* ---- rolling maintenance ---- */
 
+/*
+ * How the guests of a host that reboots move (plan_maint_opts.roll):
+ *   BACK     live-migrated to a host outside the batch and back after
+ *            the reboot (two moves each); every batch starts from the
+ *            same placement and waits for the one before.
+ *   FORWARD  live-migrated once to a host already patched, where they
+ *            stay; the roll goes on through the fleet, the next batch
+ *            evacuating while this one reboots.  Guests move twice only
+ *            where no patched host has room yet (the first batches of a
+ *            fleet without spare room).  The plan carries a schedule:
+ *            every move and every reboot with its start and end.
+ */
+enum plan_roll { PLAN_ROLL_BACK, PLAN_ROLL_FORWARD };
+
 enum plan_guest_fate {
-	PLAN_FATE_MIGRATE,	/* live-migrated away, back after the reboot */
-	PLAN_FATE_REBOOT	/* shut down with its host */
+	PLAN_FATE_MIGRATE,	/* live-migrated away (BACK: and back) */
+	PLAN_FATE_REBOOT	/* shut down with a host that reboots */
 };
 
 struct plan_maint_guest {
 	int32_t			 guest;
-	int32_t			 host;		/* host being rebooted */
+	int32_t			 host;		/* home: the host it is on */
 	enum plan_guest_fate	 fate;
-	int32_t			 target;	/* PLAN_NONE when rebooted */
+	int32_t			 target;	/* BACK: where it waits;
+						   FORWARD: where it ends;
+						   PLAN_NONE when rebooted
+						   where it started */
 	int			 no_room;	/* REBOOT: could migrate, but
 						   nothing had room */
 	double			 downtime_s;
+	int32_t			 end_host;	/* where it is at the end */
+	int32_t			 nmoves;	/* its moves in the plan */
+	int			 chosen;	/* REBOOT: the customer's choice
+						   (in place or a batch) */
 };
 
 struct plan_batch {
@@ -193,7 +232,36 @@ struct plan_batch {
 	size_t		 nhosts;
 	size_t		 first;		/* range in plan_maintenance.guests */
 	size_t		 nguests;
-	double		 duration_s;
+	double		 duration_s;	/* end_s - start_s */
+	double		 start_s;	/* its first move or reboot */
+	double		 end_s;		/* its last reboot ends */
+};
+
+/*
+ * FORWARD: one live migration, from a host to another; the moves are
+ * listed by start_s (then by planning order), which is the order a
+ * runner starts them in and the checker replays them in.  A move may
+ * start once the guest's previous move has ended, the target's reboot
+ * has ended (unless the target reboots later: a move of the first
+ * batches, the guest moves on or reboots with it), and both hosts have a
+ * free link slot (plan_maint_opts.link_parallel).
+ */
+struct plan_maint_move {
+	int32_t	guest;
+	int32_t	from;
+	int32_t	to;
+	int32_t	batch;		/* the batch of `from`, or of `to` for a
+				   move into a host for a chosen batch */
+	double	start_s;	/* from the start of the cycle */
+	double	end_s;
+};
+
+/* FORWARD: a host's place in the schedule (plan_maintenance.slots). */
+struct plan_host_slot {
+	int32_t	batch;		/* PLAN_NONE: not rebooted (retired) */
+	double	evac_start_s;	/* its first move out, or reboot_start_s */
+	double	reboot_start_s;	/* every move off it has ended */
+	double	reboot_end_s;	/* patched: guests may come */
 };
 
 struct plan_maint_opts {
@@ -201,8 +269,12 @@ struct plan_maint_opts {
 	int	 max_customer_down_pct;	/* 100: no limit */
 	double	 reboot_s;		/* one host reboot */
 	double	 migrate_s_per_gib;	/* per GiB copied (RAM, and disk
-					   unless onto the DRBD secondary) */
+					   unless onto the DRBD secondary),
+					   one migration on a link */
 	int	 max_util_pct;
+	enum plan_roll roll;		/* default BACK */
+	size_t	 link_parallel;		/* FORWARD: migrations at once out
+					   of a host, and into one (>= 1) */
 };
 
 struct plan_maintenance {
@@ -213,9 +285,26 @@ struct plan_maintenance {
 	size_t			 nrebooted;
 	size_t			 nmigrations;	/* moves, back moves included */
 	size_t			 nskipped;	/* retired hosts, not rebooted */
-	double			 total_s;
+	double			 total_s;	/* estimated wall clock */
 	char			**warnings;	/* e.g. a customer limit broken */
 	size_t			 nwarnings;
+	/* cost against the floor (both modes) */
+	enum plan_roll		 roll;
+	double			 all_reboot_s;	/* every guest rebooted with its
+						   host, the same batch rules */
+	double			 floor_s;	/* see plan_maint_floor() */
+	char			**notes;	/* what would shorten it */
+	size_t			 nnotes;
+	/* FORWARD only (NULL and 0 otherwise) */
+	struct plan_maint_move	*moves;
+	size_t			 nmoves;
+	struct plan_host_slot	*slots;		/* per host of the cluster */
+	size_t			 nmoved_twice;	/* guests with 2 moves or more */
+	size_t			 nended_away;	/* guests ending off their home */
+	int64_t			 seed_ram_mib;	/* RAM and disk of the guests */
+	int64_t			 seed_disk_mib;	/* that moved twice: room on
+						   spare hosts that would let
+						   every guest move once */
 };
 
 void	 plan_maint_opts_init(struct plan_maint_opts *);
@@ -225,6 +314,24 @@ int	 plan_maintenance(const struct plan_cluster *,
 void	 plan_maintenance_free(struct plan_maintenance *);
 /* A customer's down limit for one batch: max(1, n * pct / 100). */
 size_t	 plan_customer_limit(size_t nguests, int pct);
+/*
+ * Seconds to live-migrate guest g to host `to`: its RAM, and its disk
+ * unless `to` holds its DRBD secondary (sec: the secondary it has then).
+ */
+double	 plan_migrate_s(const struct plan_maint_opts *,
+	    const struct plan_guest *g, int32_t to, int32_t sec);
+/*
+ * The floor for this fleet: every host that reboots sends its guests that
+ * can live-migrate once over its own link (link_parallel at once), all
+ * starting at time 0, and at most max_parallel hosts reboot at a time,
+ * each after its own evacuation; room and receiving links are not
+ * counted.  A lower bound for any plan of either mode.
+ */
+double	 plan_maint_floor(const struct plan_cluster *,
+	    const struct plan_maint_opts *);
+/* The all-reboot cycle's wall clock: batches of the same rules, no move. */
+double	 plan_maint_all_reboot(const struct plan_cluster *,
+	    const struct plan_maint_opts *);
 
 /* ---- the independent checker (plan/check.c) ---- */
 
@@ -240,7 +347,15 @@ int	 plan_check_consolidation(const struct plan_cluster *,
 /*
  * Replays the batches: every host not retired reboots exactly once; batch
  * size, DRBD pairs, customer limits (unless warned), capacity of every
- * migration target, and the guests that are down.
+ * migration target, and the guests that are down.  A FORWARD plan is
+ * replayed in time (plan/check_roll.c): its moves in their order, each
+ * holding RAM, disk and vCPUs on both hosts while it runs, and the
+ * reboots; it fails at the first event that puts a host over capacity,
+ * a link over its slots, a move onto a host that reboots before the guest
+ * leaves it, a DRBD pair into one batch, a reboot under a guest that was
+ * to move or before the batch before it ended; every guest must end on a
+ * patched host, and every figure of the plan must be what the replay
+ * gives.
  */
 int	 plan_check_maintenance(const struct plan_cluster *,
 	    const struct plan_maint_opts *, const struct plan_maintenance *,

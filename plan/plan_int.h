@@ -101,6 +101,28 @@ int32_t		 plan_customer_adopt(struct plan_cluster *, char *owner);
 int		 plan_cluster_diff(const struct plan_cluster *a,
 		    const struct plan_cluster *b, char *why, size_t size);
 
+/* plan_migrate_s() of g's cheapest move (onto its DRBD secondary). */
+double		 plan_migrate_min_s(const struct plan_maint_opts *,
+		    const struct plan_guest *);
+/* Can guest g be moved by the maintenance planner (live, no choice)? */
+int		 plan_guest_movable(const struct plan_cluster *, int32_t g);
+/*
+ * plan_maintenance() of a PLAN_ROLL_FORWARD plan (plan/roll.c).  Its
+ * builds run on two threads from plan_roll_par_guests guests on (and a
+ * second CPU): below, a thread costs more than it saves; tests set 0.
+ */
+extern size_t	 plan_roll_par_guests;
+int		 plan_roll_forward(const struct plan_cluster *,
+		    const struct plan_maint_opts *, struct plan_maintenance **,
+		    struct herr *);
+/* The cost against the floor, and notes on it, into p (plan/cost.c). */
+void		 plan_maint_cost(const struct plan_cluster *,
+		    const struct plan_maint_opts *, struct plan_maintenance *);
+/* plan_check_maintenance() of a FORWARD plan (plan/check_roll.c). */
+int		 plan_check_roll(const struct plan_cluster *,
+		    const struct plan_maint_opts *,
+		    const struct plan_maintenance *, struct herr *);
+
 /*
  * pthread_create() for a short task, on another CPU than the caller's
  * where there is one (plan/thread.c); 0 or -1.

@@ -1,7 +1,10 @@
 /*
  * Property test: for many random clusters and options, every plan the
  * planners make passes the independent checker, which replays it and
- * asserts capacity at every step; and some counts that must hold.
+ * asserts capacity at every step; and some counts that must hold.  A
+ * roll-forward plan also has no DRBD pair in one batch and every guest
+ * on a patched host at the end, and in a fleet with room to spare
+ * (constructed so), every guest that can moves exactly once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,8 +74,43 @@ check_consolidation(const struct plan_cluster *c, uint32_t seed,
 	plan_consolidation_free(p);
 }
 
+/* What a forward plan must hold besides what the checker replays. */
 static void
-check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs)
+forward_props(const struct plan_cluster *c, const struct plan_maintenance *p,
+    uint32_t seed)
+{
+	size_t i, rows = 0, down = 0;
+
+	for (i = 0; i < c->nguests; i++) {
+		const struct plan_guest *g = &c->guests[i];
+
+		rows += c->hosts[g->host].state != PLAN_HOST_RETIRED;
+		/* no DRBD pair in one batch (as placed at the start) */
+		if (g->secondary != PLAN_NONE &&
+		    p->slots[g->host].batch != PLAN_NONE &&
+		    p->slots[g->host].batch == p->slots[g->secondary].batch)
+			fail_msg("seed %u: %s has both copies in batch %d", seed,
+			    g->name, (int)p->slots[g->host].batch + 1);
+	}
+	assert_int_equal(p->nguests, rows);
+	for (i = 0; i < p->nguests; i++) {
+		const struct plan_maint_guest *f = &p->guests[i];
+		const struct plan_host_slot *sl = &p->slots[f->end_host];
+
+		/* it ends on a host rebooted before it came, or with it */
+		if (sl->batch == PLAN_NONE)
+			fail_msg("seed %u: %s ends on a host not patched", seed,
+			    c->guests[f->guest].name);
+		down += f->fate == PLAN_FATE_REBOOT;
+		if (f->nmoves == 0)
+			assert_int_equal(f->end_host, f->host);
+	}
+	assert_int_equal(down, p->nrebooted);
+}
+
+static void
+check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs,
+    int forward)
 {
 	struct plan_maint_opts o;
 	struct plan_maintenance *p = NULL;
@@ -86,11 +124,19 @@ check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs)
 	o.max_util_pct = t_rand(rs) % 2 ? 100 : 60 + (int)(t_rand(rs) % 40);
 	o.reboot_s = (double)(t_rand(rs) % 600);
 	o.migrate_s_per_gib = (double)(t_rand(rs) % 20);
+	if (forward) {
+		o.roll = PLAN_ROLL_FORWARD;
+		o.link_parallel = 1 + t_rand(rs) % 3;
+	}
 	herr_clear(&e);
 	if (plan_maintenance(c, &o, &p, &e) == -1)
 		fail_msg("seed %u: maintenance: %s", seed, e.msg);
 	if (plan_check_maintenance(c, &o, p, &e) == -1)
-		fail_msg("seed %u: maintenance checker: %s", seed, e.msg);
+		fail_msg("seed %u: maintenance checker (roll %d, parallel %zu, "
+		    "customer %d%%, util %d%%, reboot %.0f, migrate %.0f, link "
+		    "%zu): %s", seed, (int)o.roll, o.max_parallel,
+		    o.max_customer_down_pct, o.max_util_pct, o.reboot_s,
+		    o.migrate_s_per_gib, o.link_parallel, e.msg);
 	/* rebooted = cannot live-migrate + found no room, nothing else */
 	for (i = 0; i < c->nguests; i++)
 		pinned += !c->guests[i].live_migrate &&
@@ -98,7 +144,76 @@ check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs)
 	for (i = 0; i < p->nguests; i++)
 		noroom += p->guests[i].no_room;
 	assert_int_equal(p->nrebooted, pinned + noroom);
+	if (forward)
+		forward_props(c, p, seed);
 	plan_maintenance_free(p);
+}
+
+/*
+ * Spare hosts as many as the others and more, each twice as large as
+ * the largest: there is room for every guest to move once, and each
+ * that can live-migrate must, exactly once, whatever the other options.
+ */
+static void
+check_room_exists(uint32_t seed, uint32_t *rs)
+{
+	struct plan_cluster *c = t_random_cluster(seed);
+	struct plan_maint_opts o;
+	struct plan_maintenance *p = NULL;
+	struct herr e;
+	int64_t ram = 0, disk = 0;
+	int32_t cpus = 0;
+	size_t i, n = c->nhosts + 4 * 5 + 1;
+	char name[32];
+
+	for (i = 0; i < c->nhosts; i++) {
+		if (c->hosts[i].ram_mib > ram)
+			ram = c->hosts[i].ram_mib;
+		if (c->hosts[i].disk_mib > disk)
+			disk = c->hosts[i].disk_mib;
+		if (c->hosts[i].cpus > cpus)
+			cpus = c->hosts[i].cpus;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "spare-%02zu", i);
+		assert_int_equal(plan_cluster_add_host(c, name, 2 * ram,
+		    2 * disk, 2 * cpus, PLAN_DISK_SSD, PLAN_HOST_ACTIVE, ""), 0);
+	}
+	plan_maint_opts_init(&o);
+	o.roll = PLAN_ROLL_FORWARD;
+	/*
+	 * hosts at once limited: the batches that may move guests twice
+	 * (at most 3 of 5) hold only hosts with nothing to move.  (With no
+	 * limit, moving some twice may save a batch, and the planner takes
+	 * that when it saves more than a quarter of the time.)
+	 */
+	o.max_parallel = 1 + t_rand(rs) % 5;
+	o.max_util_pct = t_rand(rs) % 2 ? 100 : 60 + (int)(t_rand(rs) % 40);
+	o.reboot_s = (double)(t_rand(rs) % 600);
+	o.migrate_s_per_gib = (double)(t_rand(rs) % 20);
+	o.link_parallel = 1 + t_rand(rs) % 3;
+	herr_clear(&e);
+	if (plan_maintenance(c, &o, &p, &e) == -1)
+		fail_msg("seed %u: room exists: %s", seed, e.msg);
+	if (plan_check_maintenance(c, &o, p, &e) == -1)
+		fail_msg("seed %u: room exists: checker: %s", seed, e.msg);
+	forward_props(c, p, seed);
+	if (p->nmoved_twice != 0)
+		fail_msg("seed %u: room exists (parallel %zu, util %d%%, reboot "
+		    "%.0f, migrate %.0f, link %zu), yet %zu guests move twice",
+		    seed, o.max_parallel, o.max_util_pct, o.reboot_s,
+		    o.migrate_s_per_gib, o.link_parallel, p->nmoved_twice);
+	for (i = 0; i < p->nguests; i++) {
+		const struct plan_maint_guest *f = &p->guests[i];
+		int live = c->guests[f->guest].live_migrate;
+
+		if (f->nmoves != live)
+			fail_msg("seed %u: room exists, yet %s moves %d times",
+			    seed, c->guests[f->guest].name, (int)f->nmoves);
+		assert_int_equal(f->no_room, 0);
+	}
+	plan_maintenance_free(p);
+	plan_cluster_free(c);
 }
 
 static void
@@ -113,9 +228,12 @@ test_random_plans(void **state)
 
 		check_consolidation(c, seed, &rs);
 		check_consolidation(c, seed, &rs);
-		check_maintenance(c, seed, &rs);
-		check_maintenance(c, seed, &rs);
+		check_maintenance(c, seed, &rs, 0);
+		check_maintenance(c, seed, &rs, 0);
+		check_maintenance(c, seed, &rs, 1);
+		check_maintenance(c, seed, &rs, 1);
 		plan_cluster_free(c);
+		check_room_exists(seed, &rs);
 	}
 }
 
