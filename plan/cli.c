@@ -12,6 +12,7 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 #include "plan/cli.h"
+#include "plan/cli_int.h"
 #include "plan/jout.h"
 #include "plan/plan.h"
 #include "plan/plan_int.h"
@@ -19,7 +20,8 @@
 
 enum {
 	OPT_RETIRE = 256, OPT_TO, OPT_PACK, OPT_VCPU, OPT_MAXUTIL, OPT_JSON,
-	OPT_PARALLEL, OPT_CUSTDOWN, OPT_REBOOT, OPT_MIGRATE
+	OPT_PARALLEL, OPT_CUSTDOWN, OPT_REBOOT, OPT_MIGRATE, OPT_ROLL,
+	OPT_PERLINK
 };
 
 static const struct option longopts[] = {
@@ -35,6 +37,8 @@ static const struct option longopts[] = {
 	{ "max-customer-down", required_argument, NULL, OPT_CUSTDOWN },
 	{ "reboot-time", required_argument, NULL, OPT_REBOOT },
 	{ "migrate-time", required_argument, NULL, OPT_MIGRATE },
+	{ "roll", required_argument, NULL, OPT_ROLL },
+	{ "per-link", required_argument, NULL, OPT_PERLINK },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -58,10 +62,12 @@ usage(FILE *f)
 	    "[--retire ...] | --pack\n"
 	    "           [--to ssd|hdd] [--pack] [--vcpu-ratio R] "
 	    "[--max-util PCT] [--json]\n"
-	    "       hangar plan maintenance [-t FILE] [--max-parallel N]\n"
+	    "       hangar plan maintenance [-t FILE] [--roll forward|back] "
+	    "[--max-parallel N]\n"
 	    "           [--max-customer-down PCT] [--reboot-time SEC] "
 	    "[--migrate-time SEC]\n"
-	    "           [--vcpu-ratio R] [--max-util PCT] [--json]\n", f);
+	    "           [--per-link N] [--vcpu-ratio R] [--max-util PCT] "
+	    "[--json]\n", f);
 }
 
 static int
@@ -184,6 +190,23 @@ parse_args(struct cli *cl, int argc, char **argv)
 			else
 				cl->mo.migrate_s_per_gib = d;
 			break;
+		case OPT_ROLL:
+			only_m = 1;
+			if (strcmp(optarg, "forward") == 0)
+				cl->mo.roll = PLAN_ROLL_FORWARD;
+			else if (strcmp(optarg, "back") == 0)
+				cl->mo.roll = PLAN_ROLL_BACK;
+			else
+				return bad("--roll: \"%s\": use forward or back",
+				    optarg);
+			break;
+		case OPT_PERLINK:
+			only_m = 1;
+			if (str_parse_int(optarg, 1, 64, &n) == -1)
+				return bad("--per-link: \"%s\" is not 1-64",
+				    optarg);
+			cl->mo.link_parallel = (size_t)n;
+			break;
 		default:
 			return bad("unknown or incomplete option \"%s\"",
 			    argv[optind - 1]);
@@ -202,7 +225,7 @@ parse_args(struct cli *cl, int argc, char **argv)
 	return -1;
 }
 
-static const char *
+const char *
 fmt_dur(char *buf, size_t size, double s)
 {
 	long t = lround(s);
@@ -570,6 +593,24 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 	    p->nrebooted, c->nguests, p->nmigrations,
 	    p->nmigrations == 1 ? "" : "s", p->nskipped,
 	    p->nskipped == 1 ? "" : "s", fmt_dur(d, sizeof(d), p->total_s));
+	maint_cost_human(p);
+}
+
+void
+maint_cost_human(const struct plan_maintenance *p)
+{
+	char a[32], b[32], f[32];
+	size_t i;
+
+	printf("Cost: about %s; the all-reboot cycle %s; the floor %s "
+	    "(%.2fx the floor, %.2fx all-reboot).\n",
+	    fmt_dur(a, sizeof(a), p->total_s),
+	    fmt_dur(b, sizeof(b), p->all_reboot_s),
+	    fmt_dur(f, sizeof(f), p->floor_s),
+	    p->floor_s > 0 ? p->total_s / p->floor_s : 1.0,
+	    p->all_reboot_s > 0 ? p->total_s / p->all_reboot_s : 1.0);
+	for (i = 0; i < p->nnotes; i++)
+		printf("note: %s\n", p->notes[i]);
 }
 
 static void
@@ -603,26 +644,42 @@ maint_summary_json(struct jout *j, const struct plan_cluster *c,
 	jout_double(j, p->total_s);
 	jout_raw(j, ",");
 	jout_key(j, "warnings");
+	jout_strings(j, p->warnings, p->nwarnings);
+	jout_raw(j, ",");
+	maint_cost_json(j, p);
+}
+
+void
+jout_strings(struct jout *j, char *const *v, size_t n)
+{
+	size_t i;
+
 	jout_raw(j, "[");
-	for (i = 0; i < p->nwarnings; i++) {
+	for (i = 0; i < n; i++) {
 		if (i > 0)
 			jout_raw(j, ",");
-		jout_str(j, p->warnings[i]);
+		jout_str(j, v[i]);
 	}
 	jout_raw(j, "]");
 }
 
-/*
- * Every host's name quoted once, one after another in text: a host
- * shows in thousands of rows.
- */
-struct qhosts {
-	char	*text;
-	size_t	*off;		/* host -> its quoted name in text */
-	size_t	*len;
-};
+void
+maint_cost_json(struct jout *j, const struct plan_maintenance *p)
+{
+	jout_key(j, "mode");
+	jout_str(j, p->roll == PLAN_ROLL_FORWARD ? "forward" : "back");
+	jout_raw(j, ",");
+	jout_key(j, "all_reboot_s");
+	jout_double(j, p->all_reboot_s);
+	jout_raw(j, ",");
+	jout_key(j, "floor_s");
+	jout_double(j, p->floor_s);
+	jout_raw(j, ",");
+	jout_key(j, "notes");
+	jout_strings(j, p->notes, p->nnotes);
+}
 
-static void
+void
 qhosts_init(struct qhosts *q, const struct plan_cluster *c)
 {
 	size_t i, n = 0;
@@ -639,7 +696,7 @@ qhosts_init(struct qhosts *q, const struct plan_cluster *c)
 	}
 }
 
-static void
+void
 qhosts_free(struct qhosts *q)
 {
 	free(q->text);
@@ -850,19 +907,7 @@ maint_json_from(struct jout *j, const struct mjson *mj, size_t i,
 	jout_raw(j, "]}\n");
 }
 
-/*
- * Text kept in memory as written, in pieces of jout's buffer size: a
- * buffer grown by doubling (open_memstream) touched and copied twice
- * what it held, some 4 MB for a 2 MB half at 40,000 guests.
- */
-struct pieces {
-	char	**p;
-	size_t	 *len;
-	size_t	  n;
-	size_t	  cap;
-};
-
-static ssize_t
+ssize_t
 pieces_write(void *cookie, const char *buf, size_t n)
 {
 	struct pieces *pc = cookie;
@@ -879,7 +924,7 @@ pieces_write(void *cookie, const char *buf, size_t n)
 }
 
 /* Writes the pieces to f and frees them. */
-static void
+void
 pieces_out(struct pieces *pc, FILE *f)
 {
 	size_t i;
@@ -987,7 +1032,11 @@ run_maintenance(const struct plan_cluster *c, struct cli *cl)
 		fprintf(stderr, "hangar plan: %s\n", e.msg);
 		return e.code == HERR_USAGE ? PLAN_EXIT_USAGE : PLAN_EXIT_ERR;
 	}
-	if (cl->json)
+	if (p->roll == PLAN_ROLL_FORWARD && cl->json)
+		roll_json(c, &cl->mo, p);
+	else if (p->roll == PLAN_ROLL_FORWARD)
+		roll_human(c, &cl->mo, p);
+	else if (cl->json)
 		maint_json(c, p);
 	else
 		maint_human(c, cl, p);

@@ -74,6 +74,45 @@ assert s["rebooted"] == 1
 PY
 then ok "json batches are consistent"; else no "json batches are consistent"; fi
 
+# roll forward: one move per guest here (new-c is empty), and the JSON
+# replayed on its own by roll_check.py
+run "maintenance --roll forward" 0 maintenance -t "$dir/small.data" \
+    --roll forward --max-parallel 2 --reboot-time 60 --migrate-time 1
+has "$tmp/out" "Moves, in the order they start (15)" "moves table"
+has "$tmp/out" "migrate once" "guests move once"
+has "$tmp/out" "the floor" "cost against the floor"
+run "maintenance --roll forward --json" 0 maintenance -t "$dir/small.data" \
+    --roll forward --max-parallel 2 --reboot-time 60 --migrate-time 1 \
+    --per-link 2 --json
+if python3 "$dir/roll_check.py" "$dir/small.data" "$tmp/out" 60 2 2 \
+    >"$tmp/rc" && python3 - "$tmp/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+assert s["mode"] == "forward" and s["per_link"] == 2, s
+assert s["moved_twice"] == 0 and s["rebooted"] == 1, s
+assert s["floor_s"] <= s["total_s"] and s["all_reboot_s"] > 0, s
+rows = {g["guest"]: g for b in d["batches"] for g in b["guests"]}
+assert rows["legacy"]["action"] == "reboot" and rows["legacy"]["moves"] == 0
+assert rows["legacy"]["reason"] == "no live migration"
+assert all(r["moves"] == 1 for n, r in rows.items() if n != "legacy")
+assert all(r["end_host"] == r["target"] != r["host"]
+           for n, r in rows.items() if n != "legacy")
+# the empty host goes first; each host's moves come before its reboot
+assert d["batches"][0]["hosts"] == ["new-c"], d["batches"][0]
+slot = {h["host"]: h for h in d["hosts"]}
+for m in d["moves"]:
+    assert m["end_s"] <= slot[m["from"]]["reboot_start_s"]
+    assert m["start_s"] >= slot[m["to"]]["reboot_end_s"]
+PY
+then ok "roll-forward json replays: $(cat "$tmp/rc")"
+else no "roll-forward json replays"; cat "$tmp/rc"; fi
+run "bad --roll" 2 maintenance -t "$dir/small.data" --roll sideways
+has "$tmp/err" "--roll: \"sideways\": use forward or back" "names the mode"
+run "bad --per-link" 2 maintenance -t "$dir/small.data" --per-link 0
+run "--roll is for maintenance" 2 consolidate -t "$dir/small.data" \
+    --retire x --roll forward
+
 # a plan large enough that a second thread writes half of its JSON
 gen=$dir/../../bench/planner/gen.py
 if python3 "$gen" --hosts 1200 --guests 24000 --seed 3 --pinned 0.02 \
@@ -96,6 +135,16 @@ assert sum(g["action"] == "reboot" for _, g in rows) == d["summary"]["rebooted"]
 PY
 	then ok "large json plan: every guest once, in its host's batch"
 	else no "large json plan: every guest once, in its host's batch"; fi
+	# and rolled forward, with two threads building, replayed
+	run "maintenance --roll forward --json, large" 0 maintenance \
+	    -t "$tmp/large.data" --roll forward --max-parallel 120 \
+	    --reboot-time 600 --json
+	if python3 "$dir/roll_check.py" "$tmp/large.data" "$tmp/out" 600 1 \
+	    120 >"$tmp/rc"; then
+		ok "large roll-forward plan replays: $(cat "$tmp/rc")"
+	else
+		no "large roll-forward plan replays"; cat "$tmp/rc"
+	fi
 else
 	no "gen.py made no large fleet"
 fi
