@@ -9,6 +9,13 @@ and how free disk is reported:
   ext    external storage for htools (movable, disk not counted)
 
   gen.py --hosts 200 --guests 4000 --seed 7 --template ext -o m.data
+
+--free F sizes the hosts' RAM instead so that a share F of the fleet's
+RAM is free (every host about as full), as for the maintenance figures.
+--shape maint makes bench/maint's fleet instead: alike hosts (16 threads,
+2 TiB of disk) with the same number of guests each, of its four plans in
+turn (0.5, 1, 2, 4 GiB RAM with 10, 20, 40, 80 GiB of local disk), the
+hosts' RAM sized by --free (default 0.1).
 """
 
 import argparse
@@ -50,14 +57,26 @@ def make_hosts(rng, n, hdd_share):
     return hosts
 
 
+def resize(hosts, guests, free):
+    """Host RAM scaled so that a share `free` of it is left free."""
+    total = sum(g["mem"] for g in guests)
+    usable = sum(h["tmem"] - h["nmem"] for h in hosts)
+    scale = total / ((1.0 - free) * usable)
+    for h in hosts:
+        h["tmem"] = h["nmem"] + int((h["tmem"] - h["nmem"]) * scale)
+        h["fill"] = 1.0
+
+
 def place(rng, hosts, guests):
     """Biggest guests first, each on the host furthest below its aim."""
     total = sum(g["mem"] for g in guests)
-    aim = sum((h["tmem"] - h["nmem"]) * FILL[h["kind"]] for h in hosts)
+    aim = sum((h["tmem"] - h["nmem"]) * h.get("fill", FILL[h["kind"]])
+              for h in hosts)
     scale = total / aim if aim else 1.0
     heap = []
     for i, h in enumerate(hosts):
-        h["aim"] = (h["tmem"] - h["nmem"]) * FILL[h["kind"]] * scale * 1.02
+        h["aim"] = ((h["tmem"] - h["nmem"]) * h.get("fill", FILL[h["kind"]]) *
+                    scale * 1.02)
         heapq.heappush(heap, (-h["aim"], rng.random(), i))
     for g in sorted(guests, key=lambda g: (-g["mem"], -g["dsk"], g["name"])):
         skipped = []
@@ -81,6 +100,37 @@ def place(rng, hosts, guests):
             heapq.heappush(heap, s)
 
 
+# bench/maint's plans: name, RAM GiB, disk GiB
+MAINT_PLANS = [("micro", 0.5, 10), ("small", 1, 20), ("medium", 2, 40),
+               ("large", 4, 80)]
+
+
+def maint_shape(nhosts, nguests, free):
+    """bench/maint's fleet: (hosts, guests), every host as full."""
+    per = max(1, nguests // nhosts)
+    ncust = max(1, nguests // 20)
+    guests = []
+    for g in range(nguests):
+        _, ram, dsk = MAINT_PLANS[g % len(MAINT_PLANS)]
+        guests.append({"name": "g%05d" % g, "mem": int(ram * 1024),
+                       "vcpu": 1, "dsk": dsk * 1024,
+                       "owner": "c%04d" % (g % ncust), "pinned": False,
+                       "host": "h%04d" % (g // per % nhosts)})
+    load = {}
+    for g in guests:
+        load[g["host"]] = load.get(g["host"], 0) + g["mem"]
+    need = max(load.values())
+    hosts = []
+    for i in range(nhosts):
+        hosts.append({"name": "h%04d" % i, "kind": "ssd", "model": "maint",
+                      "nmem": 2048, "tmem": 2048 + int(need / (1 - free)),
+                      "tdsk": 2 * 1024 * 1024, "cpus": 16,
+                      "mem": load.get("h%04d" % i, 0), "vcpu": 0,
+                      "dsk": sum(g["dsk"] for g in guests
+                                 if g["host"] == "h%04d" % i)})
+    return hosts, guests
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hosts", type=int, required=True)
@@ -91,9 +141,17 @@ def main():
     ap.add_argument("--pinned", type=float, default=0.0,
                     help="share of guests that cannot live-migrate "
                          "(auto_balance N)")
+    ap.add_argument("--free", type=float, default=None,
+                    help="share of the fleet's RAM left free (hosts sized "
+                         "to it)")
+    ap.add_argument("--shape", choices=["gen", "maint"], default="gen")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    if a.shape == "maint":
+        hosts, guests = maint_shape(a.hosts, a.guests,
+                                    0.1 if a.free is None else a.free)
+        return write(a, hosts, guests)
     hosts = make_hosts(rng, a.hosts, a.hdd_share)
     ncust = max(1, a.guests // 5)
     guests = []
@@ -105,7 +163,14 @@ def main():
                        "vcpu": vcpu, "dsk": dsk * 1024,
                        "owner": "c%06d" % cust,
                        "pinned": rng.random() < a.pinned})
+    if a.free is not None:
+        resize(hosts, guests, a.free)
     place(rng, hosts, guests)
+    write(a, hosts, guests)
+
+
+def write(a, hosts, guests):
+    """The fleet in htools text format, to a.output."""
     out = ["default|uuid-default|preferred||", ""]
     master = next((h for h in hosts if h["kind"] == "ssd"), hosts[0])
     for h in hosts:

@@ -8,6 +8,7 @@ threads * vcpu_ratio vCPUs.  Prints one line of key=value pairs.
 
   judge.py cons ORIG PLAN.json          hangar consolidate --json
   judge.py maint ORIG PLAN.json         hangar maintenance --json
+  judge.py roll ORIG PLAN.json          hangar maintenance --roll forward --json
   judge.py state ORIG FINAL TAG         a final state (hbal -S), TAG = hosts
                                         that should be empty (stor:hdd)
   judge.py squeeze ORIG OUT             hsqueeze -C output (offline, moves)
@@ -117,6 +118,51 @@ def maint(fl, plan):
                                  reboot, mig, bad))
 
 
+def roll(fl, plan):
+    """A roll-forward plan replayed in time: a move holds its guest on
+    both hosts while it runs; steps_over counts moves that put a host
+    over, unpatched guests that end on a host not rebooted under them."""
+    use = fl.load()
+    where = {n: [g[3], g[4]] for n, g in fl.guests.items()}
+    slot = {h["host"]: h for h in plan["hosts"]}
+    ev = []
+    for i, m in enumerate(plan["moves"]):
+        ev.append((m["start_s"], 1, i))
+        ev.append((m["end_s"], 0, i))
+    ev.sort()
+    over = 0
+    arrived = {}
+    for _, kind, i in ev:
+        m = plan["moves"][i]
+        g = fl.guests[m["guest"]]
+        swap = m["to"] == where[m["guest"]][1]
+        if kind == 1:
+            add(use, g, m["to"], 1, disk=not swap)
+            over += fl.over(use, [m["to"]]) > 0
+        else:
+            add(use, g, m["from"], -1, disk=not swap)
+            if swap:
+                where[m["guest"]][1] = m["from"]
+            where[m["guest"]][0] = m["to"]
+            arrived[m["guest"]] = m["end_s"]
+    rows = [g for b in plan["batches"] for g in b["guests"]]
+    unpatched = 0
+    for r in rows:
+        h = where[r["guest"]][0]
+        if r["action"] == "reboot":
+            unpatched += arrived.get(r["guest"], 0) > \
+                slot[h]["reboot_start_s"]
+        else:
+            unpatched += arrived.get(r["guest"], -1) < \
+                slot[h]["reboot_end_s"]
+    s = plan["summary"]
+    return ("batches=%d moves=%d twice=%d rebooted=%d steps_over=%d "
+            "unpatched=%d hours=%.1f floor_h=%.1f" % (
+                len(plan["batches"]), len(plan["moves"]), s["moved_twice"],
+                s["rebooted"], over, unpatched, s["total_s"] / 3600,
+                s["floor_s"] / 3600))
+
+
 def state(fl, final_path, tag):
     fin = Fleet(final_path)
     where = {n: (g[3], g[4]) for n, g in fin.guests.items()}
@@ -188,6 +234,8 @@ def main():
         print(cons(fl, json.load(open(sys.argv[3]))))
     elif what == "maint":
         print(maint(fl, json.load(open(sys.argv[3]))))
+    elif what == "roll":
+        print(roll(fl, json.load(open(sys.argv[3]))))
     elif what == "state":
         print(state(fl, sys.argv[3], sys.argv[4]))
     elif what == "squeeze":
