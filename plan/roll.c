@@ -939,6 +939,10 @@ roll_build(struct roll *r)
 {
 	const struct rshared *s = r->s;
 	size_t maxp = s->o->max_parallel > 0 ? s->o->max_parallel : SIZE_MAX;
+	/* with no limit, a seed batch would take every host that fits on
+	 * hosts not yet patched: half the guests moving twice, for little */
+	size_t seedp = maxp < SIZE_MAX ? maxp : (s->ncand + SEEDDIV - 1) /
+	    SEEDDIV;
 	int32_t *pend = xmalloc((s->ncand + 1) * sizeof(int32_t));
 	size_t npend = s->ncand, i, n, taken, nfail;
 	int broke;
@@ -956,7 +960,8 @@ roll_build(struct roll *r)
 		for (i = 0; i < n; i++) {
 			int32_t h = pend[i];
 
-			if (taken >= maxp || nfail >= FAILMAX || r->used[h] ||
+			if (taken >= (mode == MODE_SEED ? seedp : maxp) ||
+			    nfail >= FAILMAX || r->used[h] ||
 			    drbd_conflict(r, h, nb) ||
 			    waits_for_choice(r, h, nb)) {
 				pend[npend++] = h;

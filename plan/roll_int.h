@@ -18,6 +18,8 @@
 #define SLACK	1.05		/* fewer double moves within 5 % of fastest */
 #define ONCE	1.25		/* none at all within 25 % of it */
 #define NSKIP	2		/* busy targets passed over for one guest */
+#define SEEDDIV	8		/* with no --max-parallel, a seed batch
+				   takes at most 1/SEEDDIV of the hosts */
 #define FAILMAX	64		/* hosts in a row that could not join: the
 				   batch stops looking */
 
