@@ -102,10 +102,13 @@ roll_human(const struct plan_cluster *c, const struct plan_maint_opts *o,
 	struct table *tb;
 	size_t i, largest = 0;
 
-	printf("Rolling maintenance, roll forward: %zu hosts reboot in %zu "
-	    "batches (", c->nhosts - p->nskipped, p->nbatches);
+	printf("Rolling maintenance, roll forward: %zu host%s reboot%s in %zu "
+	    "batch%s (", c->nhosts - p->nskipped, c->nhosts - p->nskipped ==
+	    1 ? "" : "s", c->nhosts - p->nskipped == 1 ? "s" : "",
+	    p->nbatches, p->nbatches == 1 ? "" : "es");
 	if (o->max_parallel > 0)
-		printf("at most %zu hosts at once", o->max_parallel);
+		printf("at most %zu host%s at once", o->max_parallel,
+		    o->max_parallel == 1 ? "" : "s");
 	else
 		printf("no limit on hosts at once");
 	printf(", at most %d%% of a customer's guests down, %zu migration%s "
@@ -137,11 +140,14 @@ roll_human(const struct plan_cluster *c, const struct plan_maint_opts *o,
 	table_free(tb);
 	for (i = 0; i < p->nwarnings; i++)
 		printf("\nwarning: %s", p->warnings[i]);
-	printf("\nSummary: %zu batches (largest %zu hosts), %zu of %zu guests "
-	    "see a reboot, %zu migrations (%zu guests move twice, %zu end "
-	    "off their home host), %zu retired hosts skipped, about %s in "
-	    "total.\n", p->nbatches, largest, p->nrebooted, c->nguests,
-	    p->nmigrations, p->nmoved_twice, p->nended_away, p->nskipped,
+	printf("\nSummary: %zu batch%s (largest %zu host%s), %zu of %zu "
+	    "guests see a reboot, %zu migration%s (%zu guest%s twice, %zu "
+	    "end off their home host), %zu retired host%s skipped, about %s "
+	    "in total.\n", p->nbatches, p->nbatches == 1 ? "" : "es",
+	    largest, largest == 1 ? "" : "s", p->nrebooted, c->nguests,
+	    p->nmigrations, p->nmigrations == 1 ? "" : "s", p->nmoved_twice,
+	    p->nmoved_twice == 1 ? " moves" : "s move", p->nended_away,
+	    p->nskipped, p->nskipped == 1 ? "" : "s",
 	    fmt_dur(d, sizeof(d), p->total_s));
 	maint_cost_human(p);
 }

@@ -286,10 +286,11 @@ plan_maint_cost(const struct plan_cluster *c, const struct plan_maint_opts *o,
 		long long k = cap > 0 ? (long long)((p->seed_ram_mib + cap -
 		    1) / cap) : 0;
 
-		note(p, "%zu guests move twice to start the roll: spare room "
+		note(p, "%zu guest%s twice to start the roll: spare room "
 		    "of %lld MiB RAM and %lld MiB disk on empty hosts (%lld "
 		    "host%s like %s) would let every guest move once",
-		    p->nmoved_twice, (long long)p->seed_ram_mib,
+		    p->nmoved_twice, p->nmoved_twice == 1 ? " moves" :
+		    "s move", (long long)p->seed_ram_mib,
 		    (long long)p->seed_disk_mib, k, k == 1 ? "" : "s",
 		    big != PLAN_NONE ? c->hosts[big].name : "-");
 	}
