@@ -30,6 +30,10 @@ pci() {
 	echo "$rel" > "$S/.pci-$1"
 	d="$S/$rel"
 	mkdir -p "$d" "$S/bus/pci/drivers/$4" "$S/bus/pci/devices"
+	# every sysfs directory has a uevent; it also keeps the directory in
+	# git, which drops empty ones (the driver link would dangle in a
+	# clean checkout)
+	: > "$S/bus/pci/drivers/$4/uevent"
 	echo "0x$2" > "$d/vendor"
 	echo "0x$3" > "$d/device"
 	up=$(echo "$rel" | sed 's|[^/]*|..|g')
@@ -95,6 +99,7 @@ sd() {
 	if [ -n "$sas" ]; then
 		# host/port-H:P/end_device-H:P/target..., phy-H:P beside
 		mkdir -p "$S/$hostdir/phy-$h:$sas" "$S/$hostdir/port-$h:$sas"
+		: > "$S/$hostdir/phy-$h:$sas/uevent"
 		ln -sfn "../phy-$h:$sas" "$S/$hostdir/port-$h:$sas/phy-$h:$sas"
 		under="$hostdir/port-$h:$sas/end_device-$h:$sas"
 		e="$S/$under/sas_device/end_device-$h:$sas"
@@ -120,6 +125,7 @@ sd() {
 	echo "$state" > "$d/state"
 	if [ -n "$encl" ]; then
 		mkdir -p "$S/devices/virtual/enclosure/$encl"
+		: > "$S/devices/virtual/enclosure/$encl/uevent"
 		ln -sfn "$(_up "$rel")/devices/virtual/enclosure/$encl" \
 		    "$d/enclosure_device:$encl"
 	fi
