@@ -46,47 +46,13 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/run.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
-/* One cycle being run: its journal, mirrored in memory. */
-struct mrun {
-	struct cycle_rec c;
-	struct step_rec	*steps;
-	char		*flight;	/* per step: a job is out for it */
-	size_t		 n;
-	size_t		 lo;		/* where the current window begins */
-	int		 nflight;
-	uint64_t	 waiter;	/* client of maint run --wait, or 0 */
-	int64_t		 waiter_req;
-	struct mrun	*next;
-};
-
-/* What a step's job needs and gives back (job->ext). */
-struct sjob {
-	int64_t		cycle;
-	int		seq;
-	char		kind[16];
-	char		host[STORE_NAME_MAX];
-	char		guest_uuid[40];
-	char		dst_uri[STORE_URI_MAX];
-	char		patch_hook[1024];
-	char		advisories[600];
-	struct hv_migrate_opts mo;
-	char		mig_addr[256];
-	char		disk_path[STORE_PATH_MAX];	/* the guest's, here */
-	char		dst_pool[64];	/* the destination's pool, or "" */
-	int		was_running;	/* shutdown: in; start: whether to */
-	int		observe;	/* shutdown: only look, for the journal */
-	int		timeout;	/* wait-up, shutdown */
-	int64_t		started_ms;	/* wait-up: when this try began */
-	struct hv_migration mig;
-	char		detail[256];
-};
-
-static int64_t
-now_ms(void)
+int64_t
+run_now_ms(void)
 {
 	struct timespec ts;
 
@@ -563,7 +529,7 @@ waitup_run(struct job *j)
 			return;
 		}
 		hostw_drop_conn(j->hw);
-		if (now_ms() - s->started_ms > (int64_t)s->timeout * 1000) {
+		if (run_now_ms() - s->started_ms > (int64_t)s->timeout * 1000) {
 			herr_set(&j->err, HERR_UNREACHABLE, "the host did not "
 			    "come back within %d s", s->timeout);
 			sjob_fail(j, s);
@@ -578,13 +544,7 @@ waitup_run(struct job *j)
 static void	advance(struct daemon *d, struct mrun *r);
 static int	dispatch_job(struct daemon *d, struct mrun *r,
 		    struct step_rec *s, struct herr *e);
-static json_object *report_json(struct daemon *d, const struct mrun *r);
 static void	run_finished(struct daemon *d, struct mrun *r);
-static const struct step_rec *find_step(const struct mrun *r,
-		    const struct step_rec *s, const char *guest,
-		    const char *kind);
-static int64_t	host_down_since(const struct mrun *r,
-		    const struct step_rec *s);
 
 static struct mrun *
 run_find(struct daemon *d, int64_t cycle)
@@ -605,7 +565,7 @@ run_notify(struct daemon *d, struct mrun *r)
 
 	if (r->waiter == 0)
 		return;
-	rep = report_json(d, r);
+	rep = run_report(d, r);
 	client_reply(d, r->waiter, r->waiter_req, 0, rep, NULL); /* takes rep */
 	r->waiter = 0;
 }
@@ -737,7 +697,7 @@ step_done(struct daemon *d, struct job *j)
 		    "shutdown") == 0 ? "shutoff" : s->was_running ? "running" :
 		    "shutoff", (int64_t)time(NULL), NULL);
 	str_copy(st->state, j->rc == 0 ? "done" : "failed", sizeof(st->state));
-	st->ended_ms = now_ms();
+	st->ended_ms = run_now_ms();
 	if (s->mig.pause_ms >= 0 && j->rc == 0)
 		st->pause_ms = s->mig.pause_ms;
 	str_copy(st->detail, s->detail, sizeof(st->detail));
@@ -824,14 +784,14 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 		sj->timeout = strcmp(s->kind, "wait-up") == 0 ?
 		    d->cfg.host_up_timeout : d->cfg.shutdown_timeout;
 		/* the timeout counts from this try (a retry waits again) */
-		sj->started_ms = now_ms();
+		sj->started_ms = run_now_ms();
 		if (strcmp(s->kind, "shutdown") == 0) {
 			sj->was_running = strstr(s->detail, "was running") !=
 			    NULL;
 			sj->observe = strstr(s->detail, "was ") == NULL;
 		}
 		if (strcmp(s->kind, "start") == 0)
-			sj->was_running = (sd = find_step(r, s, s->guest,
+			sj->was_running = (sd = step_find(r, s, s->guest,
 			    "shutdown")) != NULL &&
 			    strstr(sd->detail, "was running") != NULL;
 		j = job_new(hostw_get(d, &h), fn, step_done, NULL, 0);
@@ -858,7 +818,7 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 		} else
 			str_copy(s->state, "done", sizeof(s->state));
 		failpoint(r->c.id, s->seq, "after");
-		s->ended_ms = now_ms();
+		s->ended_ms = run_now_ms();
 		journal(d, r, s);
 		if (strcmp(s->kind, "mark") == 0)
 			say(d, "maintenance: %s is going down for %s", s->host,
@@ -887,7 +847,7 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 	struct herr e;
 
 	if (s->started_ms == 0)
-		s->started_ms = now_ms();	/* kept across restarts */
+		s->started_ms = run_now_ms();	/* kept across restarts */
 	if (strcmp(s->state, "waiting") != 0)
 		str_copy(s->state, "doing", sizeof(s->state));
 	if (journal(d, r, s) == -1) {
@@ -904,14 +864,14 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 	case -1:
 		str_copy(s->state, "failed", sizeof(s->state));
 		str_copy(s->detail, e.msg, sizeof(s->detail));
-		s->ended_ms = now_ms();
+		s->ended_ms = run_now_ms();
 		journal(d, r, s);
 		return;
 	case 1:
 		str_copy(s->state, "done", sizeof(s->state));
 		str_copy(s->detail, "the guest was deleted meanwhile",
 		    sizeof(s->detail));
-		s->ended_ms = now_ms();
+		s->ended_ms = run_now_ms();
 		journal(d, r, s);
 		return;
 	}
@@ -1007,337 +967,6 @@ advance(struct daemon *d, struct mrun *r)
 		run_notify(d, r);
 }
 
-/* ---- accounting ---- */
-
-static void
-add_time(json_object *o, const char *k, int64_t ms)
-{
-	char buf[40];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0)
-		return;
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ",
-	    (int)(ms % 1000));
-	json_object_object_add(o, k, json_object_new_string(buf));
-}
-
-static json_object *
-step_json(const struct step_rec *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "seq", json_object_new_int(s->seq));
-	/* counted from 1 in replies, as in every table */
-	json_object_object_add(o, "window", json_object_new_int(s->win + 1));
-	json_object_object_add(o, "host", json_object_new_string(s->host));
-	json_object_object_add(o, "guest", json_object_new_string(s->guest));
-	json_object_object_add(o, "kind", json_object_new_string(s->kind));
-	json_object_object_add(o, "target", json_object_new_string(s->target));
-	json_object_object_add(o, "state", json_object_new_string(s->state));
-	add_time(o, "started", s->started_ms);
-	add_time(o, "ended", s->ended_ms);
-	if (s->pause_ms >= 0)
-		json_object_object_add(o, "pause_ms",
-		    json_object_new_int64(s->pause_ms));
-	json_object_object_add(o, "detail", json_object_new_string(s->detail));
-	return o;
-}
-
-/*
- * A step of the same host's chain as s (a host's steps are contiguous
- * in the journal: expand() writes them host by host), so a lookup costs
- * the host's steps, not the cycle's.
- */
-static const struct step_rec *
-find_step(const struct mrun *r, const struct step_rec *s, const char *guest,
-    const char *kind)
-{
-	size_t i = (size_t)(s - r->steps);
-
-	while (i > 0 && strcmp(r->steps[i - 1].host, s->host) == 0 &&
-	    r->steps[i - 1].win == s->win)
-		i--;
-	for (; i < r->n && strcmp(r->steps[i].host, s->host) == 0 &&
-	    r->steps[i].win == s->win; i++)
-		if (strcmp(r->steps[i].guest, guest) == 0 &&
-		    strcmp(r->steps[i].kind, kind) == 0)
-			return &r->steps[i];
-	return NULL;
-}
-
-static int64_t
-host_down_since(const struct mrun *r, const struct step_rec *s)
-{
-	const struct step_rec *p = find_step(r, s, "", "patch");
-
-	return p != NULL && p->started_ms > 0 ? p->started_ms : s->ended_ms;
-}
-
-/* Host downtime in ms (patch begun .. answering again), -1 if not yet. */
-static int64_t
-host_downtime(const struct mrun *r, const struct step_rec *s)
-{
-	const struct step_rec *p = find_step(r, s, "", "patch");
-	const struct step_rec *w = find_step(r, s, "", "wait-up");
-
-	if (p == NULL || w == NULL || p->started_ms == 0 ||
-	    strcmp(w->state, "done") != 0)
-		return -1;
-	return w->ended_ms - p->started_ms;
-}
-
-/*
- * A guest's downtime in ms: shut down .. running again when it rebooted
- * with its host, else its migrations' pauses; *known is 0 when a pause
- * was not measured.  -1 while it is not over.
- */
-static int64_t
-guest_downtime(const struct mrun *r, const struct step_rec *first,
-    const char **how, int *known)
-{
-	const struct step_rec *a, *b;
-
-	*known = 1;
-	if (strcmp(first->kind, "shutdown") == 0) {
-		*how = "reboot";
-		b = find_step(r, first, first->guest, "start");
-		if (strstr(first->detail, "was not running") != NULL) {
-			*how = "was off";
-			return 0;
-		}
-		if (b == NULL || strcmp(b->state, "done") != 0)
-			return -1;
-		return b->ended_ms - first->started_ms;
-	}
-	*how = "live-migrate";
-	if (strncmp(first->detail, "offline", 7) == 0) {
-		*how = "was off";
-		return 0;
-	}
-	a = first;
-	b = find_step(r, first, first->guest, "migrate-back");
-	if (strcmp(a->state, "done") != 0 || b == NULL ||
-	    strcmp(b->state, "done") != 0)
-		return -1;
-	*known = a->pause_ms >= 0 && b->pause_ms >= 0;
-	return (a->pause_ms > 0 ? a->pause_ms : 0) +
-	    (b->pause_ms > 0 ? b->pause_ms : 0);
-}
-
-static const struct step_rec *
-move_of(const struct step_rec **moves, size_t n, const char *guest)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(moves[i]->guest, guest) == 0)
-			return moves[i];
-	return NULL;
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The report of a run's journal (r need not be live: see maint_report). */
-static json_object *
-report_json(struct daemon *d, const struct mrun *r)
-{
-	json_object *o = json_object_new_object(), *hs, *gs, *h, *g, *st;
-	struct guest_rec gr;
-	int64_t *hd, *gd, t, sum = 0, ms;
-	size_t i, nh = 0, ng = 0, ndone = 0, nfail = 0;
-	const struct step_rec **moves, *mv;
-	size_t nmoves = 0;
-	const char *how;
-	int known;
-
-	hd = xcalloc(r->n + 1, sizeof(*hd));
-	gd = xcalloc(r->n + 1, sizeof(*gd));
-	/* the few VPSes customers moved to another window */
-	moves = xcalloc(r->n + 1, sizeof(*moves));
-	for (i = 0; i < r->n; i++)
-		if (strncmp(r->steps[i].kind, "move-", 5) == 0)
-			moves[nmoves++] = &r->steps[i];
-	hs = json_object_new_array();
-	gs = json_object_new_array();
-	st = json_object_new_array();
-	for (i = 0; i < r->n; i++) {
-		const struct step_rec *s = &r->steps[i];
-
-		ndone += strcmp(s->state, "done") == 0;
-		nfail += strcmp(s->state, "failed") == 0;
-		if (strcmp(s->kind, "mark") == 0) {
-			h = json_object_new_object();
-			json_object_object_add(h, "host",
-			    json_object_new_string(s->host));
-			json_object_object_add(h, "window",
-			    json_object_new_int(s->win + 1));
-			t = host_downtime(r, s);
-			json_object_object_add(h, "downtime_s", t < 0 ? NULL :
-			    json_object_new_int64((t + 500) / 1000));
-			json_object_object_add(h, "downtime_ms", t < 0 ? NULL :
-			    json_object_new_int64(t));
-			if (t >= 0)
-				hd[nh++] = t;
-			json_object_array_add(hs, h);
-		}
-		if (strcmp(s->kind, "shutdown") == 0 ||
-		    strcmp(s->kind, "migrate-out") == 0) {
-			g = json_object_new_object();
-			json_object_object_add(g, "guest",
-			    json_object_new_string(s->guest));
-			if (store_guest_get(d->st, s->guest, NULL, &gr,
-			    NULL) == 0)
-				json_object_object_add(g, "owner",
-				    json_object_new_string(gr.customer));
-			json_object_object_add(g, "host",
-			    json_object_new_string(s->host));
-			ms = guest_downtime(r, s, &how, &known);
-			if ((mv = move_of(moves, nmoves, s->guest)) != NULL) {
-				/* moved to this window: its pause counts too */
-				json_object_object_add(g, "moved_from",
-				    json_object_new_string(strcmp(mv->kind,
-				    "move-in") == 0 ? mv->target : mv->host));
-				if (mv->pause_ms < 0 && ms >= 0)
-					known = 0;
-				else if (ms >= 0)
-					ms += mv->pause_ms;
-			}
-			json_object_object_add(g, "action",
-			    json_object_new_string(how));
-			json_object_object_add(g, "downtime_ms", ms < 0 ? NULL :
-			    json_object_new_int64(ms));
-			json_object_object_add(g, "measured",
-			    json_object_new_boolean(known));
-			if (ms >= 0 && strcmp(how, "was off") != 0)
-				gd[ng++] = ms;
-			json_object_array_add(gs, g);
-		}
-		json_object_array_add(st, step_json(s));
-	}
-	json_object_object_add(o, "cycle", json_object_new_int64(r->c.id));
-	json_object_object_add(o, "advisories",
-	    json_object_new_string(r->c.advisories));
-	json_object_object_add(o, "state",
-	    json_object_new_string(r->c.run_state));
-	if (r->c.run_error[0] != '\0')
-		json_object_object_add(o, "error",
-		    json_object_new_string(r->c.run_error));
-	json_object_object_add(o, "steps_done", json_object_new_int64(
-	    (int64_t)ndone));
-	json_object_object_add(o, "steps_failed", json_object_new_int64(
-	    (int64_t)nfail));
-	json_object_object_add(o, "steps_total", json_object_new_int64(
-	    (int64_t)r->n));
-	if (nh > 0) {
-		qsort(hd, nh, sizeof(*hd), cmp_i64);
-		for (i = 0; i < nh; i++)
-			sum += hd[i];
-		json_object_object_add(o, "host_avg_s", json_object_new_int64(
-		    (sum / (int64_t)nh + 500) / 1000));
-		json_object_object_add(o, "host_longest_s",
-		    json_object_new_int64((hd[nh - 1] + 500) / 1000));
-		json_object_object_add(o, "host_shortest_s",
-		    json_object_new_int64((hd[0] + 500) / 1000));
-		json_object_object_add(o, "host_avg_ms",
-		    json_object_new_int64(sum / (int64_t)nh));
-		json_object_object_add(o, "host_longest_ms",
-		    json_object_new_int64(hd[nh - 1]));
-		json_object_object_add(o, "host_shortest_ms",
-		    json_object_new_int64(hd[0]));
-	}
-	if (ng > 0) {
-		qsort(gd, ng, sizeof(*gd), cmp_i64);
-		json_object_object_add(o, "guest_median_ms",
-		    json_object_new_int64(ng % 2 ? gd[ng / 2] :
-		    (gd[ng / 2 - 1] + gd[ng / 2]) / 2));
-		json_object_object_add(o, "guest_max_ms",
-		    json_object_new_int64(gd[ng - 1]));
-	}
-	json_object_object_add(o, "hosts", hs);
-	json_object_object_add(o, "guests", gs);
-	json_object_object_add(o, "steps", st);
-	if ((h = maint_timeline(r->steps, r->n, r->c.id,
-	    r->c.advisories)) != NULL)
-		json_object_object_add(o, "timeline", h);
-	free(hd);
-	free(gd);
-	free(moves);
-	return o;
-}
-
-/* ---- the end of a run: report, post, IRC ---- */
-
-static int
-minutes(json_object *rep, const char *k)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(rep, k, &v))
-		return -1;
-	return (int)((json_object_get_int64(v) + 30) / 60);
-}
-
-/* The seed's "completed" post: average, longest and shortest host. */
-static int
-publish_report(struct daemon *d, json_object *rep, struct herr *e)
-{
-	char title[200], *body;
-	int fig[3];
-	json_object *v;
-	int64_t med = -1, max = -1;
-	size_t nmig = 0, nreb = 0, i;
-	json_object *gs, *g;
-	const char *how;
-
-	fig[0] = minutes(rep, "host_avg_s");
-	fig[1] = minutes(rep, "host_longest_s");
-	fig[2] = minutes(rep, "host_shortest_s");
-	if (json_object_object_get_ex(rep, "guest_median_ms", &v))
-		med = json_object_get_int64(v);
-	if (json_object_object_get_ex(rep, "guest_max_ms", &v))
-		max = json_object_get_int64(v);
-	json_object_object_get_ex(rep, "guests", &gs);
-	for (i = 0; i < json_object_array_length(gs); i++) {
-		g = json_object_array_get_idx(gs, i);
-		how = proto_get_str(g, "action");
-		nmig += strcmp(how, "live-migrate") == 0;
-		nreb += strcmp(how, "reboot") == 0;
-	}
-	snprintf(title, sizeof(title), "Maintenance completed: %s",
-	    proto_get_str(rep, "advisories"));
-	if (fig[0] < 0)
-		body = xasprintf("We completed maintenance for %s. No host "
-		    "needed a reboot.", proto_get_str(rep, "advisories"));
-	else
-		body = xasprintf("We completed maintenance to patch %s. Our "
-		    "average downtime this maintenance cycle was %d minutes. "
-		    "The longest host server took %d minutes, while the "
-		    "shortest took %d minutes. %zu VPSes were live-migrated "
-		    "and kept running; %zu were shut down while their host "
-		    "rebooted. The median VPS was unavailable for %.1f "
-		    "seconds, the longest for %lld minutes.",
-		    proto_get_str(rep, "advisories"), fig[0], fig[1], fig[2],
-		    nmig, nreb, med < 0 ? 0.0 : (double)med / 1000,
-		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
-	if (fig[0] < 0)
-		fig[0] = fig[1] = fig[2] = -1;
-	if (!json_object_object_get_ex(rep, "timeline", &v))
-		v = NULL;	/* no picture */
-	i = (size_t)post_auto_timeline(d, "maintenance-completed", title,
-	    body, 0, fig, v, e);
-	free(body);
-	return (int)i;
-}
 
 static void
 run_finished(struct daemon *d, struct mrun *r)
@@ -1345,11 +974,11 @@ run_finished(struct daemon *d, struct mrun *r)
 	json_object *rep;
 
 	cycle_state(d, r, "done", NULL);
-	rep = report_json(d, r);
+	rep = run_report(d, r);
 	say(d, "maintenance cycle %lld (%s) is complete: hosts down %d min "
 	    "on average, longest %d, shortest %d", (long long)r->c.id,
-	    r->c.advisories, minutes(rep, "host_avg_s"),
-	    minutes(rep, "host_longest_s"), minutes(rep, "host_shortest_s"));
+	    r->c.advisories, run_minutes(rep, "host_avg_s"),
+	    run_minutes(rep, "host_longest_s"), run_minutes(rep, "host_shortest_s"));
 	json_object_put(rep);
 	run_free(d, r);
 }
@@ -1420,7 +1049,7 @@ retry_failed(struct daemon *d, struct mrun *r)
 			/* the reboot path: shut down here, start after */
 			str_copy(s->kind, "shutdown", sizeof(s->kind));
 			s->target[0] = '\0';
-			if ((b = (struct step_rec *)find_step(r, s, s->guest,
+			if ((b = (struct step_rec *)step_find(r, s, s->guest,
 			    "migrate-back")) != NULL) {
 				str_copy(b->kind, "start", sizeof(b->kind));
 				journal(d, r, b);
@@ -1527,7 +1156,7 @@ maint_host_done(struct daemon *d, struct proto_req *r, json_object **res,
 			str_copy(s->state, "done", sizeof(s->state));
 			str_copy(s->detail, "host-done by the operator",
 			    sizeof(s->detail));
-			s->ended_ms = now_ms();
+			s->ended_ms = run_now_ms();
 			if (journal(d, m, s) == -1)
 				return herr_set(e, HERR_INTERNAL, "the store "
 				    "refused the journal");
@@ -1560,7 +1189,7 @@ maint_report(struct daemon *d, struct proto_req *r, json_object **res,
 			return -1;
 		m = &tmp;
 	}
-	*res = report_json(d, m);
+	*res = run_report(d, m);
 	if (m == &tmp)
 		free(tmp.steps);
 	if (proto_bool(r->params, "publish", 0)) {
@@ -1569,7 +1198,7 @@ maint_report(struct daemon *d, struct proto_req *r, json_object **res,
 			return herr_set(e, HERR_STATE, "maintenance cycle %lld "
 			    "is not done yet", (long long)c.id);
 		}
-		if (publish_report(d, *res, e) == -1) {
+		if (run_publish(d, *res, e) == -1) {
 			json_object_put(*res);
 			return -1;
 		}
