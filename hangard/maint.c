@@ -330,7 +330,8 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 	plan_cluster_free(c);
 	json_object_object_add(plan, "hosts", hosts);
 	text = json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PLAIN);
-	if (store_cycle_add(d->st, norm, start, window, text, &id, e) == -1) {
+	if (store_cycle_add(d->st, "patch", norm, start, window, text, &id,
+	    e) == -1) {
 		json_object_put(plan);
 		return -1;
 	}

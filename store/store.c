@@ -178,6 +178,13 @@ static const char *migrations[] = {
 	"  created INTEGER NOT NULL);",
 	/* 9 -> 10: a post's picture (notify/timeline_json.h), or NULL */
 	"ALTER TABLE posts ADD COLUMN timeline TEXT;",
+	/* 10 -> 11: consolidation: cycles that retire hosts, the bytes a
+	 * step copied, guests that move only shut down */
+	"ALTER TABLE maint_cycles ADD COLUMN kind TEXT NOT NULL DEFAULT "
+	"  'patch' CHECK (kind IN ('patch', 'consolidate'));"
+	"ALTER TABLE maint_steps ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE guests ADD COLUMN live_migrate INTEGER NOT NULL DEFAULT 1 "
+	"  CHECK (live_migrate IN (0, 1));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1228,11 +1235,13 @@ store_post_list_free(struct post_rec *p, size_t n)
 /* ---- maintenance cycles ---- */
 
 int
-store_cycle_add(struct store *st, const char *advisories, int64_t start,
-    int64_t window_s, const char *plan, int64_t *id, struct herr *e)
+store_cycle_add(struct store *st, const char *kind, const char *advisories,
+    int64_t start, int64_t window_s, const char *plan, int64_t *id,
+    struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_cycles (advisories, "
-	    "start, window_s, plan, created) VALUES (?, ?, ?, ?, ?)", e);
+	    "start, window_s, plan, created, kind) VALUES (?, ?, ?, ?, ?, ?)",
+	    e);
 
 	if (s == NULL)
 		return -1;
@@ -1241,6 +1250,7 @@ store_cycle_add(struct store *st, const char *advisories, int64_t start,
 	sqlite3_bind_int64(s, 3, window_s);
 	sqlite3_bind_text(s, 4, plan, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(s, 6, kind, -1, SQLITE_STATIC);
 	if (step_done(st, s, "maintenance cycle", e) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -1307,7 +1317,7 @@ store_notice_add(struct store *st, int64_t cycle, const char *customer,
 /* ---- running a cycle ---- */
 
 #define CYCLE_COLS "id, advisories, start, window_s, run_state, run_error, " \
-	"allow_fallback, step_budget"
+	"allow_fallback, step_budget, kind"
 
 static void
 cycle_row(sqlite3_stmt *s, void *arg)
@@ -1322,6 +1332,7 @@ cycle_row(sqlite3_stmt *s, void *arg)
 	col_text(s, 5, c->run_error, sizeof(c->run_error));
 	c->allow_fallback = sqlite3_column_int(s, 6);
 	c->step_budget = sqlite3_column_int(s, 7);
+	col_text(s, 8, c->kind, sizeof(c->kind));
 }
 
 int
@@ -1370,7 +1381,8 @@ step_insert(struct store *st, const struct step_rec *r, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_steps (cycle_id, seq, "
 	    "win, host, guest, kind, target, state, started_ms, ended_ms, "
-	    "pause_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
+	    "pause_ms, detail, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?)", e);
 
 	if (s == NULL)
 		return -1;
@@ -1386,6 +1398,7 @@ step_insert(struct store *st, const struct step_rec *r, struct herr *e)
 	sqlite3_bind_int64(s, 10, r->ended_ms);
 	sqlite3_bind_int64(s, 11, r->pause_ms);
 	sqlite3_bind_text(s, 12, r->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, r->bytes);
 	return step_done(st, s, "maintenance step", e);
 }
 
@@ -1426,6 +1439,7 @@ step_row(sqlite3_stmt *s, void *arg)
 	r->ended_ms = sqlite3_column_int64(s, 9);
 	r->pause_ms = sqlite3_column_int64(s, 10);
 	col_text(s, 11, r->detail, sizeof(r->detail));
+	r->bytes = sqlite3_column_int64(s, 12);
 }
 
 int
@@ -1435,7 +1449,8 @@ store_steps_list(struct store *st, int64_t cycle, struct step_rec **out,
 	char sql[256];
 
 	snprintf(sql, sizeof(sql), "SELECT cycle_id, seq, win, host, guest, "
-	    "kind, target, state, started_ms, ended_ms, pause_ms, detail FROM "
+	    "kind, target, state, started_ms, ended_ms, pause_ms, detail, "
+	    "bytes FROM "
 	    "maint_steps WHERE cycle_id = %lld ORDER BY seq", (long long)cycle);
 	return list_rows(st, sql, step_row, sizeof(**out), (void **)out, n, e);
 }
@@ -1444,8 +1459,8 @@ int
 store_step_update(struct store *st, const struct step_rec *r, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "UPDATE maint_steps SET kind = ?, "
-	    "state = ?, started_ms = ?, ended_ms = ?, pause_ms = ?, detail = ? "
-	    "WHERE cycle_id = ? AND seq = ?", e);
+	    "state = ?, started_ms = ?, ended_ms = ?, pause_ms = ?, detail = ?, "
+	    "bytes = ? WHERE cycle_id = ? AND seq = ?", e);
 
 	if (s == NULL)
 		return -1;
@@ -1455,8 +1470,9 @@ store_step_update(struct store *st, const struct step_rec *r, struct herr *e)
 	sqlite3_bind_int64(s, 4, r->ended_ms);
 	sqlite3_bind_int64(s, 5, r->pause_ms);
 	sqlite3_bind_text(s, 6, r->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, r->cycle_id);
-	sqlite3_bind_int(s, 8, r->seq);
+	sqlite3_bind_int64(s, 7, r->bytes);
+	sqlite3_bind_int64(s, 8, r->cycle_id);
+	sqlite3_bind_int(s, 9, r->seq);
 	return step_done(st, s, "maintenance step", e);
 }
 

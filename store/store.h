@@ -201,6 +201,17 @@ int	store_guest_delete(struct store *st, int64_t id, struct herr *e);
 
 int	store_guest_set_disk(struct store *st, int64_t id, const char *path,
 	    struct herr *e);
+/*
+ * Whether the guest may be live-migrated (1, the default) or is moved
+ * only shut down (0: an operator pinned it), store/consolidate.c.
+ */
+int	store_guest_set_live(struct store *st, const char *name, int live,
+	    struct herr *e);
+/* 1, 0, or -1 with e (no such guest). */
+int	store_guest_live(struct store *st, const char *name, struct herr *e);
+/* The names of the guests pinned to offline moves; *out freed by caller. */
+int	store_guest_offline_list(struct store *st,
+	    char (**out)[STORE_NAME_MAX], size_t *n, struct herr *e);
 
 int	store_image_add(struct store *st, const struct image_row *m,
 	    struct herr *e);
@@ -237,9 +248,16 @@ int	store_post_timelines(struct store *st, struct post_timeline **out,
 	    size_t *n, struct herr *e);
 void	store_post_timelines_free(struct post_timeline *t, size_t n);
 
-/* Maintenance cycles: the plan is JSON written by hangard/maint.c. */
-int	store_cycle_add(struct store *st, const char *advisories,
-	    int64_t start, int64_t window_s, const char *plan, int64_t *id,
+/*
+ * Maintenance cycles: the plan is JSON written by hangard/maint.c (kind
+ * "patch") or hangard/consolidate.c ("consolidate": hosts retired on
+ * their own, outside a patch cycle).
+ */
+int	store_cycle_add(struct store *st, const char *kind,
+	    const char *advisories, int64_t start, int64_t window_s,
+	    const char *plan, int64_t *id, struct herr *e);
+/* The newest cycle of that kind (store/consolidate.c). */
+int	store_cycle_newest(struct store *st, const char *kind, int64_t *id,
 	    struct herr *e);
 int	store_cycle_get(struct store *st, int64_t id, int64_t *out_id,
 	    char **plan, struct herr *e);
@@ -257,6 +275,7 @@ struct cycle_rec {
 	char		run_error[256];
 	int		allow_fallback;	/* failed migration: reboot instead */
 	int		step_budget;	/* steps left before pausing; -1: all */
+	char		kind[16];	/* patch | consolidate */
 };
 
 /* One step of the journal: what, where, and when it began and ended. */
@@ -275,6 +294,7 @@ struct step_rec {
 	int64_t		ended_ms;
 	int64_t		pause_ms;	/* migrations: guest pause; -1 */
 	char		detail[256];
+	int64_t		bytes;		/* moves: bytes copied */
 };
 
 /* id 0: the newest cycle. */

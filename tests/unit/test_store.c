@@ -212,6 +212,64 @@ test_foreign_keys(void **state)
 	sqlite3_close(db);
 }
 
+/* Schema 10: cycles by kind, steps' bytes, guests pinned to offline moves. */
+static void
+test_consolidation(void **state)
+{
+	struct store *st = fleet("cons.db");
+	struct cycle_rec c;
+	struct step_rec sr, *steps;
+	char (*off)[STORE_NAME_MAX];
+	struct herr e;
+	int64_t id, p1, c1;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_cycle_newest(st, "consolidate", &id, &e), -1);
+	assert_int_equal(e.code, HERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "no consolidation"));
+	assert_int_equal(store_cycle_add(st, "patch", "XSA-1", 0, 60, "{}",
+	    &p1, &e), 0);
+	assert_int_equal(store_cycle_add(st, "consolidate", "", 0, 60, "{}",
+	    &c1, &e), 0);
+	assert_int_equal(store_cycle_add(st, "reboot", "", 0, 60, "{}", &id,
+	    &e), -1);	/* not a kind */
+	assert_int_equal(store_cycle_newest(st, "patch", &id, &e), 0);
+	assert_int_equal(id, p1);
+	assert_int_equal(store_cycle_newest(st, "consolidate", &id, &e), 0);
+	assert_int_equal(id, c1);
+	assert_int_equal(store_cycle_info(st, c1, &c, &e), 0);
+	assert_string_equal(c.kind, "consolidate");
+	/* a step's bytes are kept and updated */
+	memset(&sr, 0, sizeof(sr));
+	sr.cycle_id = c1;
+	str_copy(sr.kind, "move", sizeof(sr.kind));
+	str_copy(sr.state, "todo", sizeof(sr.state));
+	sr.pause_ms = -1;
+	str_copy(c.run_state, "running", sizeof(c.run_state));
+	assert_int_equal(store_steps_add(st, &c, &sr, 1, &e), 0);
+	sr.bytes = 5368709120LL;
+	assert_int_equal(store_step_update(st, &sr, &e), 0);
+	assert_int_equal(store_steps_list(st, c1, &steps, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_true(steps[0].bytes == 5368709120LL);
+	free(steps);
+	/* pinned guests: live by default */
+	assert_int_equal(reserve(st, "web1", "micro", &e), 0);
+	assert_int_equal(reserve(st, "db1", "micro", &e), 0);
+	assert_int_equal(store_guest_live(st, "web1", &e), 1);
+	assert_int_equal(store_guest_set_live(st, "db1", 0, &e), 0);
+	assert_int_equal(store_guest_live(st, "db1", &e), 0);
+	assert_int_equal(store_guest_set_live(st, "nosuch", 0, &e), -1);
+	assert_int_equal(e.code, HERR_NOTFOUND);
+	assert_int_equal(store_guest_live(st, "nosuch", &e), -1);
+	assert_int_equal(store_guest_offline_list(st, &off, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(off[0], "db1");
+	free(off);
+	store_close(st);
+}
+
 static int
 setup(void **state)
 {
@@ -238,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_partial_migration_rolls_back),
 		cmocka_unit_test(test_capacity_and_duplicates),
 		cmocka_unit_test(test_foreign_keys),
+		cmocka_unit_test(test_consolidation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
