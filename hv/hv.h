@@ -120,6 +120,20 @@ int	hv_migrate_settle(struct hv_conn *c, const char *uuid,
 	    const struct hv_migrate_opts *o, struct hv_migration *out,
 	    struct herr *e);
 /*
+ * A shut-off guest moved to dst_uri with its disk (volcopy.c): the volume
+ * at o->disk_path is copied into o->dst_pool there through libvirt's
+ * volume streams (download here, upload there, holes kept), the guest
+ * defined there with its disk's new path and undefined here, and the
+ * volume here deleted (out->disk_path: the new path; out->bytes: the
+ * bytes sent).  A guest already defined there (a move cut short after
+ * its copy) is only undefined here and settled.  Without copy_storage or
+ * a pool there, only the definition moves; a disk that is not a volume
+ * is refused, as is a running guest (HERR_STATE).
+ */
+int	hv_move_offline(struct hv_conn *c, const char *uuid,
+	    const char *dst_uri, const struct hv_migrate_opts *o,
+	    struct hv_migration *out, struct herr *e);
+/*
  * Whether the host has the domain: 1 (out filled), 0 not there, -1 on
  * error.  Uses c, or opens uri for the call when c is NULL.
  */

@@ -41,14 +41,14 @@ now_ms(void)
 }
 
 /* The test driver, in this process or behind a daemon (test+unix://). */
-static int
-is_test(const char *uri)
+int
+uri_is_test(const char *uri)
 {
 	return strncmp(uri, "test:", 5) == 0 || strncmp(uri, "test+", 5) == 0;
 }
 
 /* Moves the definition (and the running state) between test hosts. */
-static int
+int
 move_test(virDomainPtr src, struct hv_conn *dc, int active,
     struct hv_migration *out, struct herr *e)
 {
@@ -109,16 +109,7 @@ job_stats(virDomainPtr dd, struct hv_migration *out)
 
 /* ---- the guest's disk volume ---- */
 
-/* The disk volume of a migration: here, and its copy there. */
-struct mdisk {
-	char		 name[256];	/* the volume's name, in both pools */
-	char		 src[1024];	/* its path here; "": no volume */
-	char		 dst[1024];	/* its path there */
-	virStorageVolPtr made;		/* the copy, when we made it */
-	int		 same;		/* dst is src, on the same machine */
-};
-
-static int
+int
 has_text(const char *s)
 {
 	return s != NULL && s[0] != '\0';
@@ -176,7 +167,7 @@ xml_swap(const char *xml, const char *tag, const char *from, const char *to)
 }
 
 /* Whether two connections reach the same machine (unsure: yes). */
-static int
+int
 same_machine(virConnectPtr a, virConnectPtr b)
 {
 	char *ha = virConnectGetHostname(a), *hb = virConnectGetHostname(b);
@@ -192,7 +183,7 @@ same_machine(virConnectPtr a, virConnectPtr b)
  * The volume at path here: its name, capacity and format.  1: found;
  * 0: the path is not a volume; -1 on error.
  */
-static int
+int
 vol_here(virConnectPtr conn, const char *path, char *name, size_t namesize,
     unsigned long long *cap, char *fmt, size_t fmtsize, struct herr *e)
 {
@@ -234,7 +225,7 @@ vol_here(virConnectPtr conn, const char *path, char *name, size_t namesize,
 }
 
 /* The destination's pool, its volume list read again. */
-static virStoragePoolPtr
+virStoragePoolPtr
 pool_there(virConnectPtr conn, const char *pool, struct herr *e)
 {
 	virStoragePoolPtr p;
@@ -252,7 +243,7 @@ pool_there(virConnectPtr conn, const char *pool, struct herr *e)
 }
 
 /* The path of volume name in pool p: 1, 0 when there is none, -1. */
-static int
+int
 vol_path(virStoragePoolPtr p, const char *name, char *path, size_t size,
     struct herr *e)
 {
@@ -337,7 +328,7 @@ disk_prepare(struct hv_conn *c, struct hv_conn *dc,
 }
 
 /* After the migration: the copy made for it goes when it failed. */
-static void
+void
 disk_undo(struct mdisk *md)
 {
 	if (md->made == NULL)
@@ -356,7 +347,7 @@ disk_undo(struct mdisk *md)
  * one the guest now uses.  The guest runs there either way, so a failure
  * is only logged (hv_migrate_settle tries again on a repeated step).
  */
-static void
+void
 disk_done(struct hv_conn *c, struct mdisk *md, struct hv_migration *out)
 {
 	struct herr e;
@@ -392,7 +383,7 @@ disk_done(struct hv_conn *c, struct mdisk *md, struct hv_migration *out)
  * o->dest_xml or its XML here, with the disk's path there and the
  * console log's.  Both NULL when nothing differs.
  */
-static int
+int
 dest_xmls(virDomainPtr src, struct hv_conn *c, const char *dst_uri,
     const struct hv_migrate_opts *o, const struct mdisk *md, char **live,
     char **persist, struct herr *e)
@@ -553,7 +544,7 @@ hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
 
 	memset(out, 0, sizeof(*out));
 	out->pause_ms = -1;
-	if (is_test(c->uri) != is_test(dst_uri))
+	if (uri_is_test(c->uri) != uri_is_test(dst_uri))
 		return herr_set(e, HERR_USAGE, "cannot migrate between a test "
 		    "host and a real one");
 	if ((src = lookup(c, uuid, e)) == NULL)
@@ -566,7 +557,7 @@ hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
 		virDomainFree(src);
 		return -1;
 	}
-	r = is_test(c->uri) ? move_test(src, dc, active, out, e) :
+	r = uri_is_test(c->uri) ? move_test(src, dc, active, out, e) :
 	    migrate_real(src, c, dc, active, o, out, e);
 	virDomainFree(src);
 	hv_close(dc);
@@ -638,7 +629,7 @@ hv_migrate_settle(struct hv_conn *c, const char *uuid, const char *dst_uri,
 	int r;
 
 	out->disk_path[0] = '\0';
-	if (is_test(c->uri) || !o->copy_storage || !has_text(o->disk_path) ||
+	if (uri_is_test(c->uri) || !o->copy_storage || !has_text(o->disk_path) ||
 	    !has_text(o->dst_pool))
 		return 0;
 	memset(&md, 0, sizeof(md));
