@@ -189,6 +189,25 @@ show(struct console *cs, const char *name, json_object **res, struct herr *e)
 	return rpc_call(cs->rpc, "guest.show", name_params(name), res, e);
 }
 
+/* "a new host server with SSDs", from a move's target_disk. */
+static const char *
+new_host(json_object *m)
+{
+	return strcmp(gs(m, "target_disk"), "ssd") == 0 ? "a new host server "
+	    "with SSDs" : strcmp(gs(m, "target_disk"), "hdd") == 0 ? "a new "
+	    "host server with HDDs" : "a new host server";
+}
+
+/* What the maintenance is for: its advisories, or a move. */
+static void
+maint_what(json_object *m, char *buf, size_t size)
+{
+	if (gs(m, "advisories")[0] != '\0')
+		str_sanitize(buf, size, gs(m, "advisories"));
+	else
+		snprintf(buf, size, "a move to %s", new_host(m));
+}
+
 /* The scheduled maintenance hangard attached to a guest.show, if any. */
 static void
 print_maintenance(struct console *cs, json_object *g)
@@ -198,11 +217,18 @@ print_maintenance(struct console *cs, json_object *g)
 
 	if (!json_object_object_get_ex(g, "maintenance", &m))
 		return;
-	str_sanitize(adv, sizeof(adv), gs(m, "advisories"));
+	maint_what(m, adv, sizeof(adv));
 	str_sanitize(from, sizeof(from), gs(m, "window_start"));
 	str_sanitize(to, sizeof(to), gs(m, "window_end"));
 	fprintf(cs->out, "maintenance: %s, between %s and %s:\n", adv, from, to);
-	if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
+	if (strcmp(gs(m, "action"), "move") == 0)
+		fprintf(cs->out, "         moves to %s, live: a pause under a "
+		    "second\n", new_host(m));
+	else if (strcmp(gs(m, "action"), "move-offline") == 0)
+		fprintf(cs->out, "         moves to %s, shut down while its "
+		    "disk is copied; about %" PRId64 " minutes of downtime\n",
+		    new_host(m), (gi(m, "downtime_s") + 59) / 60);
+	else if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
 		fprintf(cs->out, "         live-migrated away and back; a pause "
 		    "under a second each time\n");
 	else
@@ -692,6 +718,10 @@ maint_of(json_object *g)
 static const char *
 maint_other(json_object *m)
 {
+	/* a move: live, or shut down and copied (a reboot) */
+	if (strcmp(gs(m, "planned"), "move") == 0)
+		return strcmp(gs(m, "action"), "move") == 0 ? CHOICE_REBOOT :
+		    CHOICE_MIGRATE;
 	/* planned as a reboot: no host had room, so nothing to choose */
 	if (strcmp(gs(m, "planned"), CHOICE_MIGRATE) != 0)
 		return NULL;
@@ -710,12 +740,23 @@ print_notice(struct console *cs, const char *vis, json_object *m)
 	char adv[128], from[64], to[64];
 	const char *other;
 
-	str_sanitize(adv, sizeof(adv), gs(m, "advisories"));
+	maint_what(m, adv, sizeof(adv));
 	str_sanitize(from, sizeof(from), gs(m, "window_start"));
 	str_sanitize(to, sizeof(to), gs(m, "window_end"));
 	fprintf(cs->out, "Maintenance of %s for %s\n", vis, adv);
 	fprintf(cs->out, "  window:    %s to %s\n", from, to);
-	if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
+	if (strcmp(gs(m, "action"), "move") == 0)
+		fprintf(cs->out, "  happens:   it moves to %s for good,\n"
+		    "             live-migrated with its disk: it keeps "
+		    "running, with a pause\n             under a second\n",
+		    new_host(m));
+	else if (strcmp(gs(m, "action"), "move-offline") == 0)
+		fprintf(cs->out, "  happens:   it moves to %s for good:\n"
+		    "             shut down cleanly, its disk copied there, "
+		    "started again;\n             about %" PRId64 " minutes "
+		    "of downtime\n", new_host(m), (gi(m, "downtime_s") + 59) /
+		    60);
+	else if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
 		fprintf(cs->out, "  happens:   live migration to another host "
 		    "and back: it keeps running,\n"
 		    "             with a pause under a second each time\n");
@@ -729,13 +770,17 @@ print_notice(struct console *cs, const char *vis, json_object *m)
 		fprintf(cs->out, "  decided:   by you\n");
 	else if (other != NULL)
 		fprintf(cs->out, "  decided:   by the plan\n");
+	else if (strcmp(gs(m, "planned"), "move-offline") == 0)
+		fprintf(cs->out, "  decided:   by us: it is moved only shut "
+		    "down\n");
 	else
 		fprintf(cs->out, "  decided:   by the plan: no host has room "
 		    "to take it while its host\n"
 		    "             reboots, so it reboots with it\n");
 	if (other != NULL && cs->mode == MODE_CLI)
 		fprintf(cs->out, "  change it: maintenance %s %s\n", vis, other);
-	if (gi(m, "windows") > 1 && gi(m, "windows") <= 16)
+	if (gi(m, "windows") > 1 && gi(m, "windows") <= 16 &&
+	    strncmp(gs(m, "planned"), "move", 4) != 0)
 		fprintf(cs->out, "  window %" PRId64 " of %" PRId64 "; to reboot "
 		    "in another instead: maintenance %s window-N\n",
 		    gi(m, "window"), gi(m, "windows"), vis);
@@ -835,7 +880,8 @@ act_maintenance(struct console *cs, const struct cmd_req *req,
 		/* choices close when the cycle starts */
 		if (cs->mode == MODE_MENU && strcmp(gs(m, "run_state"),
 		    "planned") == 0 && (maint_other(m) != NULL ||
-		    gi(m, "windows") > 1)) {
+		    (gi(m, "windows") > 1 && strncmp(gs(m, "planned"),
+		    "move", 4) != 0))) {
 			if ((choice = ask_choice(cs)) != NULL)
 				rc = record_choice(cs, name, choice, 0, e);
 			else

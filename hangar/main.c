@@ -129,9 +129,11 @@ static const struct cmd cmds[] = {
 	  render_impact, "ID", NULL },
 	{ "maint", "plan", "maint.plan", { "advisories" }, {
 	    { "--start", "start", O_STR, 1 }, { "--window", "window", O_STR, 1 },
-	    { "--max-parallel", "max_parallel", O_INT, 0 } }, render_maint,
-	  "ADVISORY[,ADVISORY...] --start 2017-04-27T06:00Z --window 4h "
-	  "[--max-parallel N]", NULL },
+	    { "--max-parallel", "max_parallel", O_INT, 0 },
+	    { "--retire", "retire", O_STR, 0 }, { "--to", "to", O_STR, 0 } },
+	  render_maint, "ADVISORY[,ADVISORY...] --start 2017-04-27T06:00Z "
+	  "--window 4h [--max-parallel N] [--retire SELECTOR[,SELECTOR...] "
+	  "[--to ssd|hdd]]", NULL },
 	{ "maint", "show", "maint.show", { NULL }, {
 	    { "--cycle", "cycle", O_INT, 0 } }, render_maint, "[--cycle N]",
 	  NULL },
@@ -161,6 +163,29 @@ static const struct cmd cmds[] = {
 	{ "maint", "choose", "maint.choose", { "name", "action" }, {
 	    { "--window", "window", O_INT, 0 } },
 	  render_object, "VPS live-migrate|reboot [--window N]", NULL },
+	{ "consolidate", "plan", "consolidate.plan", { NULL }, {
+	    { "--retire", "retire", O_STR, 1 }, { "--to", "to", O_STR, 0 },
+	    { "--start", "start", O_STR, 1 },
+	    { "--window", "window", O_STR, 1 } }, render_maint,
+	  "--retire SELECTOR[,SELECTOR...] [--to ssd|hdd] "
+	  "--start 2017-04-27T06:00Z --window 4h", NULL },
+	{ "consolidate", "show", "consolidate.show", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 } }, render_maint, "[--cycle N]",
+	  NULL },
+	{ "consolidate", "notify", "consolidate.notify", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 } }, render_object, "[--cycle N]",
+	  NULL },
+	{ "consolidate", "run", "consolidate.run", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 },
+	    { "--allow-fallback", "allow_fallback", O_BOOL, 0 },
+	    { "--steps", "steps", O_INT, 0 }, { "--wait", "wait", O_BOOL, 0 } },
+	  render_maint_report, "[--cycle N] [--allow-fallback] [--steps N] "
+	  "[--wait]", NULL },
+	{ "consolidate", "report", "consolidate.report", { NULL }, {
+	    { "--cycle", "cycle", O_INT, 0 },
+	    { "--publish", "publish", O_BOOL, 0 },
+	    { "--html", NULL, O_OUT, 0 } }, render_maint_report,
+	  "[--cycle N] [--publish] [--html FILE]", NULL },
 	{ "post", "add", "post.add", { NULL }, {
 	    { "--kind", "kind", O_STR, 1 }, { "--title", "title", O_STR, 1 },
 	    { "--body", "body", O_TEXT, 1 }, { "--author", "author", O_STR, 0 },
@@ -196,6 +221,8 @@ static const struct cmd cmds[] = {
 	{ "guest", "delete", "guest.delete", { "name" }, {
 	    { "--force", "force", O_BOOL, 0 } }, render_object,
 	  "NAME [--force]", NULL },
+	{ "guest", "set-migration", "guest.set_migration", { "name", "mode" },
+	  { { NULL } }, render_object, "NAME live|offline", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

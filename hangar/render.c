@@ -400,15 +400,23 @@ utc(char *buf, size_t size, int64_t t)
 void
 render_maint(json_object *o)
 {
-	struct table t = { .ncols = 6 };
+	struct table t = { .ncols = 7 };
 	const char *hdr[] = { "WINDOW", "GUEST", "OWNER", "HOST", "ACTION",
-	    "DOWNTIME" };
-	json_object *ws, *gsl, *w, *hs;
+	    "DOWNTIME", "TARGET" };
+	json_object *ws, *gsl, *w, *hs, *rt;
 	char a[40], b[40], win[24], dt[32], hosts[512];
 	size_t i, k;
 
-	printf("Maintenance cycle %lld for %s\n", (long long)gi(o, "cycle"),
-	    gs(o, "advisories"));
+	if (strcmp(gs(o, "kind"), "consolidate") == 0)
+		printf("Consolidation %lld: %s\n", (long long)gi(o, "cycle"),
+		    gs(o, "title"));
+	else
+		printf("Maintenance cycle %lld for %s\n", (long long)gi(o,
+		    "cycle"), gs(o, "advisories"));
+	if (json_object_object_get_ex(o, "retire", &rt))
+		printf("Retiring %s: its guests move to %s hosts; %lld hosts "
+		    "freed\n", gs(rt, "selectors"), gs(rt, "to")[0] ?
+		    gs(rt, "to") : "other", (long long)gi(rt, "hosts_freed"));
 	if (!json_object_object_get_ex(o, "windows", &ws) ||
 	    !json_object_object_get_ex(o, "guests", &gsl))
 		return;
@@ -426,14 +434,15 @@ render_maint(json_object *o)
 				    json_object_array_get_idx(hs, k)),
 				    sizeof(hosts) - strlen(hosts) - 1);
 			}
-		printf("  window %zu: %s - %s: %s (about %lld min)\n", i + 1, a,
-		    b, hosts, (long long)(gi(w, "estimate_s") + 59) / 60);
+		printf("  window %zu: %s - %s: %s%s (about %lld min)\n", i + 1,
+		    a, b, strcmp(gs(w, "kind"), "retire") == 0 ? "retire " : "",
+		    hosts, (long long)(gi(w, "estimate_s") + 59) / 60);
 	}
 	printf("\n");
 	table_row(&t, hdr);
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		json_object *g = json_object_array_get_idx(gsl, i);
-		const char *row[6];
+		const char *row[7];
 		snprintf(win, sizeof(win), "%lld", (long long)gi(g, "window"));
 		snprintf(dt, sizeof(dt), "%llds", (long long)gi(g, "downtime_s"));
 		row[0] = win;
@@ -442,6 +451,7 @@ render_maint(json_object *o)
 		row[3] = gs(g, "host");
 		row[4] = gs(g, "action");
 		row[5] = dt;
+		row[6] = gs(g, "target")[0] ? gs(g, "target") : "-";
 		table_row(&t, row);
 	}
 	table_print(&t);
@@ -473,7 +483,7 @@ render_maint_report(json_object *o)
 	const char *hdr[] = { "GUEST", "OWNER", "HOST", "ACTION", "DOWNTIME" };
 	const char *hh[] = { "HOST", "WINDOW", "DOWNTIME" };
 	json_object *arr, *v, *x;
-	char a[40], b[40], buf[512];
+	char a[40], b[40], buf[512], hb[512];
 	const char *row[5];
 	size_t i;
 
@@ -481,9 +491,16 @@ render_maint_report(json_object *o)
 		render_object(o);	/* maint run without --wait */
 		return;
 	}
-	printf("Maintenance cycle %lld for %s: %s, %lld of %lld steps done",
-	    (long long)gi(o, "cycle"), gs(o, "advisories"), gs(o, "state"),
-	    (long long)gi(o, "steps_done"), (long long)gi(o, "steps_total"));
+	if (strcmp(gs(o, "kind"), "consolidate") == 0)
+		printf("Consolidation %lld: %s, %lld of %lld steps done",
+		    (long long)gi(o, "cycle"), gs(o, "state"),
+		    (long long)gi(o, "steps_done"),
+		    (long long)gi(o, "steps_total"));
+	else
+		printf("Maintenance cycle %lld for %s: %s, %lld of %lld steps "
+		    "done", (long long)gi(o, "cycle"), gs(o, "advisories"),
+		    gs(o, "state"), (long long)gi(o, "steps_done"),
+		    (long long)gi(o, "steps_total"));
 	if (gi(o, "steps_failed") > 0)
 		printf(", %lld failed", (long long)gi(o, "steps_failed"));
 	printf("\n");
@@ -515,6 +532,34 @@ render_maint_report(json_object *o)
 		    "%lld min\n", a, b,
 		    (long long)(gi(o, "host_shortest_s") + 30) / 60);
 	}
+	if (json_object_object_get_ex(o, "moves_total", NULL)) {
+		printf("Moves: %lld of %lld done", (long long)gi(o,
+		    "moves_done"), (long long)gi(o, "moves_total"));
+		if (json_object_object_get_ex(o, "move_median_ms", NULL)) {
+			fmt_ms(a, sizeof(a), o, "move_median_ms");
+			fmt_ms(b, sizeof(b), o, "move_max_ms");
+			printf(", live pauses: median %s, longest %s", a, b);
+		}
+		if (json_object_object_get_ex(o, "offline_max_ms", NULL)) {
+			fmt_ms(a, sizeof(a), o, "offline_max_ms");
+			printf(", offline: longest %s", a);
+		}
+		printf("\nCopied: %.1f MiB\n", (double)gi(o, "bytes_copied") /
+		    1048576.0);
+		buf[0] = '\0';
+		if (!json_object_object_get_ex(o, "hosts_freed", &arr))
+			arr = NULL;
+		for (i = 0; arr != NULL && i < json_object_array_length(arr);
+		    i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			    " %s", json_object_get_string(
+			    json_object_array_get_idx(arr, i)));
+		printf("Hosts freed: %lld of %lld:", (long long)(arr != NULL ?
+		    json_object_array_length(arr) : 0),
+		    (long long)gi(o, "hosts_retiring"));
+		str_sanitize(hb, sizeof(hb), buf);
+		printf("%s\n", buf[0] ? hb : " none");
+	}
 	if (json_object_object_get_ex(o, "guest_median_ms", NULL)) {
 		fmt_ms(a, sizeof(a), o, "guest_median_ms");
 		fmt_ms(b, sizeof(b), o, "guest_max_ms");
@@ -529,8 +574,14 @@ render_maint_report(json_object *o)
 			x = json_object_array_get_idx(arr, i);
 			snprintf(a, sizeof(a), "%lld", (long long)gi(x,
 			    "window"));
-			if (json_object_object_get_ex(x, "downtime_ms", &v) &&
-			    v != NULL)
+			if (json_object_object_get_ex(x, "retired", &v)) {
+				/* a host emptied and retired, not rebooted */
+				snprintf(a, sizeof(a), "-");
+				snprintf(b, sizeof(b), "%s",
+				    json_object_get_boolean(v) ? "retired" :
+				    "not retired yet");
+			} else if (json_object_object_get_ex(x, "downtime_ms",
+			    &v) && v != NULL)
 				fmt_ms(b, sizeof(b), x, "downtime_ms");
 			else if (json_object_object_get_ex(x, "downtime_s",
 			    &v) && v != NULL)
@@ -560,6 +611,11 @@ render_maint_report(json_object *o)
 			row[0] = gs(x, "guest");
 			row[1] = gs(x, "owner");
 			row[2] = gs(x, "host");
+			if (gs(x, "target")[0] != '\0') {
+				snprintf(hb, sizeof(hb), "%s>%s", gs(x, "host"),
+				    gs(x, "target"));
+				row[2] = hb;
+			}
 			row[3] = gs(x, "action");
 			row[4] = a;
 			table_row(&t, row);

@@ -256,6 +256,53 @@ void	maint_cache_free(void);	/* at exit */
 int	maint_choose(struct daemon *d, const struct guest_rec *g,
 	    const char *action, int64_t window, struct herr *e);
 
+/* maint.c's parsers, shared with consolidate.c: -1 on error */
+int64_t	maint_parse_utc(const char *s);		/* 2017-04-27T06:00Z */
+int64_t	maint_parse_duration(const char *s);	/* 4h, 90m, 3600s */
+
+/* consolidate.c: planning the retirement of hosts */
+struct retire_plan;
+/*
+ * The fleet's consolidation off the hosts the selectors name (a host
+ * name, a tag such as stor:hdd, or a glob; comma-separated) onto hosts
+ * of disk kind to ("ssd", "hdd", or NULL/"" for any); refuses, naming
+ * it, a guest that fits nowhere.
+ */
+struct retire_plan	*retire_plan_new(struct daemon *d, const char *retire,
+			    const char *to, struct herr *e);
+void	retire_plan_free(struct retire_plan *rp);
+/* Whether the plan retires the host. */
+int	retire_host(const struct retire_plan *rp, const char *host);
+/*
+ * Adds the retire window (index win) to a plan's "windows", its guests
+ * to "guests" and the moves as "retire"; returns its estimate (s).
+ */
+int64_t	retire_plan_json(const struct retire_plan *rp, json_object *plan,
+	    int win, int64_t start, int64_t window);
+/* consolidate.plan: a cycle of kind consolidate. */
+int	consolidate_plan(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+/* Sets the request's "cycle" to the newest of kind when 0; checks it. */
+int	cycle_pick(struct daemon *d, struct proto_req *r, const char *kind,
+	    struct herr *e);
+int	guest_set_migration(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+/* The methods consolidate.plan|show|notify|run|report, guest.set_migration */
+extern const struct proto_param cons_plan_params[];
+extern const struct proto_param cons_migration_params[];
+int	cons_m_plan(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+int	cons_m_show(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+int	cons_m_notify(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+int	cons_m_run(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+int	cons_m_report(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+int	cons_m_migration(struct daemon *, struct client *, struct proto_req *,
+	    json_object **, struct herr *);
+
 /* run.c: running a maintenance cycle, as a journaled job */
 /* Returns 1 when the answer comes later (--wait). */
 int	maint_run(struct daemon *d, struct client *c, struct proto_req *r,

@@ -35,8 +35,8 @@
 #define MAX_ADVISORIES	16
 
 /* "4h", "90m", "3600s", "3600" into seconds; -1 on error. */
-static int64_t
-parse_duration(const char *s)
+int64_t
+maint_parse_duration(const char *s)
 {
 	char *end;
 	long long v = strtoll(s, &end, 10);
@@ -53,8 +53,8 @@ parse_duration(const char *s)
 }
 
 /* "2017-04-27T06:00Z", "2017-04-27 06:00" (UTC) into a time; -1 on error. */
-static int64_t
-parse_utc(const char *s)
+int64_t
+maint_parse_utc(const char *s)
 {
 	struct tm tm;
 	const char *end;
@@ -136,7 +136,8 @@ affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
 	struct advisory_rec a;
 	struct host_rec *hs;
 	struct guest_rec *gs;
-	size_t n, ng, i, k;
+	char (*pinned)[STORE_NAME_MAX];
+	size_t n, ng, np, i, k;
 	int hit;
 	char tags[16];
 
@@ -165,23 +166,39 @@ affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
 		plan_cluster_free(c);
 		return NULL;
 	}
-	for (i = 0; i < ng; i++)
+	if (store_guest_offline_list(d->st, &pinned, &np, e) == -1) {
+		free(gs);
+		plan_cluster_free(c);
+		return NULL;
+	}
+	/* a guest pinned to offline moves reboots with its host */
+	for (i = 0; i < ng; i++) {
+		for (k = 0; k < np && strcmp(pinned[k], gs[i].name) != 0; k++)
+			;
 		if (plan_host_find(c, gs[i].host) != PLAN_NONE)
 			plan_cluster_add_guest(c, gs[i].name, gs[i].customer,
 			    (int64_t)gs[i].ram_mib, (int64_t)gs[i].disk_mib,
 			    gs[i].vcpus, plan_host_find(c, gs[i].host),
-			    PLAN_NONE, 1);
+			    PLAN_NONE, k == np);
+	}
+	free(pinned);
 	free(gs);
 	return c;
 }
 
+/*
+ * The plan as JSON: a window per batch.  Hosts rp retires are left out
+ * with their guests (they are emptied instead, after the last window),
+ * and a batch left with no host with them.
+ */
 static json_object *
 plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
-    int64_t start, int64_t window, const char *advisories)
+    int64_t start, int64_t window, const char *advisories,
+    const struct retire_plan *rp)
 {
 	json_object *o = json_object_new_object(), *ws, *w, *hs, *gs, *g;
 	const struct plan_maint_guest *pg;
-	size_t b, i;
+	size_t b, i, nw = 0, kept;
 
 	json_object_object_add(o, "advisories",
 	    json_object_new_string(advisories));
@@ -190,22 +207,32 @@ plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
 	ws = json_object_new_array();
 	gs = json_object_new_array();
 	for (b = 0; b < m->nbatches; b++) {
+		for (i = 0, kept = 0; i < m->batches[b].nhosts; i++)
+			kept += !retire_host(rp,
+			    c->hosts[m->batches[b].hosts[i]].name);
+		if (kept == 0)
+			continue;
 		w = json_object_new_object();
-		json_object_object_add(w, "index", json_object_new_int((int)b));
+		json_object_object_add(w, "index", json_object_new_int((int)nw));
 		json_object_object_add(w, "start",
-		    json_object_new_int64(start + (int64_t)b * window));
+		    json_object_new_int64(start + (int64_t)nw * window));
 		json_object_object_add(w, "end",
-		    json_object_new_int64(start + (int64_t)(b + 1) * window));
+		    json_object_new_int64(start + (int64_t)(nw + 1) * window));
 		json_object_object_add(w, "estimate_s",
 		    json_object_new_int64((int64_t)m->batches[b].duration_s));
 		hs = json_object_new_array();
 		for (i = 0; i < m->batches[b].nhosts; i++)
-			json_object_array_add(hs, json_object_new_string(
-			    c->hosts[m->batches[b].hosts[i]].name));
+			if (!retire_host(rp,
+			    c->hosts[m->batches[b].hosts[i]].name))
+				json_object_array_add(hs,
+				    json_object_new_string(c->hosts[
+				    m->batches[b].hosts[i]].name));
 		json_object_object_add(w, "hosts", hs);
 		json_object_array_add(ws, w);
 		for (i = 0; i < m->batches[b].nguests; i++) {
 			pg = &m->guests[m->batches[b].first + i];
+			if (retire_host(rp, c->hosts[pg->host].name))
+				continue;
 			g = json_object_new_object();
 			json_object_object_add(g, "guest", json_object_new_string(
 			    c->guests[pg->guest].name));
@@ -215,7 +242,7 @@ plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
 			json_object_object_add(g, "host", json_object_new_string(
 			    c->hosts[pg->host].name));
 			json_object_object_add(g, "window",
-			    json_object_new_int((int)b));
+			    json_object_new_int((int)nw));
 			json_object_object_add(g, "action", json_object_new_string(
 			    pg->fate == PLAN_FATE_MIGRATE ? "live-migrate" :
 			    "reboot"));
@@ -226,6 +253,7 @@ plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
 			    json_object_new_int64((int64_t)(pg->downtime_s + 0.5)));
 			json_object_array_add(gs, g);
 		}
+		nw++;
 	}
 	json_object_object_add(o, "windows", ws);
 	json_object_object_add(o, "guests", gs);
@@ -269,15 +297,16 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 	struct plan_cluster *c;
 	struct plan_maintenance *m = NULL;
 	struct plan_maint_opts opts;
-	json_object *hosts, *plan;
+	struct retire_plan *rp = NULL;
+	json_object *hosts, *plan, *ws;
 	int64_t start, window, id;
 	size_t nadv = 0, b;
-	const char *text;
+	const char *text, *retire = proto_str(r->params, "retire");
 
-	if ((start = parse_utc(proto_str(r->params, "start"))) == -1)
+	if ((start = maint_parse_utc(proto_str(r->params, "start"))) == -1)
 		return herr_set(e, HERR_USAGE, "--start: give a UTC time like "
 		    "2017-04-27T06:00Z");
-	if ((window = parse_duration(proto_str(r->params, "window"))) == -1)
+	if ((window = maint_parse_duration(proto_str(r->params, "window"))) == -1)
 		return herr_set(e, HERR_USAGE, "--window: give a duration like "
 		    "4h or 90m");
 	list = xstrdup(proto_str(r->params, "advisories"));
@@ -298,37 +327,54 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 	free(list);
 	if (nadv == 0)
 		return herr_set(e, HERR_USAGE, "name at least one advisory");
+	if (proto_str(r->params, "to") != NULL && retire == NULL)
+		return herr_set(e, HERR_USAGE, "--to goes with --retire");
+	/* hosts retired in this cycle: where their guests go, or refused */
+	if (retire != NULL && (rp = retire_plan_new(d, retire,
+	    proto_str(r->params, "to"), e)) == NULL)
+		return -1;
 	hosts = json_object_new_array();
 	if ((c = affected_cluster(d, advs, nadv, hosts, e)) == NULL) {
+		retire_plan_free(rp);
 		json_object_put(hosts);
 		return -1;
 	}
 	if (c->nhosts == 0) {
+		retire_plan_free(rp);
 		plan_cluster_free(c);
 		json_object_put(hosts);
-		return herr_set(e, HERR_STATE, "no host is affected by %s", norm);
+		return herr_set(e, HERR_STATE, "no host is affected by %s%s",
+		    norm, rp != NULL ? " (hangar consolidate plan retires "
+		    "hosts on its own)" : "");
 	}
 	plan_maint_opts_init(&opts);
 	opts.max_parallel = (size_t)proto_int(r->params, "max_parallel", 1);
 	if (plan_maintenance(c, &opts, &m, e) == -1) {
+		retire_plan_free(rp);
 		plan_cluster_free(c);
 		json_object_put(hosts);
 		return -1;
 	}
-	for (b = 0; b < m->nbatches; b++)
-		if (m->batches[b].duration_s > (double)window) {
-			herr_set(e, HERR_CAPACITY, "window %zu needs about %.0f "
-			    "minutes, more than --window allows", b + 1,
-			    m->batches[b].duration_s / 60);
-			plan_maintenance_free(m);
-			plan_cluster_free(c);
-			json_object_put(hosts);
-			return -1;
-		}
-	plan = plan_json(c, m, start, window, norm);
+	plan = plan_json(c, m, start, window, norm, rp);
 	plan_maintenance_free(m);
 	plan_cluster_free(c);
 	json_object_object_add(plan, "hosts", hosts);
+	json_object_object_get_ex(plan, "windows", &ws);
+	/* after the last patch window, the retiring hosts are emptied */
+	if (rp != NULL)
+		retire_plan_json(rp, plan, (int)json_object_array_length(ws),
+		    start, window);
+	retire_plan_free(rp);
+	for (b = 0; b < json_object_array_length(ws); b++)
+		if (proto_get_int(json_object_array_get_idx(ws, b),
+		    "estimate_s") > window) {
+			herr_set(e, HERR_CAPACITY, "window %zu needs about %lld "
+			    "minutes, more than --window allows", b + 1,
+			    (long long)(proto_get_int(json_object_array_get_idx(
+			    ws, b), "estimate_s") + 59) / 60);
+			json_object_put(plan);
+			return -1;
+		}
 	text = json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PLAIN);
 	if (store_cycle_add(d->st, "patch", norm, start, window, text, &id,
 	    e) == -1) {
@@ -361,6 +407,55 @@ maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 	return 0;
 }
 
+/* A consolidation of its own (not a patch cycle). */
+static int
+plan_is_consolidation(json_object *plan)
+{
+	return strcmp(proto_get_str(plan, "kind"), "consolidate") == 0;
+}
+
+/* "a new host server with SSDs" for a plan entry moving to one. */
+static void
+new_host(json_object *g, char *buf, size_t size)
+{
+	const char *k = proto_get_str(g, "target_disk");
+
+	snprintf(buf, size, "a new host server%s", strcmp(k, "ssd") == 0 ?
+	    " with SSDs" : strcmp(k, "hdd") == 0 ? " with HDDs" : "");
+}
+
+/* One line of a notice: what happens to the VPS in its window. */
+static char *
+notice_line(json_object *g, const char *a, const char *b, const char *za,
+    const char *zb)
+{
+	const char *act = proto_get_str(g, "action"), *n = proto_get_str(g,
+	    "guest");
+	char nh[64];
+
+	new_host(g, nh, sizeof(nh));
+	if (strcmp(act, "live-migrate") == 0)
+		return xasprintf("- %s: between %s and %s (%s to %s, your "
+		    "time) it is live-migrated to another host and back: it "
+		    "keeps running, with a pause under a second each time.\n",
+		    n, a, b, za, zb);
+	if (strcmp(act, "move") == 0)
+		return xasprintf("- %s: between %s and %s (%s to %s, your "
+		    "time) it moves to %s for good, live-migrated with its "
+		    "disk: it keeps running, with a pause under a second.\n",
+		    n, a, b, za, zb, nh);
+	if (strcmp(act, "move-offline") == 0)
+		return xasprintf("- %s: between %s and %s (%s to %s, your "
+		    "time) it moves to %s for good: it is shut down cleanly, "
+		    "its disk is copied there and it is started again: expect "
+		    "about %lld minutes of downtime.\n", n, a, b, za, zb, nh,
+		    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
+	return xasprintf("- %s: between %s and %s (%s to %s, your time) it is "
+	    "shut down cleanly while its host reboots, and started again: "
+	    "expect about %lld minutes of downtime.\n", n, a, b, za, zb,
+	    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
+}
+
 /* The notice's text for one customer: every VPS of theirs in the plan. */
 static char *
 notice_body(json_object *plan, const struct customer_rec *cu)
@@ -371,9 +466,17 @@ notice_body(json_object *plan, const struct customer_rec *cu)
 
 	json_object_object_get_ex(plan, "guests", &gsl);
 	json_object_object_get_ex(plan, "windows", &ws);
-	out = xasprintf("Hello %s,\n\nwe will patch the hypervisors of our host "
-	    "servers for security advisories %s. These of your VPSes are "
-	    "affected:\n\n", cu->name, proto_get_str(plan, "advisories"));
+	if (plan_is_consolidation(plan))
+		out = xasprintf("Hello %s,\n\nwe are moving VPSes from older "
+		    "host servers to new ones, and retiring the old ones. "
+		    "These of your VPSes move:\n\n", cu->name);
+	else
+		out = xasprintf("Hello %s,\n\nwe will patch the hypervisors of "
+		    "our host servers for security advisories %s%s. These of "
+		    "your VPSes are affected:\n\n", cu->name,
+		    proto_get_str(plan, "advisories"), json_object_object_get_ex(
+		    plan, "retire", NULL) ? ", and retire older host servers" :
+		    "");
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		g = json_object_array_get_idx(gsl, i);
 		if (strcmp(proto_get_str(g, "owner"), cu->name) != 0)
@@ -383,17 +486,7 @@ notice_body(json_object *plan, const struct customer_rec *cu)
 		fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
 		fmt_zone(proto_get_int(w, "start"), cu->tz, za, sizeof(za));
 		fmt_zone(proto_get_int(w, "end"), cu->tz, zb, sizeof(zb));
-		if (strcmp(proto_get_str(g, "action"), "live-migrate") == 0)
-			line = xasprintf("- %s: between %s and %s (%s to %s, "
-			    "your time) it is live-migrated to another host "
-			    "and back: it keeps running, with a pause under "
-			    "a second each time.\n", proto_get_str(g, "guest"), a, b, za, zb);
-		else
-			line = xasprintf("- %s: between %s and %s (%s to %s, "
-			    "your time) it is shut down cleanly while its host "
-			    "reboots, and started again: expect about %lld "
-			    "minutes of downtime.\n", proto_get_str(g, "guest"), a, b, za, zb,
-			    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
+		line = notice_line(g, a, b, za, zb);
 		tmp = xasprintf("%s%s", out, line);
 		free(out);
 		free(line);
@@ -414,7 +507,8 @@ notice_mail(struct daemon *d, json_object *plan,
 	int r;
 
 	snprintf(subject, sizeof(subject), "Scheduled maintenance: %s",
-	    proto_get_str(plan, "advisories"));
+	    plan_is_consolidation(plan) ? "your VPS moves to a new host "
+	    "server" : proto_get_str(plan, "advisories"));
 	body = notice_body(plan, cu);
 	r = mail_header(m, "From", d->cfg.mail_from, e) == -1 ||
 	    mail_header(m, "To", cu->email, e) == -1 ||
@@ -427,73 +521,117 @@ notice_mail(struct daemon *d, json_object *plan,
 }
 
 /*
- * The newest cycle's plan, parsed once (a plan never changes once made):
- * guest.show asks for every VPS, and a plan can hold 40,000 of them.
+ * The newest cycle's plan of each kind (patch, consolidate), parsed once
+ * (a plan never changes once made): guest.show asks for every VPS, and a
+ * plan can hold 40,000 of them.
  */
-static struct {
+static struct plan_cache {
 	int64_t		 id;
 	json_object	*plan;		/* owned */
 	json_object	*byname;	/* owned: guest name -> its entry */
-} plan_cache;
+} plan_cache[2];			/* [0] patch, [1] consolidate */
+
+static const char *cache_kinds[2] = { "patch", "consolidate" };
 
 void
 maint_cache_free(void)
 {
-	json_object_put(plan_cache.plan);
-	json_object_put(plan_cache.byname);
-	memset(&plan_cache, 0, sizeof(plan_cache));
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		json_object_put(plan_cache[k].plan);
+		json_object_put(plan_cache[k].byname);
+		memset(&plan_cache[k], 0, sizeof(plan_cache[k]));
+	}
 }
 
 static int
-plan_cache_load(struct daemon *d, int64_t id)
+plan_cache_load(struct daemon *d, struct plan_cache *pc, int64_t id)
 {
 	json_object *gsl, *g;
 	int64_t got;
 	char *text;
 	size_t i;
 
-	if (plan_cache.plan != NULL && plan_cache.id == id)
+	if (pc->plan != NULL && pc->id == id)
 		return 0;
-	maint_cache_free();
+	json_object_put(pc->plan);
+	json_object_put(pc->byname);
+	memset(pc, 0, sizeof(*pc));
 	if (store_cycle_get(d->st, id, &got, &text, NULL) == -1)
 		return -1;
-	plan_cache.plan = json_tokener_parse(text);
+	pc->plan = json_tokener_parse(text);
 	free(text);
-	if (plan_cache.plan == NULL || !json_object_object_get_ex(
-	    plan_cache.plan, "guests", &gsl)) {
-		maint_cache_free();
+	if (pc->plan == NULL || !json_object_object_get_ex(pc->plan, "guests",
+	    &gsl)) {
+		json_object_put(pc->plan);
+		pc->plan = NULL;
 		return -1;
 	}
-	plan_cache.id = id;
-	plan_cache.byname = json_object_new_object();
+	pc->id = id;
+	pc->byname = json_object_new_object();
+	/* a guest with a patch and a move in one cycle: the move is shown */
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		g = json_object_array_get_idx(gsl, i);
-		json_object_object_add(plan_cache.byname,
-		    proto_get_str(g, "guest"), json_object_get(g));
+		json_object_object_add(pc->byname, proto_get_str(g, "guest"),
+		    json_object_get(g));
 	}
 	return 0;
 }
 
 /*
- * The guest's entry in the newest maintenance cycle not yet done, for
- * guest.show (the console's status shows the same notice as the email);
- * NULL if none.
+ * The newest cycle not yet done that holds the guest: the patch cycle's
+ * first, then the consolidation's.  Its cache entry (and *c, *g), or
+ * NULL.
+ */
+static struct plan_cache *
+pending_for(struct daemon *d, const char *guest, struct cycle_rec *c,
+    json_object **g)
+{
+	int64_t id;
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		if (store_cycle_newest(d->st, cache_kinds[k], &id, NULL) == 0 &&
+		    store_cycle_info(d->st, id, c, NULL) == 0 &&
+		    strcmp(c->run_state, "done") != 0 &&
+		    plan_cache_load(d, &plan_cache[k], id) == 0 &&
+		    json_object_object_get_ex(plan_cache[k].byname, guest, g))
+			return &plan_cache[k];
+	return NULL;
+}
+
+/* A move's expected downtime when it is shut down and copied instead. */
+static int64_t
+offline_estimate(struct daemon *d, const char *guest)
+{
+	struct guest_rec gr;
+
+	if (store_guest_get(d->st, guest, NULL, &gr, NULL) == -1)
+		return 0;
+	return 60 + ((int64_t)gr.disk_mib * 2 + 1023) / 1024;
+}
+
+/*
+ * The guest's entry in the newest maintenance cycle or consolidation not
+ * yet done, for guest.show (the console's status shows the same notice
+ * as the email); NULL if none.
  */
 json_object *
 maint_for_guest(struct daemon *d, const char *guest)
 {
 	json_object *ws, *g, *w, *o;
+	struct plan_cache *pc;
 	struct cycle_rec c;
 	struct choice_rec ch;
 	char a[40], b[40];
+	const char *act;
 	int64_t win;
 
-	if (store_cycle_info(d->st, 0, &c, NULL) == -1 ||
-	    strcmp(c.run_state, "done") == 0 || plan_cache_load(d, c.id) == -1)
+	if ((pc = pending_for(d, guest, &c, &g)) == NULL ||
+	    !json_object_object_get_ex(pc->plan, "windows", &ws))
 		return NULL;
-	if (!json_object_object_get_ex(plan_cache.byname, guest, &g) ||
-	    !json_object_object_get_ex(plan_cache.plan, "windows", &ws))
-		return NULL;
+	act = proto_get_str(g, "action");
 	if (store_choice_get(d->st, c.id, guest, &ch, NULL) == -1)
 		ch.action[0] = '\0';
 	win = ch.action[0] != '\0' && ch.win >= 0 ? ch.win :
@@ -502,28 +640,37 @@ maint_for_guest(struct daemon *d, const char *guest)
 	fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
 	fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
 	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(c.kind));
 	json_object_object_add(o, "advisories", json_object_new_string(
-	    proto_get_str(plan_cache.plan, "advisories")));
+	    proto_get_str(pc->plan, "advisories")));
 	json_object_object_add(o, "window", json_object_new_int64(win + 1));
 	json_object_object_add(o, "windows", json_object_new_int64(
 	    (int64_t)json_object_array_length(ws)));
 	json_object_object_add(o, "window_start", json_object_new_string(a));
 	json_object_object_add(o, "window_end", json_object_new_string(b));
-	json_object_object_add(o, "action", json_object_new_string(
-	    proto_get_str(g, "action")));
+	json_object_object_add(o, "action", json_object_new_string(act));
 	json_object_object_add(o, "downtime_s", json_object_new_int64(
 	    proto_get_int(g, "downtime_s")));
+	if (strncmp(act, "move", 4) == 0)
+		json_object_object_add(o, "target_disk", json_object_new_string(
+		    proto_get_str(g, "target_disk")));
 	json_object_object_add(o, "cycle", json_object_new_int64(c.id));
 	json_object_object_add(o, "run_state",
 	    json_object_new_string(c.run_state));
-	json_object_object_add(o, "planned", json_object_new_string(
-	    proto_get_str(g, "action")));
+	json_object_object_add(o, "planned", json_object_new_string(act));
 	json_object_object_add(o, "planned_window", json_object_new_int64(
 	    proto_get_int(g, "window") + 1));
 	if (ch.action[0] != '\0') {
 		json_object_object_add(o, "chosen",
 		    json_object_new_string(ch.action));
-		if (strcmp(ch.action, "reboot") == 0) {
+		if (strcmp(ch.action, "reboot") == 0 &&
+		    strncmp(act, "move", 4) == 0) {
+			/* shut down, copied, started on the new host */
+			json_object_object_add(o, "action",
+			    json_object_new_string("move-offline"));
+			json_object_object_add(o, "downtime_s",
+			    json_object_new_int64(offline_estimate(d, guest)));
+		} else if (strcmp(ch.action, "reboot") == 0) {
 			json_object_object_add(o, "action",
 			    json_object_new_string("reboot"));
 			json_object_object_add(o, "downtime_s",
@@ -543,7 +690,7 @@ planned_inflow(struct daemon *d, const char *host)
 	int64_t sum = 0;
 	size_t i;
 
-	if (!json_object_object_get_ex(plan_cache.plan, "guests", &gsl))
+	if (!json_object_object_get_ex(plan_cache[0].plan, "guests", &gsl))
 		return 0;
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		json_object *g = json_object_array_get_idx(gsl, i);
@@ -571,7 +718,7 @@ window_host(struct daemon *d, int64_t cycle, const struct guest_rec *g,
 	size_t i, k, nmv;
 	int64_t ram, disk, vcpus;
 
-	if (!json_object_object_get_ex(plan_cache.plan, "windows", &ws) ||
+	if (!json_object_object_get_ex(plan_cache[0].plan, "windows", &ws) ||
 	    !json_object_object_get_ex(json_object_array_get_idx(ws,
 	    (size_t)win), "hosts", &hs))
 		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
@@ -614,8 +761,8 @@ maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
 	struct choice_rec ch;
 	struct cycle_rec c;
 	json_object *m;
-	int64_t planned, nwin;
-	int migrates;
+	int64_t planned, nwin, cycle;
+	int migrates, moves, pinned;
 
 	memset(&ch, 0, sizeof(ch));
 	ch.win = -1;
@@ -627,15 +774,27 @@ maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
 		return herr_set(e, HERR_STATE, "no maintenance is scheduled "
 		    "for %s", g->name);
 	migrates = strcmp(proto_get_str(m, "planned"), "live-migrate") == 0;
+	moves = strncmp(proto_get_str(m, "planned"), "move", 4) == 0;
+	pinned = strcmp(proto_get_str(m, "planned"), "move-offline") == 0;
 	planned = proto_get_int(m, "planned_window");
 	nwin = proto_get_int(m, "windows");
+	cycle = proto_get_int(m, "cycle");
 	json_object_put(m);
-	if (store_cycle_info(d->st, 0, &c, e) == -1)
+	if (store_cycle_info(d->st, cycle, &c, e) == -1)
 		return -1;
 	if (strcmp(c.run_state, "planned") != 0)
 		return herr_set(e, HERR_STATE, "the maintenance has started: "
 		    "choices are closed");
-	if (window > 0 && window != planned) {
+	if (moves && window > 0 && window != planned)
+		return herr_set(e, HERR_USAGE, "%s moves to its new host in "
+		    "window %lld, when its old host is emptied: that window "
+		    "cannot change", g->name, (long long)planned);
+	if (pinned && strcmp(action, "live-migrate") == 0)
+		return herr_set(e, HERR_STATE, "%s is moved only shut down: "
+		    "ask us if it can be live-migrated", g->name);
+	if (moves) {
+		/* reboot: shut down, copied and started on the new host */
+	} else if (window > 0 && window != planned) {
 		/* another window: it reboots there, on a host patched then */
 		if (window > nwin)
 			return herr_set(e, HERR_USAGE, "the windows are 1 to %lld",
@@ -676,10 +835,10 @@ maint_service(struct daemon *d, struct proto_req *r, json_object **res,
 	size_t i;
 
 	memset(&w, 0, sizeof(w));
-	if ((w.start = parse_utc(proto_str(r->params, "start"))) == -1)
+	if ((w.start = maint_parse_utc(proto_str(r->params, "start"))) == -1)
 		return herr_set(e, HERR_USAGE, "--start: give a UTC time like "
 		    "2017-04-04T05:00Z");
-	if ((window = parse_duration(proto_str(r->params, "window"))) == -1)
+	if ((window = maint_parse_duration(proto_str(r->params, "window"))) == -1)
 		return herr_set(e, HERR_USAGE, "--window: give a duration like "
 		    "20m or 2h");
 	w.end = w.start + window;
@@ -835,34 +994,59 @@ outbox_flush(struct daemon *d)
 static int
 feed_scheduled(struct daemon *d, json_object *plan, struct herr *e)
 {
-	json_object *ws, *gsl;
-	char a[64], b[64], title[700], *body;
-	size_t nw, ng, i, nmig = 0;
+	json_object *ws, *gsl, *rt, *hs;
+	char a[64], b[64], title[700], *body, *tmp, moves[300] = "";
+	size_t nw, ng = 0, i, nmig = 0, nmove = 0, noff = 0, nret = 0;
+	const char *act;
 	int r;
 
 	if (!json_object_object_get_ex(plan, "windows", &ws) ||
 	    !json_object_object_get_ex(plan, "guests", &gsl) ||
 	    (nw = json_object_array_length(ws)) == 0)
 		return 0;
-	ng = json_object_array_length(gsl);
-	for (i = 0; i < ng; i++)
-		nmig += strcmp(proto_get_str(json_object_array_get_idx(gsl, i),
-		    "action"), "live-migrate") == 0;
+	for (i = 0; i < json_object_array_length(gsl); i++) {
+		act = proto_get_str(json_object_array_get_idx(gsl, i), "action");
+		nmove += strcmp(act, "move") == 0;
+		noff += strcmp(act, "move-offline") == 0;
+		ng += strncmp(act, "move", 4) != 0;
+		nmig += strcmp(act, "live-migrate") == 0;
+	}
+	if (json_object_object_get_ex(plan, "retire", &rt) &&
+	    json_object_object_get_ex(rt, "hosts", &hs))
+		nret = json_object_array_length(hs);
+	if (nret > 0)
+		snprintf(moves, sizeof(moves), "%s%zu VPSes move from %zu older "
+		    "host server%s to new ones%s, which are then retired: %zu "
+		    "live-migrated with their disks, keeping running with a "
+		    "pause under a second, %zu shut down while their disks are "
+		    "copied.", plan_is_consolidation(plan) ? "" : " ",
+		    nmove + noff, nret, nret == 1 ? "" : "s",
+		    strcmp(proto_get_str(rt, "to"), "ssd") == 0 ?
+		    " with SSDs" : "", nmove, noff);
 	fmt_day(proto_get_int(json_object_array_get_idx(ws, 0), "start"), a,
 	    sizeof(a));
 	fmt_day(proto_get_int(json_object_array_get_idx(ws, nw - 1), "end"), b,
 	    sizeof(b));
 	snprintf(title, sizeof(title), "Scheduled maintenance: %s",
+	    plan_is_consolidation(plan) ? "moving VPSes to new host servers" :
 	    proto_get_str(plan, "advisories"));
-	body = xasprintf("From %s through %s we will patch our host servers "
-	    "for security advisories %s, in %zu window%s. %zu of the %zu "
-	    "affected VPSes will be live-migrated and keep running, with a "
-	    "pause under a second; the others will be shut down cleanly "
-	    "while their host reboots. Every affected customer has been "
-	    "emailed the window of each of their VPSes.%s%s%s", a, b,
-	    proto_get_str(plan, "advisories"), nw, nw == 1 ? "" : "s", nmig,
-	    ng, d->cfg.irc_channel[0] ? " We will provide real-time updates "
-	    "in " : "", d->cfg.irc_channel, d->cfg.irc_channel[0] ? "." : "");
+	if (plan_is_consolidation(plan))
+		body = xasprintf("From %s through %s we will move VPSes to new "
+		    "host servers. %s", a, b, moves);
+	else
+		body = xasprintf("From %s through %s we will patch our host "
+		    "servers for security advisories %s, in %zu window%s. %zu "
+		    "of the %zu affected VPSes will be live-migrated and keep "
+		    "running, with a pause under a second; the others will be "
+		    "shut down cleanly while their host reboots.%s", a, b,
+		    proto_get_str(plan, "advisories"), nw, nw == 1 ? "" : "s",
+		    nmig, ng, moves);
+	tmp = xasprintf("%s Every affected customer has been emailed the "
+	    "window of each of their VPSes.%s%s%s", body,
+	    d->cfg.irc_channel[0] ? " We will provide real-time updates in " :
+	    "", d->cfg.irc_channel, d->cfg.irc_channel[0] ? "." : "");
+	free(body);
+	body = tmp;
 	r = post_auto(d, "maintenance-scheduled", title, body, 0, NULL, e);
 	free(body);
 	return r;

@@ -899,6 +899,10 @@ m_guest_show(struct daemon *d, struct client *c, struct proto_req *r,
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
 		return -1;
 	*res = guest_json(&g, c->role);
+	if (c->role == ROLE_OPERATOR)
+		json_object_object_add(*res, "migration", json_object_new_string(
+		    store_guest_live(d->st, g.name, NULL) == 0 ? "offline" :
+		    "live"));
 	if ((m = maint_for_guest(d, g.name)) != NULL)
 		json_object_object_add(*res, "maintenance", m);
 	return 0;
@@ -1388,6 +1392,8 @@ static const struct proto_param p_maint_plan[] = {
 	{ "start", PT_STR, 32, 1 },
 	{ "window", PT_STR, 16, 1 },
 	{ "max_parallel", PT_INT, 10000, 0 },
+	{ "retire", PT_STR, 255, 0 },
+	{ "to", PT_STR, 8, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -1409,6 +1415,8 @@ m_maint_show(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	(void)c;
+	if (cycle_pick(d, r, "patch", e) == -1)
+		return -1;
 	return maint_show(d, r, res, e);
 }
 
@@ -1417,6 +1425,8 @@ m_maint_notify(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	(void)c;
+	if (cycle_pick(d, r, "patch", e) == -1)
+		return -1;
 	return maint_notify(d, r, res, e);
 }
 
@@ -1432,6 +1442,8 @@ static int
 m_maint_run(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
+	if (cycle_pick(d, r, "patch", e) == -1)
+		return -1;
 	return maint_run(d, c, r, res, e);
 }
 
@@ -1459,6 +1471,8 @@ m_maint_report(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	(void)c;
+	if (cycle_pick(d, r, "patch", e) == -1)
+		return -1;
 	return maint_report(d, r, res, e);
 }
 
@@ -1554,6 +1568,14 @@ static const struct method methods[] = {
 	{ "maint.services", m_maint_services, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "maint.choose", m_maint_choose, F_OPERATOR | F_CUSTOMER,
 	    p_maint_choose },
+	/* consolidate.c */
+	{ "consolidate.plan", cons_m_plan, F_OPERATOR, cons_plan_params },
+	{ "consolidate.show", cons_m_show, F_OPERATOR, p_cycle },
+	{ "consolidate.notify", cons_m_notify, F_OPERATOR, p_cycle },
+	{ "consolidate.run", cons_m_run, F_OPERATOR, p_maint_run },
+	{ "consolidate.report", cons_m_report, F_OPERATOR, p_maint_report },
+	{ "guest.set_migration", cons_m_migration, F_OPERATOR,
+	    cons_migration_params },
 	{ "post.add", m_post_add, F_OPERATOR, p_post_add },
 	{ "post.list", m_post_list, F_OPERATOR | F_CUSTOMER, NULL },
 	{ "post.publish", m_post_publish, F_OPERATOR, NULL },

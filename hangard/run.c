@@ -87,7 +87,8 @@ is_move(const struct step_rec *s)
 {
 	return strcmp(s->kind, "migrate-out") == 0 ||
 	    strcmp(s->kind, "migrate-back") == 0 ||
-	    strcmp(s->kind, "move-out") == 0 || strcmp(s->kind, "move-in") == 0;
+	    strcmp(s->kind, "move-out") == 0 || strcmp(s->kind, "move-in") == 0 ||
+	    cons_is_move(s);
 }
 
 static int
@@ -98,12 +99,8 @@ unfinished(const struct step_rec *s)
 
 /* ---- telling people: IRC and the log ---- */
 
-static void
-say(struct daemon *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-say(struct daemon *d, const char *fmt, ...)
+void
+run_say(struct daemon *d, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -117,9 +114,10 @@ say(struct daemon *d, const char *fmt, ...)
 
 /* ---- the journal ---- */
 
-static void
-step_add(struct step_rec **v, size_t *n, size_t *cap, int64_t cycle, int win,
-    const char *host, const char *guest, const char *kind, const char *target)
+void
+run_step_add(struct step_rec **v, size_t *n, size_t *cap, int64_t cycle,
+    int win, const char *host, const char *guest, const char *kind,
+    const char *target)
 {
 	struct step_rec *s;
 
@@ -232,45 +230,45 @@ expand_host(struct daemon *d, const struct cycle_plan *cp, int win,
 		str_copy(target[i], proto_get_str(pg, "target"),
 		    sizeof(target[i]));
 	}
-	step_add(v, n, cap, cycle, win, host, "", "mark", "");
+	run_step_add(v, n, cap, cycle, win, host, "", "mark", "");
 	for (i = 0; i < cp->nmv; i++)	/* from hosts patched later */
 		if (strcmp(cp->mv[i].target, host) == 0 &&
 		    store_guest_get(d->st, cp->mv[i].guest, NULL, &mg, NULL) == 0 &&
 		    cp->mv[i].win < host_window(cp->ws, mg.host))
-			step_add(v, n, cap, cycle, win, host, mg.name, "move-in",
+			run_step_add(v, n, cap, cycle, win, host, mg.name, "move-in",
 			    mg.host);
 	for (i = 0; i < ng; i++)
 		if (target[i][0] != '\0')
-			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			run_step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "migrate-out", target[i]);
 	for (i = 0; i < ng; i++)	/* to hosts patched later */
 		if (skip[i] && (m = find_move(cp->mv, cp->nmv,
 		    gs[i].name)) != NULL && m->win > win)
-			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			run_step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "move-out", m->target);
 	for (i = 0; i < ng; i++)
 		if (target[i][0] == '\0' && !skip[i])
-			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			run_step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "shutdown", "");
 	for (i = 0; i < cp->nmv; i++)
 		if (strcmp(cp->mv[i].target, host) == 0)
-			step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
+			run_step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
 			    "shutdown", "");
-	step_add(v, n, cap, cycle, win, host, "", "patch", "");
-	step_add(v, n, cap, cycle, win, host, "", "wait-up", "");
+	run_step_add(v, n, cap, cycle, win, host, "", "patch", "");
+	run_step_add(v, n, cap, cycle, win, host, "", "wait-up", "");
 	for (i = 0; i < ng; i++)
 		if (target[i][0] == '\0' && !skip[i])
-			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			run_step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "start", "");
 	for (i = 0; i < cp->nmv; i++)
 		if (strcmp(cp->mv[i].target, host) == 0)
-			step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
+			run_step_add(v, n, cap, cycle, win, host, cp->mv[i].guest,
 			    "start", "");
 	for (i = 0; i < ng; i++)
 		if (target[i][0] != '\0')
-			step_add(v, n, cap, cycle, win, host, gs[i].name,
+			run_step_add(v, n, cap, cycle, win, host, gs[i].name,
 			    "migrate-back", target[i]);
-	step_add(v, n, cap, cycle, win, host, "", "unmark", "");
+	run_step_add(v, n, cap, cycle, win, host, "", "unmark", "");
 	free(target);
 	free(skip);
 	free(gs);
@@ -306,29 +304,39 @@ expand(struct daemon *d, const struct cycle_rec *c, struct step_rec **out,
 		return -1;
 	}
 	cp.mv = mv;
+	/* the hosts a consolidation retires go draining first */
+	if (cons_expand_drains(d, plan, c->id, out, n, &cap, e) == -1)
+		goto fail;
 	for (i = 0; i < json_object_array_length(cp.ws); i++) {
 		w = json_object_array_get_idx(cp.ws, i);
+		if (cons_window(w)) {
+			if (cons_expand(d, plan, c->id, (int)i, out, n, &cap,
+			    e) == -1)
+				goto fail;
+			continue;
+		}
 		if (!json_object_object_get_ex(w, "hosts", &hs))
 			continue;
 		for (k = 0; k < json_object_array_length(hs); k++)
 			if (expand_host(d, &cp, (int)i, json_object_get_string(
 			    json_object_array_get_idx(hs, k)), out, n, &cap,
-			    e) == -1) {
-				json_object_put(plan);
-				free(mv);
-				free(*out);
-				*out = NULL;
-				return -1;
-			}
+			    e) == -1)
+				goto fail;
 	}
 	json_object_put(plan);
 	free(mv);
 	return 0;
+fail:
+	json_object_put(plan);
+	free(mv);
+	free(*out);
+	*out = NULL;
+	return -1;
 }
 
 /* ---- the steps' actions, on worker threads ---- */
 
-static void
+void
 sjob_fail(struct job *j, struct sjob *s)
 {
 	j->rc = -1;
@@ -340,7 +348,7 @@ sjob_fail(struct job *j, struct sjob *s)
  * already went (a run resumed after the move and before the journal
  * said so).
  */
-static void
+void
 migrate_run(struct job *j)
 {
 	struct sjob *s = j->ext;
@@ -628,7 +636,7 @@ guest_moved(struct daemon *d, const struct step_rec *st,
     struct herr *e)
 {
 	int out = strcmp(st->kind, "migrate-out") == 0 ||
-	    strcmp(st->kind, "move-out") == 0;
+	    strcmp(st->kind, "move-out") == 0 || cons_is_move(st);
 
 	if (store_guest_set_host(d->st, g->id, out ? st->target : st->host,
 	    e) == -1)
@@ -639,7 +647,7 @@ guest_moved(struct daemon *d, const struct step_rec *st,
 	return 0;
 }
 
-static void
+void
 step_done(struct daemon *d, struct job *j)
 {
 	struct sjob *s = j->ext;
@@ -689,6 +697,8 @@ step_done(struct daemon *d, struct job *j)
 		j->rc = -1;
 		str_copy(s->detail, e.msg, sizeof(s->detail));
 	}
+	if (j->rc == 0 && cons_step_done(d, j, st, g.id) == -1)
+		j->rc = -1;	/* s->detail says why */
 	if (j->rc == 0 && strcmp(st->kind, "wait-up") == 0)
 		host_version_seen(d, st->host, &j->node);
 	if (j->rc == 0 && g.id != 0 && (strcmp(st->kind, "shutdown") == 0 ||
@@ -700,19 +710,21 @@ step_done(struct daemon *d, struct job *j)
 	st->ended_ms = run_now_ms();
 	if (s->mig.pause_ms >= 0 && j->rc == 0)
 		st->pause_ms = s->mig.pause_ms;
+	if (j->rc == 0)
+		st->bytes = (int64_t)s->mig.bytes;
 	str_copy(st->detail, s->detail, sizeof(st->detail));
 	if (journal(d, r, st) == -1)
 		str_copy(st->state, "failed", sizeof(st->state));
 	if (j->rc == -1)
-		say(d, "maintenance: %s %s%s%s failed: %s", st->host, st->kind,
+		run_say(d, "maintenance: %s %s%s%s failed: %s", st->host, st->kind,
 		    st->guest[0] ? " " : "", st->guest, st->detail);
 	else if (strcmp(st->kind, "wait-up") == 0)
-		say(d, "maintenance: %s is back up after %lld min", st->host,
+		run_say(d, "maintenance: %s is back up after %lld min", st->host,
 		    (long long)(st->ended_ms - host_down_since(r, st)) / 60000);
 	advance(d, r);
 }
 
-static struct sjob *
+struct sjob *
 sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
 {
 	struct sjob *sj = xcalloc(1, sizeof(*sj));
@@ -778,6 +790,11 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 		j->ext = sj;
 		job_spawn(d, j);
 		return 0;
+	} else if (cons_kind(s->kind)) {
+		if ((j = cons_job(d, s, sj, &h, &g, e)) == NULL) {
+			free(sj);
+			return -1;
+		}
 	} else {
 		fn = strcmp(s->kind, "shutdown") == 0 ? shutdown_run :
 		    strcmp(s->kind, "start") == 0 ? start_run : waitup_run;
@@ -810,9 +827,11 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 	struct herr e;
 
 	herr_clear(&e);
-	if (strcmp(s->kind, "mark") == 0 || strcmp(s->kind, "unmark") == 0) {
+	if (strcmp(s->kind, "mark") == 0 || strcmp(s->kind, "unmark") == 0 ||
+	    strcmp(s->kind, "drain") == 0) {
 		if (store_host_set_state(d->st, s->host, strcmp(s->kind,
-		    "mark") == 0 ? "maintenance" : "active", &e) == -1) {
+		    "mark") == 0 ? "maintenance" : strcmp(s->kind, "drain") ==
+		    0 ? "draining" : "active", &e) == -1) {
 			str_copy(s->state, "failed", sizeof(s->state));
 			str_copy(s->detail, e.msg, sizeof(s->detail));
 		} else
@@ -821,10 +840,13 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 		s->ended_ms = run_now_ms();
 		journal(d, r, s);
 		if (strcmp(s->kind, "mark") == 0)
-			say(d, "maintenance: %s is going down for %s", s->host,
-			    r->c.advisories);
+			run_say(d, "maintenance: %s is going down for %s",
+			    s->host, r->c.advisories);
+		else if (strcmp(s->kind, "drain") == 0)
+			run_say(d, "consolidation: %s is draining: its VPSes "
+			    "move to the hosts that stay", s->host);
 		else
-			say(d, "maintenance: %s is done", s->host);
+			run_say(d, "maintenance: %s is done", s->host);
 		return 1;
 	}
 	if (strcmp(s->kind, "patch") == 0 && d->cfg.patch_hook[0] == '\0') {
@@ -833,7 +855,7 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 			str_copy(s->detail, "waiting for maint host-done",
 			    sizeof(s->detail));
 			journal(d, r, s);
-			say(d, "maintenance: %s is ready to patch; waiting for "
+			run_say(d, "maintenance: %s is ready to patch; waiting for "
 			    "maint host-done %s", s->host, s->host);
 		}
 		return 1;
@@ -949,15 +971,19 @@ advance(struct daemon *d, struct mrun *r)
 	if (failed) {
 		cycle_state(d, r, "stopped", why);
 		/* customers see a delay, not our hosts' insides */
-		post_auto(d, "incident", "Maintenance delayed", "Our maintenance "
-		    "for the security advisories is delayed: a host server "
-		    "needs our attention before we go on. VPSes that were not "
-		    "moved or rebooted yet keep running as they are. Updates "
-		    "follow here.", 0, NULL, NULL);
-		say(d, "maintenance cycle %lld stopped: %s (maint run again to "
-		    "retry%s)", (long long)r->c.id, why, r->c.allow_fallback ?
-		    "" : ", --allow-fallback to reboot guests that cannot "
-		    "migrate");
+		post_auto(d, "incident", "Maintenance delayed", cons_cycle(&r->c) ?
+		    "Our move of VPSes to new host servers is delayed: a host "
+		    "server needs our attention before we go on. VPSes that "
+		    "were not moved yet keep running where they are. Updates "
+		    "follow here." : "Our maintenance for the security "
+		    "advisories is delayed: a host server needs our attention "
+		    "before we go on. VPSes that were not moved or rebooted yet "
+		    "keep running as they are. Updates follow here.", 0, NULL,
+		    NULL);
+		run_say(d, "maintenance cycle %lld stopped: %s (%s run again to "
+		    "retry%s)", (long long)r->c.id, why, cons_cycle(&r->c) ?
+		    "consolidate" : "maint", r->c.allow_fallback ? "" :
+		    ", --allow-fallback to reboot guests that cannot migrate");
 		run_free(d, r);
 	} else if (r->c.step_budget == 0 && !waiting) {
 		cycle_state(d, r, "stopped", "paused after the steps asked for "
@@ -973,12 +999,22 @@ run_finished(struct daemon *d, struct mrun *r)
 {
 	json_object *rep;
 
+	char moved[200];
+
 	cycle_state(d, r, "done", NULL);
 	rep = run_report(d, r);
-	say(d, "maintenance cycle %lld (%s) is complete: hosts down %d min "
-	    "on average, longest %d, shortest %d", (long long)r->c.id,
-	    r->c.advisories, run_minutes(rep, "host_avg_s"),
-	    run_minutes(rep, "host_longest_s"), run_minutes(rep, "host_shortest_s"));
+	cons_summary(rep, moved, sizeof(moved));
+	if (cons_cycle(&r->c))
+		run_say(d, "consolidation %lld is complete: %s",
+		    (long long)r->c.id, moved);
+	else
+		run_say(d, "maintenance cycle %lld (%s) is complete: hosts "
+		    "down %d min on average, longest %d, shortest %d%s%s",
+		    (long long)r->c.id, r->c.advisories,
+		    run_minutes(rep, "host_avg_s"),
+		    run_minutes(rep, "host_longest_s"),
+		    run_minutes(rep, "host_shortest_s"), moved[0] ? "; " : "",
+		    moved);
 	json_object_put(rep);
 	run_free(d, r);
 }
@@ -1021,7 +1057,7 @@ runs_resume(struct daemon *d)
 		}
 		r->next = d->runs;
 		d->runs = r;
-		say(d, "maintenance cycle %lld resumes", (long long)r->c.id);
+		run_say(d, "maintenance cycle %lld resumes", (long long)r->c.id);
 		advance(d, r);
 	}
 	free(cs);
@@ -1054,11 +1090,25 @@ retry_failed(struct daemon *d, struct mrun *r)
 				str_copy(b->kind, "start", sizeof(b->kind));
 				journal(d, r, b);
 			}
-			say(d, "maintenance: %s could not migrate: it reboots "
+			run_say(d, "maintenance: %s could not migrate: it reboots "
 			    "with %s instead", s->guest, s->host);
 		}
+		if (strcmp(s->kind, "move") == 0 && r->c.allow_fallback) {
+			/* shut down, copied offline, started there */
+			str_copy(s->kind, "copy", sizeof(s->kind));
+			run_say(d, "consolidation: %s could not migrate: it is "
+			    "shut down and copied to %s instead", s->guest,
+			    s->target);
+		}
 		str_copy(s->state, "todo", sizeof(s->state));
-		s->detail[0] = '\0';
+		/* a copy keeps what its guest was doing before it began */
+		if (strcmp(s->kind, "copy") == 0 &&
+		    strncmp(s->detail, "was ", 4) == 0)
+			str_copy(s->detail, strncmp(s->detail, "was running",
+			    11) == 0 ? "was running" : "was not running",
+			    sizeof(s->detail));
+		else
+			s->detail[0] = '\0';
 		journal(d, r, s);
 	}
 }
@@ -1101,8 +1151,10 @@ maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
 			return -1;
 		}
 		post_auto(d, "maintenance-in-progress", "Maintenance in "
-		    "progress", "We are patching our host servers now. "
-		    "Updates follow here and on IRC.", 0, NULL, NULL);
+		    "progress", cons_cycle(&c) ? "We are moving VPSes to new "
+		    "host servers now. Updates follow here and on IRC." :
+		    "We are patching our host servers now. Updates follow "
+		    "here and on IRC.", 0, NULL, NULL);
 	} else if (m == NULL && store_cycle_set_run(d->st, &c, e) == -1) {
 		free(steps);
 		return -1;
@@ -1119,7 +1171,7 @@ maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
 			return -1;
 	}
 	retry_failed(d, m);
-	say(d, "maintenance cycle %lld (%s) is running: %zu steps",
+	run_say(d, "maintenance cycle %lld (%s) is running: %zu steps",
 	    (long long)c.id, c.advisories, m->n);
 	if (proto_bool(r->params, "wait", 0)) {
 		m->waiter = cl->serial;

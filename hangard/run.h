@@ -35,6 +35,7 @@ struct sjob {
 	char		mig_addr[256];
 	char		disk_path[STORE_PATH_MAX];	/* the guest's, here */
 	char		dst_pool[64];	/* the destination's pool, or "" */
+	char		target[STORE_NAME_MAX];	/* consolidation: new host */
 	int		was_running;	/* shutdown: in; start: whether to */
 	int		observe;	/* shutdown: only look, for the journal */
 	int		timeout;	/* wait-up, shutdown */
@@ -43,7 +44,25 @@ struct sjob {
 	char		detail[256];
 };
 
+/* ---- run.c ---- */
+
 int64_t	run_now_ms(void);
+/* Says it on IRC and in the log. */
+void	run_say(struct daemon *d, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Appends a step (todo) to the journal being expanded. */
+void	run_step_add(struct step_rec **v, size_t *n, size_t *cap,
+	    int64_t cycle, int win, const char *host, const char *guest,
+	    const char *kind, const char *target);
+struct sjob	*sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s);
+void	sjob_fail(struct job *j, struct sjob *s);
+/* A guest live-migrated to sj->dst_uri, or found there (worker). */
+void	migrate_run(struct job *j);
+/* Every step's completion (loop): the journal, the store, what next. */
+void	step_done(struct daemon *d, struct job *j);
+
+/* ---- runreport.c ---- */
+
 /*
  * A step of the same host's chain as s (a host's steps are contiguous
  * in the journal), with that guest ("" for a host step) and kind.
@@ -58,5 +77,34 @@ json_object	*run_report(struct daemon *d, const struct mrun *r);
 int	run_minutes(json_object *rep, const char *k);
 /* The seed's "completed" post from a report. */
 int	run_publish(struct daemon *d, json_object *rep, struct herr *e);
+
+/* ---- consrun.c: the steps that retire hosts ---- */
+
+int	cons_kind(const char *kind);		/* move, copy, retire */
+int	cons_is_move(const struct step_rec *s);	/* move, copy */
+int	cons_cycle(const struct cycle_rec *c);	/* a consolidation's own */
+int	cons_window(json_object *w);		/* a plan's retire window */
+/* The drain steps that open the journal (window 0). */
+int	cons_expand_drains(struct daemon *d, json_object *plan,
+	    int64_t cycle, struct step_rec **v, size_t *n, size_t *cap,
+	    struct herr *e);
+/* The plan's retire window win: journal windows win and win + 1. */
+int	cons_expand(struct daemon *d, json_object *plan, int64_t cycle,
+	    int win, struct step_rec **v, size_t *n, size_t *cap,
+	    struct herr *e);
+/* The job of a move, copy or retire step, on the right worker. */
+struct job	*cons_job(struct daemon *d, struct step_rec *s,
+		    struct sjob *sj, const struct host_rec *h,
+		    const struct guest_rec *g, struct herr *e);
+/* The loop's side of those steps; -1 with the sjob's detail set. */
+int	cons_step_done(struct daemon *d, struct job *j, struct step_rec *st,
+	    int64_t guest_id);
+/* Rows and figures of moves and retired hosts, for run_report. */
+void	cons_report(struct daemon *d, const struct mrun *r, json_object *o,
+	    json_object *hosts, json_object *guests, int64_t *gd, size_t *ng);
+/* The post's words for the moves; also: in a patch cycle (new string). */
+char	*cons_post(json_object *rep, int also);
+/* "5 VPSes moved (median 12 ms, longest 40 ms), ..., retired: a, b" */
+void	cons_summary(json_object *rep, char *buf, size_t size);
 
 #endif

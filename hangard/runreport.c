@@ -228,7 +228,11 @@ run_report(struct daemon *d, const struct mrun *r)
 		}
 		json_object_array_add(st, step_json(s));
 	}
+	/* moves off retiring hosts, and the hosts */
+	cons_report(d, r, o, hs, gs, gd, &ng);
 	json_object_object_add(o, "cycle", json_object_new_int64(r->c.id));
+	json_object_object_add(o, "kind", json_object_new_string(
+	    r->c.kind[0] ? r->c.kind : "patch"));
 	json_object_object_add(o, "advisories",
 	    json_object_new_string(r->c.advisories));
 	json_object_object_add(o, "state",
@@ -333,6 +337,20 @@ run_publish(struct daemon *d, json_object *rep, struct herr *e)
 		    proto_get_str(rep, "advisories"), fig[0], fig[1], fig[2],
 		    nmig, nreb, med < 0 ? 0.0 : (double)med / 1000,
 		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
+	if (strcmp(proto_get_str(rep, "kind"), "consolidate") == 0) {
+		/* a consolidation of its own: no host was patched */
+		free(body);
+		str_copy(title, "Consolidation completed", sizeof(title));
+		body = cons_post(rep, 0);
+		fig[0] = -1;
+	} else if (proto_get_int(rep, "moves_total") > 0) {
+		char *more = cons_post(rep, 1), *both;
+
+		both = xasprintf("%s %s", body, more);
+		free(body);
+		free(more);
+		body = both;
+	}
 	if (fig[0] < 0)
 		fig[0] = fig[1] = fig[2] = -1;
 	if (!json_object_object_get_ex(rep, "timeline", &v))
