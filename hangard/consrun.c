@@ -603,34 +603,55 @@ cons_summary(json_object *rep, char *buf, size_t size)
 			    json_object_array_get_idx(fr, i)));
 }
 
+/* "1 was" or "3 were" */
+static const char *
+were(size_t n)
+{
+	return n == 1 ? "was" : "were";
+}
+
 char *
 cons_post(json_object *rep, int also)
 {
 	json_object *gs, *fr;
-	size_t i, nlive = 0, noff = 0, nfreed = 0;
-	int64_t offmax = proto_get_int(rep, "offline_max_ms");
+	size_t i, nlive = 0, noff = 0, nwas = 0, nfreed = 0;
+	int64_t offmin = (proto_get_int(rep, "offline_max_ms") + 59999) /
+	    60000;
 	const char *how, *to = proto_get_str(rep, "retire_to");
-	char kind[32] = "";
+	char kind[32] = "", live[160] = "", off[120] = "", was[64] = "";
 
 	if (json_object_object_get_ex(rep, "guests", &gs))
 		for (i = 0; i < json_object_array_length(gs); i++) {
-			how = proto_get_str(json_object_array_get_idx(gs, i),
-			    "action");
+			json_object *g = json_object_array_get_idx(gs, i);
+
+			if (proto_get_str(g, "target")[0] == '\0')
+				continue;	/* a patch's guest, not a move */
+			how = proto_get_str(g, "action");
 			nlive += strcmp(how, "move") == 0;
 			noff += strcmp(how, "move (offline)") == 0;
+			nwas += strcmp(how, "was off") == 0;
 		}
 	if (json_object_object_get_ex(rep, "hosts_freed", &fr))
 		nfreed = json_object_array_length(fr);
 	if (strcmp(to, "ssd") == 0 || strcmp(to, "hdd") == 0)
 		snprintf(kind, sizeof(kind), " with %ss", strcmp(to, "ssd") ==
 		    0 ? "SSD" : "HDD");
-	return xasprintf("We %smoved %zu VPSes from %zu older host server%s "
-	    "to new ones%s, and retired %s. %zu were live-migrated and kept "
-	    "running, with a median pause of %lld ms (the longest %lld ms); "
-	    "%zu were shut down while their disks were copied, for at most "
-	    "%lld minutes.", also ? "also " : "", nlive + noff, nfreed,
-	    nfreed == 1 ? "" : "s", kind, nfreed == 1 ? "it" : "them", nlive,
-	    (long long)proto_get_int(rep, "move_median_ms"),
-	    (long long)proto_get_int(rep, "move_max_ms"), noff,
-	    (long long)(offmax + 59999) / 60000);
+	if (nlive > 0)
+		snprintf(live, sizeof(live), " %zu %s live-migrated and kept "
+		    "running, with a median pause of %lld ms (the longest %lld "
+		    "ms).", nlive, were(nlive), (long long)proto_get_int(rep,
+		    "move_median_ms"), (long long)proto_get_int(rep,
+		    "move_max_ms"));
+	if (noff > 0)
+		snprintf(off, sizeof(off), " %zu %s shut down while their "
+		    "disks were copied, for at most %lld minute%s.", noff,
+		    were(noff), (long long)offmin, offmin == 1 ? "" : "s");
+	if (nwas > 0)
+		snprintf(was, sizeof(was), " %zu %s shut off and stayed so.",
+		    nwas, were(nwas));
+	return xasprintf("We %smoved %zu VPS%s from %zu older host server%s "
+	    "to new ones%s, and retired %s.%s%s%s", also ? "also " : "",
+	    nlive + noff + nwas, nlive + noff + nwas == 1 ? "" : "es", nfreed,
+	    nfreed == 1 ? "" : "s", kind, nfreed == 1 ? "it" : "them", live,
+	    off, was);
 }
