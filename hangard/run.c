@@ -980,14 +980,16 @@ advance(struct daemon *d, struct mrun *r)
 		    "before we go on. VPSes that were not moved or rebooted yet "
 		    "keep running as they are. Updates follow here.", 0, NULL,
 		    NULL);
-		run_say(d, "maintenance cycle %lld stopped: %s (%s run again to "
-		    "retry%s)", (long long)r->c.id, why, cons_cycle(&r->c) ?
+		run_say(d, "%s %lld stopped: %s (%s run again to retry%s)",
+		    cons_cycle(&r->c) ? "consolidation" : "maintenance cycle",
+		    (long long)r->c.id, why, cons_cycle(&r->c) ?
 		    "consolidate" : "maint", r->c.allow_fallback ? "" :
 		    ", --allow-fallback to reboot guests that cannot migrate");
 		run_free(d, r);
 	} else if (r->c.step_budget == 0 && !waiting) {
-		cycle_state(d, r, "stopped", "paused after the steps asked for "
-		    "(maint run to go on)");
+		cycle_state(d, r, "stopped", cons_cycle(&r->c) ? "paused after "
+		    "the steps asked for (consolidate run to go on)" : "paused "
+		    "after the steps asked for (maint run to go on)");
 		run_free(d, r);
 	} else if (waiting)
 		run_notify(d, r);
@@ -1057,7 +1059,8 @@ runs_resume(struct daemon *d)
 		}
 		r->next = d->runs;
 		d->runs = r;
-		run_say(d, "maintenance cycle %lld resumes", (long long)r->c.id);
+		run_say(d, "%s %lld resumes", cons_cycle(&r->c) ?
+		    "consolidation" : "maintenance cycle", (long long)r->c.id);
 		advance(d, r);
 	}
 	free(cs);
@@ -1171,8 +1174,12 @@ maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
 			return -1;
 	}
 	retry_failed(d, m);
-	run_say(d, "maintenance cycle %lld (%s) is running: %zu steps",
-	    (long long)c.id, c.advisories, m->n);
+	if (cons_cycle(&c))
+		run_say(d, "consolidation %lld is running: %zu steps",
+		    (long long)c.id, m->n);
+	else
+		run_say(d, "maintenance cycle %lld (%s) is running: %zu steps",
+		    (long long)c.id, c.advisories, m->n);
 	if (proto_bool(r->params, "wait", 0)) {
 		m->waiter = cl->serial;
 		m->waiter_req = r->id;

@@ -200,7 +200,13 @@ XML
 
 libvirtd_start() {
 	dd="$STATE/lv$1"
-	mkdir -p "$dd/home" "$dd/run" "$dd/config" "$dd/cache"
+	mkdir -p "$dd/home" "$dd/run" "$dd/config/libvirt" "$dd/cache"
+	# migrations (and their NBD disk copies) get ports from a range of
+	# this daemon's own, so tests running at once do not race for
+	# libvirt's default 49152-49215
+	mp=$((49152 + $(od -An -N2 -tu2 /dev/urandom) % 250 * 64))
+	printf 'migration_port_min = %d\nmigration_port_max = %d\n' \
+	    "$mp" $((mp + 63)) >"$dd/config/libvirt/qemu.conf"
 	chown -R nobody:nogroup "$dd"
 	chmod 700 "$dd/run"
 	libvirtd_spawn "$dd"
