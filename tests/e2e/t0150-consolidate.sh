@@ -38,7 +38,20 @@ h host add old-hdd-2 --uri "$(node_xml old-hdd-2 8 32 "$(pool 2 old-hdd-2)")" \
 h host add new-ssd-1 --uri "$(node_xml new-ssd-1 32 128 "$(pool 4 new-ssd-1)")" \
     --disk 4T --disk-kind ssd --pool default-pool >/dev/null
 h customer add alice --email alice@example.net --tz Europe/Berlin >/dev/null
-h customer add bob --email bob@example.org >/dev/null
+# bob reads his notices in hangar-console too, as his own unix user
+U=hgc$$
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	userdel -r "$U" >/dev/null 2>&1
+	h customer add bob --email bob@example.org --create-user --user "$U" \
+	    >/dev/null
+	mkdir -m 755 "$STATE/bin"
+	cp "$HANGAR_BUILD/console/hangar-console" "$STATE/bin/"
+	chmod 755 "$STATE/bin/hangar-console"
+	EXTRA_CLEANUP="$EXTRA_CLEANUP; userdel -r $U >/dev/null 2>&1"
+else
+	h customer add bob --email bob@example.org >/dev/null
+	U=""
+fi
 h customer add carol --email carol@example.com >/dev/null
 h guest create alice-web --owner alice --plan small --host old-hdd-1 --start >/dev/null
 h guest create alice-db --owner alice --plan large --host new-ssd-1 --start >/dev/null
@@ -103,6 +116,30 @@ m = json.load(open(sys.argv[1]))["maintenance"]
 assert m["action"] == "move" and m["target_disk"] == "ssd" and m["window"] == 2, m
 assert m["advisories"] == "XSA-213" and m["window_start"] == "2017-04-27 10:00 UTC", m
 ' "$T_OUT"
+if [ -n "$U" ]; then
+	con() {
+		n=$1; shift
+		run 0 "$n" setpriv --reuid="$U" --regid="$U" --init-groups \
+		    "$STATE/bin/hangar-console" -S "$STATE/hangard.sock" -c "$*"
+	}
+	con console-live maintenance bob-mail
+	check "hangar-console: bob-mail moves live to a host with SSDs, in window 2" sh -c "
+		grep -q '^Maintenance of bob-mail for XSA-213' '$T_OUT' &&
+		grep -q 'window:    2017-04-27 10:00 UTC to 2017-04-27 14:00 UTC' '$T_OUT' &&
+		grep -q 'it moves to a new host server with SSDs for good,' '$T_OUT' &&
+		grep -q 'running, with a pause' '$T_OUT' &&
+		grep -q 'change it: maintenance bob-mail reboot' '$T_OUT' &&
+		! grep -q 'window-N' '$T_OUT'"
+	con console-offline maintenance bob-vpn
+	check "hangar-console: bob-vpn is shut down, copied, started; about 2 minutes" sh -c "
+		grep -q 'it moves to a new host server with SSDs for good:' '$T_OUT' &&
+		grep -q 'shut down cleanly, its disk copied there' '$T_OUT' &&
+		grep -q 'about 2 minutes' '$T_OUT' &&
+		grep -q 'decided:   by us: it is moved only shut down' '$T_OUT'"
+	con console-status status bob-vpn
+	check "hangar-console status shows the move" grep -q \
+	    "moves to a new host server with SSDs, shut down while its disk is copied" "$T_OUT"
+fi
 # customers' choices: a reboot (copied offline) yes, another window no
 run 0 choose-reboot h maint choose alice-web reboot
 run 2 choose-window h maint choose bob-mail reboot --window 1

@@ -180,4 +180,34 @@ assert r["state"] == "done" and r["steps_failed"] == 0 and r["moves_done"] == 3,
 assert r["hosts_freed"] == [sys.argv[2]], r
 ' "$T_OUT" "$FROM"
 check "and every guest is on $TO, as it was" test "$(census)" = "$(want $TO)"
+
+# ---- a host is retired only when none of our guests is left there ----
+t=$FROM; FROM=$TO; TO=$t
+eval "UFROM=\$U${FROM#h}"
+new_round $FROM $TO
+run 0 upto-retire h --json consolidate run --steps 4 --wait
+check "four steps: every guest moved, the retire step still to do" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "stopped" and r["moves_done"] == 3, r
+assert r["steps"][-1]["kind"] == "retire" and r["steps"][-1]["state"] == "todo", r
+' "$T_OUT"
+# a domain named like one of our guests (a2) is on the old host again
+stray_domain "$UFROM" a2
+run 0 retire-refused h --json consolidate run --wait
+check "retire refuses while a guest of ours is defined there, naming it" $PY -c '
+import json, sys
+r, src = json.load(open(sys.argv[1])), sys.argv[2]
+assert r["state"] == "stopped", r
+assert r["error"] == src + " retire: a2 is still defined on " + src, r["error"]
+' "$T_OUT" "$FROM"
+run 0 hosts-not-retired h host list
+check "$FROM is still draining" grep -q "^$FROM .* draining" "$T_OUT"
+virsh -q -c "$UFROM" undefine a2 >/dev/null
+run 0 retire-again h --json consolidate run --wait
+check "run again: $FROM retired" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "done" and r["hosts_freed"] == [sys.argv[2]], r
+' "$T_OUT" "$FROM"
 done_testing
