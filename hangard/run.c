@@ -1252,13 +1252,17 @@ maint_report(struct daemon *d, struct proto_req *r, json_object **res,
 	if (m == &tmp)
 		free(tmp.steps);
 	if (proto_bool(r->params, "publish", 0)) {
+		/* the reply frees *res even on an error: not ours then */
 		if (strcmp(c.run_state, "done") != 0) {
 			json_object_put(*res);
-			return herr_set(e, HERR_STATE, "maintenance cycle %lld "
-			    "is not done yet", (long long)c.id);
+			*res = NULL;
+			return herr_set(e, HERR_STATE, "%s %lld is not done yet",
+			    cons_cycle(&c) ? "consolidation" : "maintenance "
+			    "cycle", (long long)c.id);
 		}
 		if (run_publish(d, *res, e) == -1) {
 			json_object_put(*res);
+			*res = NULL;
 			return -1;
 		}
 	}

@@ -274,6 +274,10 @@ r = json.load(open(sys.argv[1]))
 assert r["kind"] == "consolidate" and r["state"] == "stopped" and r["steps_done"] == 1, r
 assert r["steps"][0]["kind"] == "drain" and "paused" in r["error"], r
 ' "$T_OUT"
+run 4 cpublish-early h consolidate report --publish
+check "a consolidation not done is not published (and hangard stays up)" sh -c "
+	grep -q 'consolidation 2 is not done yet' '$T_ERR' &&
+	'$HANGAR' -s '$STATE' consolidate report >/dev/null"
 run 0 hosts-draining h host list
 check "new-ssd-1 is draining" grep -q "^new-ssd-1 .* draining" "$T_OUT"
 run 4 create-draining h guest create late --owner alice --plan micro --host new-ssd-1
