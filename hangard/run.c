@@ -30,7 +30,9 @@
  *
  * HANGARD_FAILPOINT=maint:SEQ:before|after (drills and tests) kills the
  * daemon with SIGKILL right after step SEQ is journaled as begun, or
- * right after its action finished and before that is journaled.
+ * right after its action finished and before that is journaled; a
+ * consolidation's copy step also has "mid", between its copy and the
+ * start on the new host (consrun.c).
  */
 #include <sys/wait.h>
 
@@ -60,8 +62,9 @@ run_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-failpoint(int64_t cycle, int seq, const char *where)
+/* Whether HANGARD_FAILPOINT is maint:SEQ:WHERE (the loop's thread). */
+int
+run_failpoint_set(int seq, const char *where)
 {
 	static const char *fp;
 	static int read;
@@ -72,13 +75,24 @@ failpoint(int64_t cycle, int seq, const char *where)
 		read = 1;
 	}
 	if (fp == NULL)
-		return;
+		return 0;
 	snprintf(want, sizeof(want), "maint:%d:%s", seq, where);
-	if (strcmp(fp, want) == 0) {
-		log_warnx("failpoint %s hit (cycle %lld): killing myself", fp,
-		    (long long)cycle);
-		raise(SIGKILL);
-	}
+	return strcmp(fp, want) == 0;
+}
+
+void
+run_failpoint_hit(int64_t cycle, int seq, const char *where)
+{
+	log_warnx("failpoint maint:%d:%s hit (cycle %lld): killing myself",
+	    seq, where, (long long)cycle);
+	raise(SIGKILL);
+}
+
+static void
+failpoint(int64_t cycle, int seq, const char *where)
+{
+	if (run_failpoint_set(seq, where))
+		run_failpoint_hit(cycle, seq, where);
 }
 
 /* A step that moves a guest between hosts. */

@@ -36,6 +36,7 @@ struct sjob {
 	char		disk_path[STORE_PATH_MAX];	/* the guest's, here */
 	char		dst_pool[64];	/* the destination's pool, or "" */
 	char		target[STORE_NAME_MAX];	/* consolidation: new host */
+	int		die_mid;	/* failpoint maint:SEQ:mid (copy) */
 	int		was_running;	/* shutdown: in; start: whether to */
 	int		observe;	/* shutdown: only look, for the journal */
 	int		timeout;	/* wait-up, shutdown */
@@ -47,6 +48,12 @@ struct sjob {
 /* ---- run.c ---- */
 
 int64_t	run_now_ms(void);
+/*
+ * HANGARD_FAILPOINT=maint:SEQ:WHERE: whether it names this point (ask on
+ * the loop's thread), and the kill (any thread).
+ */
+int	run_failpoint_set(int seq, const char *where);
+void	run_failpoint_hit(int64_t cycle, int seq, const char *where);
 /* Says it on IRC and in the log. */
 void	run_say(struct daemon *d, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -84,6 +84,11 @@ new_round h1 h2
 run 0 dry h --json consolidate run --steps 0
 NSTEPS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"])' "$T_OUT")
 check "the consolidation has every kind of step ($NSTEPS)" test "$NSTEPS" -eq 5
+run 0 dry-report h --json consolidate report
+# the copy is also killed between its copy and the start there ("mid")
+COPY=$($PY -c 'import json, sys
+print([s["seq"] for s in json.load(open(sys.argv[1]))["steps"] if s["kind"] == "copy"][0])' \
+    "$T_OUT")
 run 0 finish-dry h --json consolidate run --wait
 check "run without a crash: done, everything on h2" test \
     "$(run_state "$T_OUT"):$(census)" = "done:$(want h2)"
@@ -92,7 +97,9 @@ FROM=h2; TO=h1
 bad=""
 seq=0
 while [ "$seq" -lt "$NSTEPS" ]; do
-	for point in before after; do
+	points="before after"
+	[ "$seq" = "$COPY" ] && points="before mid after"
+	for point in $points; do
 		new_round $FROM $TO
 		kill "$HPID"; wait_gone "$HPID"
 		export HANGARD_FAILPOINT="maint:$seq:$point"
@@ -146,11 +153,11 @@ PY
 	seq=$((seq + 1))
 done
 [ -n "$bad" ] && diag "failed at:$bad" && diag "$(tail -20 "$STATE/why" 2>/dev/null)"
-check "killed at each of the $NSTEPS steps, before and after: every consolidation ended whole" \
+check "killed at each of the $NSTEPS steps, before and after (and in the copy): every consolidation ended whole" \
     test -z "$bad"
 KILLS=$(grep -c "failpoint maint:[0-9]*:[a-z]* hit" "$STATE/hangard.log")
-check "and hangard killed itself at each of them ($KILLS of $((2 * NSTEPS)))" \
-    test "$KILLS" -eq $((2 * NSTEPS))
+check "and hangard killed itself at each of them ($KILLS of $((2 * NSTEPS + 1)))" \
+    test "$KILLS" -eq $((2 * NSTEPS + 1))
 
 # ---- a move that fails stops its host; running again retries it ----
 # a domain named a1 already on the new host makes a1's move fail
