@@ -290,7 +290,35 @@ assert r["hosts_freed"] == ["new-ssd-1"], r
 ' "$T_OUT"
 run 0 guests2 h guest list --host new-ssd-2
 check "six guests on new-ssd-2" test "$(grep -c -- '-' "$T_OUT")" -eq 6
-run 0 cpublish h consolidate report --publish
+# ---- room made first: a guest of a host that stays moves out of the way ----
+# r1's xlarge (8 GiB) fits neither t1 (6 GiB free) nor t2 (6 GiB); with
+# t1's large (4 GiB) on t2, it fits t1
+h host add r1 --uri "$(node_xml r1 8 16)" --disk 1T --disk-kind hdd >/dev/null
+h host add t1 --uri "$(node_xml t1 8 10)" --disk 1T --disk-kind ssd >/dev/null
+h host add t2 --uri "$(node_xml t2 8 6)" --disk 1T --disk-kind ssd >/dev/null
+h host set-state new-ssd-2 maintenance >/dev/null	# not a target here
+h guest create big --owner carol --plan xlarge --host r1 --start >/dev/null
+h guest create mid --owner carol --plan large --host t1 --start >/dev/null
+run 0 eplan h --json consolidate plan --retire r1 --to ssd \
+    --start 2017-05-03T06:00Z --window 2h
+check "the plan moves mid to t2 first, then big to t1" $PY -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["retire"]["moves"]
+assert [(x["guest"], x["from"], x["to"]) for x in m] == \
+    [("mid", "t1", "t2"), ("big", "r1", "t1")], m
+' "$T_OUT"
+run 0 erun h --json consolidate run --wait
+check "mid moved in a window before big, and r1 is retired" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "done" and r["hosts_freed"] == ["r1"], r
+w = {s["guest"]: s["window"] for s in r["steps"] if s["guest"]}
+assert w["mid"] < w["big"], w
+' "$T_OUT"
+run 0 eguests h guest list --owner carol
+check "big is on t1, mid on t2" sh -c "
+	grep -q '^big .* t1 ' '$T_OUT' && grep -q '^mid .* t2 ' '$T_OUT'"
+run 0 cpublish h consolidate report --publish --cycle 2
 check "the consolidation's own completed post" sh -c "
 	grep -q 'Consolidation completed' '$STATE/feed/feed.atom' &&
 	grep -q 'We moved 6 VPSes from 1 older host server to new ones with SSDs, and retired it' '$STATE/feed/feed.atom'"
