@@ -80,14 +80,15 @@ cons_expand_drains(struct daemon *d, json_object *plan, int64_t cycle,
 	return 0;
 }
 
+/* Whether the plan retires host (a few hosts: a scan). */
 static int
-str_in(json_object *arr, const char *s)
+retired_in(json_object *hosts, const char *host)
 {
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(arr); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(arr,
-		    i)), s) == 0)
+	for (i = 0; i < json_object_array_length(hosts); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(
+		    hosts, i)), host) == 0)
 			return 1;
 	return 0;
 }
@@ -114,7 +115,7 @@ move_kind(struct daemon *d, int64_t cycle, json_object *m)
 	return "move";
 }
 
-/* The moves of guests still on from, as a chain of steps there. */
+/* The chain of a source host: its moves, of guests still there. */
 static void
 expand_from(struct daemon *d, json_object *ms, int64_t cycle, int win,
     const char *from, struct step_rec **v, size_t *n, size_t *cap)
@@ -125,8 +126,7 @@ expand_from(struct daemon *d, json_object *ms, int64_t cycle, int win,
 
 	for (i = 0; i < json_object_array_length(ms); i++) {
 		m = json_object_array_get_idx(ms, i);
-		if (strcmp(proto_get_str(m, "from"), from) != 0 ||
-		    store_guest_get(d->st, proto_get_str(m, "guest"), NULL, &g,
+		if (store_guest_get(d->st, proto_get_str(m, "guest"), NULL, &g,
 		    NULL) == -1 || strcmp(g.host, from) != 0)
 			continue;	/* deleted or moved since: nothing */
 		run_step_add(v, n, cap, cycle, win, from, g.name,
@@ -136,28 +136,22 @@ expand_from(struct daemon *d, json_object *ms, int64_t cycle, int win,
 
 /* Every guest on a retiring host must have a place in the plan. */
 static int
-check_placed(struct daemon *d, json_object *ms, const char *host,
+check_placed(struct daemon *d, json_object *moved, const char *host,
     struct herr *e)
 {
 	struct guest_rec *gs;
-	size_t ng, i, k;
-	int found;
+	size_t ng, i;
 
 	if (store_guest_list(d->st, NULL, host, &gs, &ng, e) == -1)
 		return -1;
-	for (i = 0; i < ng; i++) {
-		for (k = 0, found = 0; k < json_object_array_length(ms) &&
-		    !found; k++)
-			found = strcmp(proto_get_str(json_object_array_get_idx(
-			    ms, k), "guest"), gs[i].name) == 0;
-		if (!found) {
+	for (i = 0; i < ng; i++)
+		if (!json_object_object_get_ex(moved, gs[i].name, NULL)) {
 			herr_set(e, HERR_STATE, "%s is on %s, which the plan "
 			    "retires, but the plan has no host for it (it "
 			    "came later): plan again", gs[i].name, host);
 			free(gs);
 			return -1;
 		}
-	}
 	free(gs);
 	return 0;
 }
@@ -166,41 +160,55 @@ int
 cons_expand(struct daemon *d, json_object *plan, int64_t cycle, int win,
     struct step_rec **v, size_t *n, size_t *cap, struct herr *e)
 {
-	json_object *rt, *hs, *ms, *m;
-	const char *from, *seen[256];
-	size_t i, k, nseen = 0;
+	json_object *rt, *hs, *ms, *m, *moved, *byhost, *list, *order;
+	const char *from;
+	size_t i;
+	int r = -1;
 
 	if (!json_object_object_get_ex(plan, "retire", &rt) ||
 	    !json_object_object_get_ex(rt, "hosts", &hs) ||
 	    !json_object_object_get_ex(rt, "moves", &ms))
 		return herr_set(e, HERR_INTERNAL, "stored plan is unreadable");
-	for (i = 0; i < json_object_array_length(hs); i++)
-		if (check_placed(d, ms, json_object_get_string(
-		    json_object_array_get_idx(hs, i)), e) == -1)
-			return -1;
-	/* room made on the targets first: their own chains, window k */
+	/* the moves by guest, and by source host in the plan's order */
+	moved = json_object_new_object();
+	byhost = json_object_new_object();
+	order = json_object_new_array();
 	for (i = 0; i < json_object_array_length(ms); i++) {
 		m = json_object_array_get_idx(ms, i);
 		from = proto_get_str(m, "from");
-		if (str_in(hs, from))
-			continue;
-		for (k = 0; k < nseen && strcmp(seen[k], from) != 0; k++)
-			;
-		if (k < nseen)
-			continue;
-		if (nseen == sizeof(seen) / sizeof(seen[0]))
-			return herr_set(e, HERR_CAPACITY, "the plan makes room "
-			    "on more than %zu hosts", nseen);
-		seen[nseen++] = from;
-		expand_from(d, ms, cycle, win, from, v, n, cap);
+		json_object_object_add(moved, proto_get_str(m, "guest"), NULL);
+		if (!json_object_object_get_ex(byhost, from, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(byhost, from, list);
+			json_object_array_add(order, json_object_new_string(from));
+		}
+		json_object_array_add(list, json_object_get(m));
+	}
+	for (i = 0; i < json_object_array_length(hs); i++)
+		if (check_placed(d, moved, json_object_get_string(
+		    json_object_array_get_idx(hs, i)), e) == -1)
+			goto out;
+	/* room made on the targets first, each host its chain: window k */
+	for (i = 0; i < json_object_array_length(order); i++) {
+		from = json_object_get_string(json_object_array_get_idx(order,
+		    i));
+		if (!retired_in(hs, from) && json_object_object_get_ex(byhost,
+		    from, &list))
+			expand_from(d, list, cycle, win, from, v, n, cap);
 	}
 	/* then each retiring host's guests, and the host itself */
 	for (i = 0; i < json_object_array_length(hs); i++) {
 		from = json_object_get_string(json_object_array_get_idx(hs, i));
-		expand_from(d, ms, cycle, win + 1, from, v, n, cap);
+		if (json_object_object_get_ex(byhost, from, &list))
+			expand_from(d, list, cycle, win + 1, from, v, n, cap);
 		run_step_add(v, n, cap, cycle, win + 1, from, "", "retire", "");
 	}
-	return 0;
+	r = 0;
+out:
+	json_object_put(moved);
+	json_object_put(byhost);
+	json_object_put(order);
+	return r;
 }
 
 /* ---- the actions, on the source host's worker ---- */
@@ -324,8 +332,14 @@ copy_run(struct job *j)
 	}
 	if ((here && hv_move_offline(c, s->guest_uuid, s->dst_uri, &s->mo,
 	    &s->mig, &j->err) == -1) || (!here && hv_migrate_settle(c,
-	    s->guest_uuid, s->dst_uri, &s->mo, &s->mig, &j->err) == -1) ||
-	    (s->was_running && start_there(s, &j->err) == -1)) {
+	    s->guest_uuid, s->dst_uri, &s->mo, &s->mig, &j->err) == -1)) {
+		copy_fail(j, s);
+		return;
+	}
+	/* drills: killed between the copy and the start there */
+	if (s->die_mid)
+		run_failpoint_hit(s->cycle, s->seq, "mid");
+	if (s->was_running && start_there(s, &j->err) == -1) {
 		copy_fail(j, s);
 		return;
 	}
@@ -372,6 +386,7 @@ cons_job(struct daemon *d, struct step_rec *s, struct sjob *sj,
 	if (copy) {
 		sj->was_running = strncmp(s->detail, "was running", 11) == 0;
 		sj->observe = strncmp(s->detail, "was ", 4) != 0;
+		sj->die_mid = !sj->observe && run_failpoint_set(s->seq, "mid");
 	}
 	return job_new(hostw_get(d, h), copy ? copy_run : move_run, step_done,
 	    NULL, 0);
