@@ -379,6 +379,7 @@ consolidate_plan(struct daemon *d, struct proto_req *r, json_object **res,
 	}
 	json_object_object_add(plan, "cycle", json_object_new_int64(id));
 	log_info("consolidation %lld planned: %s", (long long)id, title);
+	plan_reply_windows(plan);
 	*res = plan;
 	return 0;
 }

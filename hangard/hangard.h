@@ -256,6 +256,8 @@ void	maint_cache_free(void);	/* at exit */
 int	maint_choose(struct daemon *d, const struct guest_rec *g,
 	    const char *action, int64_t window, struct herr *e);
 
+/* A plan as replies show it: windows counted from 1 (stored from 0). */
+void	plan_reply_windows(json_object *plan);
 /* maint.c's parsers, shared with consolidate.c: -1 on error */
 int64_t	maint_parse_utc(const char *s);		/* 2017-04-27T06:00Z */
 int64_t	maint_parse_duration(const char *s);	/* 4h, 90m, 3600s */

@@ -264,12 +264,17 @@ plan_json(const struct plan_cluster *c, const struct plan_maintenance *m,
  * The stored plan counts windows from 0 (an index into "windows"); a
  * reply counts them from 1, as every table and the console do.
  */
-static void
+void
 plan_reply_windows(json_object *plan)
 {
 	json_object *arr, *o, *v;
 	size_t i;
 
+	/* a retirement's window, as its guests' */
+	if (json_object_object_get_ex(plan, "retire", &o) &&
+	    json_object_object_get_ex(o, "window", &v))
+		json_object_object_add(o, "window", json_object_new_int64(
+		    json_object_get_int64(v) + 1));
 	if (json_object_object_get_ex(plan, "windows", &arr))
 		for (i = 0; i < json_object_array_length(arr); i++) {
 			o = json_object_array_get_idx(arr, i);

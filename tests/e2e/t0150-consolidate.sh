@@ -98,7 +98,7 @@ assert ws[1]["kind"] == "retire" and ws[1]["start"] == ws[0]["end"], ws
 g = {x["guest"]: x for x in p["guests"]}
 for n in ("alice-web", "bob-mail", "carol-blog"):
     assert g[n]["action"] == "move" and g[n]["target"] == "new-ssd-1", g[n]
-    assert g[n]["window"] == 1 and g[n]["downtime_s"] == 0, g[n]
+    assert g[n]["window"] == 2 and g[n]["downtime_s"] == 0, g[n]
 assert g["bob-vpn"]["action"] == "move-offline" and g["bob-vpn"]["downtime_s"] > 60, g
 for n in ("alice-db", "carol-ci"):
     assert g[n]["action"] == "live-migrate" and g[n]["target"].startswith("old-hdd-"), g[n]
