@@ -274,8 +274,8 @@ run_report(struct daemon *d, const struct mrun *r)
 	json_object_object_add(o, "hosts", hs);
 	json_object_object_add(o, "guests", gs);
 	json_object_object_add(o, "steps", st);
-	if ((h = maint_timeline(r->steps, r->n, r->c.id,
-	    r->c.advisories)) != NULL)
+	if ((h = maint_timeline(r->steps, r->n, r->c.id, cons_cycle(&r->c) ?
+	    "moving VPSes to new hosts" : r->c.advisories)) != NULL)
 		json_object_object_add(o, "timeline", h);
 	free(hd);
 	free(gd);

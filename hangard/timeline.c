@@ -4,7 +4,8 @@
  * its first step's start to its last step's end; one lane per host, down
  * from the start of its patch until its hypervisor answered again; one
  * lane per guest, with each live migration's pause, or the time it was
- * off while its host rebooted.  A cycle with more rows than a page can
+ * off while its host rebooted (or, moved off a retiring host, while its
+ * disk was copied: consrun.c's "copy" step).  A cycle with more rows than a page can
  * show gets two lanes per window instead (its hosts, its VPSes), each
  * the union of their bars.  notify/feed draws it (feed_timeline_svg).
  */
@@ -95,7 +96,7 @@ guest_spans(const struct step_rec *steps, size_t n, const char *guest,
 		if (strcmp(s->guest, guest) != 0 || s->ended_ms <= 0)
 			continue;
 		if ((strncmp(s->kind, "migrate-", 8) == 0 ||
-		    strncmp(s->kind, "move-", 5) == 0) && s->pause_ms >= 0 &&
+		    strncmp(s->kind, "move", 4) == 0) && s->pause_ms >= 0 &&
 		    s->ended_ms - s->pause_ms > 0) {
 			sp[k].start_ms = s->ended_ms - s->pause_ms;
 			sp[k++].end_ms = s->ended_ms;
@@ -105,9 +106,37 @@ guest_spans(const struct step_rec *steps, size_t n, const char *guest,
 			sp[k].start_ms = s->started_ms;
 			sp[k++].end_ms = st->ended_ms;
 			*down = 1;
+		} else if (strcmp(s->kind, "copy") == 0 &&
+		    strncmp(s->detail, "was running", 11) == 0 &&
+		    s->started_ms > 0 && s->ended_ms >= s->started_ms) {
+			sp[k].start_ms = s->started_ms;
+			sp[k++].end_ms = s->ended_ms;
+			*down = 1;
 		}
 	}
 	return k;
+}
+
+/*
+ * Whether step i opens a guest's row: its patch's first step, or a move
+ * off a retiring host (whose chain ends in "retire"; those hosts are
+ * not patched, so their guests have no other row).
+ */
+static int
+guest_row(const struct step_rec *steps, size_t n, size_t i)
+{
+	const char *k = steps[i].kind;
+	size_t j;
+
+	if (strcmp(k, "shutdown") == 0 || strcmp(k, "migrate-out") == 0)
+		return 1;
+	if (strcmp(k, "move") != 0 && strcmp(k, "copy") != 0)
+		return 0;
+	for (j = i; j < n && steps[j].win == steps[i].win &&
+	    strcmp(steps[j].host, steps[i].host) == 0; j++)
+		if (strcmp(steps[j].kind, "retire") == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -225,8 +254,7 @@ detail_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 		    "%s", d) : xstrdup("not patched yet"), FEED_BAR_DOWN, sp, m);
 	}
 	for (i = 0; i < n; i++) {
-		if (strcmp(steps[i].kind, "shutdown") != 0 &&
-		    strcmp(steps[i].kind, "migrate-out") != 0)
+		if (!guest_row(steps, n, i))
 			continue;
 		sp = xcalloc(8, sizeof(*sp));
 		m = guest_spans(steps, n, steps[i].guest, sp, 8, &down);
@@ -262,8 +290,7 @@ window_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 				nh += (size_t)host_span(steps, n,
 				    steps[i].host, &hs[nh]);
 			}
-			if (strcmp(steps[i].kind, "shutdown") == 0 ||
-			    strcmp(steps[i].kind, "migrate-out") == 0) {
+			if (guest_row(steps, n, i)) {
 				guests++;
 				m = guest_spans(steps, n, steps[i].guest, tmp,
 				    8, &down);
@@ -272,14 +299,17 @@ window_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 					gs[ng++] = tmp[k];
 			}
 		}
-		if (hosts == 0) {
+		if (hosts == 0 && guests == 0) {
 			free(hs);
 			free(gs);
 			continue;
 		}
-		add_lane(t, xasprintf("window %d: %zu hosts", w + 1, hosts),
-		    xstrdup("each host's downtime, together"), FEED_BAR_DOWN, hs,
-		    span_union(hs, nh));
+		if (hosts > 0)
+			add_lane(t, xasprintf("window %d: %zu hosts", w + 1,
+			    hosts), xstrdup("each host's downtime, together"),
+			    FEED_BAR_DOWN, hs, span_union(hs, nh));
+		else
+			free(hs);
 		add_lane(t, xasprintf("window %d: %zu VPSes", w + 1, guests),
 		    xstrdup(anydown ? "paused or off, together" :
 		    "live-migration pauses, together"), anydown ? FEED_BAR_DOWN :
@@ -312,8 +342,7 @@ maint_timeline(const struct step_rec *steps, size_t n, int64_t cycle,
 
 	for (i = 0; i < n; i++)
 		rows += strcmp(steps[i].kind, "mark") == 0 ||
-		    strcmp(steps[i].kind, "shutdown") == 0 ||
-		    strcmp(steps[i].kind, "migrate-out") == 0;
+		    guest_row(steps, n, i);
 	add_bands(t, steps, n);
 	if (rows <= DETAIL_LANES)
 		detail_lanes(t, steps, n);

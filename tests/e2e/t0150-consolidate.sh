@@ -232,6 +232,16 @@ check "the report prints moves, pauses, bytes and hosts freed" sh -c "
 	grep -q '^old-hdd-1  *-  *retired' '$T_OUT' &&
 	grep -q '^bob-vpn  *bob  *old-hdd-1>new-ssd-1  *move (offline)' '$T_OUT'"
 run 0 publish h maint report --publish
+check "the timeline has a row for each moved VPS, the offline ones off" $PY -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["timeline"]
+lanes = {l["label"]: l for l in t["lanes"]}
+for n in ("alice-web (old-hdd-1)", "bob-vpn (old-hdd-1)", "bob-mail (old-hdd-2)",
+          "carol-blog (old-hdd-2)", "alice-db (new-ssd-1)", "new-ssd-1"):
+    assert n in lanes, (n, sorted(lanes))
+assert lanes["bob-vpn (old-hdd-1)"]["bar"] == "down", lanes["bob-vpn (old-hdd-1)"]
+assert lanes["bob-mail (old-hdd-2)"]["bar"] == "pause", lanes["bob-mail (old-hdd-2)"]
+' "$STATE/report1.json"
 check "the completed post tells of the moves too" grep -q \
     "We also moved 4 VPSes from 2 older host servers to new ones with SSDs, and retired them. 1 was live-migrated and kept running, with a median pause of [0-9]* ms (the longest [0-9]* ms). 2 were shut down while their disks were copied, for at most 1 minute. 1 was shut off and stayed so." \
     "$STATE/feed/feed.atom"
