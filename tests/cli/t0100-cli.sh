@@ -140,13 +140,13 @@ run 2 usage-verb h guest frobnicate
 check "an unknown verb names its noun's help" grep -q "'hangar guest --help'" "$T_ERR"
 run 0 help-noun h guest --help
 check "guest --help lists the guest commands, and only those" sh -c \
-    "[ \$(grep -c '^\(usage:\|      \) hangar guest [a-z]' '$T_OUT') -eq 11 ] &&
-	[ \$(wc -l <'$T_OUT') -eq 11 ]"
+    "[ \$(grep -c '^\(usage:\|      \) hangar guest [a-z]' '$T_OUT') -eq 12 ] &&
+	[ \$(wc -l <'$T_OUT') -eq 12 ]"
 run 0 help-noun-2 h help maint
 check "help maint is maint's commands" grep -q "^usage: hangar maint plan" "$T_OUT"
 run 0 help-all h help
 check "help lists every noun's commands" sh -c "for n in host customer plan \
-    guest advisory maint post store image demo; do grep -q \"hangar \$n \" \
+    guest advisory maint consolidate post store image demo; do grep -q \"hangar \$n \" \
     '$T_OUT' || exit 1; done"
 run 0 help-cmd h guest show --help
 check "a command's --help is its usage" grep -qx "usage: hangar guest show NAME" "$T_OUT"
