@@ -103,7 +103,7 @@ check "hangard killed itself right after dsk2's copy (step $SEQ)" sh -c "
 	grep -q 'failpoint maint:$SEQ:after hit' '$STATE/hangard.log' &&
 	virsh -q -c '$U2' list --all | grep -q 'dsk2 *shut off' &&
 	! virsh -q -c '$U1' list --all | grep -q dsk2"
-HPID=""
+hangard_stop 2>/dev/null	# it died at the failpoint; if not, do not leave it running
 # as if the crash had come before the old volume was deleted
 virsh -q -c "$U1" vol-create-as p1 dsk2.qcow2 10G --format qcow2 >/dev/null
 check "a stale dsk2 volume is back in old1's pool" test "$(vols 1)" = "dsk2.qcow2 "
