@@ -621,15 +621,16 @@ print_steps(const char *me, const char *state, long uid_first,
 	    "  xdg-open %s/index.html\n"
 	    "   or, without a desktop: file://%s/index.html\n\n", dir, dir,
 	    dir);
-	/*
-	 * Step 5 plans the consolidation.  CONSOLIDATE: when the command
-	 * that carries a consolidation out (hangar consolidate / maint
-	 * plan --retire) is merged, print it here after the plan.
-	 */
-	printf("5. Empty the old HDD hosts onto the new SSD host: the plan, "
-	    "and a rolling\n   reboot planned over the live fleet.\n"
+	printf("5. Empty the old HDD hosts onto the new SSD host, as the seed's "
+	    "operators did:\n   what the planner would do, then a consolidation "
+	    "of its own that moves\n   every VPS live and retires the HDD hosts "
+	    "(or fold it into a patch cycle:\n   maint plan XSA-213 ... --retire "
+	    "stor:hdd --to ssd).\n"
 	    "  %s plan consolidate --retire stor:hdd --to ssd\n"
-	    "  %s plan maintenance --max-parallel 1\n\n", me, me);
+	    "  %s consolidate plan --retire stor:hdd --to ssd "
+	    "--start 2017-05-01T06:00Z --window 4h\n"
+	    "  %s consolidate run --wait\n"
+	    "  %s host list\n\n", me, me, me, me);
 	if (health_tool != NULL) {
 		snprintf(dir, sizeof(dir), "%s/health", state);
 		printf("6. A RAID controller failure, replayed through "

@@ -39,7 +39,11 @@ while read -r line; do
 		diag "$(tail -5 "$STATE/printed-$i.out")"
 	fi
 done <"$STATE/printed"
-check "the demo printed at least 13 commands to run ($i)" test "$i" -ge 13
+check "the demo printed at least 15 commands to run ($i)" test "$i" -ge 15
+run 0 hosts-after "$HANGAR" host list
+check "the printed consolidation emptied and retired both HDD hosts" test \
+    "$(awk '$1 ~ /^old-hdd/ { print $1, $3, $4 }' "$T_OUT" | tr '\n' ' ')" = \
+    "old-hdd-1 retired 0 old-hdd-2 retired 0 "
 
 # the customers: unused uids, shown as such; the console as alice's uid
 run 0 customer-show "$HANGAR" customer show alice
