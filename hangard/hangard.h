@@ -46,6 +46,14 @@ struct config {
 	int	vcpu_ratio;		/* vCPUs per host CPU thread */
 	int	refresh_interval;	/* seconds between host state syncs */
 	int	worker_idle;		/* seconds before an idle worker exits */
+	/* clients (hangard(8), LIMITS) */
+	int	max_clients;		/* 0: from the descriptor limit */
+	int	max_clients_per_uid;	/* operators are not counted */
+	int	hello_timeout;		/* seconds to say hello */
+	int	idle_timeout;		/* seconds a customer may say nothing */
+	int	write_timeout;		/* seconds replies may go unread */
+	int	max_client_output;	/* MiB of unread replies per client */
+	int	max_output;		/* MiB of unread replies in all */
 };
 
 int	config_defaults(struct config *cfg);
@@ -64,6 +72,7 @@ struct client {
 	pid_t		 pid;
 	enum role	 role;		/* from SO_PEERCRED at accept */
 	int		 hello;		/* hello done */
+	int		 prehello;	/* requests before it */
 	char		 customer[STORE_NAME_MAX];
 	char		*in;
 	size_t		 inlen, incap;
@@ -73,6 +82,14 @@ struct client {
 	int		 close_after;	/* close once out is flushed */
 	struct console_sess *relay;	/* raw console bytes, not requests */
 	uint32_t	 ep;		/* the events epoll watches for it */
+	int		 watched;	/* fd is in the epoll set */
+	struct daemon	*d;
+	time_t		 since;		/* accepted */
+	time_t		 active;	/* last request or reply */
+	time_t		 out_since;	/* replies waiting, sent nothing since */
+	int		 unanswered;	/* requests without their reply yet */
+	int		 held;		/* lines wait: replies not read (yet) */
+	int		 dropped;	/* its replies were thrown away */
 	struct client	*next;
 };
 
@@ -169,10 +186,37 @@ struct daemon {
 	struct irc	*irc;		/* NULL: no IRC configured */
 	gid_t		 admin_gid;	/* (gid_t)-1: no such group */
 	uid_t		 self_uid;
+	/* admit.c: who may connect, and how many */
+	struct uidcount	**uidtab;	/* clients per uid */
+	int		 nops;		/* of nclients, operators */
+	int		 max_clients;	/* in effect (cfg, descriptors) */
+	int		 reserve_fd;	/* given up to accept at EMFILE */
+	int64_t		 accept_paused;	/* ms (monotonic) until accept again */
+	size_t		 out_total;	/* unread reply bytes of all clients */
+	struct ratelog	*rl;		/* rate-limited warnings */
 };
+
+/* admit.c: accepting clients (per-uid caps, out of descriptors) */
+/* Raises the descriptor limit, sizes the client table (before the loop). */
+void	admit_init(struct daemon *d);
+void	admit_free(struct daemon *d);
+/* Takes what waits on the listening socket (a bounded batch). */
+void	admit_accept(struct daemon *d);
+/* A client is going: its uid's count goes down. */
+void	admit_release(struct daemon *d, const struct client *c);
+/* ms until accepting again (0: now), after running out of descriptors. */
+int	admit_paused(struct daemon *d);
+int64_t	mono_ms(void);	/* CLOCK_MONOTONIC */
+/* One warning a minute for each kind; the rest are counted in the next. */
+enum rl_kind { RL_REFUSED, RL_NOFILE, RL_DROPPED, RL_TIMEOUT, RL_ACCEPT,
+	RL__MAX };
+void	log_limited(struct daemon *d, enum rl_kind kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* server.c */
 int	server_listen(struct daemon *d, struct herr *e);
+/* Sets c->role (and customer) from the peer's uid and gid. */
+void	authorize(struct daemon *d, struct client *c, gid_t gid);
 int	server_loop(struct daemon *d);
 /* The client with this serial, or NULL if it has gone. */
 struct client	*client_find(struct daemon *d, uint64_t serial);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,13 @@ config_defaults(struct config *cfg)
 	str_copy(cfg->irc_nick, "hangar", sizeof(cfg->irc_nick));
 	cfg->refresh_interval = 10;
 	cfg->worker_idle = 30;
+	cfg->max_clients = 0;		/* from the descriptor limit */
+	cfg->max_clients_per_uid = 32;
+	cfg->hello_timeout = 10;
+	cfg->idle_timeout = 1800;
+	cfg->write_timeout = 60;
+	cfg->max_client_output = 64;
+	cfg->max_output = 256;
 	return 0;
 }
 
@@ -57,6 +65,45 @@ set_int(const char *v, int min, int max, int *out)
 	if (str_parse_int(v, min, max, &n) == -1)
 		return -1;
 	*out = (int)n;
+	return 0;
+}
+
+/* The client limits (hangard(8), LIMITS): 1 if key is one of them. */
+static int
+config_limit(struct config *cfg, const char *key, const char *val,
+    const char **why)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+		int		 min, max;
+		const char	*why;
+	} lims[] = {
+		{ "max_clients", offsetof(struct config, max_clients),
+		  1, 1 << 20, "must be a number from 1 to 1048576" },
+		{ "max_clients_per_uid",
+		  offsetof(struct config, max_clients_per_uid), 1, 1 << 20,
+		  "must be a number from 1 to 1048576" },
+		{ "hello_timeout", offsetof(struct config, hello_timeout),
+		  1, 3600, "must be seconds from 1 to 3600" },
+		{ "idle_timeout", offsetof(struct config, idle_timeout),
+		  1, 604800, "must be seconds from 1 to 604800" },
+		{ "write_timeout", offsetof(struct config, write_timeout),
+		  1, 3600, "must be seconds from 1 to 3600" },
+		{ "max_client_output",
+		  offsetof(struct config, max_client_output), 1, 4096,
+		  "must be MiB from 1 to 4096" },
+		{ "max_output", offsetof(struct config, max_output),
+		  1, 65536, "must be MiB from 1 to 65536" },
+	};
+
+	for (size_t i = 0; i < sizeof(lims) / sizeof(lims[0]); i++)
+		if (strcmp(key, lims[i].key) == 0) {
+			if (set_int(val, lims[i].min, lims[i].max,
+			    (int *)((char *)cfg + lims[i].off)) == -1)
+				*why = lims[i].why;
+			return 1;
+		}
 	return 0;
 }
 
@@ -172,6 +219,8 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "worker_idle") == 0) {
 		if (set_int(val, 1, 86400, &cfg->worker_idle) == -1)
 			*why = "must be seconds from 1 to 86400";
+	} else if (config_limit(cfg, key, val, why) == 1) {
+		/* a client limit: config_limit set *why on error */
 	} else
 		*why = "unknown setting";
 	return *why == NULL ? 0 : -1;
@@ -361,6 +410,8 @@ main(int argc, char **argv)
 	hv_test_console_dir(d.cfg.test_console_dir);
 	if (hv_global_init(&e) == -1)
 		fatalx("%s", e.msg);
+	d.reserve_fd = -1;
+	admit_init(&d);
 	if (server_listen(&d, &e) == -1)
 		fatalx("%s", e.msg);
 	if (!debug) {
@@ -381,6 +432,7 @@ main(int argc, char **argv)
 	runs_free(&d);
 	maint_cache_free();
 	tell_stop(&d);
+	admit_free(&d);
 	store_close(d.st);
 	log_info("stopped");
 	return 0;

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,12 +21,16 @@
 #include "lib/xmalloc.h"
 #include "notify/irc.h"
 
-#define MAX_CLIENTS	4096
 #define BASE_FDS	4	/* listener, wake, signals, IRC (+ epoll) */
 #define OUT_KEEP	(64 * 1024)	/* output buffer kept between bursts */
+#define IN_KEEP		(16 * 1024)	/* input buffer kept when empty */
 #define RELAY_BACKLOG	(64 * 1024)	/* a console client behind by more:
 					   its guest's bytes wait in the pipe */
-#define MAX_OUT		(512 * 1024 * 1024)	/* unread replies before we drop */
+#define OUT_SOFT	(256 * 1024)	/* unread replies: read no more requests */
+#define MAX_INFLIGHT	64		/* requests waiting for a reply */
+#define PREHELLO_MAX	4096		/* a line before hello */
+#define PREHELLO_TRIES	4		/* requests without a hello, then close */
+#define MIB		(1024 * 1024)
 
 int
 server_listen(struct daemon *d, struct herr *e)
@@ -84,7 +89,7 @@ in_group(uid_t uid, gid_t primary, gid_t want)
 }
 
 /* Who is this?  Decided only from the kernel's peer credentials. */
-static void
+void
 authorize(struct daemon *d, struct client *c, gid_t gid)
 {
 	struct customer_rec cust;
@@ -103,41 +108,6 @@ authorize(struct daemon *d, struct client *c, gid_t gid)
 }
 
 static void
-accept_client(struct daemon *d)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct client *c;
-	int fd;
-
-	if ((fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
-	    -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("accept");
-		return;
-	}
-	if (d->nclients >= MAX_CLIENTS ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-		log_warnx("refusing a connection: %s", d->nclients >=
-		    MAX_CLIENTS ? "too many clients" : "no peer credentials");
-		close(fd);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->serial = ++d->next_serial;
-	c->uid = cred.uid;
-	c->pid = cred.pid;
-	authorize(d, c, cred.gid);
-	c->next = d->clients;
-	d->clients = c;
-	d->nclients++;
-	log_debug("client %llu: uid %u pid %d role %d",
-	    (unsigned long long)c->serial, (unsigned)c->uid, (int)c->pid,
-	    (int)c->role);
-}
-
-static void
 client_free(struct daemon *d, struct client *c)
 {
 	struct client **pp;
@@ -151,6 +121,8 @@ client_free(struct daemon *d, struct client *c)
 			break;
 		}
 	d->nclients--;
+	admit_release(d, c);
+	d->out_total -= c->outlen - c->outoff;
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -168,13 +140,54 @@ client_find(struct daemon *d, uint64_t serial)
 	return NULL;
 }
 
+static size_t
+pending(const struct client *c)
+{
+	return c->outlen - c->outoff;
+}
+
+/* Replies not read, or too many requests in flight: read no more lines. */
+static int
+blocked(const struct client *c)
+{
+	return c->relay == NULL && (pending(c) > OUT_SOFT ||
+	    c->unanswered >= MAX_INFLIGHT);
+}
+
+/* Throws away what the client has not read and closes it. */
+static void
+client_drop(struct client *c, const char *why)
+{
+	struct daemon *d = c->d;
+
+	log_limited(d, RL_DROPPED, "dropping client uid %u: %s",
+	    (unsigned)c->uid, why);
+	d->out_total -= pending(c);
+	free(c->out);
+	c->out = NULL;
+	c->outoff = c->outlen = c->outcap = 0;
+	c->dropped = 1;
+	c->close_after = 1;
+}
+
 void
 client_write(struct client *c, const char *s, size_t n)
 {
-	if (c->outlen - c->outoff + n > MAX_OUT) {
-		c->close_after = 1;	/* not reading its replies */
+	struct daemon *d = c->d;
+	char why[128];
+
+	if (c->dropped)
+		return;
+	if (pending(c) + n > (size_t)d->cfg.max_client_output * MIB ||
+	    d->out_total + n > (size_t)d->cfg.max_output * MIB) {
+		snprintf(why, sizeof(why), "%zu bytes of replies unread (limit "
+		    "%d MiB for one client, %d MiB in all)", pending(c) + n,
+		    d->cfg.max_client_output, d->cfg.max_output);
+		client_drop(c, why);
 		return;
 	}
+	if (pending(c) == 0)
+		c->out_since = time(NULL);
 	if (c->outoff > 0 && c->outoff >= c->outlen / 2) {
 		/* reclaim what was sent, rarely: not once per send */
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
@@ -188,6 +201,16 @@ client_write(struct client *c, const char *s, size_t n)
 	}
 	memcpy(c->out + c->outlen, s, n);
 	c->outlen += n;
+	d->out_total += n;
+}
+
+/* A request has its answer (each request gets exactly one). */
+static void
+answered(struct client *c)
+{
+	if (c->unanswered > 0)
+		c->unanswered--;
+	c->active = time(NULL);
 }
 
 void
@@ -199,6 +222,7 @@ client_reply_raw(struct daemon *d, uint64_t serial, int64_t id,
 
 	if (c == NULL)
 		return;
+	answered(c);
 	line = proto_reply_raw(id, json, len);
 	client_write(c, line, strlen(line));
 	free(line);
@@ -216,6 +240,7 @@ client_reply(struct daemon *d, uint64_t serial, int64_t id, int rc,
 		json_object_put(result);
 		return;
 	}
+	answered(c);
 	if (rc == -1)
 		line = proto_reply_err(id, e);
 	else
@@ -227,27 +252,57 @@ client_reply(struct daemon *d, uint64_t serial, int64_t id, int rc,
 	free(line);
 }
 
-/* Splits the input into lines; an oversized line is refused and skipped. */
+/* An error for a line that is not dispatched (id 0: none is known). */
+static void
+line_error(struct daemon *d, struct client *c, const char *msg)
+{
+	struct herr e;
+
+	herr_set(&e, HERR_PROTO, "%s", msg);
+	c->unanswered++;
+	client_reply(d, c->serial, 0, -1, NULL, &e);
+}
+
+/*
+ * Splits the input into lines and dispatches them, while the client reads
+ * its replies (back-pressure: else the rest waits in c->in, and the
+ * socket is not read until the replies go).  An oversized line is refused
+ * and skipped; before hello a line is at most PREHELLO_MAX bytes, and
+ * the connection ends after PREHELLO_TRIES requests that were no hello.
+ */
 static void
 client_lines(struct daemon *d, struct client *c)
 {
-	struct herr e;
-	char *nl, *line;
+	char msg[64], *nl, *line;
 	size_t n;
 
+	c->held = 0;
 	for (;;) {
 		nl = memchr(c->in, '\n', c->inlen);
 		if (nl == NULL) {
-			if (c->inlen >= PROTO_MAX_LINE) {
+			if (!c->hello && c->inlen >= PREHELLO_MAX) {
+				snprintf(msg, sizeof(msg), "line too long "
+				    "before hello (limit %d bytes)",
+				    PREHELLO_MAX);
+				line_error(d, c, msg);
+				c->close_after = 1;
+				c->inlen = 0;
+			} else if (c->inlen >= PROTO_MAX_LINE) {
 				if (!c->discard) {
-					herr_set(&e, HERR_PROTO, "line too long "
-					    "(limit %d bytes)", PROTO_MAX_LINE);
-					client_reply(d, c->serial, 0, -1, NULL,
-					    &e);
+					snprintf(msg, sizeof(msg), "line too "
+					    "long (limit %d bytes)",
+					    PROTO_MAX_LINE);
+					line_error(d, c, msg);
 				}
 				c->discard = 1;
 				c->inlen = 0;
 			}
+			return;
+		}
+		if (c->close_after)
+			return;
+		if (blocked(c)) {
+			c->held = 1;
 			return;
 		}
 		line = c->in;
@@ -255,12 +310,17 @@ client_lines(struct daemon *d, struct client *c)
 		*nl = '\0';
 		if (c->discard)
 			c->discard = 0;	/* the tail of an oversized line */
-		else if (n > 0)
+		else if (n > 0) {
+			c->unanswered++;
+			c->active = time(NULL);
 			methods_dispatch(d, c, line, n);
+			if (!c->hello && ++c->prehello >= PREHELLO_TRIES)
+				c->close_after = 1;	/* never says hello */
+		}
 		memmove(c->in, nl + 1, c->inlen - n - 1);
 		c->inlen -= n + 1;
-		if (c->close_after)
-			return;
+		if (c->relay != NULL)
+			return;	/* what follows is console input */
 	}
 }
 
@@ -268,12 +328,13 @@ client_lines(struct daemon *d, struct client *c)
 static int
 client_read(struct daemon *d, struct client *c)
 {
+	size_t limit = c->hello ? PROTO_MAX_LINE * 2 : PREHELLO_MAX;
 	ssize_t r;
 
-	if (c->incap - c->inlen < 4096) {
-		c->incap = c->incap ? c->incap * 2 : 8192;
-		if (c->incap > PROTO_MAX_LINE * 2)
-			c->incap = PROTO_MAX_LINE * 2;
+	if (c->incap - c->inlen < 4096 && c->incap < limit) {
+		c->incap = c->incap ? c->incap * 2 : 4096;
+		if (c->incap > limit)
+			c->incap = limit;
 		c->in = xreallocarray(c->in, c->incap, 1);
 	}
 	if (c->inlen == c->incap)
@@ -292,6 +353,11 @@ client_read(struct daemon *d, struct client *c)
 	/* bytes after the line that attached a console are console input */
 	if (c->relay != NULL && c->inlen > 0)
 		console_input(d, c);
+	if (c->inlen == 0 && c->incap > IN_KEEP) {
+		free(c->in);	/* a big request is over: give it back */
+		c->in = NULL;
+		c->incap = 0;
+	}
 	return 0;
 }
 
@@ -306,6 +372,8 @@ client_flush(struct client *c)
 		if (w < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		c->outoff += (size_t)w;
+		c->d->out_total -= (size_t)w;
+		c->out_since = time(NULL);
 	}
 	c->outoff = c->outlen = 0;
 	if (c->outcap > OUT_KEEP) {	/* a burst is over: give it back */
@@ -314,6 +382,39 @@ client_flush(struct client *c)
 		c->outcap = 0;
 	}
 	return c->close_after ? -1 : 0;
+}
+
+/*
+ * Once a second: a client that has not said hello in hello_timeout, a
+ * customer's (or an unknown uid's) connection that has asked nothing and
+ * waits for nothing for idle_timeout, and any client that has not taken
+ * a byte of its replies for write_timeout are closed.  Operators and
+ * console sessions are never idle.
+ */
+static void
+clients_expire(struct daemon *d, time_t now)
+{
+	struct client *c, *next;
+	const char *why;
+
+	for (c = d->clients; c != NULL; c = next) {
+		next = c->next;
+		why = NULL;
+		if (!c->hello && now - c->since >= d->cfg.hello_timeout)
+			why = "no hello in time";
+		else if (pending(c) > 0 &&
+		    now - c->out_since >= d->cfg.write_timeout)
+			why = "its replies went unread";
+		else if (c->role != ROLE_OPERATOR && c->relay == NULL &&
+		    c->unanswered == 0 && pending(c) == 0 &&
+		    now - c->active >= d->cfg.idle_timeout)
+			why = "idle";
+		if (why == NULL)
+			continue;
+		log_limited(d, RL_TIMEOUT, "closing client uid %u: %s",
+		    (unsigned)c->uid, why);
+		client_free(d, c);
+	}
 }
 
 static void
@@ -368,14 +469,19 @@ watch_update(struct daemon *d)
 	for (c = d->clients; c != NULL; c = c->next) {
 		if (c->relay != NULL && c->outlen - c->outoff > RELAY_BACKLOG)
 			c->relay->held = 1;	/* slow reader */
-		want = EPOLLIN | (c->outlen > c->outoff ? EPOLLOUT : 0);
-		if (want == c->ep)
+		/* back-pressure: a client that does not read its replies is
+		 * not read either (hangups are still reported) */
+		want = (blocked(c) ? 0 : EPOLLIN) |
+		    (pending(c) > 0 ? EPOLLOUT : 0);
+		if (c->watched && want == c->ep)
 			continue;
 		ev.events = want;
 		ev.data.u64 = c->serial;
-		if (epoll_ctl(d->epfd, c->ep == 0 ? EPOLL_CTL_ADD :
-		    EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		if (epoll_ctl(d->epfd, c->watched ? EPOLL_CTL_MOD :
+		    EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+			c->watched = 1;
 			c->ep = want;
+		}
 	}
 	for (cs = d->consoles; cs != NULL; cs = cs->next) {
 		want = cs->held ? 0 : EPOLLIN;
@@ -416,7 +522,9 @@ watch_event(struct daemon *d, const struct epoll_event *ev)
 	}
 	if ((c = client_find(d, ev->data.u64)) == NULL)
 		return;
-	if ((ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+	if ((ev->events & (EPOLLHUP | EPOLLERR)) && blocked(c))
+		client_free(d, c);	/* gone, with its replies unread */
+	else if ((ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 	    client_read(d, c) == -1)
 		client_free(d, c);
 }
@@ -427,31 +535,35 @@ server_loop(struct daemon *d)
 	struct epoll_event evs[EV_BATCH];
 	struct pollfd pfd[BASE_FDS + 1];
 	struct client *c, *next;
-	int pending, n, i;
+	int relay_waits, n, i;
 	time_t next_sync = time(NULL) + 1, next_mail = time(NULL) + 30;
-	int timeout, irc_to;
+	int timeout, irc_to, paused;
 
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
 	signals_setup(d);
 	while (!d->stopping) {
 		watch_update(d);
-		pfd[0] = (struct pollfd){ d->lfd, POLLIN, 0 };
+		/* out of descriptors a moment ago: do not spin on accept */
+		paused = admit_paused(d);
+		pfd[0] = (struct pollfd){ paused ? -1 : d->lfd, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ d->wake[0], POLLIN, 0 };
 		pfd[2] = (struct pollfd){ d->sigpipe[0], POLLIN, 0 };
 		pfd[3] = (struct pollfd){ -1, 0, 0 };
 		if (d->irc != NULL)
 			irc_pollfd(d->irc, &pfd[3]);
 		pfd[4] = (struct pollfd){ d->epfd, POLLIN, 0 };
-		pending = 0;
-		for (c = d->clients; c != NULL && !pending; c = c->next)
+		relay_waits = 0;
+		for (c = d->clients; c != NULL && !relay_waits; c = c->next)
 			if (c->relay != NULL && c->inlen > 0)
-				pending = 1;	/* retry the stream soon */
+				relay_waits = 1;	/* retry the stream soon */
 		timeout = (int)(next_sync - time(NULL)) * 1000;
 		if (timeout < 0)
 			timeout = 0;
-		if (pending && timeout > 20)
+		if (relay_waits && timeout > 20)
 			timeout = 20;
+		if (paused && paused < timeout)
+			timeout = paused;
 		if (d->irc != NULL && (irc_to = irc_timeout_ms(d->irc,
 		    irc_now_ms())) >= 0 && irc_to < timeout)
 			timeout = irc_to;
@@ -476,19 +588,25 @@ server_loop(struct daemon *d)
 				if (!(evs[i].data.u64 & EV_SESSION))
 					watch_event(d, &evs[i]);
 		}
-		/* console input the stream could not take; replies to send */
+		/* console input the stream could not take; replies to send;
+		 * requests that waited for their client to read */
 		for (c = d->clients; c != NULL; c = next) {
 			next = c->next;
 			if (c->relay != NULL && c->inlen > 0)
 				console_input(d, c);
-			if ((c->outlen > c->outoff || c->close_after) &&
-			    client_flush(c) == -1)
+			if ((pending(c) > 0 || c->close_after) &&
+			    client_flush(c) == -1) {
 				client_free(d, c);
+				continue;
+			}
+			if (c->held && !blocked(c))
+				client_lines(d, c);
 		}
 		if (pfd[0].revents & POLLIN)
-			accept_client(d);
+			admit_accept(d);
 		if (time(NULL) >= next_sync) {
 			sync_some_hosts(d);
+			clients_expire(d, time(NULL));
 			next_sync = time(NULL) + 1;
 		}
 		if (time(NULL) >= next_mail) {
