@@ -350,7 +350,8 @@ main(int argc, char **argv)
 	struct group *gr;
 	const char *cfgfile = NULL, *state = NULL;
 	char dbpath[1100];
-	int ch, debug = 0, check = 0, verbose = 0;
+	int ch, debug = 0, check = 0, verbose = 0, fixed;
+	mode_t old_umask;
 
 	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
 		switch (ch) {
@@ -389,9 +390,20 @@ main(int argc, char **argv)
 	if (mkdir(d.cfg.state_dir, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", d.cfg.state_dir);
 	snprintf(dbpath, sizeof(dbpath), "%s/hangar.db", d.cfg.state_dir);
+	/*
+	 * The store holds customers' addresses: it and the -wal and -shm
+	 * SQLite makes beside it (with the database's mode) are 0600 from
+	 * the first byte, and files an older hangard left open are closed.
+	 */
+	old_umask = umask(077);
+	if ((fixed = store_fix_modes(dbpath, 0600, &e)) == -1)
+		fatalx("%s", e.msg);
+	if (fixed > 0)
+		log_warnx("%s: %d store file(s) were readable by others: now "
+		    "0600", d.cfg.state_dir, fixed);
 	if ((d.st = store_open(dbpath, &e)) == NULL)
 		fatalx("%s", e.msg);
-	chmod(dbpath, 0600);
+	umask(old_umask);
 	d.self_uid = getuid();
 	d.admin_gid = (gr = getgrnam(d.cfg.admin_group)) ? gr->gr_gid :
 	    (gid_t)-1;

@@ -355,4 +355,11 @@ int	store_key_list(struct store *st, const char *customer,
 int	store_key_remove(struct store *st, const char *customer,
 	    const char *fingerprint, struct herr *e);
 
+/*
+ * Sets the store's files (db, -wal, -shm, -journal) that exist to mode
+ * (modes.c): the number changed, or -1.  Call it before store_open, with
+ * a umask that makes a new database no more open than mode.
+ */
+int	store_fix_modes(const char *db, mode_t mode, struct herr *e);
+
 #endif
