@@ -192,6 +192,278 @@ is_dot_atom(const char *s, size_t n)
 	return 1;
 }
 
+/* ---- addresses: the one grammar (mail.h) ---- */
+
+static int
+is_letdig(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Why byte c cannot be where it is, for an error message. */
+static void
+addr_bad_char(struct herr *e, unsigned char c, const char *where)
+{
+	if (c > 32 && c < 127)
+		herr_set(e, HERR_USAGE, "not an email address: '%c' in the "
+		    "%s", c, where);
+	else
+		herr_set(e, HERR_USAGE, "not an email address: byte 0x%02x in "
+		    "the %s", c, where);
+}
+
+/* RFC 5321 Domain: letter-digit-hyphen labels of 1-63, dot-separated. */
+static int
+check_domain(const char *d, size_t n, struct herr *e)
+{
+	size_t i, lab = 0;
+
+	if (n == 0)
+		return herr_set(e, HERR_USAGE, "not an email address: no "
+		    "domain after '@'");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '.') {
+			if (lab == 0)
+				return herr_set(e, HERR_USAGE, "not an email "
+				    "address: empty label in the domain");
+			if (d[i - 1] == '-')
+				return herr_set(e, HERR_USAGE, "not an email "
+				    "address: a domain label ends in '-'");
+			lab = 0;
+			continue;
+		}
+		if (!is_letdig(c) && c != '-') {
+			addr_bad_char(e, c, c == '[' ? "domain (address "
+			    "literals are not accepted)" : "domain");
+			return -1;
+		}
+		if (lab == 0 && c == '-')
+			return herr_set(e, HERR_USAGE, "not an email address: a "
+			    "domain label starts with '-'");
+		if (++lab > 63)
+			return herr_set(e, HERR_USAGE, "not an email address: a "
+			    "domain label is longer than 63");
+	}
+	if (lab == 0)
+		return herr_set(e, HERR_USAGE, "not an email address: the "
+		    "domain ends in '.'");
+	if (d[n - 1] == '-')
+		return herr_set(e, HERR_USAGE, "not an email address: a domain "
+		    "label ends in '-'");
+	return 0;
+}
+
+/* An addr-spec of n bytes at a (not NUL-terminated). */
+static int
+check_addr(const char *a, size_t n, struct herr *e)
+{
+	const char *at;
+	size_t local, i;
+
+	if (n == 0)
+		return herr_set(e, HERR_USAGE, "not an email address: empty");
+	if (n > MAIL_ADDR_MAX)
+		return herr_set(e, HERR_USAGE, "not an email address: longer "
+		    "than %d characters", MAIL_ADDR_MAX);
+	if ((at = memchr(a, '@', n)) == NULL)
+		return herr_set(e, HERR_USAGE, "not an email address: no '@'");
+	local = (size_t)(at - a);
+	if (local == 0)
+		return herr_set(e, HERR_USAGE, "not an email address: nothing "
+		    "before '@'");
+	if (local > 64)
+		return herr_set(e, HERR_USAGE, "not an email address: the part "
+		    "before '@' is longer than 64");
+	for (i = 0; i < local; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c == '.') {
+			if (i == 0 || i + 1 == local || a[i + 1] == '.')
+				return herr_set(e, HERR_USAGE, "not an email "
+				    "address: misplaced '.' before '@'");
+		} else if (!is_atext(c)) {
+			addr_bad_char(e, c, c == '"' ? "part before '@' "
+			    "(quoted local parts are not accepted)" :
+			    "part before '@'");
+			return -1;
+		}
+		if (c == '=' && i + 1 < local && a[i + 1] == '?')
+			return herr_set(e, HERR_USAGE, "not an email address: "
+			    "'=?' (it would read as an encoded-word)");
+	}
+	return check_domain(at + 1, n - local - 1, e);
+}
+
+int
+mail_check_addr(const char *addr, struct herr *e)
+{
+	if (addr == NULL)
+		return herr_set(e, HERR_USAGE, "not an email address: empty");
+	return check_addr(addr, strlen(addr), e);
+}
+
+/*
+ * Walks an address field: a comma-separated list of mailboxes, each an
+ * addr-spec or a display name (atoms, '.', quoted strings) followed by
+ * <addr-spec>; blanks between.  No groups, comments, routes or
+ * encoded-words.  fn (may be NULL) gets each addr-spec; 0 or -1.
+ */
+static int
+walk_addrs(const char *v, int (*fn)(const char *, size_t, void *),
+    void *arg, struct herr *e)
+{
+	const char *p = v, *a;
+	size_t n, count = 0;
+	int words, odd;		/* odd: '.' or '@' outside quotes */
+
+	if (strstr(v, "=?") != NULL)
+		return herr_set(e, HERR_USAGE, "'=?' in an address field (no "
+		    "encoded-words there)");
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		/* a display name, or the addr-spec itself */
+		a = p;
+		words = odd = 0;
+		for (;;) {
+			if (*p == '"') {
+				for (p++; *p != '"'; p++) {
+					if (*p == '\\' && p[1] > 31 &&
+					    p[1] < 127)
+						p++;
+					else if (*p == '\0' || *p == '\\')
+						return herr_set(e, HERR_USAGE,
+						    "unfinished quoted name in "
+						    "an address field");
+				}
+				p++;
+			} else if (is_atext((unsigned char)*p) || *p == '.' ||
+			    *p == '@') {
+				while (is_atext((unsigned char)*p) ||
+				    *p == '.' || *p == '@') {
+					if (*p == '.' || *p == '@')
+						odd = 1;
+					p++;
+				}
+			} else
+				break;
+			words++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
+		if (*p == '<') {
+			if (odd)
+				return herr_set(e, HERR_USAGE, "a display "
+				    "name with '.' or '@' must be quoted");
+			a = ++p;
+			p += strcspn(p, ">");
+			if (*p != '>')
+				return herr_set(e, HERR_USAGE, "'<' without "
+				    "'>' in an address field");
+			n = (size_t)(p - a);
+			if (memchr(a, '<', n) != NULL)
+				return herr_set(e, HERR_USAGE, "'<' inside "
+				    "<...> in an address field");
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		} else {
+			/* a bare addr-spec: one word, nothing else */
+			n = (size_t)(p - a);
+			while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+				n--;
+			if (words != 1) {
+				if (*p != ',' && *p != '\0')
+					addr_bad_char(e, (unsigned char)*p,
+					    "address field");
+				else
+					herr_set(e, HERR_USAGE, "a name "
+					    "without <address> in an address "
+					    "field");
+				return -1;
+			}
+		}
+		if (check_addr(a, n, e) == -1)
+			return -1;
+		if (++count > MAIL_MAXRCPT)
+			return herr_set(e, HERR_USAGE, "more than %d addresses "
+			    "in a field", MAIL_MAXRCPT);
+		if (fn != NULL && fn(a, n, arg) == -1)
+			return herr_set(e, HERR_CAPACITY, "more than %d "
+			    "recipients", MAIL_MAXRCPT);
+		if (*p == '\0')
+			return 0;
+		if (*p != ',') {
+			addr_bad_char(e, (unsigned char)*p, "address field");
+			return -1;
+		}
+		p++;
+	}
+}
+
+static int
+env_add(const char *a, size_t n, void *arg)
+{
+	struct mail_env *env = arg;
+
+	for (size_t i = 0; i < env->nrcpt; i++)
+		if (strlen(env->rcpt[i]) == n && memcmp(env->rcpt[i], a, n) == 0)
+			return 0;	/* each once */
+	if (env->nrcpt >= MAIL_MAXRCPT)
+		return -1;
+	memcpy(env->rcpt[env->nrcpt], a, n);
+	env->rcpt[env->nrcpt++][n] = '\0';
+	return 0;
+}
+
+static int
+env_from(const char *a, size_t n, void *arg)
+{
+	struct mail_env *env = arg;
+
+	if (env->from[0] == '\0') {
+		memcpy(env->from, a, n);
+		env->from[n] = '\0';
+	}
+	return 0;
+}
+
+static const char *find_header(const struct mail *, const char *);
+
+int
+mail_envelope(const struct mail *m, struct mail_env *env, struct herr *e)
+{
+	static const char *rcpt_fields[] = { "To", "Cc", "Bcc" };
+	const char *v;
+
+	memset(env, 0, sizeof(*env));
+	if ((v = find_header(m, "From")) == NULL)
+		return herr_set(e, HERR_USAGE, "a mail needs a From header");
+	if (walk_addrs(v, env_from, env, e) == -1)
+		return -1;
+	for (size_t i = 0; i < 3; i++)
+		if ((v = find_header(m, rcpt_fields[i])) != NULL &&
+		    walk_addrs(v, env_add, env, e) == -1)
+			return -1;
+	if (env->nrcpt == 0)
+		return herr_set(e, HERR_USAGE, "a mail needs a recipient");
+	return 0;
+}
+
+int
+mail_check_mailboxes(const char *value, struct herr *e)
+{
+	if (mail_check_value(value, e) == -1)
+		return -1;
+	if (!is_ascii(value))
+		return herr_set(e, HERR_USAGE, "an address field must be "
+		    "ASCII");
+	return walk_addrs(value, NULL, NULL, e);
+}
+
 /* "<left@right>" with dot-atom-text on both sides. */
 static int
 is_msgid(const char *s, size_t n)
@@ -282,6 +554,7 @@ mail_header(struct mail *m, const char *name, const char *value,
     struct herr *e)
 {
 	enum hkind kind;
+	struct herr ae;
 
 	if (mail_check_name(name, e) == -1 || mail_check_value(value, e) == -1)
 		return -1;
@@ -295,8 +568,8 @@ mail_header(struct mail *m, const char *name, const char *value,
 		return herr_set(e, HERR_CAPACITY, "too many headers");
 	if (kind != HK_TEXT && !is_ascii(value))
 		return herr_set(e, HERR_USAGE, "%s: must be ASCII", name);
-	if (kind == HK_ADDR && strchr(value, '@') == NULL)
-		return herr_set(e, HERR_USAGE, "%s: no address", name);
+	if (kind == HK_ADDR && walk_addrs(value, NULL, NULL, &ae) == -1)
+		return herr_set(e, HERR_USAGE, "%s: %s", name, ae.msg);
 	if (kind == HK_MSGID && check_msgids(name, value, e) == -1)
 		return -1;
 	if (kind != HK_TEXT && check_words(name, value, e) == -1)

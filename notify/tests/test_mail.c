@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -208,6 +209,138 @@ body_rules(void **state)
 	mail_free(m);
 }
 
+static void
+address_grammar(void **state)
+{
+	static const char *good[] = { "a@b", "alice@example.net",
+	    "o'brien+tag@mail-1.example.co", "x@localhost",
+	    "a.b.c@d-e.f-g.example", "!#$%&'*+-/=^_`{|}~?@x.example",
+	    "1@2.3",
+	    /* 64 before '@', 76 in all */
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@bbbbbbb.cde" };
+	static const char *bad[] = { "", "a", "@b", "a@", "a@b.", "a@.b",
+	    "a@b..c", ".a@b", "a.@b", "a..b@c", "a@b@c", "a@b.c:evil@x",
+	    "a b@c", "\"a b\"@c", "a@[127.0.0.1]", "a@-b.c", "a@b-.c",
+	    "=?utf-8?q?x?=@b", "\xc3\xa4@b", "a@b\xc2\x85", "a@b\n",
+	    "a@b,c@d", "<a@b>", "a@b c", "a(x)@b", "a@b_c.d", "a@b.example:25",
+	    "a:b@c",
+	    /* 65 before '@' */
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@b",
+	    /* 77 in all */
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@bbbbbbb.cdef",
+	    /* a label of 64 */
+	    "a@bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    ".c" };
+	struct herr e;
+
+	assert_int_equal(strlen(good[7]), MAIL_ADDR_MAX);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (mail_check_addr(good[i], &e) != 0)
+			fail_msg("refused %s: %s", good[i], e.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		herr_clear(&e);
+		if (mail_check_addr(bad[i], &e) != -1)
+			fail_msg("accepted bad address #%zu", i);
+		assert_int_equal(e.code, HERR_USAGE);
+		assert_non_null(strstr(e.msg, "not an email address"));
+		/* the reason never repeats the address */
+		if (strlen(bad[i]) > 3)
+			assert_null(strstr(e.msg, bad[i]));
+	}
+}
+
+/* The recipients come from the builder, whatever the header looks like. */
+static void
+envelope(void **state)
+{
+	struct mail *m = mail_new();
+	struct mail_env env;
+	struct herr e;
+
+	assert_int_equal(mail_header(m, "From", "\"Ops, nights\" <ops@h.example>",
+	    &e), 0);
+	assert_int_equal(mail_header(m, "To", "a@x.example, \"B. b\" <b@y.example>, "
+	    "a@x.example", &e), 0);
+	assert_int_equal(mail_header(m, "Cc", "Carol <c@z.example>", &e), 0);
+	assert_int_equal(mail_header(m, "Bcc", "d@w.example", &e), 0);
+	assert_int_equal(mail_envelope(m, &env, &e), 0);
+	assert_string_equal(env.from, "ops@h.example");
+	assert_int_equal(env.nrcpt, 4);		/* a@ once */
+	assert_string_equal(env.rcpt[0], "a@x.example");
+	assert_string_equal(env.rcpt[1], "b@y.example");
+	assert_string_equal(env.rcpt[2], "c@z.example");
+	assert_string_equal(env.rcpt[3], "d@w.example");
+	mail_free(m);
+	m = mail_new();
+	assert_int_equal(mail_header(m, "From", "a@b", &e), 0);
+	assert_int_equal(mail_envelope(m, &env, &e), -1);	/* no one */
+	mail_free(m);
+}
+
+/* ':', groups, comments, encoded-words, routes: refused in every field. */
+static void
+address_fields(void **state)
+{
+	static const char *bad[] = { "a@b.c:evil@x", "victim@x:attacker@y",
+	    "Group: a@b, c@d;", "(comment) a@b", "a@b (comment)",
+	    "=?UTF-8?Q?a=40b?= <c@d>", "<@route:a@b>", "J. Smith <j@x>",
+	    "evil@x <a@b>", "Name <a@b", "Name a@b", "a@b <c@d>", "a@b; c@d",
+	    "a@b,", ", a@b", "\"unfinished <a@b>", "<a@b> <c@d>", "" };
+	static const char *good[] = { "a@b", "Name <a@b>", "\"J. Smith\" <j@x>",
+	    "\"evil@x\" <a@b>", "a@b, Name <c@d>", "  a@b  ,  c@d  ",
+	    "\"q\\\"uote\" <a@b>" };
+	struct mail *m;
+	struct herr e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = mail_new();
+		if (mail_header(m, "To", bad[i], &e) != -1)
+			fail_msg("accepted To: %s", bad[i]);
+		assert_int_equal(e.code, HERR_USAGE);
+		mail_free(m);
+		herr_clear(&e);
+		if (mail_check_mailboxes(bad[i], &e) != -1)
+			fail_msg("mailboxes accepted: %s", bad[i]);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		m = mail_new();
+		if (mail_header(m, "To", good[i], &e) != 0)
+			fail_msg("refused To: %s: %s", good[i], e.msg);
+		mail_free(m);
+	}
+}
+
+/*
+ * An address of 75-76 characters does not fit after "To: ": it is
+ * folded onto a line of its own, the message stays valid, and the
+ * envelope still holds it whole (the 2017-style header search did not).
+ */
+static void
+long_address_folded(void **state)
+{
+	const char *addr = "lena.marie.schmidt-vonderheide.customer-relations"
+	    "@mails.schmidt-examples.org";
+	struct mail *m = mail_new();
+	struct mail_env env;
+	struct herr e;
+	char *out, want[128];
+
+	assert_int_equal(strlen(addr), 76);
+	assert_int_equal(mail_header(m, "From", "a@b", &e), 0);
+	assert_int_equal(mail_header(m, "To", addr, &e), 0);
+	out = render(m, NULL);
+	snprintf(want, sizeof(want), "\r\nTo:\r\n %s\r\n", addr);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(mail_envelope(m, &env, &e), 0);
+	assert_int_equal(env.nrcpt, 1);
+	assert_string_equal(env.rcpt[0], addr);
+	free(out);
+	mail_free(m);
+}
+
 int
 main(void)
 {
@@ -219,6 +352,10 @@ main(void)
 		cmocka_unit_test(folds_at_78),
 		cmocka_unit_test(encodes_non_ascii),
 		cmocka_unit_test(body_rules),
+		cmocka_unit_test(address_grammar),
+		cmocka_unit_test(envelope),
+		cmocka_unit_test(address_fields),
+		cmocka_unit_test(long_address_folded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
