@@ -4,7 +4,13 @@
  * The default is the local MTA through sendmail(8) -t -oi: it queues and
  * retries on its own, which is what alerts need when the network is down.
  * SMTP through libcurl is an option (no queue: use it with notify/spool).
- * Success means the MTA or SMTP server accepted the message.
+ * Success means the MTA or SMTP server accepted the message.  A failure's
+ * code says what notify/spool does with the message: HERR_USAGE refused
+ * for good (an SMTP 5xx for the recipient or the message; sendmail exit
+ * status 65, 67 or 68), HERR_STATE refused for now (a 4xx for them;
+ * exit status 75), HERR_UNREACHABLE the server or sendmail could not be
+ * reached or failed otherwise.  Over SMTP a recipient refused among
+ * others does not keep the message from the rest.
  */
 #ifndef HANGAR_NOTIFY_SEND_H
 #define HANGAR_NOTIFY_SEND_H

@@ -112,7 +112,7 @@ smtp_refused(void **state)
 	if (send_have_smtp())
 		assert_int_equal(e.code, HERR_UNREACHABLE);
 	else
-		assert_int_equal(e.code, HERR_USAGE);
+		assert_int_equal(e.code, HERR_STATE);
 }
 
 int
