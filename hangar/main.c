@@ -14,6 +14,7 @@
 
 #include "hangar/hangar.h"
 #include "lib/str.h"
+#include "rpc/proto.h"
 #ifdef HANGAR_HAVE_PLAN
 #include "plan/cli.h"
 #endif
@@ -45,6 +46,8 @@ struct cmd {
 	const char	*file_arg;	/* this positional names a file whose
 					   text is sent ("-": standard input) */
 };
+
+static void render_notify(json_object *);
 
 static const struct cmd cmds[] = {
 	{ "host", "add", "host.add", { "name" }, {
@@ -138,7 +141,7 @@ static const struct cmd cmds[] = {
 	    { "--cycle", "cycle", O_INT, 0 } }, render_maint, "[--cycle N]",
 	  NULL },
 	{ "maint", "notify", "maint.notify", { NULL }, {
-	    { "--cycle", "cycle", O_INT, 0 } }, render_object, "[--cycle N]",
+	    { "--cycle", "cycle", O_INT, 0 } }, render_notify, "[--cycle N]",
 	  NULL },
 	{ "maint", "run", "maint.run", { NULL }, {
 	    { "--cycle", "cycle", O_INT, 0 },
@@ -223,9 +226,46 @@ static const struct cmd cmds[] = {
 	  "NAME [--force]", NULL },
 	{ "guest", "set-migration", "guest.set_migration", { "name", "mode" },
 	  { { NULL } }, render_object, "NAME live|offline", NULL },
+	{ "customer", "set", "customer.set", { "name" }, {
+	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 } },
+	  render_object, "NAME [--email ADDR] [--tz ZONE]", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* maint notify: who was told, and each customer who could not be, why. */
+static void
+render_notify(json_object *o)
+{
+	static const char *lists[] = { "notified", "already_notified",
+	    "no_email" };
+	char buf[512];
+	json_object *a, *v;
+	size_t i, k;
+
+	printf("%-17s %lld\n", "cycle", (long long)proto_get_int(o, "cycle"));
+	for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		if (!json_object_object_get_ex(o, lists[k], &a) ||
+		    json_object_array_length(a) == 0)
+			continue;
+		printf("%-17s", lists[k]);
+		for (i = 0; i < json_object_array_length(a); i++) {
+			str_sanitize(buf, sizeof(buf), json_object_get_string(
+			    json_object_array_get_idx(a, i)));
+			printf(" %s", buf);
+		}
+		printf("\n");
+	}
+	if (!json_object_object_get_ex(o, "refused", &a))
+		return;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		v = json_object_array_get_idx(a, i);
+		str_sanitize(buf, sizeof(buf), proto_get_str(v, "customer"));
+		printf("%-17s %s: ", "not notified", buf);
+		str_sanitize(buf, sizeof(buf), proto_get_str(v, "reason"));
+		printf("%s\n", buf);
+	}
+}
 
 /*
  * Commands that are not rows of cmds[] (they call no single method), for

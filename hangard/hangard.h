@@ -114,6 +114,7 @@ struct job;
 struct daemon;
 struct mrun;
 struct irc;
+struct spool;
 typedef void	(*job_run_fn)(struct job *);		/* worker thread */
 typedef void	(*job_done_fn)(struct daemon *, struct job *);	/* loop */
 
@@ -180,6 +181,8 @@ struct daemon {
 	size_t		 sync_cursor;	/* where the next slice starts */
 	int		 flushing;	/* an outbox send is running */
 	int		 outbox_waiting;	/* messages left after it */
+	struct spool	*outbox;	/* for flushing (NULL: lent to one) */
+	time_t		 outbox_due;	/* when the next one is due */
 	int64_t		*busy;		/* guests with a job in flight */
 	size_t		 nbusy, capbusy;
 	struct mrun	*runs;		/* maintenance cycles being run */
@@ -286,6 +289,7 @@ int	maint_show(struct daemon *d, struct proto_req *r, json_object **res,
 int	maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 void	outbox_flush(struct daemon *d);
+void	outbox_free(struct daemon *d);	/* at exit */
 /* Scheduled downtime of internal systems, posted to the feed and IRC. */
 int	maint_service(struct daemon *d, struct proto_req *r,
 	    json_object **res, struct herr *e);
@@ -396,6 +400,14 @@ int	post_add(struct daemon *d, struct proto_req *r, json_object **res,
 	    struct herr *e);
 int	post_list(struct daemon *d, json_object **res, struct herr *e);
 int	post_publish(struct daemon *d, json_object **res, struct herr *e);
+
+/* customer.c: a customer's notice settings (email, time zone) */
+/* The address in the mail builder's grammar, a zone that exists. */
+int	customer_check_notice(const char *email, const char *tz,
+	    struct herr *e);
+/* customer.set: changes them; *cu is the customer afterwards. */
+int	customer_set(struct daemon *d, struct proto_req *r,
+	    struct customer_rec *cu, struct herr *e);
 
 /* accounts.c: customers' unix accounts and authorized_keys files */
 int	account_create(const char *user, const char *customer, uid_t *uid,

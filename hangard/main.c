@@ -16,6 +16,7 @@
 #include "images/images.h"
 #include "lib/log.h"
 #include "lib/str.h"
+#include "notify/mail.h"
 
 #define DEFAULT_CONFIG	"/etc/hangar/hangard.conf"
 #define DEFAULT_STATE	"/var/lib/hangar"
@@ -127,8 +128,10 @@ config_set(struct config *cfg, const char *key, const char *val,
 			*why = "must be an absolute path";
 	} else if (strcmp(key, "mail_from") == 0) {
 		if (str_copy(cfg->mail_from, val, sizeof(cfg->mail_from)) >=
-		    sizeof(cfg->mail_from) || strchr(val, '@') == NULL)
-			*why = "must be an email address";
+		    sizeof(cfg->mail_from) ||
+		    mail_check_mailboxes(val, NULL) == -1)
+			*why = "must be an email address (see hangar(8), "
+			    "EMAIL ADDRESSES)";
 	} else if (strcmp(key, "smtp_url") == 0) {
 		if (str_copy(cfg->smtp_url, val, sizeof(cfg->smtp_url)) >=
 		    sizeof(cfg->smtp_url) || (strncmp(val, "smtp://", 7) != 0 &&
@@ -444,6 +447,7 @@ main(int argc, char **argv)
 	runs_free(&d);
 	maint_cache_free();
 	tell_stop(&d);
+	outbox_free(&d);
 	admit_free(&d);
 	store_close(d.st);
 	log_info("stopped");

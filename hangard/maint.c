@@ -503,9 +503,11 @@ notice_body(json_object *plan, const struct customer_rec *cu)
 	return tmp;
 }
 
+/* The notice for cu, rendered, with its envelope from the builder. */
 static int
 notice_mail(struct daemon *d, json_object *plan,
-    const struct customer_rec *cu, char **msg, size_t *len, struct herr *e)
+    const struct customer_rec *cu, char **msg, size_t *len,
+    struct mail_env *env, struct herr *e)
 {
 	struct mail *m = mail_new();
 	char subject[256], *body;
@@ -519,6 +521,7 @@ notice_mail(struct daemon *d, json_object *plan,
 	    mail_header(m, "To", cu->email, e) == -1 ||
 	    mail_header(m, "Subject", subject, e) == -1 ||
 	    mail_body(m, body, e) == -1 ||
+	    mail_envelope(m, env, e) == -1 ||
 	    mail_render(m, msg, len, e) == -1 ? -1 : 0;
 	free(body);
 	mail_free(m);
@@ -922,76 +925,124 @@ maint_services(struct daemon *d, json_object **res, struct herr *e)
 
 /* ---- sending the outbox, off the loop ---- */
 
-/* The envelope recipient of a message we composed: its To field. */
+#define SET_ASIDE_TOLD	16	/* set-aside notices named in the log */
+
+/* A flush, on a thread of its own: what it needs and what it found. */
+struct flush_job {
+	struct config		 cfg;	/* a copy: the thread reads it */
+	struct spool		*sp;	/* the daemon's, lent for the flush */
+	struct spool_stats	 st;
+	char			 told[SET_ASIDE_TOLD][600];
+	size_t			 ntold;
+};
+
+/*
+ * Sends one notice.  The SMTP envelope is the one the mail builder gave
+ * when the notice was made (spool_put_env), never read back from the
+ * header text; sendmail -t reads the header itself.
+ */
 static int
-send_one(const char *msg, size_t len, void *arg, struct herr *e)
+send_one(const struct spool_msg *m, void *arg, struct herr *e)
 {
-	struct config *cfg = arg;
+	struct flush_job *fj = arg;
 	struct send_cfg sc;
-	const char *to, *end;
-	char rcpt[256];
+	size_t i;
+	int r;
 
 	memset(&sc, 0, sizeof(sc));
-	if (cfg->smtp_url[0] == '\0')
-		return send_sendmail(cfg->sendmail, msg, len, 30, e);
-	if ((to = strstr(msg, "\r\nTo: ")) == NULL ||
-	    (end = strstr(to + 6, "\r\n")) == NULL ||
-	    (size_t)(end - to - 6) >= sizeof(rcpt))
-		return herr_set(e, HERR_INTERNAL, "outbox message without To");
-	memcpy(rcpt, to + 6, (size_t)(end - to - 6));
-	rcpt[end - to - 6] = '\0';
-	sc.method = SEND_SMTP;
-	sc.smtp_url = cfg->smtp_url;
-	sc.from = cfg->mail_from;
-	sc.rcpt[0] = rcpt;
-	sc.nrcpt = 1;
-	sc.timeout = 30;
-	return send_mail(&sc, msg, len, e);
+	if (fj->cfg.smtp_url[0] == '\0')
+		r = send_sendmail(fj->cfg.sendmail, m->data, m->len, 30, e);
+	else if (m->env.nrcpt == 0)
+		r = herr_set(e, HERR_USAGE, "no envelope was kept with it (an "
+		    "older hangard spooled it): send it by hand");
+	else {
+		sc.method = SEND_SMTP;
+		sc.smtp_url = fj->cfg.smtp_url;
+		sc.from = m->env.from;
+		for (i = 0; i < m->env.nrcpt && i < SEND_MAXRCPT; i++)
+			sc.rcpt[i] = m->env.rcpt[i];
+		sc.nrcpt = i;
+		sc.timeout = 30;
+		r = send_mail(&sc, m->data, m->len, e);
+	}
+	/* refused for good: the spool sets it aside, the loop tells */
+	if (r == -1 && e->code == HERR_USAGE && fj->ntold < SET_ASIDE_TOLD)
+		snprintf(fj->told[fj->ntold++], sizeof(fj->told[0]),
+		    "notice %s to %s: %s", m->id, m->env.nrcpt > 0 ?
+		    m->env.rcpt[0] : "?", e->msg);
+	return r;
 }
 
 static void
 flush_run(struct job *j)
 {
-	struct config *cfg = j->ext;
-	struct spool_stats st;
-	struct spool *s;
+	struct flush_job *fj = j->ext;
 
-	if ((s = spool_open(cfg->outbox_dir, &j->err)) == NULL) {
-		j->rc = -1;
-		return;
-	}
-	j->rc = spool_flush(s, time(NULL), 0, send_one, cfg, &st, &j->err);
-	j->forced = (int)st.sent;
-	j->force = (int)st.queued;
-	spool_free(s);
+	j->rc = spool_flush_msgs(fj->sp, time(NULL), 0, send_one, fj, &fj->st,
+	    &j->err);
 }
 
 static void
 flush_done(struct daemon *d, struct job *j)
 {
+	struct flush_job *fj = j->ext;
+	char buf[600];
+
 	d->flushing = 0;
-	if (j->rc == -1 || j->force > 0)
-		log_warnx("outbox: %d sent, %d waiting%s%s", j->forced, j->force,
-		    j->rc == -1 ? ": " : "", j->rc == -1 ? j->err.msg : "");
-	else if (j->forced > 0)
-		log_info("outbox: %d sent", j->forced);
-	d->outbox_waiting = j->force;
-	free(j->ext);
+	d->outbox = fj->sp;	/* back, with each message's retry time */
+	for (size_t i = 0; i < fj->ntold; i++) {
+		str_sanitize(buf, sizeof(buf), fj->told[i]);
+		log_warnx("outbox: set aside for good (in %s/failed): %s",
+		    d->cfg.outbox_dir, buf);
+	}
+	if (fj->st.set_aside > fj->ntold)
+		log_warnx("outbox: %zu more set aside for good (in %s/failed)",
+		    fj->st.set_aside - fj->ntold, d->cfg.outbox_dir);
+	if (j->rc == -1 || fj->st.queued > 0)
+		log_warnx("outbox: %zu sent, %zu waiting%s%s", fj->st.sent,
+		    fj->st.queued, j->rc == -1 || fj->st.failed > 0 ? ": " : "",
+		    j->rc == -1 || fj->st.failed > 0 ? j->err.msg : "");
+	else if (fj->st.sent > 0)
+		log_info("outbox: %zu sent", fj->st.sent);
+	d->outbox_waiting = (int)fj->st.queued;
+	d->outbox_due = spool_next_due(fj->sp);
+	free(fj);
 	j->ext = NULL;
 }
 
-/* Sends the outbox on a thread of its own, unless a send is under way. */
+void
+outbox_free(struct daemon *d)
+{
+	spool_free(d->outbox);	/* not one lent to a flush still running */
+	d->outbox = NULL;
+}
+
+/*
+ * Sends what is due in the outbox on a thread of its own, unless a send
+ * is under way.  The spool object (with each message's retry time) is
+ * the daemon's, opened here on the loop once, and lent to the flush.
+ */
 void
 outbox_flush(struct daemon *d)
 {
+	struct flush_job *fj;
+	struct herr e;
 	struct job *j;
 
 	if (d->flushing)
 		return;
+	if (d->outbox == NULL &&
+	    (d->outbox = spool_open(d->cfg.outbox_dir, &e)) == NULL) {
+		log_warnx("outbox: %s", e.msg);
+		return;
+	}
 	d->flushing = 1;
+	fj = xcalloc(1, sizeof(*fj));
+	memcpy(&fj->cfg, &d->cfg, sizeof(d->cfg));
+	fj->sp = d->outbox;
+	d->outbox = NULL;
 	j = job_new(NULL, flush_run, flush_done, NULL, 0);
-	j->ext = xmalloc(sizeof(d->cfg));
-	memcpy(j->ext, &d->cfg, sizeof(d->cfg));
+	j->ext = fj;
 	job_spawn(d, j);
 }
 
@@ -1057,16 +1108,44 @@ feed_scheduled(struct daemon *d, json_object *plan, struct herr *e)
 	return r;
 }
 
+/* Whether the array of names (or of {"customer": name}) holds name. */
+static int
+listed(json_object *arr, const char *name)
+{
+	json_object *v;
+
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(v, json_type_object))
+			v = json_object_object_get(v, "customer");
+		if (v != NULL && strcmp(json_object_get_string(v), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * One notice per customer and cycle.  A customer whose record the mail
+ * builder refuses (an address from before the grammar was checked, say)
+ * is named with the reason in "refused" and skipped; everyone else is
+ * still notified.  Only a failure to spool or record (the disk, the
+ * store) stops the run: what was done stays done, the rest is done by
+ * asking again.
+ */
 int
 maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
     struct herr *e)
 {
 	struct customer_rec cu;
-	json_object *plan = NULL, *gsl, *notified, *skipped, *already;
+	json_object *plan = NULL, *gsl, *notified, *skipped, *already, *refused;
+	json_object *o;
 	struct spool *sp = NULL;
+	struct spool_env senv;
+	struct mail_env env;
+	struct herr ce;
 	int64_t id;
-	char *text, *msg;
-	size_t i, len;
+	char *text, *msg, why[sizeof(ce.msg)];
+	size_t i, k, len;
 	const char *owner;
 
 	if (store_cycle_get(d->st, proto_int(r->params, "cycle", 0), &id, &text,
@@ -1083,28 +1162,49 @@ maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	notified = json_object_new_array();
 	skipped = json_object_new_array();
 	already = json_object_new_array();
+	refused = json_object_new_array();
 	for (i = 0; i < json_object_array_length(gsl); i++) {
 		owner = proto_get_str(json_object_array_get_idx(gsl, i), "owner");
 		if (owner[0] == '\0' || store_customer_get(d->st, owner, &cu,
 		    NULL) == -1)
 			continue;
+		/* each customer once, whatever number of VPSes it has */
+		if (listed(notified, cu.name) || listed(already, cu.name) ||
+		    listed(skipped, cu.name) || listed(refused, cu.name))
+			continue;
 		if (store_notice_done(d->st, id, cu.name)) {
 			/* once per customer and cycle, whatever asks again */
-			if (!strstr(json_object_to_json_string(already), cu.name))
-				json_object_array_add(already,
-				    json_object_new_string(cu.name));
+			json_object_array_add(already,
+			    json_object_new_string(cu.name));
 			continue;
 		}
 		if (cu.email[0] == '\0') {
-			if (!strstr(json_object_to_json_string(skipped), cu.name))
-				json_object_array_add(skipped,
-				    json_object_new_string(cu.name));
+			json_object_array_add(skipped,
+			    json_object_new_string(cu.name));
 			continue;
 		}
-		if (notice_mail(d, plan, &cu, &msg, &len, e) == -1)
-			goto fail;
+		herr_clear(&ce);
+		if (mail_check_addr(cu.email, &ce) == -1 ||
+		    notice_mail(d, plan, &cu, &msg, &len, &env, &ce) == -1) {
+			str_sanitize(why, sizeof(why), ce.msg);
+			log_warnx("maint notify: customer %s not notified: %s "
+			    "(hangar customer set %s --email ...)", cu.name, why,
+			    cu.name);
+			o = json_object_new_object();
+			json_object_object_add(o, "customer",
+			    json_object_new_string(cu.name));
+			json_object_object_add(o, "reason",
+			    json_object_new_string(why));
+			json_object_array_add(refused, o);
+			continue;
+		}
+		memset(&senv, 0, sizeof(senv));
+		senv.from = env.from;
+		for (k = 0; k < env.nrcpt && k < SPOOL_MAXRCPT; k++)
+			senv.rcpt[k] = env.rcpt[k];
+		senv.nrcpt = k;
 		/* durable first, recorded second: a crash resends, never loses */
-		if (spool_put(sp, msg, len, NULL, 0, e) == -1 ||
+		if (spool_put_env(sp, msg, len, &senv, NULL, 0, e) == -1 ||
 		    store_notice_add(d->st, id, cu.name, e) == -1) {
 			free(msg);
 			goto fail;
@@ -1124,6 +1224,7 @@ maint_notify(struct daemon *d, struct proto_req *r, json_object **res,
 	json_object_object_add(*res, "notified", notified);
 	json_object_object_add(*res, "already_notified", already);
 	json_object_object_add(*res, "no_email", skipped);
+	json_object_object_add(*res, "refused", refused);
 	return 0;
 fail:
 	spool_free(sp);
@@ -1131,6 +1232,7 @@ fail:
 	json_object_put(notified);
 	json_object_put(skipped);
 	json_object_put(already);
+	json_object_put(refused);
 	outbox_flush(d);	/* what was spooled still goes */
 	return -1;
 }

@@ -424,9 +424,8 @@ m_customer_add(struct daemon *d, struct client *c, struct proto_req *r,
 	}
 	if (cu.uid == 0)
 		return herr_set(e, HERR_USAGE, "uid 0 cannot be a customer");
-	if (email != NULL && (strchr(email, '@') == NULL ||
-	    strpbrk(email, " <>,;\"") != NULL))
-		return herr_set(e, HERR_USAGE, "bad email address");
+	if (customer_check_notice(email, tz, e) == -1)
+		return -1;
 	str_copy(cu.email, email ? email : "", sizeof(cu.email));
 	str_copy(cu.tz, tz ? tz : "UTC", sizeof(cu.tz));
 	if (proto_bool(r->params, "create_user", 0)) {
@@ -1530,6 +1529,28 @@ m_maint_choose(struct daemon *d, struct client *c, struct proto_req *r,
 	return 0;
 }
 
+/* ---- customer.set (hangard/customer.c) ---- */
+
+static const struct proto_param p_customer_set[] = {
+	{ "name", PT_STR, NAME_MAX_LEN, 1 },
+	{ "email", PT_STR, 254, 0 },
+	{ "tz", PT_STR, 63, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int
+m_customer_set(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
+{
+	struct customer_rec cu;
+
+	(void)c;
+	if (customer_set(d, r, &cu, e) == -1)
+		return -1;
+	*res = customer_json(&cu);
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1592,6 +1613,7 @@ static const struct method methods[] = {
 	{ "console.attach", m_console_attach, F_OPERATOR | F_CUSTOMER,
 	    p_console_attach },
 	{ "console.log", console_log, F_OPERATOR | F_CUSTOMER, p_console_log },
+	{ "customer.set", m_customer_set, F_OPERATOR, p_customer_set },
 };
 
 static const struct proto_param p_none[] = { { NULL, 0, 0, 0 } };

@@ -536,7 +536,7 @@ server_loop(struct daemon *d)
 	struct pollfd pfd[BASE_FDS + 1];
 	struct client *c, *next;
 	int relay_waits, n, i;
-	time_t next_sync = time(NULL) + 1, next_mail = time(NULL) + 30;
+	time_t next_sync = time(NULL) + 1;
 	int timeout, irc_to, paused;
 
 	if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -609,11 +609,9 @@ server_loop(struct daemon *d)
 			clients_expire(d, time(NULL));
 			next_sync = time(NULL) + 1;
 		}
-		if (time(NULL) >= next_mail) {
-			if (d->outbox_waiting > 0)
-				outbox_flush(d);	/* retries, with backoff */
-			next_mail = time(NULL) + 30;
-		}
+		/* each waiting notice is retried on its own backoff */
+		if (d->outbox_waiting > 0 && time(NULL) >= d->outbox_due)
+			outbox_flush(d);
 	}
 	while (d->clients != NULL)
 		client_free(d, d->clients);

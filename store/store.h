@@ -158,6 +158,9 @@ int	store_customer_get(struct store *st, const char *name,
 	    struct customer_rec *out, struct herr *e);
 int	store_customer_by_uid(struct store *st, int64_t uid,
 	    struct customer_rec *out, struct herr *e);
+/* Changes a customer's email and/or time zone (NULL: kept) (customer.c). */
+int	store_customer_set(struct store *st, const char *name,
+	    const char *email, const char *tz, struct herr *e);
 int	store_customer_list(struct store *st, struct customer_rec **out,
 	    size_t *n, struct herr *e);
 

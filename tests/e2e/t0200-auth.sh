@@ -66,7 +66,7 @@ check "bob's guest is untouched" grep -q "state *running" "$T_OUT"
 
 for cmd in "host list" "customer list" "guest delete a-web" \
     "guest create z --owner alice --plan micro" "host set-state hdd retired" \
-    "store backup"; do
+    "store backup" "customer set alice --email mallory@example.net"; do
 	run 5 "alice-operator-only-$(echo $cmd | tr ' ' '-')" as hgt-alice $cmd
 	check "alice: $cmd is refused" grep -q "permission denied" "$T_ERR"
 done
