@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "lib/herr.h"
 #include "rpc/client.h"
@@ -16,6 +17,13 @@ struct cli {
 	const char	*argv0;
 	const char	*out_file;	/* an O_OUT option's file, or NULL */
 };
+
+/*
+ * rows.c: guest.list's compact rows (text, decoded in place) as the
+ * table render_guests prints: 0 done, 1 a write error, -1 not in the
+ * simple form (nothing printed: give it to render_guests).
+ */
+int	rows_render_guests(char *text, size_t len, FILE *out);
 
 /* import.c: advisory import from xsa.json; returns an exit status */
 int	advisory_import(struct cli *cli, json_object *params);

@@ -552,6 +552,39 @@ cli_call_print(struct cli *cli, struct rpc_client *rc, const char *method,
 	return 0;
 }
 
+/* guest list as a table: the rows straight from the reply's text. */
+static int
+call_guest_rows(struct rpc_client *rc, json_object *params)
+{
+	json_object *res;
+	struct herr e;
+	char *text;
+	size_t len;
+	int r;
+
+	herr_clear(&e);
+	if (rpc_call_text(rc, "guest.list", json_object_get(params), &text,
+	    &len, &e) == -1) {
+		fprintf(stderr, "hangar: %s\n", e.msg);
+		json_object_put(params);
+		return herr_exit_status(e.code);
+	}
+	r = rows_render_guests(text, len, stdout);
+	free(text);
+	if (r != -1) {
+		json_object_put(params);
+		return r;
+	}
+	/* not the simple form (and the text decoded in part): the usual way */
+	if (rpc_call(rc, "guest.list", params, &res, &e) == -1) {
+		fprintf(stderr, "hangar: %s\n", e.msg);
+		return herr_exit_status(e.code);
+	}
+	render_guests(res);
+	json_object_put(res);
+	return 0;
+}
+
 static int
 run_cmd(struct cli *cli, int argc, char **argv)
 {
@@ -617,8 +650,12 @@ run_cmd(struct cli *cli, int argc, char **argv)
 		json_object_put(params);
 		return herr_exit_status(e.code);
 	}
-	r = cli_call_print(cli, rc, c->method, params,
-	    cli->out_file != NULL ? NULL : c->render);
+	if (!cli->json && cli->out_file == NULL &&
+	    strcmp(c->method, "guest.list") == 0)
+		r = call_guest_rows(rc, params);
+	else
+		r = cli_call_print(cli, rc, c->method, params,
+		    cli->out_file != NULL ? NULL : c->render);
 	rpc_close(rc);
 	return r;
 }

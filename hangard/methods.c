@@ -845,13 +845,15 @@ add_guest_text(const struct guest_rec *g, void *arg)
 		jw_end(&l->w, '}');
 		return 0;
 	}
+	/* rows are a table's: its columns, which are what a customer sees
+	 * (no uuid or disk path: a fifth of a fleet's list, never shown) */
 	if (l->n++ == 0) {
 		jw_begin(&l->w, '[');
-		guest_fields(g, l->role, &keys);
+		guest_fields(g, ROLE_CUSTOMER, &keys);
 		jw_end(&l->w, ']');
 	}
 	jw_begin(&l->w, '[');
-	guest_fields(g, l->role, &vals);
+	guest_fields(g, ROLE_CUSTOMER, &vals);
 	jw_end(&l->w, ']');
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -109,6 +110,55 @@ rpc_call(struct rpc_client *c, const char *method, json_object *params,
 		json_object_put(*result);
 		*result = NULL;
 	}
+}
+
+int
+rpc_call_text(struct rpc_client *c, const char *method, json_object *params,
+    char **text, size_t *len, struct herr *e)
+{
+	char *req, *line = NULL, head[64];
+	size_t linelen = 0, hn;
+	int64_t id = c->next_id++, rid;
+	json_object *res;
+	const char *js;
+	int r;
+
+	*text = NULL;
+	req = proto_request(id, method, params);
+	json_object_put(params);
+	r = write_all(c->fd, req, strlen(req), e);
+	free(req);
+	if (r == -1)
+		return -1;
+	hn = (size_t)snprintf(head, sizeof(head), "{\"id\":%lld,\"ok\":true,"
+	    "\"result\":", (long long)id);
+	for (;;) {
+		if (read_line(c, &line, &linelen, e) == -1)
+			return -1;
+		/* proto_reply_raw's form: the result is the text between */
+		if (linelen > hn && memcmp(line, head, hn) == 0 &&
+		    line[linelen - 1] == '}') {
+			*len = linelen - hn - 1;
+			*text = xmalloc(*len + 1);
+			memcpy(*text, line + hn, *len);
+			(*text)[*len] = '\0';
+			consume_line(c, linelen);
+			return 0;
+		}
+		r = proto_parse_reply(line, linelen, &rid, &res, e);
+		consume_line(c, linelen);
+		if (rid == id || rid == 0)
+			break;
+		json_object_put(res);	/* an abandoned request's */
+	}
+	if (r == 0) {
+		js = res != NULL ? json_object_to_json_string_ext(res,
+		    JSON_C_TO_STRING_PLAIN) : "null";
+		*len = strlen(js);
+		*text = xstrdup(js);
+	}
+	json_object_put(res);
+	return r;
 }
 
 struct rpc_client *

@@ -24,5 +24,13 @@ const char	*rpc_customer(const struct rpc_client *c);
  */
 int	 rpc_call(struct rpc_client *c, const char *method, json_object *params,
 	    json_object **result, struct herr *e);
+/*
+ * The same, giving the result as JSON text (*text, *len; the caller
+ * frees it), taken from the reply line as it is when it has the form
+ * hangard writes for big replies, so a 20,000-guest list is not made
+ * into objects first; an error reply fills e as rpc_call does.
+ */
+int	 rpc_call_text(struct rpc_client *c, const char *method,
+	    json_object *params, char **text, size_t *len, struct herr *e);
 
 #endif

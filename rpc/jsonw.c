@@ -30,16 +30,32 @@ jw_take(struct jsonw *w, size_t *len)
 	return b;
 }
 
+/* Room for n more bytes and the NUL. */
 static void
-put(struct jsonw *w, const char *s, size_t n)
+reserve(struct jsonw *w, size_t n)
 {
 	if (w->len + n + 1 > w->cap) {
 		while (w->len + n + 1 > w->cap)
 			w->cap = w->cap ? w->cap * 2 : 4096;
 		w->buf = xreallocarray(w->buf, w->cap, 1);
 	}
+}
+
+static void
+put(struct jsonw *w, const char *s, size_t n)
+{
+	reserve(w, n);
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+/* One byte: most of a list's punctuation. */
+static void
+put1(struct jsonw *w, char c)
+{
+	reserve(w, 1);
+	w->buf[w->len++] = c;
 	w->buf[w->len] = '\0';
 }
 
@@ -73,10 +89,10 @@ static void
 member(struct jsonw *w, const char *key)
 {
 	if (!w->first)
-		put(w, ",", 1);
+		put1(w, ',');
 	w->first = 0;
 	if (key != NULL) {
-		put(w, "\"", 1);
+		put1(w, '"');
 		put_string(w, key);
 		put(w, "\":", 2);
 	}
@@ -86,14 +102,14 @@ void
 jw_begin(struct jsonw *w, char open)
 {
 	member(w, NULL);
-	put(w, &open, 1);
+	put1(w, open);
 	w->first = 1;
 }
 
 void
 jw_end(struct jsonw *w, char close)
 {
-	put(w, &close, 1);
+	put1(w, close);
 	w->first = 0;
 }
 
@@ -101,19 +117,25 @@ void
 jw_str(struct jsonw *w, const char *key, const char *val)
 {
 	member(w, key);
-	put(w, "\"", 1);
+	put1(w, '"');
 	put_string(w, val);
-	put(w, "\"", 1);
+	put1(w, '"');
 }
 
 void
 jw_int(struct jsonw *w, const char *key, int64_t val)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%lld", (long long)val);
+	char b[24], *p = b + sizeof(b);
+	uint64_t u = val < 0 ? -(uint64_t)val : (uint64_t)val;
 
+	/* by hand: snprintf was a quarter of a 20,000-guest list */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (val < 0)
+		*--p = '-';
 	member(w, key);
-	put(w, b, (size_t)n);
+	put(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 void

@@ -1,5 +1,5 @@
 """Builds a fleet through hangard's socket, then measures it (bench/fleet/run)."""
-import json, os, socket, statistics, subprocess, sys, threading, time
+import json, os, shutil, socket, statistics, subprocess, sys, threading, time
 
 build, state, nhosts, nguests = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 sock = os.path.join(state, "hangard.sock")
@@ -50,13 +50,13 @@ for g in range(nguests):
 build_s = time.time() - t0
 print("fleet: %d hosts, %d guests built through the socket in %.1f s" % (nhosts, nguests, build_s))
 
-def timed(cmd, n):
+def timed(cmd, n, best=False):
     ts = []
     for _ in range(n):
         t = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
         ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+    return min(ts) if best else statistics.median(ts)
 
 ts = []
 for _ in range(5):
@@ -65,6 +65,7 @@ for _ in range(5):
     ts.append(time.perf_counter() - t)
 list_rpc = statistics.median(ts)
 list_s = timed([hangar, "-s", state, "guest", "list"], 5)
+list_best = timed([hangar, "-s", state, "guest", "list"], 5, best=True)
 json_s = timed([hangar, "-s", state, "--json", "guest", "list"], 5)
 out = subprocess.run([hangar, "-s", state, "guest", "list"], capture_output=True, text=True).stdout
 rows = len(out.splitlines()) - 1
@@ -81,6 +82,57 @@ virsh_100 = time.perf_counter() - t
 virsh_s = virsh_100 * len(uris) / len(sample)
 
 pid = int(open(os.path.join(state, "hangard.pid")).read())
+
+# 64 hostile idle clients: two unprivileged uids (nobody, daemon) with 32
+# connections each, hangard's per-uid limit, connected and silent, and
+# connecting again whenever hangard closes one for saying no hello
+HOSTILE = r"""
+import socket, sys, time
+path, n, end = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
+socks, ready = [], False
+while time.time() < end:
+    alive = []
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if s.recv(4096) == b"":
+                s.close()
+                continue
+        except BlockingIOError:
+            pass
+        except OSError:
+            s.close()
+            continue
+        alive.append(s)
+    socks = alive
+    while len(socks) < n:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        socks.append(s)
+    if not ready:
+        print("ready", len(socks), flush=True)
+        ready = True
+    time.sleep(0.2)
+"""
+hostile_s = hostile_best = None
+hostile_fds = 0
+if os.getuid() == 0 and shutil.which("setpriv"):
+    before_fds = len(os.listdir("/proc/%d/fd" % pid))
+    procs = [subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid,
+                               "--clear-groups", "/usr/bin/python3", "-c", HOSTILE,
+                               sock, "32", "120"], stdout=subprocess.PIPE, text=True)
+             for uid in (65534, 1)]
+    try:
+        for p in procs:
+            assert p.stdout.readline().startswith("ready"), "hostile client failed"
+        time.sleep(0.5)
+        hostile_fds = len(os.listdir("/proc/%d/fd" % pid)) - before_fds
+        hostile_s = timed([hangar, "-s", state, "guest", "list"], 5)
+        hostile_best = timed([hangar, "-s", state, "guest", "list"], 5, best=True)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
 rss_kib = int([l for l in open("/proc/%d/status" % pid) if l.startswith("VmRSS")][0].split()[1])
 
 # 64 concurrent clients, 3 s, guest.show of random guests (one store read each)
@@ -119,10 +171,17 @@ c2.call("guest.list")
 pid2 = int(open(os.path.join(state, "hangard.pid")).read())
 rss2_kib = int([l for l in open("/proc/%d/status" % pid2) if l.startswith("VmRSS")][0].split()[1])
 
-print("hangar guest list (%d rows, table): %.1f ms median of 5   target < 100 ms" % (rows, list_s * 1000))
+print("hangar guest list (%d rows, table): %.1f ms median of 5, %.1f ms best   target < 100 ms" %
+      (rows, list_s * 1000, list_best * 1000))
 print("hangar --json guest list: %.1f ms median of 5" % (json_s * 1000))
 print("virsh list --all over the same %d URIs: %.1f s (%d timed)   ratio virsh/hangar: %.0fx" %
       (len(uris), virsh_s, len(sample), virsh_s / list_s))
+if hostile_s is not None:
+    print("hangar guest list with 64 hostile idle clients (2 uids x 32, %d of their "
+          "connections held): %.1f ms median of 5, %.1f ms best   ratio virsh/hangar: %.0fx" %
+          (hostile_fds, hostile_s * 1000, hostile_best * 1000, virsh_s / hostile_s))
+else:
+    print("hangar guest list with 64 hostile idle clients: not run (needs root and setpriv)")
 print("hangard RSS with %d in-process test-driver hosts: %.1f MB" % (nhosts, rss_kib / 1024))
 print("hangard RSS on the same store after a restart (its own memory): %.1f MB   target < 100 MB" % (rss2_kib / 1024))
 print("guest.list as objects (the --json form) over the socket, no CLI parsing: %.1f ms median of 5" % (list_rpc * 1000))

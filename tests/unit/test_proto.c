@@ -2,10 +2,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rpc/jsonw.h"
 #include "rpc/proto.h"
 
 static int
@@ -170,6 +172,41 @@ test_replies(void **state)
 	free(line);
 }
 
+/* jsonw's text is what json-c reads back: numbers at the extremes, escapes. */
+static void
+test_jsonw(void **state)
+{
+	static const int64_t nums[] = { 0, 7, -1, 10, -10, 512, 1000000007,
+	    INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	struct jsonw w;
+	json_object *o, *v;
+	char *text;
+	size_t len;
+
+	(void)state;
+	jw_init(&w);
+	jw_begin(&w, '[');
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		jw_int(&w, NULL, nums[i]);
+	jw_str(&w, NULL, "a\"b\\c\n\x01\xc3\xa4");
+	jw_bool(&w, NULL, 1);
+	jw_end(&w, ']');
+	text = jw_take(&w, &len);
+	assert_int_equal(strlen(text), len);
+	assert_non_null(o = json_tokener_parse(text));
+	assert_int_equal(json_object_array_length(o), 12);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		v = json_object_array_get_idx(o, i);
+		assert_true(json_object_is_type(v, json_type_int));
+		assert_true(json_object_get_int64(v) == nums[i]);
+	}
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(o,
+	    10)), "a\"b\\c\n\x01\xc3\xa4");
+	assert_non_null(strstr(text, "-9223372036854775808,"));
+	json_object_put(o);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -179,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_jsonw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
