@@ -242,35 +242,6 @@ console_output(struct daemon *d, struct console_sess *s)
 	return errno == EAGAIN || errno == EINTR ? 0 : -1;
 }
 
-/*
- * Valid UTF-8 with tabs and newlines kept; other controls replaced.  A
- * serial line ends its lines with CR LF: the CR goes.
- */
-static char *
-log_text(const char *buf, size_t n)
-{
-	char *raw = xstrndup(buf, n), *out = xmalloc(n + 1), *p;
-	size_t i, o = 0;
-
-	/* str_sanitize maps \n and \t too: do it line by line */
-	for (p = raw, i = 0; i <= n; i++) {
-		if (i == n || raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\0') {
-			char save = i < n ? raw[i] : '\0';
-			raw[i] = '\0';
-			if (save == '\n' && raw + i > p && raw[i - 1] == '\r')
-				raw[i - 1] = '\0';
-			str_sanitize(out + o, n + 1 - o, p);
-			o += strlen(out + o);
-			if (i < n)
-				out[o++] = save == '\0' ? '?' : save;
-			out[o] = '\0';
-			p = raw + i + 1;
-		}
-	}
-	free(raw);
-	return out;
-}
-
 int
 console_log(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
@@ -306,7 +277,7 @@ console_log(struct daemon *d, struct client *c, struct proto_req *r,
 	buf = xmalloc((size_t)want + 1);
 	n = read(fd, buf, (size_t)want);
 	close(fd);
-	text = log_text(buf, n > 0 ? (size_t)n : 0);
+	text = str_log_text(buf, n > 0 ? (size_t)n : 0);
 	free(buf);
 	*res = json_object_new_object();
 	json_object_object_add(*res, "name", json_object_new_string(g.name));

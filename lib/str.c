@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/str.h"
+#include "lib/xmalloc.h"
 
 size_t
 str_copy(char *dst, const char *src, size_t size)
@@ -192,4 +193,34 @@ str_fmt_uptime(char *buf, size_t size, int64_t s)
 		snprintf(buf, size, "%" PRId64 "d%02" PRId64 "h", s / 86400,
 		    s % 86400 / 3600);
 	return buf;
+}
+
+char *
+str_log_text(const char *buf, size_t n)
+{
+	char *raw = xmalloc(n + 1), *out = xmalloc(n + 1), *p;
+	size_t i, o = 0;
+
+	/* a copy that may hold NULs: the loop ends at n, not at a NUL */
+	memcpy(raw, buf, n);
+	raw[n] = '\0';
+	out[0] = '\0';
+	/* str_sanitize maps \n and \t too: do it line by line */
+	for (p = raw, i = 0; i <= n; i++) {
+		if (i == n || raw[i] == '\n' || raw[i] == '\t' || raw[i] == '\0') {
+			char save = i < n ? raw[i] : '\0';
+			raw[i] = '\0';
+			/* a serial line ends its lines with CR LF: the CR goes */
+			if (save == '\n' && raw + i > p && raw[i - 1] == '\r')
+				raw[i - 1] = '\0';
+			str_sanitize(out + o, n + 1 - o, p);
+			o += strlen(out + o);
+			if (i < n)
+				out[o++] = save == '\0' ? '?' : save;
+			out[o] = '\0';
+			p = raw + i + 1;
+		}
+	}
+	free(raw);
+	return out;
 }

@@ -14,6 +14,13 @@ size_t	 str_copy(char *dst, const char *src, size_t size);
  */
 void	 str_sanitize(char *dst, size_t size, const char *s);
 /*
+ * A console log's n bytes (a guest's output: any bytes, NULs too) as
+ * text: valid UTF-8 with tabs and newlines kept (a CR before a newline
+ * dropped), every other control character and invalid byte '?'.  New
+ * string, never longer than n.
+ */
+char	*str_log_text(const char *buf, size_t n);
+/*
  * Decodes the UTF-8 sequence at s: its length, or 0 when it is invalid
  * (overlong, surrogate, past U+10FFFF, truncated).  *cp gets the code
  * point (may be NULL).
