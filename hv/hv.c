@@ -81,9 +81,15 @@ lv_err(struct herr *e, const char *what)
 	enum herr_code code = HERR_HV;
 	const char *msg = err && err->message ? err->message : "unknown error";
 
+	/*
+	 * The transport's own errors (VIR_FROM_RPC: "client socket is
+	 * closed" once the host's libvirtd went away, "End of file while
+	 * reading data") mean the connection is gone: the worker drops it
+	 * and the next call opens a new one.
+	 */
 	if (err != NULL && (err->code == VIR_ERR_NO_CONNECT ||
 	    err->code == VIR_ERR_SYSTEM_ERROR || err->code == VIR_ERR_RPC ||
-	    err->code == VIR_ERR_AUTH_FAILED))
+	    err->code == VIR_ERR_AUTH_FAILED || err->domain == VIR_FROM_RPC))
 		code = HERR_UNREACHABLE;
 	if (err != NULL && err->code == VIR_ERR_NO_DOMAIN)
 		code = HERR_NOTFOUND;
@@ -96,6 +102,39 @@ lv_err(struct herr *e, const char *what)
 				*p = ' ';
 	virResetLastError();
 	return -1;
+}
+
+/*
+ * The URI's parameters: the ones that turn off checking who the host is
+ * (no_verify=1: ssh without host key checking, TLS without verifying the
+ * certificate; libssh's known_hosts_verify=ignore|auto) are refused, so
+ * an unknown host key or a bad certificate always stops a connection.
+ */
+static int
+uri_params_check(const char *uri, struct herr *e)
+{
+	const char *p = strchr(uri, '?'), *v;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	for (p++; *p != '\0'; p += n + (p[n] == '&')) {
+		n = strcspn(p, "&");
+		v = memchr(p, '=', n);
+		v = v != NULL ? v + 1 : p + n;
+		if (strncmp(p, "no_verify=", 10) == 0 &&
+		    !(p + n - v == 1 && *v == '0'))
+			return herr_set(e, HERR_USAGE, "bad libvirt URI: "
+			    "no_verify would accept any host key or "
+			    "certificate; pin the host's key in known_hosts "
+			    "or give it a certificate from your CA instead");
+		if (strncmp(p, "known_hosts_verify=", 19) == 0 &&
+		    !(p + n - v == 6 && strncmp(v, "normal", 6) == 0))
+			return herr_set(e, HERR_USAGE, "bad libvirt URI: "
+			    "known_hosts_verify must be normal (an unknown or "
+			    "changed host key is refused)");
+	}
+	return 0;
 }
 
 int
@@ -120,9 +159,39 @@ hv_uri_check(const char *uri, struct herr *e)
 	n = (size_t)(colon - uri);
 	for (i = 0; schemes[i] != NULL; i++)
 		if (strlen(schemes[i]) == n && strncmp(uri, schemes[i], n) == 0)
-			return 0;
+			return uri_params_check(uri, e);
 	return herr_set(e, HERR_USAGE, "bad libvirt URI '%s': unsupported "
 	    "driver or transport '%.*s'", uri, (int)n, uri);
+}
+
+int
+hv_uri_host(const char *uri, char *buf, size_t size)
+{
+	const char *p = strstr(uri, "://"), *end, *at, *q;
+	size_t n;
+
+	buf[0] = '\0';
+	if (p == NULL)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* user@host: the last '@' before the path */
+	for (at = p; (q = memchr(at, '@', (size_t)(end - at))) != NULL;
+	    at = q + 1)
+		p = q + 1;
+	if (*p == '[') {		/* [v6 address]:port */
+		if ((q = memchr(p, ']', (size_t)(end - p))) == NULL)
+			return 0;
+		n = (size_t)(q - p) + 1;
+	} else {
+		q = memchr(p, ':', (size_t)(end - p));
+		n = (size_t)((q != NULL ? q : end) - p);
+	}
+	if (n == 0 || n >= size)
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 1;
 }
 
 static int
@@ -179,6 +248,31 @@ conn_release(virConnectPtr conn)
 	pthread_mutex_unlock(&test_mu);
 }
 
+/*
+ * A connection refused because the host is not who it should be says so
+ * first, in one short line: ssh's and GnuTLS's own words are long (a
+ * banner of '@') or vague.
+ */
+static void
+open_refused(struct herr *e, const char *uri)
+{
+	const char *why = NULL;
+
+	if (e == NULL)
+		return;
+	if (strstr(e->msg, "REMOTE HOST IDENTIFICATION HAS CHANGED") != NULL)
+		why = "the host's ssh key is not the one in known_hosts";
+	else if (strstr(e->msg, "Host key verification failed") != NULL)
+		why = "the host's ssh key is not in known_hosts";
+	else if (strstr(e->msg, "verify peer's certificate") != NULL ||
+	    strstr(e->msg, "certificate failed validation") != NULL ||
+	    strstr(e->msg, "Certificate failed validation") != NULL)
+		why = "the host's TLS certificate did not verify (not from a "
+		    "trusted CA, or not issued for this host name)";
+	if (why != NULL)
+		herr_set(e, HERR_UNREACHABLE, "%s: refused: %s", uri, why);
+}
+
 struct hv_conn *
 hv_open(const char *uri, struct herr *e)
 {
@@ -192,6 +286,7 @@ hv_open(const char *uri, struct herr *e)
 		lv_err(e, uri);
 		if (e != NULL)
 			e->code = HERR_UNREACHABLE;
+		open_refused(e, uri);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));

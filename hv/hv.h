@@ -35,6 +35,11 @@ struct hv_conn	*hv_open(const char *uri, struct herr *e);
 void		 hv_close(struct hv_conn *c);
 /* Checks that a URI is well-formed before anything is touched. */
 int		 hv_uri_check(const char *uri, struct herr *e);
+/*
+ * The host a URI names, without user or port ("10.0.0.2", "[fd00::2]"):
+ * 1, or 0 ("" in buf) when it names none (local, unix socket).
+ */
+int		 hv_uri_host(const char *uri, char *buf, size_t size);
 
 int	hv_node_info(struct hv_conn *c, struct hv_node *out, struct herr *e);
 /* Defines the guest from spec (XML built by domxml); nothing left on error. */
