@@ -43,6 +43,8 @@ void	render_maint_report(json_object *o);
 void	render_services(json_object *arr);
 void	render_object(json_object *o);
 void	render_json(json_object *o);
+/* A console log's text (hangard sends it with controls mapped out). */
+void	render_log(json_object *o);
 
 /*
  * page.c: `maint report --html FILE`: the status page's view of one

@@ -116,6 +116,9 @@ static const struct cmd cmds[] = {
 	  "NAME [--image IMAGE]", NULL },
 	{ "guest", "boot", "guest.boot", { "name" }, { { NULL } },
 	  render_object, "NAME", NULL },
+	{ "guest", "log", "console.log", { "name" }, {
+	    { "--bytes", "bytes", O_INT, 0 } }, render_log,
+	  "NAME [--bytes N]", NULL },
 	{ "advisory", "add", "advisory.add", { "id" }, {
 	    { "--title", "title", O_STR, 1 }, { "--affects", "affects", O_STR, 1 },
 	    { "--action", "action", O_STR, 0 }, { "--cves", "cves", O_STR, 0 } },

@@ -650,6 +650,21 @@ render_object(json_object *o)
 }
 
 void
+render_log(json_object *o)
+{
+	json_object *v;
+	const char *t;
+	size_t n;
+
+	if (!json_object_object_get_ex(o, "text", &v) ||
+	    (t = json_object_get_string(v)) == NULL || (n = strlen(t)) == 0)
+		return;
+	fputs(t, stdout);
+	if (t[n - 1] != '\n')
+		putchar('\n');
+}
+
+void
 render_json(json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o,

@@ -242,46 +242,70 @@ console_output(struct daemon *d, struct console_sess *s)
 	return errno == EAGAIN || errno == EINTR ? 0 : -1;
 }
 
+/* console.log's job: the tail, read on the host's worker. */
+struct logjob {
+	size_t	 want;
+	char	*buf;		/* owned; NULL: empty */
+	size_t	 n;
+};
+
+static void
+log_run(struct job *j)
+{
+	struct logjob *lj = j->ext;
+	struct hv_conn *conn = hostw_conn(j->hw, &j->err);
+
+	if (conn == NULL) {
+		j->rc = -1;
+		return;
+	}
+	j->rc = hv_console_log_read(conn, j->g.name, lj->want, &lj->buf,
+	    &lj->n, &j->err);
+}
+
+static void
+log_done(struct daemon *d, struct job *j)
+{
+	struct logjob *lj = j->ext;
+	json_object *res = NULL;
+	char *text;
+
+	if (j->rc == 0) {
+		text = str_log_text(lj->buf != NULL ? lj->buf : "", lj->n);
+		res = json_object_new_object();
+		json_object_object_add(res, "name",
+		    json_object_new_string(j->g.name));
+		json_object_object_add(res, "text", json_object_new_string(text));
+		free(text);
+	}
+	client_reply(d, j->client, j->req_id, j->rc, res, &j->err);
+	free(lj->buf);
+	lj->buf = NULL;
+}
+
+/*
+ * The tail of a guest's console log, read by its host's worker through
+ * libvirt (hv_console_log_read): the same for local and remote hosts,
+ * and a host that does not answer delays only its own guests' logs.
+ */
 int
 console_log(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	struct guest_rec g;
 	struct host_rec h;
-	char path[1200], *buf, *text;
-	int64_t want = proto_int(r->params, "bytes", LOG_DEFAULT_BYTES);
-	off_t size;
-	ssize_t n;
-	int fd;
+	struct logjob *lj;
+	struct job *j;
 
+	(void)res;
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1 ||
 	    store_host_get(d->st, g.host, &h, e) == -1)
 		return -1;
-	if (!hv_uri_is_local(h.uri) ||
-	    hv_console_log_path(h.uri, g.name, path, sizeof(path)) == -1)
-		return herr_set(e, HERR_STATE, "the console log of %s is kept on "
-		    "its host and cannot be read from here", g.name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno != ENOENT)
-			return herr_set(e, HERR_INTERNAL, "console log: %s",
-			    strerror(errno));
-		*res = json_object_new_object();
-		json_object_object_add(*res, "text", json_object_new_string(""));
-		return 0;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (size > want)
-		lseek(fd, size - want, SEEK_SET);
-	else
-		lseek(fd, 0, SEEK_SET);
-	buf = xmalloc((size_t)want + 1);
-	n = read(fd, buf, (size_t)want);
-	close(fd);
-	text = str_log_text(buf, n > 0 ? (size_t)n : 0);
-	free(buf);
-	*res = json_object_new_object();
-	json_object_object_add(*res, "name", json_object_new_string(g.name));
-	json_object_object_add(*res, "text", json_object_new_string(text));
-	free(text);
-	return 0;
+	lj = xcalloc(1, sizeof(*lj));
+	lj->want = (size_t)proto_int(r->params, "bytes", LOG_DEFAULT_BYTES);
+	j = job_new(hostw_get(d, &h), log_run, log_done, c, r->id);
+	j->g = g;
+	j->ext = lj;
+	job_submit(j);
+	return 1;
 }

@@ -600,13 +600,19 @@ guest_spec_full(struct job *j, struct guest_spec *spec, char *logpath,
 	spec_from_guest(&j->g, j->tcg, spec);
 	if (j->g.disk_path[0] != '\0')
 		spec->disk_path = j->g.disk_path;
-	/* the console log (Linode's logview): kept by the hypervisor itself */
-	if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0 &&
+	/*
+	 * the console log (Linode's logview): kept by the hypervisor itself,
+	 * on an embed host under its root, on a remote one in its console
+	 * log pool (hv_define makes it)
+	 */
+	if (strncmp(j->hw->uri, "test", 4) != 0 &&
 	    hv_console_log_path(j->hw->uri, j->g.name, logpath, logsize) == 0) {
-		char *slash = strrchr(logpath, '/');
-		*slash = '\0';
-		(void)mkdir(logpath, 0755);
-		*slash = '/';
+		if (strncmp(j->hw->uri, "qemu:///embed?", 14) == 0) {
+			char *slash = strrchr(logpath, '/');
+			*slash = '\0';
+			(void)mkdir(logpath, 0755);
+			*slash = '/';
+		}
 		spec->serial_log = logpath;
 	}
 }

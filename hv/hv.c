@@ -341,6 +341,9 @@ hv_define(struct hv_conn *c, const struct guest_spec *spec, struct herr *e)
 	virDomainPtr d;
 	char *xml;
 
+	/* the folder of its console log, on a host that keeps them */
+	if (spec->serial_log != NULL && hv_console_pool_ensure(c, e) == -1)
+		return -1;
 	if ((xml = domxml_build(spec, e)) == NULL)
 		return -1;
 	d = virDomainDefineXML(c->conn, xml);
@@ -668,35 +671,6 @@ hv_console_close(struct hv_console *hc)
 	virStreamAbort(st);
 	virResetLastError();
 	virStreamFree(st);
-}
-
-int
-hv_uri_is_local(const char *uri)
-{
-	return strncmp(uri, "qemu:///", 8) == 0 ||
-	    strncmp(uri, "test:///", 8) == 0 || strncmp(uri, "xen:///", 7) == 0;
-}
-
-int
-hv_console_log_path(const char *uri, const char *name, char *buf, size_t size)
-{
-	const char *root = strstr(uri, "embed?root=");
-	size_t n;
-
-	if (ptycons_log_path(uri, name, buf, size) == 0)
-		return 0;	/* a lab console's, written by its program */
-	if (strncmp(uri, "qemu:///embed?", 14) == 0 && root != NULL) {
-		root += strlen("embed?root=");
-		n = strcspn(root, "&");
-		if ((size_t)snprintf(buf, size, "%.*s/console/%s.log", (int)n,
-		    root, name) >= size)
-			return -1;
-		return 0;
-	}
-	if ((size_t)snprintf(buf, size, "/var/log/hangar/console/%s.log",
-	    name) >= size)
-		return -1;
-	return 0;
 }
 
 /* ---- guest disks ---- */

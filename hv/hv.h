@@ -166,15 +166,28 @@ long	hv_console_send(struct hv_console *hc, const char *buf, size_t n);
 /* Stops the callbacks and frees hc (any thread; NULL is fine). */
 void	hv_console_close(struct hv_console *hc);
 /*
- * Where the guest's serial output is logged on its host (libvirt
- * <log file=... append='on'/>): under the embed root for
- * qemu:///embed?root=DIR, DIR/NAME.log for a lab console
- * (hv_test_console_dir) on a test host, else
- * /var/log/hangar/console/NAME.log.
+ * Console logs (conslog.c).  Where the guest's serial output is logged on
+ * its host (libvirt <log file=... append='on'/>): under the embed root
+ * for qemu:///embed?root=DIR; /var/log/hangar/console/NAME.log on a QEMU
+ * host in system mode (qemu:///system, qemu+ssh://HOST/system, ...),
+ * the host's libvirt dir pool "hangar-console"; DIR/NAME.log for a lab
+ * console (hv_test_console_dir) on a test host, written by its program;
+ * -1: this host keeps no console log (other test hosts, session
+ * daemons).
  */
 int	hv_console_log_path(const char *uri, const char *name, char *buf,
 	    size_t size);
-/* Whether that path is on this machine (the daemon can read the log). */
-int	hv_uri_is_local(const char *uri);
+/* The host's console log pool, made and started if need be (hv_define
+ * and hv_migrate do it; nothing to do on hosts without one). */
+int	hv_console_pool_ensure(struct hv_conn *c, struct herr *e);
+/*
+ * Up to want bytes from the end of the guest's console log, read through
+ * libvirt (a ranged volume download) or, on an embed host, from the
+ * file.  *buf (freed by the caller; NULL when empty) gets *n bytes; no
+ * log yet, or a test-driver host, is not an error; another host that
+ * keeps no log is (HERR_STATE).
+ */
+int	hv_console_log_read(struct hv_conn *c, const char *name, size_t want,
+	    char **buf, size_t *n, struct herr *e);
 
 #endif

@@ -523,6 +523,9 @@ migrate_real(virDomainPtr src, struct hv_conn *c, struct hv_conn *dc,
 	memset(&md, 0, sizeof(md));
 	if (!active && offline_check(c, dc, o, e) == -1)
 		return -1;
+	/* the folder its console log goes to there */
+	if (hv_console_pool_ensure(dc, e) == -1)
+		return -1;
 	if (active && disk_prepare(c, dc, o, &md, e) == -1)
 		return -1;
 	if ((r = migrate_call(src, c, dc, active, o, &md, out, e)) == 0)

@@ -239,7 +239,9 @@ define_there(virDomainPtr src, struct hv_conn *c, struct hv_conn *dc,
 	virDomainPtr dd;
 	char *live, *persist;
 
-	if (dest_xmls(src, c, dc->uri, o, md, &live, &persist, e) == -1)
+	/* the folder its console log goes to there, for its next start */
+	if (hv_console_pool_ensure(dc, e) == -1 ||
+	    dest_xmls(src, c, dc->uri, o, md, &live, &persist, e) == -1)
 		return -1;
 	free(live);
 	if (persist == NULL && (persist = virDomainGetXMLDesc(src,
