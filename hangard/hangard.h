@@ -37,6 +37,10 @@ struct config {
 					   "": wait for maint host-done */
 	char	migration_address[256];	/* "": libvirt picks the host name */
 	int	migrate_copy_storage;	/* local disks: copy during migration */
+	int	migration_p2p;		/* the source's libvirtd drives it */
+	char	migration_peer_uri[256];	/* p2p: the destination as a
+					   host reaches it ("%h"); "": its URI */
+	int	migration_tls;		/* QEMU's streams over TLS */
 	int	host_up_timeout;	/* seconds for a patched host to answer */
 	int	shutdown_timeout;	/* ACPI shutdown, then force off */
 	char	irc_server[256];	/* "host:port"; "": no IRC */

@@ -189,6 +189,27 @@ config_set(struct config *cfg, const char *key, const char *val,
 			cfg->migrate_copy_storage = 0;
 		else
 			*why = "must be yes or no";
+	} else if (strcmp(key, "migration_mode") == 0) {
+		if (strcmp(val, "direct") == 0)
+			cfg->migration_p2p = 0;
+		else if (strcmp(val, "p2p") == 0)
+			cfg->migration_p2p = 1;
+		else
+			*why = "must be direct or p2p";
+	} else if (strcmp(key, "migration_peer_uri") == 0) {
+		if (str_copy(cfg->migration_peer_uri, val,
+		    sizeof(cfg->migration_peer_uri)) >=
+		    sizeof(cfg->migration_peer_uri) ||
+		    hv_uri_check(val, NULL) == -1)
+			*why = "must be a libvirt URI (%h: the destination's "
+			    "host)";
+	} else if (strcmp(key, "migration_tls") == 0) {
+		if (strcmp(val, "yes") == 0)
+			cfg->migration_tls = 1;
+		else if (strcmp(val, "no") == 0)
+			cfg->migration_tls = 0;
+		else
+			*why = "must be yes or no";
 	} else if (strcmp(key, "host_up_timeout") == 0) {
 		if (set_int(val, 1, 86400, &cfg->host_up_timeout) == -1)
 			*why = "must be seconds from 1 to 86400";

@@ -750,6 +750,9 @@ sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
 	str_copy(sj->advisories, r->c.advisories, sizeof(sj->advisories));
 	sj->mig.pause_ms = -1;
 	sj->mo.copy_storage = d->cfg.migrate_copy_storage;
+	sj->mo.p2p = d->cfg.migration_p2p;
+	sj->mo.tls = d->cfg.migration_tls;
+	sj->mo.peer_uri = d->cfg.migration_peer_uri;
 	str_copy(sj->mig_addr, d->cfg.migration_address, sizeof(sj->mig_addr));
 	return sj;
 }

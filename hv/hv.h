@@ -96,12 +96,23 @@ int	hv_disk_delete(struct hv_conn *c, const char *path, struct herr *e);
 struct hv_migrate_opts {
 	int		 copy_storage;	/* local disks: copy them over NBD */
 	const char	*address;	/* migration stream to tcp://ADDRESS;
-					   NULL: libvirt picks the host name */
+					   NULL: the host of dst_uri, or, if
+					   it has none, libvirt picks the
+					   destination's host name */
 	const char	*dest_xml;	/* the guest as the destination runs it;
 					   NULL: its XML here, with its disk
 					   and console log paths there */
 	const char	*disk_path;	/* its disk volume here, or NULL */
 	const char	*dst_pool;	/* the destination's pool, or NULL */
+	int		 p2p;		/* peer to peer: this host's libvirtd
+					   drives the migration, reaching the
+					   destination at peer_uri */
+	const char	*peer_uri;	/* p2p: the destination's libvirt URI
+					   as this host reaches it, "%h" the
+					   host of dst_uri; NULL: dst_uri */
+	int		 tls;		/* QEMU's migration and disk streams
+					   over TLS (both hosts need QEMU's
+					   migration TLS credentials) */
 };
 struct hv_migration {
 	int		 live;		/* it was running */

@@ -431,6 +431,77 @@ dest_xmls(virDomainPtr src, struct hv_conn *c, const char *dst_uri,
 	return 0;
 }
 
+/*
+ * Where QEMU sends the migration stream: tcp://ADDRESS, or the
+ * destination URI's host; 0 when libvirt is to pick (no host in it).
+ */
+static int
+stream_uri(const char *dst_uri, const struct hv_migrate_opts *o, char *buf,
+    size_t size)
+{
+	char host[256];
+
+	if (has_text(o->address))
+		return snprintf(buf, size, "tcp://%s", o->address) <
+		    (int)size;
+	if (hv_uri_host(dst_uri, host, sizeof(host)) == 0)
+		return 0;
+	return snprintf(buf, size, "tcp://%s", host) < (int)size;
+}
+
+/* p2p: the destination as the source host reaches it (new string). */
+static char *
+peer_uri(const struct hv_migrate_opts *o, const char *dst_uri)
+{
+	char host[256], *out, *w;
+	const char *t = has_text(o->peer_uri) ? o->peer_uri : dst_uri, *p;
+
+	(void)hv_uri_host(dst_uri, host, sizeof(host));
+	out = w = xmalloc(strlen(t) * (strlen(host) + 1) + 1);
+	for (p = t; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'h') {
+			w = stpcpy(w, host);
+			p++;
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	return out;
+}
+
+/*
+ * The migration itself: managed direct (this process drives both
+ * libvirtds; virDomainMigrate3) or peer to peer (the source's libvirtd
+ * reaches the destination's itself; virDomainMigrateToURI3).  *dd gets
+ * the guest on the destination.
+ */
+static int
+migrate_go(virDomainPtr src, struct hv_conn *dc,
+    const struct hv_migrate_opts *o, virTypedParameterPtr p, int n,
+    unsigned int flags, virDomainPtr *dd, struct herr *e)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN], *peer;
+	int r;
+
+	if (!o->p2p) {
+		if ((*dd = virDomainMigrate3(src, dc->conn, p, (unsigned int)n,
+		    flags)) == NULL)
+			return lv_err(e, "migrate");
+		return 0;
+	}
+	if (virDomainGetUUIDString(src, uuid) < 0)
+		return lv_err(e, "migrate: uuid");
+	peer = peer_uri(o, dc->uri);
+	r = virDomainMigrateToURI3(src, peer, p, (unsigned int)n,
+	    flags | VIR_MIGRATE_PEER2PEER);
+	free(peer);
+	if (r < 0)
+		return lv_err(e, "migrate (peer to peer)");
+	if ((*dd = virDomainLookupByUUIDString(dc->conn, uuid)) == NULL)
+		return lv_err(e, "migrate: the guest on the destination");
+	return 0;
+}
+
 static int
 migrate_call(virDomainPtr src, struct hv_conn *c, struct hv_conn *dc,
     int active, const struct hv_migrate_opts *o, const struct mdisk *md,
@@ -440,21 +511,21 @@ migrate_call(virDomainPtr src, struct hv_conn *c, struct hv_conn *dc,
 	virDomainPtr dd;
 	unsigned int flags = VIR_MIGRATE_PERSIST_DEST |
 	    VIR_MIGRATE_UNDEFINE_SOURCE;
-	int n = 0, max = 0;
+	int n = 0, max = 0, r;
 	char uri[300], *live, *persist;
 
 	if (active) {
 		flags |= VIR_MIGRATE_LIVE;
 		if (o->copy_storage)
 			flags |= VIR_MIGRATE_NON_SHARED_DISK;
+		if (o->tls)
+			flags |= VIR_MIGRATE_TLS;
 	} else
 		flags |= VIR_MIGRATE_OFFLINE;
-	if (o->address != NULL && o->address[0] != '\0' && active) {
-		snprintf(uri, sizeof(uri), "tcp://%s", o->address);
-		if (virTypedParamsAddString(&p, &n, &max,
-		    VIR_MIGRATE_PARAM_URI, uri) < 0)
-			return lv_err(e, "migrate: parameters");
-	}
+	if (active && stream_uri(dc->uri, o, uri, sizeof(uri)) == 1 &&
+	    virTypedParamsAddString(&p, &n, &max, VIR_MIGRATE_PARAM_URI,
+	    uri) < 0)
+		return lv_err(e, "migrate: parameters");
 	if (dest_xmls(src, c, dc->uri, o, md, &live, &persist, e) == -1) {
 		virTypedParamsFree(p, n);
 		return -1;
@@ -470,10 +541,10 @@ migrate_call(virDomainPtr src, struct hv_conn *c, struct hv_conn *dc,
 	}
 	free(live);
 	free(persist);
-	dd = virDomainMigrate3(src, dc->conn, p, (unsigned int)n, flags);
+	r = migrate_go(src, dc, o, p, n, flags, &dd, e);
 	virTypedParamsFree(p, n);
-	if (dd == NULL)
-		return lv_err(e, "migrate");
+	if (r == -1)
+		return -1;
 	if (active)
 		job_stats(dd, out);
 	virDomainFree(dd);
