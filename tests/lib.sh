@@ -29,6 +29,7 @@ cleanup() {
 	fi
 	HPID=""
 	[ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
+	netlab_down
 	[ -n "$STATE" ] && [ -z "${KEEP_STATE:-}" ] && rm -rf "$STATE"
 	return 0
 }
@@ -42,7 +43,8 @@ state_new() {
 
 # Starts hangard on STATE (extra arguments are passed on); waits for it.
 hangard_start() {
-	"$HANGARD" -d -s "$STATE" "$@" >>"$STATE/hangard.log" 2>&1 &
+	# HANGARD_WRAP: a command it runs under (netlab: the control node)
+	${HANGARD_WRAP:-} "$HANGARD" -d -s "$STATE" "$@" >>"$STATE/hangard.log" 2>&1 &
 	HPID=$!
 	i=0
 	while [ $i -lt 200 ]; do
@@ -218,4 +220,420 @@ libvirtd_start() {
 	until virsh -q -c "$URI" version >/dev/null 2>&1 || [ $i -gt 300 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
+}
+
+# ---- the networked lab (netlab_*) ----
+#
+# Hosts that are other machines, inside this test's own sandbox: Linux
+# network namespaces joined by veth pairs to a bridge in a namespace of
+# its own, on 10.77.0.0/24, which exists only inside them.  Node "c" is
+# the control node (10.77.0.1); host N is "hN" (10.77.0.1N).  Each node
+# also has its own host name (a UTS namespace) and its own mount
+# namespace, in which the lab's folders STATE/lab/NODE/... are mounted
+# over /root, /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/cache/libvirt and /var/log: a host's system-mode libvirtd, its
+# QEMUs, its sshd and whoever logs in to it by ssh see that host's files
+# only, and nothing of the real machine's libvirt or root account is read
+# or written.  A "sleep" process (the anchor, pid in NODE/anchor) holds a
+# node's namespaces; netlab_exec enters them with nsenter.
+#
+# Each host runs sshd (keys only; its host key is pinned in the control
+# node's known_hosts, ssh runs with StrictHostKeyChecking yes) and a
+# libvirtd listening for TLS on 16514 with a certificate from a
+# throwaway CA (certtool).  The control node's root has an ssh key and a
+# client certificate (/root/pki); so does every host, for peer-to-peer
+# migration.  QEMU's migration TLS credentials are in hN/qemu-pki.
+# netlab_down (called by cleanup) kills every process in the namespaces
+# and deletes them.  Needs root, iproute2, nsenter, certtool, sshd.
+NL=""
+NL_NS=""
+NL_N=0
+NL_NET=10.77.0
+NL_DOWN_OK=""
+
+netlab_addr() {
+	case $1 in
+	c)	echo "$NL_NET.1" ;;
+	h*)	echo "$NL_NET.$((10 + ${1#h}))" ;;
+	esac
+}
+
+# netlab_exec NODE CMD...: runs CMD in that node's namespaces
+netlab_exec() {
+	_a=$(cat "$NL/$1/anchor") || return 1
+	shift
+	nsenter -t "$_a" -n -m -u -- "$@"
+}
+
+# netlab_virsh N ARGS...: virsh on host hN itself (qemu:///system there)
+netlab_virsh() {
+	_n=$1
+	shift
+	netlab_exec "h$_n" virsh -q -c qemu:///system "$@"
+}
+
+# The libvirtd start, written once and copied into netlab_reboot_hook's
+# hook: $1 is the host's folder.  $! is libvirtd's own pid (nsenter
+# execs it).
+NETLAB_SPAWN='netlab_spawn() {
+	nsenter -t "$(cat "$1/anchor")" -n -m -u -- /usr/sbin/libvirtd \
+	    --listen -f /etc/libvirt/libvirtd.conf -p "$1/libvirtd.pid" \
+	    >>"$1/libvirtd.out" 2>&1 </dev/null &
+	echo $! >"$1/pid"
+}
+netlab_wait() {
+	i=0
+	until nsenter -t "$(cat "$1/anchor")" -n -m -u -- virsh -q \
+	    -c qemu:///system version >/dev/null 2>&1; do
+		[ $i -gt 300 ] && return 1
+		kill -0 "$(cat "$1/pid")" 2>/dev/null || return 1
+		sleep 0.1; i=$((i + 1))
+	done
+}'
+eval "$NETLAB_SPAWN"
+
+# nl_cert DIR NAME TEMPLATE: a key and a certificate signed by the lab CA
+nl_cert() {
+	certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$1/$2-key.pem" \
+	    >/dev/null 2>&1 &&
+	certtool --generate-certificate --load-privkey "$1/$2-key.pem" \
+	    --load-ca-certificate "$NL/ca/cacert.pem" \
+	    --load-ca-privkey "$NL/ca/ca-key.pem" --template "$3" \
+	    --outfile "$1/$2-cert.pem" >/dev/null 2>&1
+}
+
+# nl_ca DIR CN: a self-signed CA in DIR (cacert.pem, ca-key.pem)
+nl_ca() {
+	mkdir -p "$1"
+	printf 'cn = %s\nca\ncert_signing_key\nexpiration_days = 2\n' "$2" \
+	    >"$1/ca.info"
+	certtool --generate-privkey --key-type=ecdsa --outfile "$1/ca-key.pem" \
+	    >/dev/null 2>&1 &&
+	certtool --generate-self-signed --load-privkey "$1/ca-key.pem" \
+	    --template "$1/ca.info" --outfile "$1/cacert.pem" >/dev/null 2>&1
+}
+
+# nl_node NODE: its netns, its veth on the bridge, its address, and its
+# anchor (UTS + mount namespace with the lab's folders mounted)
+nl_node() {
+	_d="$NL/$1"
+	mkdir -p "$_d/root/.ssh" "$_d/etc" "$_d/run" "$_d/lib" "$_d/cache" \
+	    "$_d/log" "$_d/empty"
+	chmod 700 "$_d/root"
+	ip netns add "$NL_NS$1" || return 1
+	ip -n "$NL_NS$1" link set lo up
+	ip -n "$NL_NS$1" link add eth0 type veth peer name "$1" \
+	    netns "${NL_NS}br" || return 1
+	ip -n "${NL_NS}br" link set "$1" master br0 up
+	ip -n "$NL_NS$1" addr add "$(netlab_addr "$1")/24" dev eth0
+	ip -n "$NL_NS$1" link set eth0 up
+	# the bind mounts stay in this node's mount namespace (ip netns exec
+	# makes one, a slave of the real root: nothing goes back out)
+	ip netns exec "$NL_NS$1" unshare -u sh -c '
+		d=$2
+		hostname "$1" &&
+		mount --bind "$d/root" /root &&
+		mount --bind "$d/etc" /etc/libvirt &&
+		mount --bind "$d/run" /run/libvirt &&
+		mount --bind "$d/lib" /var/lib/libvirt &&
+		mount --bind "$d/cache" /var/cache/libvirt &&
+		mount --bind "$d/log" /var/log &&
+		mount --bind "$3/hosts" /etc/hosts || exit 1
+		# no system bus: nothing registers with the real machine
+		[ -d /run/dbus ] && mount --bind "$d/empty" /run/dbus
+		: >"$d/ready"
+		exec sleep 2147483647' sh "$1" "$_d" "$NL" </dev/null >"$_d/anchor.log" 2>&1 &
+	echo $! >"$_d/anchor"
+	i=0
+	until [ -f "$_d/ready" ]; do
+		kill -0 "$(cat "$_d/anchor")" 2>/dev/null || return 1
+		[ $i -gt 100 ] && return 1
+		sleep 0.05; i=$((i + 1))
+	done
+}
+
+# nl_host N: host hN's certificates, sshd and libvirtd
+nl_host() {
+	_h=h$1; _d="$NL/$_h"; _ip=$(netlab_addr "$_h")
+	mkdir -p "$_d/pki" "$_d/root/pki" "$_d/qemu-pki" "$_d/ssh"
+	printf 'cn = %s\nip_address = %s\ndns_name = %s\ntls_www_server\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
+	    "$_h" "$_ip" "$_h" >"$_d/server.info"
+	printf 'cn = %s\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
+	    "$_h" >"$_d/client.info"
+	nl_cert "$_d/pki" server "$_d/server.info" &&
+	nl_cert "$_d/pki" client "$_d/client.info" || return 1
+	# libvirt's client files (p2p migration from this host), QEMU's
+	# migration TLS files: the same certificates, under their names
+	cp "$NL/ca/cacert.pem" "$_d/pki/cacert.pem"
+	cp "$NL/ca/cacert.pem" "$_d/root/pki/cacert.pem"
+	cp "$_d/pki/client-cert.pem" "$_d/root/pki/clientcert.pem"
+	cp "$_d/pki/client-key.pem" "$_d/root/pki/clientkey.pem"
+	cp "$NL/ca/cacert.pem" "$_d/qemu-pki/ca-cert.pem"
+	for f in server-cert server-key client-cert client-key; do
+		cp "$_d/pki/$f.pem" "$_d/qemu-pki/$f.pem"
+	done
+	cat >"$_d/etc/libvirtd.conf" <<CONF
+listen_tls = 1
+listen_tcp = 0
+listen_addr = "$_ip"
+key_file = "$_d/pki/server-key.pem"
+cert_file = "$_d/pki/server-cert.pem"
+ca_file = "$_d/pki/cacert.pem"
+tls_allowed_dn_list = ["CN=hangar-control", "CN=h*"]
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+auth_tls = "none"
+unix_sock_rw_perms = "0700"
+host_uuid = "$(printf '6c61620a-0000-4000-8000-%012d' "$1")"
+CONF
+	cat >"$_d/etc/qemu.conf" <<CONF
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+cgroup_controllers = [ ]
+namespaces = [ ]
+stdio_handler = "file"
+migrate_tls_x509_cert_dir = "$_d/qemu-pki"
+migrate_tls_x509_verify = 1
+CONF
+	ssh-keygen -q -t ed25519 -N '' -f "$_d/ssh/host_key" || return 1
+	# the control node's key reaches libvirt and nothing else
+	echo "command=\"/usr/bin/virt-ssh-helper qemu:///system\",restrict $(cat "$NL/c/root/.ssh/id_ed25519.pub")" \
+	    >"$_d/root/.ssh/authorized_keys"
+	cat >"$_d/ssh/sshd_config" <<CONF
+ListenAddress $_ip
+HostKey $_d/ssh/host_key
+PidFile $_d/ssh/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+LogLevel VERBOSE
+CONF
+	echo "$_ip $(cut -d' ' -f1,2 "$_d/ssh/host_key.pub")" \
+	    >>"$NL/known_hosts.all"
+	netlab_exec "$_h" /usr/sbin/sshd -f "$_d/ssh/sshd_config" \
+	    -E "$_d/ssh/log"
+}
+
+# netlab_up N: the lab with the control node and hosts h1..hN, each up
+# and answering; known_hosts pins no host key yet (netlab_pin)
+netlab_up() {
+	netlab_sweep
+	NL="$STATE/lab"
+	NL_NS="hl$$"
+	NL_N=$1
+	mkdir -p "$NL/c/root/.ssh" "$NL/c/root/pki"
+	printf '127.0.0.1 localhost\n%s c\n' "$(netlab_addr c)" >"$NL/hosts"
+	_i=1
+	while [ $_i -le "$1" ]; do
+		echo "$(netlab_addr "h$_i") h$_i" >>"$NL/hosts"
+		_i=$((_i + 1))
+	done
+	: >"$NL/known_hosts.all"
+	ip netns add "${NL_NS}br" || return 1
+	ip -n "${NL_NS}br" link add br0 type bridge
+	ip -n "${NL_NS}br" link set br0 up
+	nl_ca "$NL/ca" "hangar lab CA" || return 1
+	ssh-keygen -q -t ed25519 -N '' -f "$NL/c/root/.ssh/id_ed25519" ||
+	    return 1
+	# the first libvirtd probes QEMU (seconds under TCG on a busy
+	# machine) while the rest is built; the others start from its
+	# capabilities cache, which libvirt checks against the binaries
+	nl_node h1 && nl_host 1 || return 1
+	netlab_spawn "$NL/h1"
+	nl_node c || return 1
+	cat >"$NL/c/root/.ssh/config" <<CONF
+Host *
+	BatchMode yes
+	StrictHostKeyChecking yes
+	ConnectTimeout 10
+	ServerAliveInterval 5
+	ServerAliveCountMax 3
+CONF
+	: >"$NL/c/root/.ssh/known_hosts"
+	printf 'cn = hangar-control\ntls_www_client\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
+	    >"$NL/c/client.info"
+	nl_cert "$NL/c/root/pki" client "$NL/c/client.info" || return 1
+	mv "$NL/c/root/pki/client-cert.pem" "$NL/c/root/pki/clientcert.pem"
+	mv "$NL/c/root/pki/client-key.pem" "$NL/c/root/pki/clientkey.pem"
+	cp "$NL/ca/cacert.pem" "$NL/c/root/pki/cacert.pem"
+	_i=2
+	while [ $_i -le "$1" ]; do
+		nl_node "h$_i" && nl_host "$_i" || return 1
+		_i=$((_i + 1))
+	done
+	netlab_wait "$NL/h1" || return 1
+	_i=2
+	while [ $_i -le "$1" ]; do
+		cp -r "$NL/h1/cache/qemu" "$NL/h$_i/cache/"
+		netlab_spawn "$NL/h$_i"
+		_i=$((_i + 1))
+	done
+	_i=2
+	while [ $_i -le "$1" ]; do
+		netlab_wait "$NL/h$_i" || return 1
+		_i=$((_i + 1))
+	done
+	# hangard (in the control node) runs in its namespaces
+	HANGARD_WRAP="nsenter -t $(cat "$NL/c/anchor") -n -m -u --"
+}
+
+# netlab_pin N: host hN's ssh host key goes into the control node's
+# known_hosts
+netlab_pin() {
+	grep "^$(netlab_addr "h$1") " "$NL/known_hosts.all" \
+	    >>"$NL/c/root/.ssh/known_hosts"
+}
+
+# netlab_sweep: the labs of test runs that are gone (killed with -9, so
+# their cleanup never ran) are taken down: namespaces hlPID* whose PID
+# no longer runs
+netlab_sweep() {
+	for _ns in $(ip netns list | awk '/^hl[0-9]+(br|c|h[0-9]+)( |$)/ { print $1 }'); do
+		_pid=$(echo "$_ns" | sed 's/^hl\([0-9]*\).*/\1/')
+		kill -0 "$_pid" 2>/dev/null && continue
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -9 "$_p" 2>/dev/null
+		done
+		ip netns del "$_ns" 2>/dev/null
+	done
+}
+
+# netlab_down: every process of the lab killed, its namespaces deleted
+netlab_down() {
+	[ -n "$NL_NS" ] || return 0
+	for _ns in $(ip netns list | awk -v p="$NL_NS" 'index($1, p) == 1 { print $1 }'); do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -9 "$_p" 2>/dev/null
+		done
+	done
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_left=""
+		for _ns in $(ip netns list | awk -v p="$NL_NS" 'index($1, p) == 1 { print $1 }'); do
+			_left="$_left$(ip netns pids "$_ns" 2>/dev/null)"
+		done
+		[ -z "$_left" ] && break
+		sleep 0.1; _i=$((_i + 1))
+	done
+	for _ns in $(ip netns list | awk -v p="$NL_NS" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$_ns"
+	done
+	NL_NS=""
+}
+
+# guest_initrd FILE: a tiny initramfs for the Debian installer's kernel
+# (busybox-static): it mounts /proc, /sys and /dev, says "lab guest up",
+# runs the programs in /init.d (none here; a cpio appended to FILE can
+# add some) and a shell on the serial console, again whenever one exits.
+# Boots in seconds under TCG and touches little memory, so a live
+# migration of its guest moves little.
+guest_initrd() {
+	_r=$(mktemp -d "$STATE/initrd.XXXXXX")
+	mkdir -p "$_r/bin" "$_r/proc" "$_r/sys" "$_r/dev" "$_r/tmp"
+	cp /bin/busybox "$_r/bin/busybox" || return 1
+	ln -s busybox "$_r/bin/sh"
+	cat >"$_r/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+echo "lab guest up"
+for f in /init.d/*; do [ -x "$f" ] && "$f"; done
+while :; do setsid cttyhack sh; done
+INIT
+	chmod 755 "$_r/init"
+	(cd "$_r" && find . | cpio -o -H newc 2>/dev/null) | gzip -1 >"$1"
+	rm -rf "$_r"
+}
+
+# netlab_kill N: host hN's libvirtd and its QEMUs die (kill -9): the
+# hypervisor is gone, the machine (sshd, its address) still answers
+netlab_kill() {
+	for _p in $(ip netns pids "${NL_NS}h$1"); do
+		case $(cat "/proc/$_p/comm" 2>/dev/null) in
+		libvirtd|qemu-system-*) kill -9 "$_p" ;;
+		esac
+	done
+	_i=0
+	while kill -0 "$(cat "$NL/h$1/pid")" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.05; _i=$((_i + 1))
+	done
+}
+
+# netlab_revive N: host hN's libvirtd started again; waits till it answers
+netlab_revive() {
+	netlab_spawn "$NL/h$1"
+	netlab_wait "$NL/h$1"
+}
+
+# netlab_link N up|down: host hN's cable (its port on the bridge); down
+# is a network partition: its packets are lost, nobody is told
+netlab_link() {
+	ip -n "${NL_NS}br" link set "h$1" "$2"
+}
+
+# netlab_slow N DELAY_MS LOSS_PCT | netlab_slow N off: a slow, lossy
+# link to host hN, both ways, with tc netem where the kernel has it;
+# else (kernels without sch_netem) the same loss by iptables' statistic
+# match and a delay by a slow token bucket (tbf) instead
+netlab_slow() {
+	_ns="${NL_NS}h$1"
+	ip netns exec "$_ns" tc qdisc del dev eth0 root 2>/dev/null
+	ip netns exec "${NL_NS}br" tc qdisc del dev "h$1" root 2>/dev/null
+	ip netns exec "$_ns" iptables -F 2>/dev/null
+	[ "$2" = off ] && return 0
+	_netem=1
+	for _pair in "$_ns:eth0" "${NL_NS}br:h$1"; do
+		_n=${_pair%%:*}; _dv=${_pair#*:}
+		ip netns exec "$_n" tc qdisc add dev "$_dv" root netem \
+		    delay "$2ms" loss "$3%" 2>/dev/null && continue
+		_netem=0
+		ip netns exec "$_n" tc qdisc add dev "$_dv" root tbf rate 8mbit \
+		    burst 16kb latency "$2ms" || return 1
+	done
+	if [ $_netem = 0 ] && [ "$3" != 0 ]; then
+		_p=$(awk -v l="$3" 'BEGIN { printf "%.4f", l / 100 }')
+		for _c in INPUT OUTPUT; do
+			ip netns exec "$_ns" iptables -A "$_c" -m statistic \
+			    --mode random --probability "$_p" -j DROP || return 1
+		done
+	fi
+}
+
+# netlab_reboot_hook FILE [SNIPPET]: a patch hook that "reboots" host hN
+# of the lab: its libvirtd and QEMUs killed, a new libvirtd started and
+# awaited; SNIPPET (shell, $1 is the host) runs first.  Each reboot
+# appends "HOST OLDPID NEWPID" to STATE/restarts.
+netlab_reboot_hook() {
+	{
+		echo '#!/bin/sh'
+		echo "echo \"\$1\" >>'$STATE/patched'"
+		[ -n "${2:-}" ] && printf '%s\n' "$2"
+		printf '%s\n' "$NETLAB_SPAWN"
+		cat <<HOOK
+dd="$NL/\$1"
+old=\$(cat "\$dd/pid")
+for p in \$(ip netns pids "$NL_NS\$1"); do
+	case \$(cat "/proc/\$p/comm" 2>/dev/null) in
+	libvirtd|qemu-system-*) kill -9 "\$p" ;;
+	esac
+done
+i=0
+while kill -0 "\$old" 2>/dev/null && [ \$i -lt 150 ]; do sleep 0.1; i=\$((i + 1)); done
+if kill -0 "\$old" 2>/dev/null; then
+	echo "\$1 \$old stuck" >>"$STATE/restarts"
+	exit 1
+fi
+netlab_spawn "\$dd"
+netlab_wait "\$dd" || exit 1
+echo "\$1 \$old \$(cat "\$dd/pid")" >>"$STATE/restarts"
+exit 0
+HOOK
+	} >"$1"
+	chmod 755 "$1"
 }
