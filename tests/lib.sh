@@ -33,7 +33,10 @@ cleanup() {
 	[ -n "$STATE" ] && [ -z "${KEEP_STATE:-}" ] && rm -rf "$STATE"
 	return 0
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# a signal ends the test: the EXIT trap cleans up once (a trap that only
+# cleaned up let the test go on without its state)
+trap 'exit 1' INT TERM
 
 # A fresh state folder, traversable by other users (the socket is theirs too).
 state_new() {
