@@ -139,9 +139,12 @@ check "an unknown command is one line naming hangar help" sh -c \
 run 2 usage-verb h guest frobnicate
 check "an unknown verb names its noun's help" grep -q "'hangar guest --help'" "$T_ERR"
 run 0 help-noun h guest --help
-check "guest --help lists the guest commands, and only those" sh -c \
-    "[ \$(grep -c '^\(usage:\|      \) hangar guest [a-z]' '$T_OUT') -eq 12 ] &&
-	[ \$(wc -l <'$T_OUT') -eq 12 ]"
+# as many as `hangar help` lists for guest (12 or more), every line one
+n=$(h help | grep -c ' hangar guest [a-z]')
+check "guest --help lists the guest commands, and only those ($n)" sh -c \
+    "[ $n -ge 12 ] &&
+	[ \$(grep -c '^\(usage:\|      \) hangar guest [a-z]' '$T_OUT') -eq $n ] &&
+	[ \$(wc -l <'$T_OUT') -eq $n ]"
 run 0 help-noun-2 h help maint
 check "help maint is maint's commands" grep -q "^usage: hangar maint plan" "$T_OUT"
 run 0 help-all h help
