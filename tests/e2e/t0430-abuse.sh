@@ -127,8 +127,8 @@ sleep 0.5
 fd0=$(nfds)
 
 # --- 1. replies never read; 2. thousands of connections, no hello ---
-attack flood flood 4 100000 3 12
-wait_status flood flood-ready 10 >"$STATE/flood.ready"
+attack flood flood 4 100000 20 12
+wait_status flood flood-ready 30 >"$STATE/flood.ready"
 attack conns conns 3000 6 9
 wait_status conns conns-ready 10 >"$STATE/conns.ready"
 diag "flood: $(cat "$STATE/flood.ready")"
