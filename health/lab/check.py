@@ -128,14 +128,19 @@ if "p" in scen:
               "(p) the first alert names all four disks and md0 failed")
         r = {m["name"]: m["verdict"] for m in op.get("recovery", [{}])[0]
              .get("members", [])}
+        # the kernel names the two AHCI disks in the order their probes
+        # finish, so the disk on port 2 that P1 kills is sda or sdb
+        m = re.search(r"=====LAB P1 (sd[ab]) dies", log)
+        dead = (m.group(1) if m else "sdb") + "3"
+        live = ({"sda3", "sdb3"} - {dead}).pop()
         hba = [v for k, v in r.items() if k not in ("sda3", "sdb3")]
-        check(hba == ["check"] * 4 and r.get("sdb3") == "stale" and
-              r.get("sda3") in ("safe", "check"),
-              f"(p) at the fault: HBA members to check, sdb3 stale: {r}")
+        check(hba == ["check"] * 4 and r.get(dead) == "stale" and
+              r.get(live) in ("safe", "check"),
+              f"(p) at the fault: HBA members to check, {dead} stale: {r}")
         cmd0 = op.get("recovery", [{}])[0].get("command", "")
         check(cmd0.startswith("mdadm --assemble --force /dev/md0 /dev/") and
-              "sdb3" not in cmd0 and len(cmd0.split()) == 9,
-              f"(p) the first alert's command leaves sdb3 out: {cmd0}")
+              dead not in cmd0 and len(cmd0.split()) == 9,
+              f"(p) the first alert's command leaves {dead} out: {cmd0}")
         # latency: last member drop -> the alert handed to the MTA
         drops = [float(re.match(r"\[\s*([0-9.]+)\]", e).group(1))
                  for e in op["events"]

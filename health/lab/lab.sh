@@ -46,6 +46,10 @@ rm -f "${TMPDIR:-/tmp}/lab-check.$$.conf"
 
 # the kernel: Debian's stock one, downloaded once into the cache
 mkdir -p "$cache" || skip "cannot create $cache"
+# both lab scenarios may run at once (meson runs e2e tests two at a
+# time): one fetches and unpacks, the other waits for it
+exec 9>"$cache/.lock" || skip "cannot open $cache/.lock"
+flock -w 300 9 || skip "$cache is locked by another lab for 5 minutes"
 deb=$(ls "$cache"/linux-image-*-amd64_*.deb 2>/dev/null | tail -1)
 if [ -z "$deb" ]; then
 	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -70,6 +74,8 @@ if [ ! -s "$kx/lib/modules/$kv/modules.dep" ]; then
 fi
 kernel="$kx/boot/vmlinuz-$kv"
 [ -r "$kernel" ] || skip "no kernel image in $deb"
+flock -u 9
+exec 9>&-
 
 w=$(mktemp -d)
 pids=""
