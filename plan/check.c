@@ -73,19 +73,23 @@ host_ok(const struct replay *r, int32_t h, const char **what, int64_t *val,
 	int64_t ram = ho->ram_mib - ho->reserved_mib;
 	int64_t cpu = (int64_t)floor((double)ho->cpus * r->c->vcpu_ratio +
 	    1e-9);
+	/* free disk: the lower of the file's f_dsk and what guests leave */
+	int64_t disk = ho->disk_mib - ho->reserved_disk_mib;
 
 	if (ram < 0)
 		ram = 0;
+	if (disk < 0)
+		disk = 0;
 	if (r->ram[h] > ram * r->pct / 100) {
 		*what = "RAM MiB";
 		*val = r->ram[h];
 		*cap = ram * r->pct / 100;
 		return 0;
 	}
-	if (r->disk[h] > ho->disk_mib * r->pct / 100) {
+	if (r->disk[h] > disk * r->pct / 100) {
 		*what = "disk MiB";
 		*val = r->disk[h];
-		*cap = ho->disk_mib * r->pct / 100;
+		*cap = disk * r->pct / 100;
 		return 0;
 	}
 	if (r->vcpu[h] > cpu * r->pct / 100) {
@@ -95,6 +99,15 @@ host_ok(const struct replay *r, int32_t h, const char **what, int64_t *val,
 		return 0;
 	}
 	return 1;
+}
+
+/* Are hosts a and b (or PLAN_NONE) in one node group? */
+static int
+same_group(const struct plan_cluster *c, int32_t a, int32_t b)
+{
+	if (a < 0 || b < 0 || (size_t)a >= c->nhosts || (size_t)b >= c->nhosts)
+		return 0;
+	return c->hosts[a].group == c->hosts[b].group;
 }
 
 /* Applies one move; -1 with a message naming step n on any rule broken. */
@@ -166,17 +179,28 @@ plan_check_consolidation(const struct plan_cluster *c,
 			goto out;
 		}
 		t = &c->hosts[m->to];
-		if (t->state != PLAN_HOST_ACTIVE || p->retired[m->to] ||
+		if (t->state != PLAN_HOST_ACTIVE || t->offline ||
+		    p->retired[m->to] ||
 		    (o->to != PLAN_DISK_UNKNOWN && t->disk_kind != o->to)) {
 			herr_set(e, HERR_INTERNAL, "step %zu: %s is not an "
 			    "eligible target", i + 1, t->name);
+			goto out;
+		}
+		if (m->guest >= 0 && (size_t)m->guest < c->nguests &&
+		    !same_group(c, m->kind == PLAN_MOVE_PRIMARY ?
+		    c->guests[m->guest].host : c->guests[m->guest].secondary,
+		    m->to)) {
+			herr_set(e, HERR_INTERNAL, "step %zu: %s would leave "
+			    "its node group for %s", i + 1,
+			    c->guests[m->guest].name, t->name);
 			goto out;
 		}
 		if (replay_move(&r, i + 1, m->guest, m->kind, m->from, m->to,
 		    e) == -1)
 			goto out;
 		if (m->reboot != (m->kind == PLAN_MOVE_PRIMARY &&
-		    !c->guests[m->guest].live_migrate)) {
+		    (!c->guests[m->guest].live_migrate ||
+		    c->hosts[m->from].offline))) {
 			herr_set(e, HERR_INTERNAL, "step %zu: %s: reboot flag "
 			    "is wrong", i + 1, c->guests[m->guest].name);
 			goto out;
@@ -290,6 +314,155 @@ check_batch_rules(const struct plan_cluster *c,
 	return 0;
 }
 
+/*
+ * Per host into cyc: does the maintenance cycle reboot it?  Not retired,
+ * not offline, one of o's node tags if any, and with skip_non_redundant
+ * no guest without a DRBD copy.  (The planners' rule, written again.)
+ */
+void
+plan_check_cycle(const struct plan_cluster *c, const struct plan_maint_opts *o,
+    uint8_t *cyc)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nhosts; i++) {
+		const struct plan_host *h = &c->hosts[i];
+
+		cyc[i] = h->state != PLAN_HOST_RETIRED && !h->offline;
+		if (o->nnode_tags > 0 && cyc[i]) {
+			for (k = 0; k < o->nnode_tags; k++)
+				if (plan_host_has_tag(h, o->node_tags[k]))
+					break;
+			cyc[i] = k < o->nnode_tags;
+		}
+	}
+	for (i = 0; i < c->nguests && o->skip_non_redundant; i++)
+		if (c->guests[i].secondary == PLAN_NONE)
+			cyc[c->guests[i].host] = 0;
+}
+
+/* May maintenance move guest g at all under o (its choice aside)? */
+int
+plan_check_may_move(const struct plan_cluster *c,
+    const struct plan_maint_opts *o, int32_t g)
+{
+	const struct plan_guest *gg = &c->guests[g];
+
+	if (!gg->live_migrate || o->offline_maintenance ||
+	    c->hosts[gg->host].offline)
+		return 0;
+	return !(o->ignore_non_redundant && gg->secondary == PLAN_NONE);
+}
+
+/* With master_last: no batch after one that holds a master lacks one. */
+int
+plan_check_master_last(const struct plan_cluster *c,
+    const struct plan_maintenance *p, struct herr *e)
+{
+	size_t b, k;
+	int seen = 0, has;
+
+	for (b = 0; b < p->nbatches; b++) {
+		for (k = 0, has = 0; k < p->batches[b].nhosts; k++)
+			has |= c->hosts[p->batches[b].hosts[k]].master;
+		if (seen && !has)
+			return herr_set(e, HERR_INTERNAL, "batch %zu comes "
+			    "after the master's", b + 1);
+		seen |= has;
+	}
+	return 0;
+}
+
+/* Is host t a target for guest gi's copy on host from (its group)? */
+static int
+target_ok(const struct plan_cluster *c, const uint8_t *inb, int32_t from,
+    int32_t t)
+{
+	return t >= 0 && (size_t)t < c->nhosts && !inb[t] &&
+	    c->hosts[t].state == PLAN_HOST_ACTIVE && !c->hosts[t].offline &&
+	    c->hosts[t].group == c->hosts[from].group;
+}
+
+/* A DRBD copy's move off a host that reboots (full evacuation). */
+static int
+copy_move(struct replay *r, const struct plan_maint_guest *f,
+    const uint8_t *inb, size_t bi, int sign, struct herr *e)
+{
+	const struct plan_cluster *c = r->c;
+	const struct plan_guest *g = &c->guests[f->guest];
+	int32_t from = sign > 0 ? f->host : f->target;
+	int32_t to = sign > 0 ? f->target : f->host;
+	const char *what;
+	int64_t val, cap;
+
+	if (sign > 0 && (r->sec[f->guest] != f->host ||
+	    !target_ok(c, inb, f->host, f->target) ||
+	    f->target == r->prim[f->guest]))
+		return herr_set(e, HERR_INTERNAL, "batch %zu: the copy of %s "
+		    "cannot go to %s", bi + 1, g->name,
+		    f->target >= 0 && (size_t)f->target < c->nhosts ?
+		    c->hosts[f->target].name : "?");
+	r->sec[f->guest] = to;
+	r->disk[from] -= g->disk_mib;
+	r->disk[to] += g->disk_mib;
+	r->count[from]--;
+	r->count[to]++;
+	if (sign > 0 && !host_ok(r, to, &what, &val, &cap))
+		return herr_set(e, HERR_CAPACITY, "batch %zu: the copy of %s "
+		    "puts %s over capacity: %lld > %lld %s", bi + 1, g->name,
+		    c->hosts[to].name, (long long)val, (long long)cap, what);
+	return 0;
+}
+
+/* The rows of batch bi: each guest on a batch host once, each copy once. */
+static int
+check_rows(const struct plan_cluster *c, const struct plan_maint_opts *o,
+    const struct plan_maintenance *p, size_t bi, const uint8_t *inb,
+    size_t *seen, size_t *cseen, struct herr *e)
+{
+	const struct plan_batch *b = &p->batches[bi];
+	size_t i, j;
+
+	for (j = b->first; j < b->first + b->nguests; j++) {
+		const struct plan_maint_guest *f = &p->guests[j];
+		const struct plan_guest *g;
+
+		if (f->guest < 0 || (size_t)f->guest >= c->nguests ||
+		    f->host < 0 || (size_t)f->host >= c->nhosts ||
+		    !inb[f->host])
+			return herr_set(e, HERR_INTERNAL, "batch %zu: bad "
+			    "entry %zu", bi + 1, j);
+		g = &c->guests[f->guest];
+		if (f->secondary) {
+			if (!o->full_evacuation || g->secondary != f->host ||
+			    f->fate != PLAN_FATE_MIGRATE ||
+			    cseen[f->guest] == bi + 1)
+				return herr_set(e, HERR_INTERNAL, "batch %zu: "
+				    "bad copy entry %zu", bi + 1, j);
+			cseen[f->guest] = bi + 1;
+			continue;
+		}
+		if (g->host != f->host || seen[f->guest] == bi + 1)
+			return herr_set(e, HERR_INTERNAL, "batch %zu: bad "
+			    "entry %zu", bi + 1, j);
+		seen[f->guest] = bi + 1;
+	}
+	for (i = 0; i < c->nguests; i++) {
+		if (inb[c->guests[i].host] && seen[i] != bi + 1)
+			return herr_set(e, HERR_INTERNAL, "batch %zu: %s has "
+			    "no plan", bi + 1, c->guests[i].name);
+		/* full evacuation: a copy stays only where no host had room
+		 * (its host taken alone), and the plan says so */
+		if (o->full_evacuation && c->guests[i].secondary != PLAN_NONE &&
+		    inb[c->guests[i].secondary] && cseen[i] != bi + 1 &&
+		    p->nwarnings == 0)
+			return herr_set(e, HERR_INTERNAL, "batch %zu: the DRBD "
+			    "copy of %s stays on a host that reboots", bi + 1,
+			    c->guests[i].name);
+	}
+	return 0;
+}
+
 int
 plan_check_maintenance(const struct plan_cluster *c,
     const struct plan_maint_opts *o, const struct plan_maintenance *p,
@@ -298,30 +471,37 @@ plan_check_maintenance(const struct plan_cluster *c,
 	struct replay r;
 	uint8_t *inb = xcalloc(c->nhosts + 1, 1);
 	uint8_t *done = xcalloc(c->nhosts + 1, 1);
+	uint8_t *cyc = xcalloc(c->nhosts + 1, 1);
 	size_t *seen = xcalloc(c->nguests + 1, sizeof(size_t));
+	size_t *cseen = xcalloc(c->nguests + 1, sizeof(size_t));
 	size_t *ncust = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	size_t *climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	size_t *cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
-	size_t bi, i, nreb = 0, nmig = 0;
+	size_t bi, i, nreb = 0, nmig = 0, ncopy = 0;
 	double total = 0;
 	int rc = -1;
 
 	if (p->roll == PLAN_ROLL_FORWARD) {
 		free(inb);
 		free(done);
+		free(cyc);
 		free(seen);
+		free(cseen);
 		free(ncust);
 		free(climit);
 		free(cdown);
 		return plan_check_roll(c, o, p, e);
 	}
 	replay_init(&r, c, o->max_util_pct);
+	plan_check_cycle(c, o, cyc);
 	for (i = 0; i < c->nguests; i++)
 		if (c->guests[i].owner != PLAN_NONE)
 			ncust[c->guests[i].owner]++;
 	for (i = 0; i < c->ncustomers; i++)
 		climit[i] = plan_customer_limit(ncust[i],
 		    o->max_customer_down_pct);
+	if (o->master_last && plan_check_master_last(c, p, e) == -1)
+		goto out;
 	for (bi = 0; bi < p->nbatches; bi++) {
 		const struct plan_batch *b = &p->batches[bi];
 		double longest = 0;
@@ -331,48 +511,38 @@ plan_check_maintenance(const struct plan_cluster *c,
 			int32_t h = b->hosts[k];
 
 			if (h < 0 || (size_t)h >= c->nhosts || done[h] ||
-			    c->hosts[h].state == PLAN_HOST_RETIRED) {
+			    !cyc[h]) {
 				herr_set(e, HERR_INTERNAL, "batch %zu: host "
-				    "index %d twice, retired or bad", bi + 1,
-				    (int)h);
+				    "%s twice, or not one to reboot (retired, "
+				    "offline or left out)", bi + 1,
+				    h >= 0 && (size_t)h < c->nhosts ?
+				    c->hosts[h].name : "?");
 				goto out;
 			}
 			done[h] = inb[h] = 1;
 		}
 		if (b->first + b->nguests > p->nguests ||
-		    check_batch_rules(c, o, p, bi, inb, cdown, climit, e) == -1)
+		    check_batch_rules(c, o, p, bi, inb, cdown, climit, e) == -1 ||
+		    check_rows(c, o, p, bi, inb, seen, cseen, e) == -1)
 			goto out;
-		/* every primary on a batch host has exactly one fate */
-		for (j = b->first; j < b->first + b->nguests; j++) {
-			const struct plan_maint_guest *f = &p->guests[j];
-
-			if (f->guest < 0 || (size_t)f->guest >= c->nguests ||
-			    c->guests[f->guest].host != f->host ||
-			    !inb[f->host] || seen[f->guest] == bi + 1) {
-				herr_set(e, HERR_INTERNAL, "batch %zu: bad "
-				    "entry %zu", bi + 1, j);
-				goto out;
-			}
-			seen[f->guest] = bi + 1;
-		}
-		for (i = 0; i < c->nguests; i++)
-			if (inb[c->guests[i].host] && seen[i] != bi + 1) {
-				herr_set(e, HERR_INTERNAL, "batch %zu: %s has "
-				    "no plan", bi + 1, c->guests[i].name);
-				goto out;
-			}
 		/* migrations all happen before the reboots: sum them */
 		for (j = b->first; j < b->first + b->nguests; j++) {
 			const struct plan_maint_guest *f = &p->guests[j];
 			const struct plan_guest *g = &c->guests[f->guest];
 
+			if (f->secondary) {
+				if (copy_move(&r, f, inb, bi, 1, e) == -1)
+					goto out;
+				ncopy += 2;
+				continue;
+			}
 			if (f->fate == PLAN_FATE_REBOOT) {
 				nreb++;
 				continue;
 			}
-			if (!g->live_migrate || f->target < 0 ||
-			    (size_t)f->target >= c->nhosts || inb[f->target] ||
-			    c->hosts[f->target].state != PLAN_HOST_ACTIVE) {
+			if (!plan_check_may_move(c, o, f->guest) ||
+			    !target_ok(c, inb, f->host, f->target) ||
+			    (o->full_evacuation && f->target == g->secondary)) {
 				herr_set(e, HERR_INTERNAL, "batch %zu: %s "
 				    "cannot migrate there", bi + 1, g->name);
 				goto out;
@@ -392,11 +562,13 @@ plan_check_maintenance(const struct plan_cluster *c,
 		for (j = b->first + b->nguests; j > b->first; j--) {
 			const struct plan_maint_guest *f = &p->guests[j - 1];
 			const struct plan_guest *g = &c->guests[f->guest];
-			double t = 0;
 
 			if (f->fate != PLAN_FATE_MIGRATE)
 				continue;
-			(void)t;
+			if (f->secondary) {
+				(void)copy_move(&r, f, inb, bi, -1, e);
+				continue;
+			}
 			r.prim[f->guest] = f->host;
 			r.ram[f->target] -= g->ram_mib;
 			r.ram[f->host] += g->ram_mib;
@@ -423,8 +595,11 @@ plan_check_maintenance(const struct plan_cluster *c,
 				if (f->host != b->hosts[k] ||
 				    f->fate != PLAN_FATE_MIGRATE)
 					continue;
-				gib = (double)g->ram_mib / 1024.0;
-				if (f->target != g->secondary)
+				/* a copy: its disk only; a guest: its RAM,
+				 * and its disk unless onto its copy */
+				gib = f->secondary ? 0 :
+				    (double)g->ram_mib / 1024.0;
+				if (f->secondary || f->target != g->secondary)
 					gib += (double)g->disk_mib / 1024.0;
 				t += 2 * gib * o->migrate_s_per_gib;
 			}
@@ -441,15 +616,17 @@ plan_check_maintenance(const struct plan_cluster *c,
 			inb[b->hosts[k]] = 0;
 	}
 	for (i = 0; i < c->nhosts; i++)
-		if (!done[i] && c->hosts[i].state != PLAN_HOST_RETIRED) {
+		if (!done[i] && cyc[i]) {
 			herr_set(e, HERR_INTERNAL, "host %s never reboots",
 			    c->hosts[i].name);
 			goto out;
 		}
 	if (nreb != p->nrebooted || nmig != p->nmigrations ||
+	    ncopy != p->ncopy_moves ||
 	    fabs(total - p->total_s) > 1e-6 * (1 + total)) {
 		herr_set(e, HERR_INTERNAL, "totals differ: %zu rebooted, %zu "
-		    "migrations, %.1f s", nreb, nmig, total);
+		    "migrations, %zu copy moves, %.1f s", nreb, nmig, ncopy,
+		    total);
 		goto out;
 	}
 	rc = 0;
@@ -457,7 +634,9 @@ out:
 	replay_release(&r);
 	free(inb);
 	free(done);
+	free(cyc);
 	free(seen);
+	free(cseen);
 	free(ncust);
 	free(climit);
 	free(cdown);

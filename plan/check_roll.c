@@ -43,6 +43,7 @@ struct rc {
 	int32_t		*nmv;
 	const struct plan_maint_guest **row;	/* guest -> its plan row */
 	uint8_t		*st;		/* host -> S_* */
+	uint8_t		*cyc;		/* host -> the cycle reboots it */
 	int64_t		*ram, *disk, *vcpu;
 	int64_t		*capr, *capd, *capv;
 	size_t		*nsend, *nrecv;
@@ -127,6 +128,7 @@ rc_init(struct rc *r, const struct plan_cluster *c,
 	r->nmv = xcalloc(ng, sizeof(int32_t));
 	r->row = xcalloc(ng, sizeof(*r->row));
 	r->st = xcalloc(nh, 1);
+	r->cyc = xcalloc(nh, 1);
 	r->ram = xcalloc(nh, sizeof(int64_t));
 	r->disk = xcalloc(nh, sizeof(int64_t));
 	r->vcpu = xcalloc(nh, sizeof(int64_t));
@@ -141,12 +143,17 @@ rc_init(struct rc *r, const struct plan_cluster *c,
 	r->cnow = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	r->chere = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	r->climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	plan_check_cycle(c, o, r->cyc);
 	for (i = 0; i < c->nhosts; i++) {
 		const struct plan_host *ho = &c->hosts[i];
 		int64_t ram = ho->ram_mib - ho->reserved_mib;
+		int64_t disk = ho->disk_mib - ho->reserved_disk_mib;
 
 		r->capr[i] = (ram > 0 ? ram : 0) * pct / 100;
-		r->capd[i] = ho->disk_mib * pct / 100;
+		r->capd[i] = (disk > 0 ? disk : 0) * pct / 100;
+		/* a host the cycle leaves alone is as good as patched */
+		if (!r->cyc[i])
+			r->st[i] = S_PATCHED;
 		r->capv[i] = (int64_t)floor((double)ho->cpus * c->vcpu_ratio +
 		    1e-9) * pct / 100;
 	}
@@ -192,6 +199,7 @@ rc_release(struct rc *r)
 	free(r->nmv);
 	free(r->row);
 	free(r->st);
+	free(r->cyc);
 	free(r->ram);
 	free(r->disk);
 	free(r->vcpu);
@@ -237,10 +245,10 @@ check_layout(struct rc *r)
 			const struct plan_host_slot *sl;
 
 			if (h < 0 || (size_t)h >= c->nhosts || seen[h] ||
-			    c->hosts[h].state == PLAN_HOST_RETIRED ||
-			    p->slots[h].batch != (int32_t)b) {
+			    !r->cyc[h] || p->slots[h].batch != (int32_t)b) {
 				herr_set(r->e, HERR_INTERNAL, "batch %zu: host "
-				    "%s twice, retired or in another slot",
+				    "%s twice, in another slot or not one to "
+				    "reboot (retired, offline or left out)",
 				    b + 1, hname(r, h));
 				goto out;
 			}
@@ -287,16 +295,14 @@ check_layout(struct rc *r)
 		}
 	}
 	for (i = 0; i < c->nhosts; i++)
-		if (!seen[i] && (c->hosts[i].state != PLAN_HOST_RETIRED ||
-		    p->slots[i].batch != PLAN_NONE)) {
+		if (!seen[i] && (r->cyc[i] || p->slots[i].batch != PLAN_NONE)) {
 			herr_set(r->e, HERR_INTERNAL, "host %s: %s",
-			    c->hosts[i].name, seen[i] ? "retired but in a "
-			    "batch" : "never reboots");
+			    c->hosts[i].name, r->cyc[i] ? "never reboots" :
+			    "not to reboot, but in a slot");
 			goto out;
 		}
 	for (i = 0; i < c->nguests; i++)
-		if (r->row[i] == NULL &&
-		    c->hosts[c->guests[i].host].state != PLAN_HOST_RETIRED) {
+		if (r->row[i] == NULL && r->cyc[c->guests[i].host]) {
 			herr_set(r->e, HERR_INTERNAL, "%s has no row",
 			    gname(r, (int32_t)i));
 			goto out;
@@ -321,8 +327,8 @@ move_start(struct rc *r, size_t i)
 		return herr_set(r->e, HERR_INTERNAL, "move %zu: bad index",
 		    i + 1);
 	g = &r->c->guests[gi];
-	if (!plan_guest_movable(r->c, gi) && !(g->live_migrate &&
-	    plan_guest_choice(r->c, gi) >= 0))
+	if (!plan_check_may_move(r->c, r->o, gi) ||
+	    plan_guest_choice(r->c, gi) == PLAN_CHOICE_IN_PLACE)
 		return herr_set(r->e, HERR_INTERNAL, "move %zu: %s may not "
 		    "move", i + 1, g->name);
 	if (r->flight[gi] != -1 || r->cur[gi] != m->from)
@@ -334,10 +340,15 @@ move_start(struct rc *r, size_t i)
 		    "%s, which is %s", i + 1, g->name, hname(r, m->from),
 		    r->st[m->from] == S_PATCHED ? "patched" : "rebooting");
 	if (m->to == m->from || r->st[m->to] == S_REBOOTING ||
-	    r->c->hosts[m->to].state != PLAN_HOST_ACTIVE)
+	    r->c->hosts[m->to].state != PLAN_HOST_ACTIVE ||
+	    r->c->hosts[m->to].offline)
 		return herr_set(r->e, HERR_INTERNAL, "move %zu: %s cannot go "
 		    "to %s at %.1f s", i + 1, g->name, hname(r, m->to),
 		    m->start_s);
+	if (r->c->hosts[m->to].group != r->c->hosts[g->host].group)
+		return herr_set(r->e, HERR_INTERNAL, "move %zu: %s would "
+		    "leave its node group for %s", i + 1, g->name,
+		    hname(r, m->to));
 	if (m->batch != r->p->slots[m->from].batch &&
 	    m->batch != r->p->slots[m->to].batch)
 		return herr_set(r->e, HERR_INTERNAL, "move %zu: batch %d is "
@@ -539,8 +550,7 @@ check_end(struct rc *r, double last)
 	size_t i, twice = 0, away = 0;
 
 	for (i = 0; i < c->nhosts; i++)
-		if (c->hosts[i].state != PLAN_HOST_RETIRED &&
-		    r->st[i] != S_PATCHED)
+		if (r->cyc[i] && r->st[i] != S_PATCHED)
 			return herr_set(r->e, HERR_INTERNAL, "host %s is not "
 			    "patched at the end", c->hosts[i].name);
 	for (i = 0; i < c->nguests; i++) {
@@ -560,16 +570,16 @@ check_end(struct rc *r, double last)
 		    fabs(f->downtime_s - (down ? r->o->reboot_s : 0)) > 1e-9)
 			return herr_set(r->e, HERR_INTERNAL, "%s: its row "
 			    "differs from the replay", gname(r, gi));
-		if (down && (f->no_room != (plan_guest_movable(c, gi) &&
+		if (down && (f->no_room != (plan_check_may_move(c, r->o, gi) &&
 		    ch == PLAN_CHOICE_NONE) || f->chosen != (ch !=
-		    PLAN_CHOICE_NONE && c->guests[i].live_migrate)))
+		    PLAN_CHOICE_NONE && plan_check_may_move(c, r->o, gi))))
 			return herr_set(r->e, HERR_INTERNAL, "%s: the reason it "
 			    "reboots is wrong", gname(r, gi));
 		if (ch == PLAN_CHOICE_IN_PLACE && (!down || r->nmv[i] > 0))
 			return herr_set(r->e, HERR_INTERNAL, "%s chose to reboot "
 			    "in place", gname(r, gi));
 		if (ch >= 0 && (size_t)ch < p->nbatches &&
-		    c->guests[i].live_migrate && p->nwarnings == 0 &&
+		    plan_check_may_move(c, r->o, gi) && p->nwarnings == 0 &&
 		    r->downb[i] != ch)
 			return herr_set(r->e, HERR_INTERNAL, "%s chose batch %d, "
 			    "goes down in %d", gname(r, gi), (int)ch + 1,
@@ -678,6 +688,33 @@ reboot_waits(const struct rc *r, int32_t h, size_t i, double t)
 }
 
 /*
+ * Is a reboot start due by t (before move i, starting at t) that need
+ * not wait for a move starting at t?  Of those due at t the first that
+ * need not, moved to rs[irs]: one that waits does not hold up another
+ * host's at the same instant.
+ */
+static int
+next_start(const struct rc *r, struct rev *rs, size_t irs, size_t n,
+    size_t i, double t)
+{
+	size_t k;
+
+	if (irs >= n || rs[irs].t > t)
+		return 0;
+	if (rs[irs].t < t)
+		return 1;
+	for (k = irs; k < n && rs[k].t == t; k++)
+		if (!reboot_waits(r, rs[k].h, i, t)) {
+			struct rev x = rs[k];
+
+			rs[k] = rs[irs];
+			rs[irs] = x;
+			return 1;
+		}
+	return 0;
+}
+
+/*
  * The next reboot end due at or before t whose reboot has started: at
  * one instant a reboot of no length ends after it starts.  Moves it to
  * re[*ire]; 0 if there is none.
@@ -705,7 +742,7 @@ next_end(const struct rc *r, struct rev *re, size_t ire, size_t n, double t)
  * one instant, moves end first, then reboots end, then they start.
  */
 static int
-flush(struct rc *r, struct heap *hp, const struct rev *rs, size_t *irs,
+flush(struct rc *r, struct heap *hp, struct rev *rs, size_t *irs,
     struct rev *re, size_t *ire, size_t n, size_t i, double *last)
 {
 	double t = i < r->p->nmoves ? r->p->moves[i].start_s : INFINITY;
@@ -715,8 +752,7 @@ flush(struct rc *r, struct heap *hp, const struct rev *rs, size_t *irs,
 		double ts = *irs < n ? rs[*irs].t : INFINITY;
 		int end = *ire < n && next_end(r, re, *ire, n, t);
 		double te = end ? re[*ire].t : INFINITY;
-		int start = *irs < n && ts <= t && (ts < t ||
-		    !reboot_waits(r, rs[*irs].h, i, t));
+		int start = next_start(r, rs, *irs, n, i, t);
 
 		if (hp->n > 0 && tm <= t && tm <= te && tm <= ts) {
 			size_t k = heap_pop(hp);
@@ -761,7 +797,8 @@ plan_check_roll(const struct plan_cluster *c, const struct plan_maint_opts *o,
 	hp.mv = p->moves;
 	hp.v = xmalloc((p->nmoves + 1) * sizeof(size_t));
 	hp.n = 0;
-	if (p->roll != PLAN_ROLL_FORWARD || check_layout(&r) == -1)
+	if (p->roll != PLAN_ROLL_FORWARD || check_layout(&r) == -1 ||
+	    (o->master_last && plan_check_master_last(c, p, e) == -1))
 		goto out;
 	rs = xmalloc((c->nhosts + 1) * sizeof(*rs));
 	re = xmalloc((c->nhosts + 1) * sizeof(*re));

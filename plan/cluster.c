@@ -9,6 +9,8 @@
 #include "plan/plan.h"
 #include "plan/plan_int.h"
 
+static void	*grow(void *, size_t, size_t);
+
 struct plan_cluster *
 plan_cluster_new(void)
 {
@@ -38,7 +40,35 @@ plan_cluster_free(struct plan_cluster *c)
 	free(c->guests);
 	free(c->customers);
 	free(c->choice);
+	for (i = 0; i < c->ngroups; i++)
+		free(c->groups[i]);
+	free(c->groups);
+	for (i = 0; i < c->nwarnings; i++)
+		free(c->warnings[i]);
+	free(c->warnings);
 	free(c);
+}
+
+int32_t
+plan_cluster_add_group(struct plan_cluster *c, const char *name)
+{
+	c->groups = grow(c->groups, c->ngroups, sizeof(*c->groups));
+	c->groups[c->ngroups] = xstrdup(name != NULL ? name : "");
+	return (int32_t)c->ngroups++;
+}
+
+size_t
+plan_ngroups(const struct plan_cluster *c)
+{
+	return c->ngroups > 0 ? c->ngroups : 1;
+}
+
+const char *
+plan_group_name(const struct plan_cluster *c, int32_t g)
+{
+	if (g < 0 || (size_t)g >= c->ngroups)
+		return "default";
+	return c->groups[g];
 }
 
 int
@@ -262,6 +292,20 @@ plan_host_ram_cap(const struct plan_host *h)
 	return r > 0 ? r : 0;
 }
 
+int64_t
+plan_host_disk_cap(const struct plan_host *h)
+{
+	int64_t d = h->disk_mib - h->reserved_disk_mib;
+
+	return d > 0 ? d : 0;
+}
+
+int
+plan_host_target(const struct plan_host *h)
+{
+	return h->state == PLAN_HOST_ACTIVE && !h->offline;
+}
+
 const char *
 plan_disk_kind_name(enum plan_disk_kind k)
 {
@@ -356,7 +400,7 @@ plan_caps_init(const struct plan_cluster *c, int max_util_pct,
 		const struct plan_host *h = &c->hosts[i];
 
 		cap[i].ram = plan_host_ram_cap(h) * pct / 100;
-		cap[i].disk = h->disk_mib * pct / 100;
+		cap[i].disk = plan_host_disk_cap(h) * pct / 100;
 		cap[i].vcpu = plan_host_vcpu_cap(c, h) * pct / 100;
 		cap[i].nguests = 0;
 	}
@@ -409,7 +453,10 @@ host_same(const struct plan_host *a, const struct plan_host *b)
 	return strcmp(a->name, b->name) == 0 && a->ram_mib == b->ram_mib &&
 	    a->reserved_mib == b->reserved_mib && a->disk_mib == b->disk_mib &&
 	    a->cpus == b->cpus && a->disk_kind == b->disk_kind &&
-	    a->state == b->state && strcmp(a->tags, b->tags) == 0;
+	    a->state == b->state && strcmp(a->tags, b->tags) == 0 &&
+	    a->group == b->group && a->offline == b->offline &&
+	    a->master == b->master &&
+	    a->reserved_disk_mib == b->reserved_disk_mib;
 }
 
 static int
@@ -447,5 +494,13 @@ plan_cluster_diff(const struct plan_cluster *a, const struct plan_cluster *b,
 	for (i = 0; i < a->ncustomers; i++)
 		if (strcmp(a->customers[i], b->customers[i]) != 0)
 			return differ(why, size, "customer", i);
+	if (a->ngroups != b->ngroups || a->nwarnings != b->nwarnings)
+		return differ(why, size, "group or warning count", 0);
+	for (i = 0; i < a->ngroups; i++)
+		if (strcmp(a->groups[i], b->groups[i]) != 0)
+			return differ(why, size, "group", i);
+	for (i = 0; i < a->nwarnings; i++)
+		if (strcmp(a->warnings[i], b->warnings[i]) != 0)
+			return differ(why, size, "warning", i);
 	return 0;
 }

@@ -13,6 +13,10 @@
  *    first, one at a time, keeping a host empty only if all its guests
  *    fit elsewhere (with no --retire, this is all it does).
  * 5. plan_order_moves() orders the moves so that every step fits.
+ *
+ * A node group is a migration domain: an item only goes to hosts of the
+ * group of the host it started on, each group a range of the fit tree.
+ * Offline hosts are no targets; a guest leaves one with a reboot.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -40,6 +44,8 @@ struct cons {
 	int32_t			**arr;		/* host -> items moved to it */
 	size_t			*narr;		/* (stale ones are skipped) */
 	struct plan_fit		*fit;
+	size_t			*gstart;	/* node group -> its range of
+						   the fit tree's order */
 	int32_t			*failed;
 	size_t			 nfailed;
 	long			 budget;
@@ -52,6 +58,19 @@ item_orig(const struct cons *s, int32_t it)
 	const struct plan_guest *g = &s->c->guests[it / 2];
 
 	return it % 2 == 0 ? g->host : g->secondary;
+}
+
+/* The range of the fit tree for an item that started on host h. */
+static size_t
+glo(const struct cons *s, int32_t h)
+{
+	return s->gstart[s->c->hosts[h].group];
+}
+
+static size_t
+ghi(const struct cons *s, int32_t h)
+{
+	return s->gstart[s->c->hosts[h].group + 1];
 }
 
 static int32_t
@@ -199,7 +218,7 @@ setup(struct cons *s)
 
 		s->retired[i] = (uint8_t)plan_selector_match(h, s->o->retire,
 		    s->o->nretire);
-		s->target[i] = !s->retired[i] && h->state == PLAN_HOST_ACTIVE &&
+		s->target[i] = !s->retired[i] && plan_host_target(h) &&
 		    (s->o->to == PLAN_DISK_UNKNOWN || h->disk_kind == s->o->to);
 		ntarget += s->target[i];
 	}
@@ -226,6 +245,8 @@ setup(struct cons *s)
 		    s->ld[i].ram) / (double)s->cap[i].ram : 0;
 	}
 	sort_by(order, n, key, 0);
+	s->gstart = xcalloc(plan_ngroups(c) + 1, sizeof(size_t));
+	plan_order_by_group(c, order, n, s->gstart);
 	s->fit = plan_fit_new(c->nhosts, order, n);
 	for (i = 0; i < c->nhosts; i++)
 		refresh(s, (int32_t)i);
@@ -253,6 +274,7 @@ cons_release(struct cons *s)
 	free(s->dest);
 	free(s->hitem);
 	free(s->failed);
+	free(s->gstart);
 	plan_fit_free(s->fit);
 }
 
@@ -306,7 +328,8 @@ find_target(struct cons *s, int32_t it)
 	struct plan_load need;
 
 	item_need(s, it, &need);
-	return plan_fit_first(s->fit, &need, item_other(s, it), PLAN_NONE);
+	return plan_fit_first_in(s->fit, &need, item_other(s, it), PLAN_NONE,
+	    glo(s, item_orig(s, it)), ghi(s, item_orig(s, it)));
 }
 
 /*
@@ -322,7 +345,8 @@ eject_for(struct cons *s, int32_t it)
 
 	item_need(s, it, &need);
 	for (b = 0; (size_t)b < c->nhosts && s->budget > 0; b++) {
-		if (!s->target[b] || s->receiver[b] || b == other)
+		if (!s->target[b] || s->receiver[b] || b == other ||
+		    c->hosts[b].group != c->hosts[item_orig(s, it)].group)
 			continue;
 		after = s->ld[b];
 		plan_load_add(&after, &need, 1);
@@ -341,7 +365,8 @@ eject_for(struct cons *s, int32_t it)
 			plan_load_add(&after, &en, -1);
 			if (!plan_load_fits(&after, &s->cap[b]))
 				continue;
-			to = plan_fit_first(s->fit, &en, item_other(s, e), b);
+			to = plan_fit_first_in(s->fit, &en, item_other(s, e),
+			    b, glo(s, b), ghi(s, b));
 			if (to == PLAN_NONE || s->ejector[to])
 				continue;
 			relocate(s, e, to);
@@ -459,7 +484,8 @@ explain(struct cons *s, int32_t it, struct plan_unplaced *u)
 	u->guest = it / 2;
 	u->kind = it % 2 == 0 ? PLAN_MOVE_PRIMARY : PLAN_MOVE_SECONDARY;
 	for (h = 0; h < c->nhosts; h++) {
-		if (!s->target[h] || (int32_t)h == other)
+		if (!s->target[h] || (int32_t)h == other ||
+		    c->hosts[h].group != c->hosts[item_orig(s, it)].group)
 			continue;
 		if (s->cap[h].ram - s->ld[h].ram > best.ram)
 			best.ram = s->cap[h].ram - s->ld[h].ram;
@@ -512,7 +538,8 @@ result(struct cons *s, struct plan_consolidation *p)
 			m->from = (int32_t)i;
 			m->to = s->dest[it];
 			m->reboot = m->kind == PLAN_MOVE_PRIMARY &&
-			    !c->guests[m->guest].live_migrate;
+			    (!c->guests[m->guest].live_migrate ||
+			    c->hosts[i].offline);
 			p->nreboots += (size_t)m->reboot;
 		}
 	}
@@ -561,6 +588,8 @@ plan_consolidate(const struct plan_cluster *c,
 	if (o->max_util_pct < 1 || o->max_util_pct > 100)
 		return herr_set(e, HERR_USAGE, "max utilisation must be "
 		    "1-100%%");
+	if (plan_cluster_groups_ok(c, e) == -1)
+		return -1;
 	setup(&s);
 	for (i = 0; i < c->nhosts; i++)
 		nret += s.retired[i];

@@ -34,13 +34,6 @@ plan_migrate_min_s(const struct plan_maint_opts *o, const struct plan_guest *g)
 	    g->secondary, g->secondary);
 }
 
-int
-plan_guest_movable(const struct plan_cluster *c, int32_t g)
-{
-	return c->guests[g].live_migrate &&
-	    plan_guest_choice(c, g) == PLAN_CHOICE_NONE;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -59,15 +52,16 @@ evac_times(const struct plan_cluster *c, const struct plan_maint_opts *o,
 {
 	double *sum = xcalloc(c->nhosts + 1, sizeof(double));
 	double *big = xcalloc(c->nhosts + 1, sizeof(double));
+	uint8_t *cyc = xmalloc(c->nhosts + 1);
 	double n = o->link_parallel > 0 ? (double)o->link_parallel : 1;
 	size_t i, m = 0;
 
+	plan_maint_cycle(c, o, cyc);
 	for (i = 0; i < c->nguests; i++) {
 		const struct plan_guest *g = &c->guests[i];
 		double d;
 
-		if (!g->live_migrate || (c->choice != NULL &&
-		    plan_guest_choice(c, (int32_t)i) != PLAN_CHOICE_NONE))
+		if (!plan_guest_movable(c, o, (int32_t)i))
 			continue;
 		d = plan_migrate_min_s(o, g);
 		sum[g->host] += d;
@@ -75,11 +69,12 @@ evac_times(const struct plan_cluster *c, const struct plan_maint_opts *o,
 			big[g->host] = d;
 	}
 	for (i = 0; i < c->nhosts; i++)
-		if (c->hosts[i].state != PLAN_HOST_RETIRED)
+		if (cyc[i])
 			e[m++] = sum[i] / n > big[i] ? sum[i] / n : big[i];
 	qsort(e, m, sizeof(double), cmp_double);
 	free(sum);
 	free(big);
+	free(cyc);
 	return m;
 }
 
@@ -154,10 +149,12 @@ plan_maint_all_reboot(const struct plan_cluster *c,
 	size_t *ncust = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	size_t *climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	size_t *cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
+	uint8_t *cyc = xmalloc(c->nhosts + 1);
 	size_t maxp = o->max_parallel > 0 ? o->max_parallel : SIZE_MAX;
 	size_t i, npend = 0, nb = 0;
 	int32_t k;
 
+	plan_maint_cycle(c, o, cyc);
 	partners(c, &pst, &pl);
 	gst = xcalloc(c->nhosts + 2, sizeof(int32_t));
 	gl = xmalloc((c->nguests + 1) * sizeof(int32_t));
@@ -180,7 +177,7 @@ plan_maint_all_reboot(const struct plan_cluster *c,
 		    o->max_customer_down_pct);
 	for (i = 0; i < c->nhosts; i++) {
 		batch_of[i] = PLAN_NONE;
-		if (c->hosts[i].state != PLAN_HOST_RETIRED)
+		if (cyc[i])
 			pend[npend++] = (int32_t)i;
 	}
 	while (npend > 0) {
@@ -230,6 +227,7 @@ plan_maint_all_reboot(const struct plan_cluster *c,
 	free(ncust);
 	free(climit);
 	free(cdown);
+	free(cyc);
 	return (double)nb * o->reboot_s;
 }
 
@@ -259,7 +257,7 @@ biggest_host(const struct plan_cluster *c)
 	size_t i;
 
 	for (i = 0; i < c->nhosts; i++)
-		if (c->hosts[i].state == PLAN_HOST_ACTIVE && (b == PLAN_NONE ||
+		if (plan_host_target(&c->hosts[i]) && (b == PLAN_NONE ||
 		    plan_host_ram_cap(&c->hosts[i]) >
 		    plan_host_ram_cap(&c->hosts[b])))
 			b = (int32_t)i;

@@ -38,13 +38,17 @@ struct fit_node {
 	int64_t	vcpu;
 };
 
-/* For one size: before leaf pos, nothing had room in this epoch. */
+/*
+ * For one size and a range starting at lo: from lo up to leaf pos,
+ * nothing had room in this epoch.
+ */
 struct fit_memo {
 	int64_t		ram;
 	int64_t		disk;
 	int64_t		vcpu;
 	uint64_t	epoch;		/* 0: empty */
-	size_t		pos;		/* nleaf: no leaf had room */
+	size_t		lo;
+	size_t		pos;		/* the range's end: no leaf had room */
 };
 
 struct plan_fit {
@@ -65,13 +69,17 @@ struct plan_fit {
 	struct fit_memo	  memo[NMEMO];
 };
 
-/* One search: leaves from lo on, the first with room noted in first. */
+/*
+ * One search: leaves from lo up to hi, the first with room noted in
+ * first (hi if none).
+ */
 struct fit_search {
 	const struct plan_fit	*f;
 	const struct plan_load	*need;
 	int32_t			 ex1;
 	int32_t			 ex2;
 	size_t			 lo;
+	size_t			 hi;
 	size_t			 first;
 };
 
@@ -247,9 +255,9 @@ fits(const struct fit_node *n, const struct plan_load *need)
 }
 
 /*
- * The first host at leaf s->lo or later below node j of level l (which
- * has room for s->need), or NONE.  Leaves before s->lo are skipped: the
- * caller knows they have no room.
+ * The first host at leaf s->lo or later, before s->hi, below node j of
+ * level l (which has room for s->need), or NONE.  Leaves before s->lo
+ * are skipped: the caller knows they have no room.
  */
 static int32_t
 find(struct fit_search *s, int l, size_t j)
@@ -260,7 +268,7 @@ find(struct fit_search *s, int l, size_t j)
 	int32_t h;
 
 	if (l == 0) {
-		if (s->first == f->nleaf)
+		if (s->first == s->hi)
 			s->first = j;
 		h = f->host_at[j];
 		return h == s->ex1 || h == s->ex2 ? PLAN_NONE : h;
@@ -269,6 +277,8 @@ find(struct fit_search *s, int l, size_t j)
 		i = s->lo / f->span[l - 1] - c0;
 	ch = &f->node[f->off[l - 1] + c0];
 	for (; i < FANOUT; i++) {
+		if ((c0 + i) * f->span[l - 1] >= s->hi)
+			break;
 		if (!fits(&ch[i], s->need))
 			continue;
 		h = find(s, l - 1, c0 + i);
@@ -292,13 +302,25 @@ int32_t
 plan_fit_first(struct plan_fit *f, const struct plan_load *need,
     int32_t ex1, int32_t ex2)
 {
+	return plan_fit_first_in(f, need, ex1, ex2, 0, f->nleaf);
+}
+
+int32_t
+plan_fit_first_in(struct plan_fit *f, const struct plan_load *need,
+    int32_t ex1, int32_t ex2, size_t lo, size_t hi)
+{
 	struct fit_memo *mo = memo_of(f, need);
-	struct fit_search s = { f, need, ex1, ex2, 0, f->nleaf };
+	struct fit_search s = { f, need, ex1, ex2, lo, hi, hi };
 	int32_t h;
 
+	if (hi > f->nleaf)
+		hi = s.hi = s.first = f->nleaf;
+	if (lo >= hi)
+		return PLAN_NONE;
 	if (mo->epoch == f->epoch && mo->ram == need->ram &&
-	    mo->disk == need->disk && mo->vcpu == need->vcpu) {
-		if (mo->pos == f->nleaf)
+	    mo->disk == need->disk && mo->vcpu == need->vcpu &&
+	    mo->lo == lo) {
+		if (mo->pos >= hi)
 			return PLAN_NONE;
 		s.lo = mo->pos;
 		/* the usual case: that host still has room */
@@ -310,7 +332,7 @@ plan_fit_first(struct plan_fit *f, const struct plan_load *need,
 	if (fits(&f->node[f->off[f->top]], need))
 		h = find(&s, f->top, 0);
 	*mo = (struct fit_memo){ need->ram, need->disk, need->vcpu, f->epoch,
-	    s.first };
+	    lo, s.first };
 	return h;
 }
 

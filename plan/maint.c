@@ -1,12 +1,15 @@
 /*
- * The rolling-maintenance planner: every host (but retired ones) reboots.
+ * The rolling-maintenance planner: every host the cycle takes (all but
+ * retired and offline ones, and those hroller's options leave out,
+ * plan_maint_cycle()) reboots.
  *
  * A host joins a batch when the batch has room (--max-parallel), no DRBD
  * guest has its other copy in the batch, the host has not just received
- * guests for this batch, every guest of it that can live-migrate finds
- * room on an active host outside the batch (the fit tree, best fit; a
- * DRBD guest prefers its secondary), and no customer gets more than its
- * limit of guests down.  A host that breaks a rule waits for a later
+ * guests for this batch, every guest of it that may move finds room on
+ * an active host of its node group outside the batch (the fit tree, a
+ * range of it per group, best fit; a DRBD guest prefers its secondary),
+ * with full evacuation every DRBD copy it holds too, and no customer
+ * gets more than its limit of guests down.  A host that breaks a rule waits for a later
  * batch; alone in a batch it is taken anyway (with a warning when a
  * customer limit breaks).  Migrated guests come back after their host's
  * reboot, so every batch starts from the same placement.
@@ -46,6 +49,14 @@ struct mguest {
 #define FATE_PINNED	(-1)	/* reboots: cannot live-migrate */
 #define FATE_NO_ROOM	(-2)	/* reboots: no host had room */
 
+/* A warning of a build, made into text once the batches are in order. */
+struct bwarn {
+	int	kind;		/* 0: a customer's limit broken alone;
+				   1: a DRBD copy stays, no room for it */
+	int32_t	host;
+	int32_t	guest;		/* kind 1 */
+};
+
 struct trials;
 
 struct maint {
@@ -55,6 +66,7 @@ struct maint {
 	struct plan_load	*ld0;		/* ld when no batch is open */
 	struct plan_load	*cap;
 	uint8_t			*active;	/* may receive guests */
+	uint8_t			*cyc;		/* reboots (plan_maint_cycle()) */
 	uint8_t			*inbatch;	/* 1: in the batch, 2: reserved */
 	int			 reserve;	/* candidates are no targets */
 	int32_t			*received;	/* guests received, this batch */
@@ -65,12 +77,19 @@ struct maint {
 						   target, this build */
 	int32_t			*sstart;	/* host -> DRBD secondaries */
 	int32_t			*slist;
+	int32_t			*sfate;		/* slist slot -> target of the
+						   copy (full_evacuation), or
+						   FATE_NO_ROOM */
+	int32_t			*glo;		/* node group -> its range in */
+	int32_t			*ghi;		/* the fit tree's order */
+	struct bwarn		*bw;		/* this build's warnings */
+	size_t			 nbw;
 	int32_t			*qstart;	/* host -> DRBD partner hosts */
 	int32_t			*qlist;
 	size_t			*climit;	/* customer -> down limit */
 	size_t			*cdown;		/* customer -> down, this batch */
 	double			*htime;		/* host -> migration seconds */
-	struct plan_fit		*fit;
+	struct plan_fit		*fit;		/* targets, group by group */
 	struct plan_maintenance	*p;
 	struct trials		*ts;		/* the builds this one is of */
 	size_t			 v;		/* which build (ts->t[v]) */
@@ -252,6 +271,21 @@ sort_by_size(struct maint *m)
 	free(tmp);
 }
 
+/* Sorts the targets' order by node group; each group's range of it. */
+static void
+group_ranges(struct maint *m, int32_t *order, size_t n)
+{
+	size_t ng = plan_ngroups(m->c), g;
+	size_t *gs = xcalloc(ng + 1, sizeof(size_t));
+
+	plan_order_by_group(m->c, order, n, gs);
+	for (g = 0; g < ng; g++) {
+		m->glo[g] = (int32_t)gs[g];
+		m->ghi[g] = (int32_t)gs[g + 1];
+	}
+	free(gs);
+}
+
 static void
 setup(struct maint *m, int32_t **candp, size_t *ncandp)
 {
@@ -270,6 +304,8 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	m->climit = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	m->cdown = xcalloc(c->ncustomers + 1, sizeof(size_t));
 	m->htime = xcalloc(c->nhosts + 1, sizeof(double));
+	m->glo = xcalloc(plan_ngroups(c) + 1, sizeof(int32_t));
+	m->ghi = xcalloc(plan_ngroups(c) + 1, sizeof(int32_t));
 	plan_load_init(c, m->ld);
 	plan_caps_init(c, m->o->max_util_pct, m->cap);
 	index_by_host(c, 0, &m->pstart, &m->plist);
@@ -279,7 +315,8 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 
 		/* a customer's choice to reboot in place: as if pinned */
 		m->pg[i] = (struct mguest){ g->ram_mib, g->disk_mib, g->vcpus,
-		    g->secondary, g->owner, g->live_migrate &&
+		    g->secondary, g->owner,
+		    plan_guest_may_move(c, m->o, m->plist[i]) &&
 		    plan_guest_choice(c, m->plist[i]) != PLAN_CHOICE_IN_PLACE };
 	}
 	sort_by_size(m);
@@ -291,15 +328,17 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	for (i = 0; i < c->ncustomers; i++)
 		m->climit[i] = plan_customer_limit(ncust[i],
 		    m->o->max_customer_down_pct);
-	/* targets: least free RAM first (best fit, least fragmentation) */
+	/* targets: least free RAM first (best fit, least fragmentation),
+	 * each node group's a range of the tree */
 	for (i = 0; i < c->nhosts; i++) {
-		m->active[i] = c->hosts[i].state == PLAN_HOST_ACTIVE;
+		m->active[i] = (uint8_t)plan_host_target(&c->hosts[i]);
 		if (m->active[i]) {
 			order[n++] = (int32_t)i;
 			key[i] = -(double)(m->cap[i].ram - m->ld[i].ram);
 		}
 	}
 	qsort_r(order, n, sizeof(*order), cmp_key, key);
+	group_ranges(m, order, n);
 	m->fit = plan_fit_new(c->nhosts, order, n);
 	for (i = 0; i < c->nhosts; i++)
 		refresh(m, (int32_t)i);
@@ -308,8 +347,10 @@ setup(struct maint *m, int32_t **candp, size_t *ncandp)
 	m->ld0 = xreallocarray(NULL, c->nhosts + 1, sizeof(*m->ld0));
 	memcpy(m->ld0, m->ld, c->nhosts * sizeof(*m->ld0));
 	/* candidates: the emptiest (used share of RAM) first */
+	m->cyc = xmalloc(c->nhosts + 1);
+	plan_maint_cycle(c, m->o, m->cyc);
 	for (i = 0; i < c->nhosts; i++) {
-		if (c->hosts[i].state == PLAN_HOST_RETIRED)
+		if (!m->cyc[i])
 			continue;
 		cand[ncand++] = (int32_t)i;
 		key[i] = -(double)m->ld[i].ram / (double)(m->cap[i].ram + 1);
@@ -329,6 +370,7 @@ maint_release(struct maint *m)
 	free(m->ld0);
 	free(m->cap);
 	free(m->active);
+	free(m->cyc);
 	free(m->inbatch);
 	free(m->received);
 	free(m->pstart);
@@ -337,6 +379,10 @@ maint_release(struct maint *m)
 	free(m->fate);
 	free(m->sstart);
 	free(m->slist);
+	free(m->sfate);
+	free(m->glo);
+	free(m->ghi);
+	free(m->bw);
 	free(m->qstart);
 	free(m->qlist);
 	free(m->climit);
@@ -377,15 +423,20 @@ need_of(const struct mguest *g, struct plan_load *need)
 	need->nguests = 1;
 }
 
-/* Places guest g (on a host going down) somewhere; PLAN_NONE if no room. */
+/*
+ * Places guest g (on a host of node group grp going down) in its group;
+ * PLAN_NONE if no room.  With full_evacuation not onto its DRBD
+ * secondary: the host going down would keep the other copy.
+ */
 static int32_t
-place(struct maint *m, const struct mguest *g)
+place(struct maint *m, const struct mguest *g, int32_t grp)
 {
 	struct plan_load need, after;
 	int32_t s = g->secondary, to;
 
 	need_of(g, &need);
-	if (s != PLAN_NONE && m->active[s] && !m->inbatch[s]) {
+	if (s != PLAN_NONE && m->active[s] && !m->inbatch[s] &&
+	    m->c->hosts[s].group == grp && !m->o->full_evacuation) {
 		/* onto its DRBD secondary: the disk is there already */
 		after = m->ld[s];
 		after.ram += need.ram;
@@ -393,8 +444,37 @@ place(struct maint *m, const struct mguest *g)
 		if (plan_load_fits(&after, &m->cap[s]))
 			return s;
 	}
-	to = plan_fit_first(m->fit, &need, s, PLAN_NONE);
+	to = plan_fit_first_in(m->fit, &need, s, PLAN_NONE,
+	    (size_t)m->glo[grp], (size_t)m->ghi[grp]);
 	return to;
+}
+
+/*
+ * full_evacuation: a host for the DRBD copy of guest gi that host h
+ * (going down) holds, in h's group, not its primary's; PLAN_NONE if
+ * none has the disk.  Applied like a guest that needs disk only.
+ */
+static int32_t
+place_copy(struct maint *m, int32_t gi, int32_t h)
+{
+	const struct plan_guest *g = &m->c->guests[gi];
+	struct plan_load need = { 0, g->disk_mib, 0, 1 };
+	int32_t grp = m->c->hosts[h].group;
+
+	return plan_fit_first_in(m->fit, &need, g->host, PLAN_NONE,
+	    (size_t)m->glo[grp], (size_t)m->ghi[grp]);
+}
+
+/* Adds (sign 1) or takes back (-1) the copy of gi on host to. */
+static void
+apply_copy(struct maint *m, int32_t gi, int32_t to, int sign)
+{
+	int64_t d = m->c->guests[gi].disk_mib;
+
+	m->ld[to].disk += sign * d;
+	m->ld[to].nguests += sign;
+	m->received[to] += sign;
+	refresh(m, to);
 }
 
 static void
@@ -431,7 +511,7 @@ static long
 try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 {
 	size_t n = 0;
-	int32_t k, t;
+	int32_t k, t, grp = m->c->hosts[h].group, ks = m->sstart[h];
 	int ok = 1;
 
 	*broke_limit = 0;
@@ -441,7 +521,7 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 		const struct mguest *g = &m->pg[k];
 
 		n++;
-		if (g->live && (t = place(m, g)) != PLAN_NONE) {
+		if (g->live && (t = place(m, g, grp)) != PLAN_NONE) {
 			m->fate[k] = t;
 			apply(m, g, t, 1);
 			continue;
@@ -459,8 +539,24 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 			*broke_limit = 1;
 		}
 	}
+	/* full evacuation: the DRBD copies it holds leave too */
+	for (; ok && m->o->full_evacuation && ks < m->sstart[h + 1]; ks++) {
+		if ((t = place_copy(m, m->slist[ks], h)) != PLAN_NONE) {
+			m->sfate[ks] = t;
+			apply_copy(m, m->slist[ks], t, 1);
+			continue;
+		}
+		m->sfate[ks] = FATE_NO_ROOM;	/* alone: it stays */
+		if (!alone)
+			ok = 0;
+	}
 	if (ok)
 		return (long)n;
+	while (ks > m->sstart[h]) {
+		ks--;
+		if (m->sfate[ks] >= 0)
+			apply_copy(m, m->slist[ks], m->sfate[ks], -1);
+	}
 	for (k = m->pstart[h] + (int32_t)n - 1; k >= m->pstart[h]; k--) {
 		const struct mguest *g = &m->pg[k];
 
@@ -474,23 +570,12 @@ try_host(struct maint *m, int32_t h, int alone, int *broke_limit)
 	return -1;
 }
 
+/* Notes a warning of this build (made into text by warn_text()). */
 static void
-warn(struct plan_maintenance *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-warn(struct plan_maintenance *p, const char *fmt, ...)
+bwarn(struct maint *m, int kind, int32_t host, int32_t guest)
 {
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	p->warnings = xreallocarray(p->warnings, p->nwarnings + 1,
-	    sizeof(char *));
-	p->warnings[p->nwarnings++] = s;
+	m->bw = xreallocarray(m->bw, m->nbw + 1, sizeof(*m->bw));
+	m->bw[m->nbw++] = (struct bwarn){ kind, host, guest };
 }
 
 /* Counts the n fates try_host() set for host h into the plan. */
@@ -507,6 +592,17 @@ add_fates(struct maint *m, int32_t h, size_t n)
 			t += 2 * migrate_time(m, &m->pg[k], m->fate[k]);
 		} else
 			p->nrebooted++;
+	}
+	for (k = m->sstart[h]; m->o->full_evacuation &&
+	    k < m->sstart[h + 1]; k++) {
+		if (m->sfate[k] < 0) {
+			bwarn(m, 1, h, m->slist[k]);
+			continue;
+		}
+		p->ncopy_moves += 2;
+		p->nguests++;
+		t += 2 * (double)m->c->guests[m->slist[k]].disk_mib / 1024.0 *
+		    m->o->migrate_s_per_gib;
 	}
 	m->htime[h] = t;
 	p->nguests += n;
@@ -544,6 +640,12 @@ close_batch(struct maint *m, struct plan_batch *b)
 			} else if (o != PLAN_NONE)
 				m->cdown[o] = 0;
 		}
+		for (k = m->sstart[h]; m->o->full_evacuation &&
+		    k < m->sstart[h + 1]; k++)
+			if ((to = m->sfate[k]) >= 0) {
+				m->ld[to] = m->ld0[to];
+				m->received[to] = 0;
+			}
 	}
 	for (i = 0; i < b->nhosts; i++)
 		m->inbatch[b->hosts[i]] = 0;
@@ -570,7 +672,9 @@ group_conflict(const struct maint *m, const int32_t *group_of, int32_t h,
  * Spreads the candidates over k groups of about equal RAM capacity
  * (largest first onto the lightest group): a batch can only go down if
  * the rest of the fleet has room for it, so equal groups need the fewest
- * batches.  Returns the hosts ordered by group; start[g] indexes them.
+ * batches.  A node group's guests stay in it: each node group is spread
+ * over the k groups on its own.  Returns the hosts ordered by group;
+ * start[g] indexes them.
  */
 static int32_t *
 balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
@@ -584,6 +688,7 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 	double *key = xcalloc(c->nhosts + 1, sizeof(double));
 	size_t *size = xcalloc(k, sizeof(size_t));
 	size_t *start = xcalloc(k + 1, sizeof(size_t));
+	size_t *ngs = xcalloc(plan_ngroups(c) + 1, sizeof(size_t));
 	size_t maxp = m->o->max_parallel > 0 ? m->o->max_parallel : SIZE_MAX;
 	size_t i, g, best;
 
@@ -594,9 +699,12 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 		key[cand[i]] = (double)m->cap[cand[i]].ram;
 	}
 	qsort_r(byc, ncand, sizeof(*byc), cmp_key, key);
+	plan_order_by_group(c, byc, ncand, ngs);
 	for (i = 0; i < ncand; i++) {
 		int32_t h = byc[i];
 
+		if (i > 0 && c->hosts[h].group != c->hosts[byc[i - 1]].group)
+			memset(load, 0, k * sizeof(double));
 		best = SIZE_MAX;
 		for (g = 0; g < k; g++) {
 			if (size[g] >= maxp || (best != SIZE_MAX &&
@@ -626,6 +734,7 @@ balance(const struct maint *m, const int32_t *cand, size_t ncand, size_t k,
 	free(load);
 	free(key);
 	free(size);
+	free(ngs);
 	*startp = start;
 	return out;
 }
@@ -660,7 +769,6 @@ static int
 build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 {
 	struct plan_maintenance *p = m->p;
-	const struct plan_cluster *c = m->c;
 	size_t maxp = m->o->max_parallel > 0 ? m->o->max_parallel : SIZE_MAX;
 	size_t *gstart = NULL, npend = 0, gi = 0, nlist, i;
 	int32_t *grouped = NULL, *list, *pend;
@@ -722,9 +830,7 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 				continue;
 			}
 			if (broke)
-				warn(p, "batch %zu: host %s alone puts more "
-				    "than the allowed share of a customer's "
-				    "guests down", p->nbatches, c->hosts[h].name);
+				bwarn(m, 0, h, PLAN_NONE);
 			add_fates(m, h, (size_t)n);
 			b->hosts[b->nhosts++] = h;
 		}
@@ -740,22 +846,40 @@ build(struct maint *m, const int32_t *cand, size_t ncand, size_t k)
 	return rc;
 }
 
-/* The fewest batches any plan can have: RAM to absorb, batch size. */
+/*
+ * The fewest batches any plan can have: RAM to absorb in each node
+ * group, batch size.
+ */
 static size_t
 lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
 {
-	double cap = 0, spare = 0;
-	size_t i, k = 1;
+	const struct plan_cluster *c = m->c;
+	size_t ng = plan_ngroups(c), i, g, k = 1, kg;
+	double *cap = xcalloc(ng, sizeof(double));
+	double *spare = xcalloc(ng, sizeof(double));
+	size_t *n = xcalloc(ng, sizeof(size_t));
 
-	for (i = 0; i < ncand; i++)
-		cap += (double)m->cap[cand[i]].ram;
-	for (i = 0; i < m->c->nhosts; i++)
+	for (i = 0; i < ncand; i++) {
+		cap[c->hosts[cand[i]].group] += (double)m->cap[cand[i]].ram;
+		n[c->hosts[cand[i]].group]++;
+	}
+	for (i = 0; i < c->nhosts; i++)
 		if (m->active[i] && m->cap[i].ram > m->ld[i].ram)
-			spare += (double)(m->cap[i].ram - m->ld[i].ram);
-	if (spare > 0 && cap / spare < (double)ncand)
-		k = (size_t)ceil(cap / spare);
-	else
-		k = ncand;
+			spare[c->hosts[i].group] +=
+			    (double)(m->cap[i].ram - m->ld[i].ram);
+	for (g = 0, k = 0; g < ng; g++) {
+		if (n[g] == 0)
+			continue;
+		if (spare[g] > 0 && cap[g] / spare[g] < (double)n[g])
+			kg = (size_t)ceil(cap[g] / spare[g]);
+		else
+			kg = n[g];
+		if (kg > k)
+			k = kg;
+	}
+	free(cap);
+	free(spare);
+	free(n);
 	if (m->o->max_parallel > 0 &&
 	    (ncand + m->o->max_parallel - 1) / m->o->max_parallel > k)
 		k = (ncand + m->o->max_parallel - 1) / m->o->max_parallel;
@@ -768,7 +892,7 @@ lower_bound(const struct maint *m, const int32_t *cand, size_t ncand)
  */
 static void
 fill_guests(const struct maint *m, struct plan_maintenance *p,
-    const int32_t *fate)
+    const int32_t *fate, const int32_t *sfate)
 {
 	size_t b, i, n = 0;
 	int32_t k, h, t;
@@ -792,9 +916,104 @@ fill_guests(const struct maint *m, struct plan_maintenance *p,
 				f->end_host = h;
 				f->nmoves = t >= 0 ? 2 : 0;
 				f->chosen = t == FATE_PINNED &&
-				    m->c->guests[f->guest].live_migrate;
+				    m->c->guests[f->guest].live_migrate &&
+				    plan_guest_choice(m->c, f->guest) ==
+				    PLAN_CHOICE_IN_PLACE;
+			}
+			/* full evacuation: the copies it holds, moved */
+			for (k = m->sstart[h]; m->o->full_evacuation &&
+			    k < m->sstart[h + 1]; k++) {
+				struct plan_maint_guest *f;
+
+				if (sfate[k] < 0)
+					continue;
+				f = &p->guests[n++];
+				f->guest = m->slist[k];
+				f->host = h;
+				f->fate = PLAN_FATE_MIGRATE;
+				f->target = sfate[k];
+				f->end_host = h;
+				f->nmoves = 2;
+				f->secondary = 1;
 			}
 		}
+}
+
+/*
+ * --master-last: the batches that hold a master host after the others,
+ * the master last in its batch (hroller's order).  Rolling back every
+ * batch starts from the same placement, so any order holds; the rows'
+ * ranges and the times follow the new order.
+ */
+static void
+master_last(const struct plan_cluster *c, struct plan_maintenance *p)
+{
+	struct plan_batch *nb = xcalloc(p->nbatches + 1, sizeof(*nb));
+	int32_t *tmp = xreallocarray(NULL, c->nhosts + 1, sizeof(int32_t));
+	size_t i, k, j, n = 0, first = 0;
+	int pass;
+	double t = 0;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < p->nbatches; i++) {
+			struct plan_batch *b = &p->batches[i];
+			int has = 0;
+
+			for (k = 0; k < b->nhosts; k++)
+				has |= c->hosts[b->hosts[k]].master;
+			if (has == pass)
+				nb[n++] = *b;
+		}
+	for (i = 0; i < n; i++) {
+		struct plan_batch *b = &nb[i];
+
+		/* masters to the end, the others in their order */
+		for (k = 0, j = 0; k < b->nhosts; k++)
+			if (!c->hosts[b->hosts[k]].master)
+				tmp[j++] = b->hosts[k];
+		for (k = 0; k < b->nhosts; k++)
+			if (c->hosts[b->hosts[k]].master)
+				tmp[j++] = b->hosts[k];
+		memcpy(b->hosts, tmp, b->nhosts * sizeof(int32_t));
+		b->first = first;
+		first += b->nguests;
+		b->start_s = t;
+		t += b->duration_s;
+		b->end_s = t;
+	}
+	free(p->batches);
+	free(tmp);
+	p->batches = nb;
+}
+
+/* The text of a build's warnings, numbering batches as they now are. */
+static void
+warn_text(const struct plan_cluster *c, struct plan_maintenance *p,
+    const struct bwarn *bw, size_t nbw)
+{
+	size_t *bof = xcalloc(c->nhosts + 1, sizeof(size_t)), i, k;
+
+	for (i = 0; i < p->nbatches; i++)
+		for (k = 0; k < p->batches[i].nhosts; k++)
+			bof[p->batches[i].hosts[k]] = i + 1;
+	for (i = 0; i < nbw; i++) {
+		const struct bwarn *w = &bw[i];
+		char *s;
+
+		if (w->kind == 0)
+			s = xasprintf("batch %zu: host %s alone puts more than "
+			    "the allowed share of a customer's guests down",
+			    bof[w->host], c->hosts[w->host].name);
+		else
+			s = xasprintf("batch %zu: host %s reboots with the "
+			    "DRBD copy of %s: no host of its group has room "
+			    "for it", bof[w->host], c->hosts[w->host].name,
+			    c->guests[w->guest].name);
+		p->warnings = xreallocarray(p->warnings, p->nwarnings + 1,
+		    sizeof(char *));
+		p->warnings[p->nwarnings++] = s;
+	}
+	free(bof);
 }
 
 /* Is plan a better than plan b? */
@@ -834,6 +1053,9 @@ enum trial_state {
 struct trial {
 	struct plan_maintenance	*p;		/* NULL: not built */
 	int32_t			*fate;
+	int32_t			*sfate;		/* slist slot order */
+	struct bwarn		*bw;
+	size_t			 nbw;
 	enum trial_state	 state;
 };
 
@@ -962,15 +1184,24 @@ run_trials(struct maint *m, struct trials *ts)
 		pthread_mutex_unlock(&ts->mu);
 		m->p = xcalloc(1, sizeof(*m->p));
 		m->fate = xcalloc(m->c->nguests + 1, sizeof(int32_t));
+		m->sfate = m->o->full_evacuation ? xcalloc(m->c->nguests + 1,
+		    sizeof(int32_t)) : NULL;
+		m->bw = NULL;
+		m->nbw = 0;
 		m->v = v;
 		rc = build(m, ts->cand, ts->ncand, v == 0 ? 0 : ts->lb + v - 1);
 		pthread_mutex_lock(&ts->mu);
 		ts->t[v].p = m->p;
 		ts->t[v].fate = m->fate;
+		ts->t[v].sfate = m->sfate;
+		ts->t[v].bw = m->bw;
+		ts->t[v].nbw = m->nbw;
 		ts->t[v].state = rc == 0 ? TRIAL_DONE : TRIAL_DROPPED;
 		pthread_mutex_unlock(&ts->mu);
 		m->p = NULL;
 		m->fate = NULL;
+		m->sfate = NULL;
+		m->bw = NULL;
 	}
 }
 
@@ -1078,6 +1309,11 @@ plan_maintenance(const struct plan_cluster *c,
 	if (o->link_parallel < 1 || o->link_parallel > 64)
 		return herr_set(e, HERR_USAGE, "migrations at once on a link "
 		    "must be 1-64");
+	if (o->full_evacuation && o->roll == PLAN_ROLL_FORWARD)
+		return herr_set(e, HERR_USAGE, "full evacuation is planned "
+		    "rolling back only");
+	if (plan_cluster_groups_ok(c, e) == -1)
+		return -1;
 	if (o->roll == PLAN_ROLL_FORWARD) {
 		if (plan_roll_forward(c, o, out, e) == -1)
 			return -1;
@@ -1096,23 +1332,28 @@ plan_maintenance(const struct plan_cluster *c,
 	ts.ncand = ncand;
 	ts.lb = lower_bound(&m, cand, ncand);
 	for (v = 0; v < c->nguests; v++)
-		ts.pinned += (!c->guests[v].live_migrate ||
+		ts.pinned += (!plan_guest_may_move(c, o, (int32_t)v) ||
 		    plan_guest_choice(c, (int32_t)v) == PLAN_CHOICE_IN_PLACE) &&
-		    c->hosts[c->guests[v].host].state != PLAN_HOST_RETIRED;
+		    m.cyc[c->guests[v].host];
 	for (ts.n = 1; ts.n < NTRIALS && ts.lb + ts.n - 1 <= ncand; ts.n++)
 		;
 	m.ts = &ts;
 	b = build_trials(&m, &ts);
 	best = ts.t[b].p;
-	fill_guests(&m, best, ts.t[b].fate);
+	if (o->master_last)
+		master_last(c, best);
+	fill_guests(&m, best, ts.t[b].fate, ts.t[b].sfate);
+	warn_text(c, best, ts.t[b].bw, ts.t[b].nbw);
 	for (v = 0; v < NTRIALS; v++) {
 		free(ts.t[v].fate);
+		free(ts.t[v].sfate);
+		free(ts.t[v].bw);
 		if (v != b)
 			plan_maintenance_free(ts.t[v].p);
 	}
 	pthread_mutex_destroy(&ts.mu);
 	for (v = 0; v < c->nhosts; v++)
-		best->nskipped += c->hosts[v].state == PLAN_HOST_RETIRED;
+		best->nskipped += !m.cyc[v];
 	free(cand);
 	maint_release(&m);
 	best->roll = PLAN_ROLL_BACK;

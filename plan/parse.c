@@ -75,9 +75,16 @@ struct parser {
 	char			**gnames;	/* group names, by index */
 	size_t			 ngroups;
 	int64_t			*fmem;		/* f_mem per host */
+	int64_t			*dused;		/* per host: t_dsk - f_dsk, less
+						   its guests' disks so far */
 	uint8_t			*offline;	/* '?' fields: no resources */
-	size_t			 hcap;		/* fmem, offline have room */
-	double			*group_ratio;	/* vcpu ratio per group */
+	size_t			 hcap;		/* fmem, dused, offline have
+						   room */
+	size_t			 ndup;		/* guests named as one before */
+	double			*group_ratio;	/* vcpu ratio per group, 0:
+						   the cluster's */
+	double			 cluster_ratio;	/* of the policy line of no
+						   group (htools' default) */
 	size_t			 len;		/* of the text: room for every
 						   guest name in c->names */
 	size_t			 nameoff;	/* c->names used (by the part in
@@ -257,10 +264,11 @@ parse_group(struct parser *p)
 	    sizeof(double));
 	/* uuid and name in one allocation that outlives the table */
 	p->gnames[p->ngroups] = xasprintf("%s%c%s", p->f[1], '\0', p->f[0]);
-	p->group_ratio[p->ngroups] = PLAN_DEFAULT_VCPU_RATIO;
+	p->group_ratio[p->ngroups] = 0;
 	p->ngroups++;
 	strmap_put(p->groups, p->gnames[p->ngroups - 1],
 	    (int32_t)p->ngroups - 1);
+	plan_cluster_add_group(p->c, p->f[0]);
 	return 0;
 }
 
@@ -270,14 +278,13 @@ group_name(struct parser *p, size_t i)
 	return p->gnames[i] + strlen(p->gnames[i]) + 1;
 }
 
-/* Disk kind and state from host tags and the htools role. */
 /*
  * A host's disk kind and state from its tags, in one pass: stor:/disk:
  * ssd before hdd, and of the states retired before draining before
- * maintenance (offline counts as maintenance).
+ * maintenance; drained (role D) counts as draining.
  */
 static void
-host_from_tags(struct plan_host *h, int offline)
+host_from_tags(struct plan_host *h, int drained)
 {
 	static const struct {
 		const char	*tag;
@@ -292,7 +299,7 @@ host_from_tags(struct plan_host *h, int offline)
 	static const enum plan_host_state rank[] = { PLAN_HOST_ACTIVE,
 	    PLAN_HOST_MAINTENANCE, PLAN_HOST_DRAINING, PLAN_HOST_RETIRED };
 	const char *t = h->tags, *end;
-	int ssd = 0, hdd = 0, state = offline ? 1 : 0;
+	int ssd = 0, hdd = 0, state = drained ? 2 : 0;
 	size_t n, k;
 
 	while (*t != '\0') {
@@ -328,6 +335,7 @@ parse_node(struct parser *p)
 	double tmem = 0, tdsk = 0, tcpu = 0, d = 0;
 	int64_t nmem = 0, fmem = 0, fdsk = 0, v = 0;
 	int unknown = 0, i, yn = 0;
+	int32_t grp;
 	char q[48];
 
 	if (require(p, 9, "node") == -1)
@@ -357,7 +365,7 @@ parse_node(struct parser *p)
 	}
 	if (strlen(p->f[7]) != 1)
 		return perr(p, 8, node_fields, "role must be one letter");
-	if (strmap_get(p->groups, p->f[8]) == PLAN_NONE)
+	if ((grp = strmap_get(p->groups, p->f[8])) == PLAN_NONE)
 		return perr(p, 9, node_fields, "no node group with uuid "
 		    "\"%s\"", quote(p->f[8], q, sizeof(q)));
 	if (p->nf >= 10 && field_int(p, 10, node_fields, 0, &v) == -1)
@@ -374,15 +382,19 @@ parse_node(struct parser *p)
 	    (int32_t)tcpu, PLAN_DISK_UNKNOWN, PLAN_HOST_ACTIVE,
 	    p->nf >= 11 ? p->f[10] : "");
 	h = &c->hosts[c->nhosts - 1];
-	host_from_tags(h, unknown || strcmp(p->f[7], "Y") == 0);
+	host_from_tags(h, p->f[7][0] == 'D');
+	h->group = grp;
+	h->offline = unknown || p->f[7][0] == 'Y';
+	h->master = p->f[7][0] == 'M';
 	if (c->nhosts > p->hcap) {	/* doubled, not one by one */
 		p->hcap = c->nhosts < 16 ? 16 : 2 * c->nhosts;
 		p->fmem = xreallocarray(p->fmem, p->hcap, sizeof(int64_t));
+		p->dused = xreallocarray(p->dused, p->hcap, sizeof(int64_t));
 		p->offline = xreallocarray(p->offline, p->hcap, 1);
 	}
 	p->fmem[c->nhosts - 1] = fmem;
+	p->dused[c->nhosts - 1] = (int64_t)tdsk - fdsk;
 	p->offline[c->nhosts - 1] = (uint8_t)unknown;
-	(void)fdsk;
 	strmap_put(p->hosts, h->name, (int32_t)c->nhosts - 1);
 	return 0;
 }
@@ -552,6 +564,26 @@ new_guest(struct parser *p)
 	return g;
 }
 
+#define MAXDUPWARN	10	/* duplicate names told one by one */
+
+/* The current guest has the name of one before it: kept, and told. */
+static void
+dup_warn(struct parser *p)
+{
+	struct plan_cluster *c = p->c;
+	char q[48], *w;
+
+	if (p->ndup++ >= MAXDUPWARN)
+		return;
+	w = xasprintf("%s:%zu: field 1 (name): guest \"%s\" is named as one "
+	    "before it: both kept, but hangar's own fleet needs unique "
+	    "guest names and the plan names them alike", p->fname,
+	    p->lineno, quote(p->f[0], q, sizeof(q)));
+	c->warnings = xreallocarray(c->warnings, c->nwarnings + 1,
+	    sizeof(char *));
+	c->warnings[c->nwarnings++] = w;
+}
+
 static int
 parse_instance(struct parser *p)
 {
@@ -577,9 +609,12 @@ parse_instance(struct parser *p)
 	}
 	if (p->f[0][0] == '\0')
 		return perr(p, 1, inst_fields, "empty guest name");
-	if (!guest_is_new(p, p->f[0]))
-		return perr(p, 1, inst_fields, "duplicate guest \"%s\"",
-		    quote(p->f[0], q, sizeof(q)));
+	if (!guest_is_new(p, p->f[0])) {
+		/* on two threads: names out of order end the try */
+		if (p->part != NULL)
+			return perr(p, 1, inst_fields, "duplicate guest");
+		dup_warn(p);
+	}
 	if (field_int(p, 2, inst_fields, 0, &mem) == -1 ||
 	    field_int(p, 3, inst_fields, 0, &dsk) == -1 ||
 	    field_int(p, 4, inst_fields, 0, &vcpus) == -1)
@@ -625,6 +660,10 @@ parse_instance(struct parser *p)
 	/* RAM the hypervisor sees in use: htools' x_mem accounting */
 	if (status == 0 || status >= 5)
 		p->fmem[g->host] += mem;
+	/* disk it explains of t_dsk - f_dsk (see finish()) */
+	p->dused[pn] -= dsk;
+	if (sn != PLAN_NONE)
+		p->dused[sn] -= dsk;
 	return 0;
 }
 
@@ -641,6 +680,8 @@ parse_policy(struct parser *p)
 	if (r <= 0 || r > 1000)
 		return perr(p, 5, policy_fields, "vcpu_ratio must be in "
 		    "(0, 1000]");
+	if (p->f[0][0] == '\0')
+		p->cluster_ratio = r;	/* groups without a line of their own */
 	for (i = 0; i < p->ngroups; i++)
 		if (strcmp(group_name(p, i), p->f[0]) == 0)
 			p->group_ratio[i] = r;
@@ -662,11 +703,23 @@ finish(struct parser *p)
 		int64_t x = p->offline[i] ? 0 : h->ram_mib - p->fmem[i];
 
 		h->reserved_mib = x > 0 ? x : 0;
+		/* free disk: the lower of f_dsk and what the guests leave */
+		x = p->offline[i] ? 0 : p->dused[i];
+		h->reserved_disk_mib = x > 0 ? x : 0;
+	}
+	if (p->ndup > MAXDUPWARN) {
+		c->warnings = xreallocarray(c->warnings, c->nwarnings + 1,
+		    sizeof(char *));
+		c->warnings[c->nwarnings++] = xasprintf("%s: %zu more guests "
+		    "named as one before them", p->fname,
+		    p->ndup - MAXDUPWARN);
 	}
 	/* one ratio for the cluster: the smallest of the groups' */
 	for (i = 0; i < p->ngroups; i++)
-		if (ratio == 0 || p->group_ratio[i] < ratio)
-			ratio = p->group_ratio[i];
+		if (ratio == 0 || (p->group_ratio[i] > 0 ?
+		    p->group_ratio[i] : p->cluster_ratio) < ratio)
+			ratio = p->group_ratio[i] > 0 ? p->group_ratio[i] :
+			    p->cluster_ratio;
 	c->vcpu_ratio = ratio > 0 ? ratio : PLAN_DEFAULT_VCPU_RATIO;
 }
 
@@ -703,6 +756,7 @@ parser_release(struct parser *p)
 	free(p->gnames);
 	free(p->group_ratio);
 	free(p->fmem);
+	free(p->dused);
 	free(p->offline);
 }
 
@@ -986,6 +1040,7 @@ worker_init(struct worker *w, int id, struct parser *p, struct pool *pl)
 	w->p.guests = NULL;
 	w->p.owners = NULL;	/* worker_main() makes them */
 	w->p.fmem = NULL;
+	w->p.dused = NULL;
 	w->p.nameoff = 0;
 	w->pt.names = p->c->names + (id == 0 ? p->nameoff : p->len + 1);
 	w->pt.down = id;
@@ -1000,6 +1055,7 @@ worker_release(struct worker *w)
 
 	strmap_free(w->p.owners);
 	free(w->p.fmem);
+	free(w->p.dused);
 	for (i = 0; i < w->pt.nowners; i++)
 		free(w->pt.owners[i]);
 	free(w->pt.owners);
@@ -1052,6 +1108,8 @@ worker_main(void *arg)
 		w->p.owners = strmap_new(w->p.nlines / 8);
 		w->p.fmem = xreallocarray(NULL, nhosts, sizeof(int64_t));
 		memset(w->p.fmem, 0, nhosts * sizeof(int64_t));
+		w->p.dused = xreallocarray(NULL, nhosts, sizeof(int64_t));
+		memset(w->p.dused, 0, nhosts * sizeof(int64_t));
 	}
 	for (;; k += 2) {
 		if (!pl->alternate)
@@ -1155,8 +1213,10 @@ pool_merge(struct parser *p, struct pool *pl, struct worker *w,
 				ck->g[i].owner = w[ck->worker].gid[
 				    ck->g[i].owner];
 	}
-	for (i = 0; i < c->nhosts; i++)
+	for (i = 0; i < c->nhosts; i++) {
 		p->fmem[i] += w[0].p.fmem[i] + w[1].p.fmem[i];
+		p->dused[i] += w[0].p.dused[i] + w[1].p.dused[i];
+	}
 	plan_guest_adopt_named(c, ng);
 	ck = &pl->ck[e];
 	/* the first thread's names, then room up to the second's (no guest
@@ -1227,6 +1287,7 @@ parse_text(const char *buf, size_t len, const char *fname, int two,
 	p.groups = strmap_new(16);
 	p.hosts = strmap_new(p.nlines / 16);
 	p.len = len;
+	p.cluster_ratio = PLAN_DEFAULT_VCPU_RATIO;
 	start = 0;
 	while (start < len && section < 5) {
 		if (section == 2 && !begun) {

@@ -42,6 +42,13 @@ struct plan_host {
 	enum plan_disk_kind	 disk_kind;
 	enum plan_host_state	 state;
 	char			*tags;		/* comma-separated, may be "" */
+	/* from an htools file; 0 for hosts added by hand (hangar's fleet) */
+	int32_t			 group;		/* node group (plan_cluster.groups):
+						   guests never leave it */
+	int			 offline;	/* role Y: not rebooted, no target */
+	int			 master;	/* role M (--master-last) */
+	int64_t			 reserved_disk_mib; /* disk used by nobody we
+						   know (t_dsk - f_dsk - guests') */
 };
 
 struct plan_guest {
@@ -72,6 +79,12 @@ struct plan_cluster {
 	int32_t			*choice;	/* per guest, PLAN_CHOICE_*
 						   or a batch; NULL: none */
 	size_t			 nchoice;	/* guests choice covers */
+	char			**groups;	/* node group names, by index;
+						   none: every host in group 0 */
+	size_t			 ngroups;
+	char			**warnings;	/* what the parser accepted but
+						   hangar's fleet would not */
+	size_t			 nwarnings;
 };
 
 /*
@@ -99,6 +112,12 @@ int	 plan_cluster_set_choice(struct plan_cluster *, int32_t guest,
 	    int32_t choice);
 /* A guest's choice: PLAN_CHOICE_NONE unless one was set. */
 int32_t	 plan_guest_choice(const struct plan_cluster *, int32_t guest);
+/* Adds a node group; its index (hosts are in group 0 until told). */
+int32_t	 plan_cluster_add_group(struct plan_cluster *, const char *name);
+/* Node groups of c: at least 1 (a cluster without groups has one). */
+size_t	 plan_ngroups(const struct plan_cluster *);
+/* A group's name, or "default" for the one group of a cluster without. */
+const char	*plan_group_name(const struct plan_cluster *, int32_t group);
 /* Index of a host by name, or PLAN_NONE. */
 int32_t	 plan_host_find(const struct plan_cluster *, const char *name);
 int	 plan_host_has_tag(const struct plan_host *, const char *tag);
@@ -106,15 +125,24 @@ int	 plan_host_has_tag(const struct plan_host *, const char *tag);
 int64_t	 plan_host_vcpu_cap(const struct plan_cluster *,
 	    const struct plan_host *);
 int64_t	 plan_host_ram_cap(const struct plan_host *);
+/* Disk it offers: disk_mib less reserved_disk_mib. */
+int64_t	 plan_host_disk_cap(const struct plan_host *);
+/* May h receive guests?  Active (not in maintenance, draining or
+ * retired) and not offline. */
+int	 plan_host_target(const struct plan_host *);
 
 /*
  * Parses the Ganeti htools text format (hbal -t FILE).  fname is only used
  * in error messages, which read "FILE:LINE: field N (NAME): what".
  * Host tags stor:hdd / stor:ssd give the disk kind; tags hangar:state:X
- * (maintenance, draining, retired) the state; role Y (offline) is
- * maintenance.  A guest tag owner:NAME or customer:NAME gives its owner.
- * Guests with template drbd get their secondary; live migration is
- * assumed unless the guest has tag hangar:no-migrate or auto_balance N.
+ * (maintenance, draining, retired) the state; role D (drained) is
+ * draining, role Y (offline, or resources "?") sets offline, role M
+ * master; the node group its group; t_dsk - f_dsk beyond its guests'
+ * disks its reserved_disk_mib.  A guest tag owner:NAME or customer:NAME
+ * gives its owner.  Guests with template drbd get their secondary; live
+ * migration is assumed unless the guest has tag hangar:no-migrate or
+ * auto_balance N.  Two guests of one name are both kept, with a warning
+ * in (*out)->warnings (hangar's own fleet names guests uniquely).
  */
 int	 plan_parse_text(const char *buf, size_t len, const char *fname,
 	    struct plan_cluster **out, struct herr *e);
@@ -225,6 +253,11 @@ struct plan_maint_guest {
 	int32_t			 nmoves;	/* its moves in the plan */
 	int			 chosen;	/* REBOOT: the customer's choice
 						   (in place or a batch) */
+	int			 secondary;	/* BACK, full_evacuation: this row
+						   moves the guest's DRBD
+						   secondary copy off host to
+						   target and back (disk only,
+						   no downtime) */
 };
 
 struct plan_batch {
@@ -275,6 +308,22 @@ struct plan_maint_opts {
 	enum plan_roll roll;		/* default BACK */
 	size_t	 link_parallel;		/* FORWARD: migrations at once out
 					   of a host, and into one (>= 1) */
+	/* which hosts reboot and which guests move (hroller's options);
+	 * zero: every host but retired and offline ones, every guest that
+	 * can live-migrate */
+	const char **node_tags;		/* reboot only hosts with one of these
+					   tags (others stay targets) */
+	size_t	 nnode_tags;
+	int	 skip_non_redundant;	/* hosts holding a guest without a
+					   DRBD copy do not reboot */
+	int	 ignore_non_redundant;	/* guests without a DRBD copy are
+					   not moved: they reboot */
+	int	 offline_maintenance;	/* no guest moves: all reboot */
+	int	 full_evacuation;	/* BACK: a host reboots holding no
+					   DRBD copy either (they move out
+					   and back, disk only) */
+	int	 master_last;		/* the master host (role M) reboots
+					   in the last batch */
 };
 
 struct plan_maintenance {
@@ -305,6 +354,9 @@ struct plan_maintenance {
 	int64_t			 seed_disk_mib;	/* that moved twice: room on
 						   spare hosts that would let
 						   every guest move once */
+	size_t			 ncopy_moves;	/* BACK: DRBD secondary copies
+						   moved, out and back (rows
+						   with secondary set) */
 };
 
 void	 plan_maint_opts_init(struct plan_maint_opts *);
@@ -337,17 +389,24 @@ double	 plan_maint_all_reboot(const struct plan_cluster *,
 
 /*
  * Replays the moves from the cluster's placement and fails at the first
- * step that puts a host over RAM, disk or vCPU, moves a guest from a host
- * it is not on, targets an ineligible host, or leaves a retired host with
- * a guest not reported unplaced.  The message names the step.
+ * step that puts a host over RAM, disk (as free as the file says) or
+ * vCPU, moves a guest from a host it is not on, targets an ineligible
+ * host (not active, offline, retired) or one of another node group, or
+ * leaves a retired host with a guest not reported unplaced.  The message
+ * names the step.
  */
 int	 plan_check_consolidation(const struct plan_cluster *,
 	    const struct plan_consolidate_opts *,
 	    const struct plan_consolidation *, struct herr *);
 /*
- * Replays the batches: every host not retired reboots exactly once; batch
- * size, DRBD pairs, customer limits (unless warned), capacity of every
- * migration target, and the guests that are down.  A FORWARD plan is
+ * Replays the batches: every host the cycle reboots (not retired, not
+ * offline, chosen by o's node tags and skip_non_redundant) reboots
+ * exactly once, no other does; batch size, DRBD pairs, customer limits
+ * (unless warned), the master last (master_last), capacity of every
+ * migration target (free disk as the file says), no target offline or of
+ * another node group, no guest moved that o keeps in place, and the
+ * guests that are down; with full_evacuation, no DRBD copy left on a
+ * host that reboots (unless warned).  A FORWARD plan is
  * replayed in time (plan/check_roll.c): its moves in their order, each
  * holding RAM, disk and vCPUs on both hosts while it runs, and the
  * reboots; it fails at the first event that puts a host over capacity,

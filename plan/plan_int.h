@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "lib/herr.h"
 #include "plan/plan.h"
 
 /* What a host carries (or can carry): RAM MiB, disk MiB, vCPUs. */
@@ -51,6 +52,11 @@ void		 plan_fit_set(struct plan_fit *, int32_t host,
 /* First host with room for need, skipping ex1 and ex2 (or PLAN_NONE). */
 int32_t		 plan_fit_first(struct plan_fit *,
 		    const struct plan_load *need, int32_t ex1, int32_t ex2);
+/* The same among the hosts at positions lo .. hi-1 of the order (a node
+ * group's, see plan_order_by_group()). */
+int32_t		 plan_fit_first_in(struct plan_fit *,
+		    const struct plan_load *need, int32_t ex1, int32_t ex2,
+		    size_t lo, size_t hi);
 /*
  * Keeps the tree as it is now; plan_fit_restore() brings it back, in
  * time proportional to the hosts set since (not to the fleet).
@@ -104,8 +110,36 @@ int		 plan_cluster_diff(const struct plan_cluster *a,
 /* plan_migrate_s() of g's cheapest move (onto its DRBD secondary). */
 double		 plan_migrate_min_s(const struct plan_maint_opts *,
 		    const struct plan_guest *);
-/* Can guest g be moved by the maintenance planner (live, no choice)? */
-int		 plan_guest_movable(const struct plan_cluster *, int32_t g);
+
+/* ---- who takes part (plan/rules.c) ---- */
+
+/*
+ * Per host into cyc (room for nhosts): 1 if the maintenance cycle
+ * reboots it: not retired, not offline, with one of o's node tags if
+ * any, and, with skip_non_redundant, no guest without a DRBD copy.
+ */
+void		 plan_maint_cycle(const struct plan_cluster *,
+		    const struct plan_maint_opts *, uint8_t *cyc);
+/*
+ * May maintenance live-migrate guest g (its customer's choice aside)?
+ * It can live-migrate, and neither offline_maintenance nor (having no
+ * DRBD copy) ignore_non_redundant keeps it in place.
+ */
+int		 plan_guest_may_move(const struct plan_cluster *,
+		    const struct plan_maint_opts *, int32_t g);
+/* The same, and no customer's choice for it. */
+int		 plan_guest_movable(const struct plan_cluster *,
+		    const struct plan_maint_opts *, int32_t g);
+/*
+ * Sorts order[0..n) (hosts) by node group, keeping the order within a
+ * group; group g's hosts are then order[gstart[g] .. gstart[g+1]-1]
+ * (gstart: room for plan_ngroups() + 1).
+ */
+void		 plan_order_by_group(const struct plan_cluster *,
+		    int32_t *order, size_t n, size_t *gstart);
+/* -1 (HERR_USAGE) if a host's group is not one of the cluster's. */
+int		 plan_cluster_groups_ok(const struct plan_cluster *,
+		    struct herr *);
 /*
  * plan_maintenance() of a PLAN_ROLL_FORWARD plan (plan/roll.c).  Its
  * builds run on two threads from plan_roll_par_guests guests on (and a
@@ -118,6 +152,14 @@ int		 plan_roll_forward(const struct plan_cluster *,
 /* The cost against the floor, and notes on it, into p (plan/cost.c). */
 void		 plan_maint_cost(const struct plan_cluster *,
 		    const struct plan_maint_opts *, struct plan_maintenance *);
+/* The checker's own rules of who takes part (plan/check.c): hosts the
+ * cycle reboots, guests that may move, and --master-last's order. */
+void		 plan_check_cycle(const struct plan_cluster *,
+		    const struct plan_maint_opts *, uint8_t *cyc);
+int		 plan_check_may_move(const struct plan_cluster *,
+		    const struct plan_maint_opts *, int32_t g);
+int		 plan_check_master_last(const struct plan_cluster *,
+		    const struct plan_maintenance *, struct herr *);
 /* plan_check_maintenance() of a FORWARD plan (plan/check_roll.c). */
 int		 plan_check_roll(const struct plan_cluster *,
 		    const struct plan_maint_opts *,

@@ -20,7 +20,15 @@
  * its first host anyway, as a seed: what fits nowhere reboots with it.
  * Seed batches make room two or three batches deep, so that the next
  * batch can evacuate while this one reboots; roll_pick.c chooses how
- * many.  A node group (a migration domain) would be a tree per group.
+ * many.
+ *
+ * A node group is a migration domain: a guest only goes to hosts of its
+ * host's group, each group a range of the trees (plan_fit_first_in()),
+ * and each group seeds its own start: a host is in seed mode while its
+ * group has had fewer batches than the build's seeds, and a batch no
+ * host of a group could join takes its group's first as a seed.  Hosts
+ * the cycle leaves alone (--node-tags, --skip-non-redundant) count as
+ * patched from the start.
  *
  * Moves are scheduled as a host joins (host_schedule()): by when each
  * could start, each as soon as its sender and its target have a free
@@ -119,9 +127,13 @@ roll_init(struct roll *r, const struct rshared *s, int nseed)
 		r->cur[i] = c->guests[i].host;
 		r->csec[i] = c->guests[i].secondary;
 		r->bmark[i] = -1;
-		if (plan_guest_movable(c, (int32_t)i))
+		if (s->movable[i])
 			r->wantr[c->guests[i].host] += c->guests[i].ram_mib;
 	}
+	r->patched_free = xcalloc(s->ngroups + 1, sizeof(int64_t));
+	r->gbatches = xcalloc(s->ngroups + 1, sizeof(size_t));
+	r->gtaken = xcalloc(s->ngroups + 1, sizeof(size_t));
+	r->gfail = xcalloc(s->ngroups + 1, sizeof(size_t));
 	r->arr = xcalloc(nh, sizeof(int32_t *));
 	r->narr = xcalloc(nh, sizeof(size_t));
 	r->carr = xcalloc(nh, sizeof(size_t));
@@ -144,11 +156,17 @@ roll_init(struct roll *r, const struct rshared *s, int nseed)
 	r->rs = xcalloc(nh, sizeof(double));
 	r->re = xcalloc(nh, sizeof(double));
 	r->es = xcalloc(nh, sizeof(double));
-	for (i = 0; i < c->nhosts; i++)
-		if (c->hosts[i].state == PLAN_HOST_RETIRED)
-			r->hst[i] = H_SKIP;
-	r->tpat = plan_fit_new(c->nhosts, s->pat_order, s->ntarget);
-	r->tseed = plan_fit_new(c->nhosts, s->seed_order, s->ntarget);
+	for (i = 0; i < c->nhosts; i++) {
+		if (s->cyc[i])
+			continue;
+		/* left alone by the cycle: a target from the start if any */
+		r->hst[i] = s->active[i] ? H_PATCHED : H_SKIP;
+		if (s->active[i])
+			r->patched_free[c->hosts[i].group] += s->cap[i].ram -
+			    r->ld[i].ram;
+	}
+	r->tpat = plan_fit_new(c->nhosts, s->pat_order, s->npat);
+	r->tseed = plan_fit_new(c->nhosts, s->seed_order, s->nseedt);
 	for (i = 0; i < c->nhosts; i++)
 		refresh(r, (int32_t)i);
 }
@@ -201,6 +219,10 @@ roll_release(struct roll *r)
 	free(r->rs);
 	free(r->re);
 	free(r->es);
+	free(r->patched_free);
+	free(r->gbatches);
+	free(r->gtaken);
+	free(r->gfail);
 	for (i = 0; i < r->nwarn; i++)
 		free(r->warn[i]);
 	free(r->warn);
@@ -339,8 +361,8 @@ recv_at(const struct roll *r, int32_t t)
  * yet patched): the first that can, else the soonest of those seen.
  */
 static int32_t
-tree_pick(struct roll *r, struct plan_fit *f, const struct plan_load *need,
-    int32_t sec, double when)
+tree_pick(struct roll *r, struct plan_fit *f, const size_t *gr,
+    const struct plan_load *need, int32_t sec, double when)
 {
 	int32_t ex[NSKIP + 1], t, late = PLAN_NONE;
 	double at, lat = INFINITY;
@@ -349,8 +371,8 @@ tree_pick(struct roll *r, struct plan_fit *f, const struct plan_load *need,
 	if (sec != PLAN_NONE)
 		ex[nex++] = sec;
 	for (;;) {
-		t = plan_fit_first(f, need, nex > 0 ? ex[0] : PLAN_NONE,
-		    nex > 1 ? ex[1] : PLAN_NONE);
+		t = plan_fit_first_in(f, need, nex > 0 ? ex[0] : PLAN_NONE,
+		    nex > 1 ? ex[1] : PLAN_NONE, gr[0], gr[1]);
 		if (t == PLAN_NONE)
 			break;
 		if (r->stale[t]) {
@@ -379,9 +401,11 @@ place(struct roll *r, int32_t g, int mode, int32_t *held, double when)
 	const struct plan_guest *gg = &r->c->guests[g];
 	struct plan_load need = { gg->ram_mib, gg->disk_mib, gg->vcpus, 1 };
 	struct plan_fit *first, *second;
-	int32_t sec = r->csec[g], t;
+	int32_t sec = r->csec[g], t, grp = r->c->hosts[gg->host].group;
+	const size_t *fr, *sr;
 
-	if (sec != PLAN_NONE && eligible(r, sec, mode) && !inbatch(r, sec)) {
+	if (sec != PLAN_NONE && eligible(r, sec, mode) && !inbatch(r, sec) &&
+	    r->c->hosts[sec].group == grp) {
 		struct plan_load ram = { gg->ram_mib, 0, gg->vcpus, 1 };
 
 		if (fits_on(r, sec, &ram))
@@ -393,11 +417,13 @@ place(struct roll *r, int32_t g, int mode, int32_t *held, double when)
 	/* a seed host does not wait for patched hosts: it would hold its
 	 * batch up; a forced one takes what there is */
 	first = mode == MODE_SEED ? r->tseed : r->tpat;
+	fr = mode == MODE_SEED ? &r->s->gseed[grp] : &r->s->gpat[grp];
 	second = mode == MODE_FORCED ? r->tseed : NULL;
+	sr = &r->s->gseed[grp];
 	when += plan_migrate_s(r->s->o, gg, PLAN_NONE - 1, sec);
-	t = tree_pick(r, first, &need, sec, when);
+	t = tree_pick(r, first, fr, &need, sec, when);
 	if (t == PLAN_NONE && second != NULL)
-		t = tree_pick(r, second, &need, sec, when);
+		t = tree_pick(r, second, sr, &need, sec, when);
 	if (t != PLAN_NONE)
 		*held = t;
 	return t;
@@ -430,8 +456,8 @@ apply_move(struct roll *r, int32_t g, int32_t from, int32_t to)
 		r->ld[from].disk -= gg->disk_mib;
 	}
 	if (r->hst[to] == H_PATCHED && r->s->active[to])
-		r->patched_free -= gg->ram_mib;
-	if (plan_guest_movable(r->c, g)) {
+		r->patched_free[r->c->hosts[to].group] -= gg->ram_mib;
+	if (r->s->movable[g]) {
 		r->wantr[from] -= gg->ram_mib;
 		if (r->hst[to] == H_UNPATCHED)
 			r->wantr[to] += gg->ram_mib;
@@ -475,8 +501,8 @@ undo_move(struct roll *r, const struct rmove *m)
 		r->ld[m->from].disk += gg->disk_mib;
 	}
 	if (r->hst[m->to] == H_PATCHED && r->s->active[m->to])
-		r->patched_free += gg->ram_mib;
-	if (plan_guest_movable(r->c, m->guest)) {
+		r->patched_free[r->c->hosts[m->to].group] += gg->ram_mib;
+	if (r->s->movable[m->guest]) {
 		r->wantr[m->from] += gg->ram_mib;
 		if (r->hst[m->to] == H_UNPATCHED)
 			r->wantr[m->to] -= gg->ram_mib;
@@ -510,7 +536,7 @@ stays(const struct roll *r, int32_t g, int32_t nb, int *why)
 	int32_t ch = r->s->choice[g];
 
 	*why = 0;
-	if (!r->c->guests[g].live_migrate)
+	if (!r->s->may[g])
 		return 1;
 	*why = ch == PLAN_CHOICE_NONE ? 0 : 2;
 	if (ch == PLAN_CHOICE_IN_PLACE || ch == nb)
@@ -623,8 +649,9 @@ try_host(struct roll *r, int32_t h, int32_t nb, int mode, int alone,
 	*broke = 0;
 	r->hst[h] = H_INBATCH;
 	refresh(r, h);
-	/* quick: the RAM to move against all patched room */
-	if (mode == MODE_NORMAL && !alone && r->wantr[h] > r->patched_free)
+	/* quick: the RAM to move against all patched room of its group */
+	if (mode == MODE_NORMAL && !alone &&
+	    r->wantr[h] > r->patched_free[r->c->hosts[h].group])
 		goto fail;
 	tsend = r->sendf[(size_t)h * s->nlink];
 	for (i = 1; i < s->nlink; i++)
@@ -714,14 +741,16 @@ chosen_moves(struct roll *r, int32_t nb)
 
 		if (s->choice[g] != nb || r->isdown[g] || inbatch(r, from))
 			continue;
-		if (r->hst[from] != H_UNPATCHED || !gg->live_migrate) {
+		if (r->hst[from] != H_UNPATCHED || !s->may[g]) {
 			rwarn(r, "%s chose batch %d: it %s", gg->name, nb + 1,
-			    gg->live_migrate ? "was moved before" :
+			    s->may[g] ? "was moved before" :
 			    "cannot live-migrate");
 			continue;
 		}
 		for (k = r->bstart[nb]; k < r->nbhost && t == PLAN_NONE; k++)
 			if (r->bhost[k] != r->csec[g] &&
+			    r->c->hosts[r->bhost[k]].group ==
+			    r->c->hosts[gg->host].group &&
 			    fits_on(r, r->bhost[k], &need))
 				t = r->bhost[k];
 		if (t == PLAN_NONE) {
@@ -908,7 +937,8 @@ close_batch(struct roll *r, int32_t nb, size_t mv0, size_t dn0)
 		r->last = dmax(r->last, r->re[h]);
 		r->hst[h] = H_PATCHED;
 		if (s->active[h])
-			r->patched_free += s->cap[h].ram - r->ld[h].ram;
+			r->patched_free[r->c->hosts[h].group] +=
+			    s->cap[h].ram - r->ld[h].ram;
 	}
 	r->nul = 0;	/* nothing to undo past a batch */
 	for (k = 0; k < nh; k++)
@@ -929,52 +959,129 @@ waits_for_choice(const struct roll *r, int32_t h, int32_t nb)
 		return 0;
 	hg_init(&it, r, h);
 	while ((g = hg_next(&it)) != PLAN_NONE)
-		if (r->s->choice[g] > nb && r->c->guests[g].live_migrate)
+		if (r->s->choice[g] > nb && r->s->may[g])
 			return 1;
 	return 0;
+}
+
+/* May host h try batch nb now (whether its guests fit aside)? */
+static int
+can_try(struct roll *r, int32_t h, int32_t nb)
+{
+	return !r->used[h] && !drbd_conflict(r, h, nb) &&
+	    !waits_for_choice(r, h, nb);
+}
+
+/* Host h is in batch nb. */
+static void
+joined(struct roll *r, int32_t h)
+{
+	r->bhost[r->nbhost++] = h;
+	r->gtaken[r->c->hosts[h].group]++;
+}
+
+/*
+ * With node groups, a batch no host of a group could join tries that
+ * group's first host left as a seed, beside the others: one group's
+ * start does not wait for another's roll.  (With one group, a batch
+ * without hosts takes its first whatever: roll_build().)
+ */
+static void
+force_groups(struct roll *r, int32_t nb, int32_t *pend, size_t *npend,
+    size_t maxp, int mlast, size_t nonmaster)
+{
+	const struct plan_cluster *c = r->c;
+	size_t i, taken = r->nbhost - r->bstart[nb];
+	int broke;
+
+	for (i = 0; i < *npend && taken < maxp; i++) {
+		int32_t h = pend[i], g = c->hosts[h].group;
+
+		if (r->gtaken[g] > 0 || r->gfail[g] == SIZE_MAX)
+			continue;
+		if (mlast && c->hosts[h].master && nonmaster > 0)
+			continue;
+		r->gfail[g] = SIZE_MAX;		/* one try per group */
+		if (!can_try(r, h, nb) ||
+		    try_host(r, h, nb, MODE_FORCED, 0, &broke) == -1)
+			continue;
+		joined(r, h);
+		taken++;
+		nonmaster -= !c->hosts[h].master;
+		memmove(pend + i, pend + i + 1, (*npend - i - 1) *
+		    sizeof(int32_t));
+		(*npend)--;
+		i--;
+	}
 }
 
 void
 roll_build(struct roll *r)
 {
 	const struct rshared *s = r->s;
+	const struct plan_cluster *c = r->c;
 	size_t maxp = s->o->max_parallel > 0 ? s->o->max_parallel : SIZE_MAX;
-	/* with no limit, a seed batch would take every host that fits on
-	 * hosts not yet patched: half the guests moving twice, for little */
-	size_t seedp = maxp < SIZE_MAX ? maxp : (s->ncand + SEEDDIV - 1) /
-	    SEEDDIV;
 	int32_t *pend = xmalloc((s->ncand + 1) * sizeof(int32_t));
-	size_t npend = s->ncand, i, n, taken, nfail;
-	int broke;
+	int32_t *defer = xmalloc((s->ncand + 1) * sizeof(int32_t));
+	size_t npend = s->ncand, i, n, taken, ndefer, nonmaster, g;
+	int broke, mlast = s->o->master_last;
 
 	memcpy(pend, s->cand, s->ncand * sizeof(int32_t));
 	while (npend > 0) {
 		int32_t nb = (int32_t)r->nb;
 		size_t mv0 = r->nmv_all, dn0 = r->ndn;
-		int mode = nb < r->nseed ? MODE_SEED : MODE_NORMAL;
 
 		r->bstart[nb] = r->nbhost;
 		n = npend;
-		npend = 0;
-		taken = nfail = 0;
+		npend = taken = ndefer = 0;
+		memset(r->gtaken, 0, s->ngroups * sizeof(size_t));
+		memset(r->gfail, 0, s->ngroups * sizeof(size_t));
 		for (i = 0; i < n; i++) {
 			int32_t h = pend[i];
+			int mode;
 
-			if (taken >= (mode == MODE_SEED ? seedp : maxp) ||
-			    nfail >= FAILMAX || r->used[h] ||
-			    drbd_conflict(r, h, nb) ||
-			    waits_for_choice(r, h, nb)) {
+			g = (size_t)c->hosts[h].group;
+			/* a group's first batches seed its start; with no
+			 * limit, a seed batch would take every host that
+			 * fits on hosts not yet patched: half the guests
+			 * moving twice, for little */
+			mode = r->gbatches[g] < (size_t)r->nseed ? MODE_SEED :
+			    MODE_NORMAL;
+			if (mlast && c->hosts[h].master) {
+				defer[ndefer++] = h;	/* after the others */
+				continue;
+			}
+			if (taken >= maxp || (mode == MODE_SEED &&
+			    r->gtaken[g] >= s->seedp[g]) ||
+			    r->gfail[g] >= FAILMAX || !can_try(r, h, nb)) {
 				pend[npend++] = h;
 				continue;
 			}
 			if (try_host(r, h, nb, mode, 0, &broke) == -1) {
 				pend[npend++] = h;
-				nfail++;
+				r->gfail[g]++;
 				continue;
 			}
-			r->bhost[r->nbhost++] = h;
+			joined(r, h);
 			taken++;
-			nfail = 0;
+			r->gfail[g] = 0;
+		}
+		/* --master-last: a master joins once no other host waits */
+		nonmaster = npend;
+		for (i = 0; i < ndefer; i++) {
+			int32_t h = defer[i];
+			int mode;
+
+			g = (size_t)c->hosts[h].group;
+			mode = r->gbatches[g] < (size_t)r->nseed ? MODE_SEED :
+			    MODE_NORMAL;
+			if (nonmaster > 0 || taken >= maxp || !can_try(r, h,
+			    nb) || try_host(r, h, nb, mode, 0, &broke) == -1) {
+				pend[npend++] = h;
+				continue;
+			}
+			joined(r, h);
+			taken++;
 		}
 		if (taken == 0) {
 			/* nobody could go: the first, as a seed, whatever */
@@ -990,11 +1097,15 @@ roll_build(struct roll *r)
 				    "than the allowed share of a customer's "
 				    "guests down", nb + 1,
 				    r->c->hosts[h].name);
-			r->bhost[r->nbhost++] = h;
+			joined(r, h);
 			memmove(pend, pend + 1, --npend * sizeof(int32_t));
-		}
+		} else if (s->ngroups > 1)
+			force_groups(r, nb, pend, &npend, maxp, mlast,
+			    nonmaster);
 		chosen_moves(r, nb);
 		close_batch(r, nb, mv0, dn0);
+		for (g = 0; g < s->ngroups; g++)
+			r->gbatches[g] += r->gtaken[g] > 0;
 		r->nb++;
 		if (!roll_still_needed(r))
 			break;
@@ -1012,5 +1123,6 @@ roll_build(struct roll *r)
 	for (i = 0; i < r->nmv_all; i++)
 		r->total = dmax(r->total, r->mv[i].end);
 	free(pend);
+	free(defer);
 }
 

@@ -36,6 +36,12 @@ struct rshared {
 	struct plan_load *cap;
 	struct plan_load *ld0;
 	uint8_t		*active;	/* may receive guests */
+	uint8_t		*cyc;		/* reboots (plan_maint_cycle()); an
+					   active host that does not is
+					   patched from the start */
+	uint8_t		*movable;	/* guest -> plan_guest_movable() */
+	uint8_t		*may;		/* guest -> plan_guest_may_move() */
+	size_t		 ngroups;
 	int32_t		*pstart;	/* host -> its guests, biggest first */
 	int32_t		*plist;
 	int32_t		*sstart;	/* host -> guests with a DRBD copy */
@@ -46,7 +52,12 @@ struct rshared {
 	int32_t		*pat_order;	/* fit order of patched targets */
 	int32_t		*seed_order;	/* of unpatched: the last candidates
 					   first */
-	size_t		 ntarget;
+	size_t		 npat;		/* in pat_order */
+	size_t		 nseedt;	/* in seed_order */
+	size_t		*gpat;		/* node group -> its range of */
+	size_t		*gseed;		/* pat_order, of seed_order */
+	size_t		*seedp;		/* node group -> hosts of it in a
+					   seed batch, at most */
 	size_t		*climit;	/* customer -> down limit */
 	int32_t		*choice;	/* guest -> PLAN_CHOICE_* or batch */
 	int32_t		*wguests;	/* guests that chose a batch */
@@ -114,7 +125,13 @@ struct roll {
 	size_t		*carr;
 	struct plan_fit	*tpat;
 	struct plan_fit	*tseed;
-	int64_t		 patched_free;	/* RAM free on patched targets */
+	int64_t		*patched_free;	/* node group -> RAM free on its
+					   patched targets */
+	size_t		*gbatches;	/* node group -> batches with a host
+					   of it, closed */
+	size_t		*gtaken;	/* node group -> hosts in this batch */
+	size_t		*gfail;		/* node group -> hosts in a row that
+					   could not join */
 	size_t		*cdown;
 	struct rmove	*mv;
 	size_t		 nmv_all;

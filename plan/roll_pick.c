@@ -110,6 +110,11 @@ shared_init(struct rshared *s, const struct plan_cluster *c,
 	s->cap = xcalloc(c->nhosts + 1, sizeof(*s->cap));
 	s->ld0 = xcalloc(c->nhosts + 1, sizeof(*s->ld0));
 	s->active = xcalloc(c->nhosts + 1, 1);
+	s->cyc = xcalloc(c->nhosts + 1, 1);
+	s->movable = xcalloc(c->nguests + 1, 1);
+	s->may = xcalloc(c->nguests + 1, 1);
+	s->ngroups = plan_ngroups(c);
+	plan_maint_cycle(c, o, s->cyc);
 	s->choice = xmalloc((c->nguests + 1) * sizeof(int32_t));
 	s->wguests = xmalloc((c->nguests + 1) * sizeof(int32_t));
 	plan_load_init(c, s->ld0);
@@ -118,6 +123,8 @@ shared_init(struct rshared *s, const struct plan_cluster *c,
 	sort_guests(c, s->pstart, s->plist);
 	index_by_host(c, 1, &s->sstart, &s->slist);
 	for (i = 0; i < c->nguests; i++) {
+		s->may[i] = (uint8_t)plan_guest_may_move(c, o, (int32_t)i);
+		s->movable[i] = (uint8_t)plan_guest_movable(c, o, (int32_t)i);
 		s->choice[i] = plan_guest_choice(c, (int32_t)i);
 		if (s->choice[i] >= 0)
 			s->wguests[s->nwguests++] = (int32_t)i;
@@ -134,11 +141,11 @@ shared_init(struct rshared *s, const struct plan_cluster *c,
 		int32_t k;
 		double mv = 0, ram = 0;
 
-		s->active[i] = c->hosts[i].state == PLAN_HOST_ACTIVE;
-		if (c->hosts[i].state == PLAN_HOST_RETIRED)
+		s->active[i] = (uint8_t)plan_host_target(&c->hosts[i]);
+		if (!s->cyc[i])
 			continue;
 		for (k = s->pstart[i]; k < s->pstart[i + 1]; k++)
-			if (plan_guest_movable(c, s->plist[k])) {
+			if (s->movable[s->plist[k]]) {
 				mv += plan_migrate_min_s(o,
 				    &c->guests[s->plist[k]]);
 				ram += (double)c->guests[s->plist[k]].ram_mib;
@@ -148,16 +155,33 @@ shared_init(struct rshared *s, const struct plan_cluster *c,
 		key[i] = -mv - 1e-9 * ram / (double)(s->cap[i].ram + 1);
 	}
 	qsort_r(s->cand, s->ncand, sizeof(int32_t), cmp_key, key);
-	/* patched targets in candidate order: about the order they come */
+	/* patched targets: those the cycle leaves alone (patched from the
+	 * start), then in candidate order: about the order they come */
 	s->pat_order = xmalloc((c->nhosts + 1) * sizeof(int32_t));
 	s->seed_order = xmalloc((c->nhosts + 1) * sizeof(int32_t));
+	for (i = 0; i < c->nhosts; i++)
+		if (s->active[i] && !s->cyc[i])
+			s->pat_order[s->npat++] = (int32_t)i;
 	for (i = 0; i < s->ncand; i++)
 		if (s->active[s->cand[i]])
-			s->pat_order[s->ntarget++] = s->cand[i];
+			s->pat_order[s->npat++] = s->cand[i];
 	/* guests that move twice wait on the hosts whose turn comes last,
 	 * when patched hosts have the most room */
-	for (i = 0; i < s->ntarget; i++)
-		s->seed_order[i] = s->pat_order[s->ntarget - 1 - i];
+	for (i = s->npat; i > 0 && s->cyc[s->pat_order[i - 1]]; i--)
+		s->seed_order[s->nseedt++] = s->pat_order[i - 1];
+	/* each node group a range of both (its guests stay in it) */
+	s->gpat = xcalloc(s->ngroups + 1, sizeof(size_t));
+	s->gseed = xcalloc(s->ngroups + 1, sizeof(size_t));
+	plan_order_by_group(c, s->pat_order, s->npat, s->gpat);
+	plan_order_by_group(c, s->seed_order, s->nseedt, s->gseed);
+	/* with no --max-parallel, a seed batch takes at most 1/SEEDDIV of
+	 * its group's hosts */
+	s->seedp = xcalloc(s->ngroups + 1, sizeof(size_t));
+	for (i = 0; i < s->ncand; i++)
+		s->seedp[c->hosts[s->cand[i]].group]++;
+	for (i = 0; i < s->ngroups; i++)
+		s->seedp[i] = o->max_parallel > 0 ? o->max_parallel :
+		    (s->seedp[i] + SEEDDIV - 1) / SEEDDIV;
 	free(key);
 	free(ncust);
 }
@@ -168,6 +192,12 @@ shared_release(struct rshared *s)
 	free(s->cap);
 	free(s->ld0);
 	free(s->active);
+	free(s->cyc);
+	free(s->movable);
+	free(s->may);
+	free(s->gpat);
+	free(s->gseed);
+	free(s->seedp);
 	free(s->pstart);
 	free(s->plist);
 	free(s->sstart);
@@ -401,7 +431,7 @@ result(struct roll *r)
 	r->warn = NULL;
 	r->nwarn = 0;
 	for (i = 0; i < c->nhosts; i++)
-		p->nskipped += c->hosts[i].state == PLAN_HOST_RETIRED;
+		p->nskipped += !s->cyc[i];
 	free(endh);
 	return p;
 }

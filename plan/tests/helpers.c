@@ -48,9 +48,14 @@ t_random_cluster(uint32_t seed)
 	uint32_t s = seed * 2654435761u + 1;
 	int64_t *ram, *disk, *cpu;
 	int nh = 2 + (int)(t_rand(&s) % 23), i, n, tries;
+	int ng = 1 + (int)(t_rand(&s) % 3);	/* node groups */
 	char name[32], owner[32];
 
 	c->vcpu_ratio = 1.0 + (double)(t_rand(&s) % 4);
+	for (i = 0; i < ng && ng > 1; i++) {
+		snprintf(name, sizeof(name), "group-%d", i);
+		assert_int_equal(plan_cluster_add_group(c, name), i);
+	}
 	ram = calloc((size_t)nh, sizeof(int64_t));
 	disk = calloc((size_t)nh, sizeof(int64_t));
 	cpu = calloc((size_t)nh, sizeof(int64_t));
@@ -68,6 +73,10 @@ t_random_cluster(uint32_t seed)
 		    4 + (int32_t)(t_rand(&s) % 4) * 4,
 		    ssd ? PLAN_DISK_SSD : PLAN_DISK_HDD, state,
 		    ssd ? "stor:ssd" : "stor:hdd,old");
+		/* Ganeti's: a node group, now and then offline, a master */
+		c->hosts[i].group = (int32_t)(t_rand(&s) % (uint32_t)ng);
+		c->hosts[i].offline = t_rand(&s) % 12 == 0;
+		c->hosts[i].master = i == 1;
 	}
 	n = (int)(t_rand(&s) % (uint32_t)(nh * 12 + 1));
 	for (i = 0; i < n; i++) {
@@ -85,9 +94,11 @@ t_random_cluster(uint32_t seed)
 			    c->vcpu_ratio))
 				continue;
 			if (drbd) {
+				/* its DRBD copy in its group, as Ganeti's */
 				sec = (int32_t)(t_rand(&s) % (uint32_t)nh);
 				if (sec == h || disk[sec] + gd * 1024 >
-				    c->hosts[sec].disk_mib)
+				    c->hosts[sec].disk_mib ||
+				    c->hosts[sec].group != c->hosts[h].group)
 					sec = PLAN_NONE;
 			}
 			snprintf(name, sizeof(name), "vm%04d", i);
@@ -103,6 +114,12 @@ t_random_cluster(uint32_t seed)
 			break;
 		}
 	}
+	/* disk used by nobody we know (f_dsk lower than guests leave):
+	 * now and then up to all of what is free */
+	for (i = 0; i < nh; i++)
+		if (t_rand(&s) % 4 == 0 && c->hosts[i].disk_mib > disk[i])
+			c->hosts[i].reserved_disk_mib = (int64_t)(t_rand(&s) %
+			    (uint32_t)(c->hosts[i].disk_mib - disk[i] + 1));
 	free(ram);
 	free(disk);
 	free(cpu);

@@ -16,9 +16,11 @@ int32_t	 t_guest(struct plan_cluster *, const char *name, const char *owner,
 	    int32_t secondary, int live);
 /*
  * A random fleet for seed: 2-24 hosts (HDD hosts tagged stor:hdd, SSD
- * hosts stor:ssd, a few in maintenance, draining or retired), guests
- * placed where they fit, some DRBD, some that cannot live-migrate,
- * owned by a handful of customers.
+ * hosts stor:ssd, a few in maintenance, draining or retired, a few
+ * offline, host 1 the master) in 1-3 node groups, some with disk used
+ * by nobody (reserved_disk_mib), guests placed where they fit, some
+ * DRBD (both copies in one group), some that cannot live-migrate, owned
+ * by a handful of customers.
  */
 struct plan_cluster	*t_random_cluster(uint32_t seed);
 /* A small deterministic PRNG (xorshift32). */

@@ -55,8 +55,17 @@ test_good(void **state)
 	assert_true(plan_host_has_tag(&c->hosts[0], "rack:1"));
 	assert_false(plan_host_has_tag(&c->hosts[0], "rack"));
 	/* '?' resources: offline, nothing to offer */
-	assert_int_equal(c->hosts[2].state, PLAN_HOST_MAINTENANCE);
+	assert_true(c->hosts[2].offline);
+	assert_false(plan_host_target(&c->hosts[2]));
+	assert_int_equal(c->hosts[2].state, PLAN_HOST_ACTIVE);
 	assert_int_equal(c->hosts[2].ram_mib, 0);
+	assert_true(c->hosts[0].master);
+	assert_false(c->hosts[1].master || c->hosts[0].offline);
+	/* one group; the guests explain more disk than t_dsk - f_dsk */
+	assert_int_equal(c->ngroups, 1);
+	assert_string_equal(plan_group_name(c, c->hosts[1].group), "grp");
+	assert_int_equal(c->hosts[0].reserved_disk_mib, 0);
+	assert_int_equal(c->nwarnings, 0);
 	/* the group's policy wins over the cluster line */
 	assert_true(c->vcpu_ratio > 2.49 && c->vcpu_ratio < 2.51);
 	assert_int_equal(c->ncustomers, 2);
@@ -131,9 +140,13 @@ test_host_tags(void **state)
 		    PLAN_DISK_UNKNOWN, PLAN_HOST_DRAINING },
 		{ "N", "hangar:state:maintenance", PLAN_DISK_UNKNOWN,
 		    PLAN_HOST_MAINTENANCE },
-		{ "Y", "", PLAN_DISK_UNKNOWN, PLAN_HOST_MAINTENANCE },
+		{ "Y", "", PLAN_DISK_UNKNOWN, PLAN_HOST_ACTIVE },
 		{ "Y", "hangar:state:draining", PLAN_DISK_UNKNOWN,
 		    PLAN_HOST_DRAINING },
+		{ "D", "", PLAN_DISK_UNKNOWN, PLAN_HOST_DRAINING },
+		{ "D", "hangar:state:retired", PLAN_DISK_UNKNOWN,
+		    PLAN_HOST_RETIRED },
+		{ "M", "stor:ssd", PLAN_DISK_SSD, PLAN_HOST_ACTIVE },
 		{ "N", "hangar:state:retiredx,hangar:state", PLAN_DISK_UNKNOWN,
 		    PLAN_HOST_ACTIVE },
 	};
@@ -155,12 +168,90 @@ test_host_tags(void **state)
 	assert_int_equal(c->nhosts, n);
 	for (i = 0; i < n; i++) {
 		if (c->hosts[i].disk_kind != want[i].kind ||
-		    c->hosts[i].state != want[i].st)
+		    c->hosts[i].state != want[i].st ||
+		    c->hosts[i].offline != (want[i].role[0] == 'Y') ||
+		    c->hosts[i].master != (want[i].role[0] == 'M'))
 			fail_msg("host %zu (role %s, tags \"%s\"): kind %d "
 			    "state %d, want %d %d", i, want[i].role,
 			    want[i].tags, c->hosts[i].disk_kind,
 			    c->hosts[i].state, want[i].kind, want[i].st);
 	}
+	plan_cluster_free(c);
+}
+
+/*
+ * What Ganeti's files say beyond resources: node groups, roles (master,
+ * drained, offline), disk free that guests do not explain, guests named
+ * alike (kept, told, at most MAXDUPWARN one by one).
+ */
+static void
+test_ganeti_fields(void **state)
+{
+	char text[8192];
+	struct plan_cluster *c = NULL;
+	struct herr e;
+	size_t len, i;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text),
+	    "ga|u-a|preferred||\n"
+	    "gb|u-b|preferred||\n"
+	    "\n"
+	    /* 1000 - 400 = 600 used, guests 100 + 50: 450 unexplained */
+	    "a1|4096|0|4096|1000|400|4|M|u-a|1\n"
+	    /* 0 free: all but the guest's 100 is taken */
+	    "a2|4096|0|4096|1000|0|4|D|u-a|1\n"
+	    "b1|4096|0|4096|1000|1000|4|Y|u-b|1\n"
+	    "b2|4096|0|4096|1000|900|4|N|u-b|1\n"
+	    "\n"
+	    "d|1|100|1|running|Y|a1|a2|drbd||1\n"
+	    "e|1|50|1|running|Y|a1||plain||1\n");
+	for (i = 0; i < 13; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "x|1|10|1|running|Y|b2||ext||1\n");
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "\n\n");
+	assert_true(len < sizeof(text));
+	assert_int_equal(plan_parse_text(text, len, "g.data", &c, &e), 0);
+	assert_int_equal(c->ngroups, 2);
+	assert_int_equal(plan_ngroups(c), 2);
+	assert_string_equal(plan_group_name(c, 0), "ga");
+	assert_string_equal(plan_group_name(c, 1), "gb");
+	assert_int_equal(c->hosts[0].group, 0);
+	assert_int_equal(c->hosts[1].group, 0);
+	assert_int_equal(c->hosts[2].group, 1);
+	assert_int_equal(c->hosts[3].group, 1);
+	assert_true(c->hosts[0].master && !c->hosts[1].master);
+	assert_int_equal(c->hosts[1].state, PLAN_HOST_DRAINING);
+	assert_false(plan_host_target(&c->hosts[1]));
+	assert_true(c->hosts[2].offline && !plan_host_target(&c->hosts[2]));
+	assert_true(plan_host_target(&c->hosts[3]));
+	assert_int_equal(c->hosts[0].reserved_disk_mib, 450);
+	assert_int_equal(plan_host_disk_cap(&c->hosts[0]), 550);
+	assert_int_equal(c->hosts[1].reserved_disk_mib, 900);
+	assert_int_equal(plan_host_disk_cap(&c->hosts[1]), 100);
+	/* guests' disks beyond t_dsk - f_dsk (ext: htools does not count
+	 * it): nothing reserved */
+	assert_int_equal(c->hosts[3].reserved_disk_mib, 0);
+	/* 12 guests named as one before: 10 told, then how many more */
+	assert_int_equal(c->nguests, 15);
+	assert_int_equal(c->nwarnings, 11);
+	assert_non_null(strstr(c->warnings[0], "g.data:12: field 1 (name): "
+	    "guest \"x\" is named as one before it"));
+	assert_non_null(strstr(c->warnings[10], "2 more guests named"));
+	plan_cluster_free(c);
+	/* a group that is not one of the cluster's: planners refuse */
+	c = plan_cluster_new();
+	assert_int_equal(plan_cluster_add_host(c, "h", 1024, 1024, 1,
+	    PLAN_DISK_SSD, PLAN_HOST_ACTIVE, ""), 0);
+	assert_int_equal(plan_ngroups(c), 1);
+	assert_string_equal(plan_group_name(c, 0), "default");
+	c->hosts[0].group = 1;
+	herr_clear(&e);
+	assert_int_equal(plan_cluster_groups_ok(c, &e), -1);
+	assert_int_equal(e.code, HERR_USAGE);
+	assert_int_equal(plan_cluster_add_group(c, "x"), 0);
+	assert_int_equal(plan_cluster_add_group(c, "y"), 1);
+	assert_int_equal(plan_cluster_groups_ok(c, &e), 0);
 	plan_cluster_free(c);
 }
 
@@ -191,8 +282,6 @@ test_errors(void **state)
 	expect_error("|h2|h1|drbd|", "|h2||drbd|", "field 8 (snode)");
 	expect_error("|h2|h1|drbd|", "|h2|hx|drbd|", "field 8 (snode)");
 	expect_error("||ext|", "||zfs|", "t.data:10: field 9 (disk_template)");
-	expect_error("vm4|", "vm1|", "t.data:10: field 1 (name): duplicate");
-	expect_error("vm2|", "vm1|", "t.data:8: field 1 (name): duplicate");
 	expect_error("plain|8.0|", "plain|fast|", "t.data:14: field 5 "
 	    "(vcpu_ratio)");
 	expect_error("|1|-|N\n", "|1|-|X\n", "field 13 (forthcoming)");
@@ -310,13 +399,16 @@ test_guest_order_and_tags(void **state)
 	assert_true(c->guests[3].live_migrate);
 	plan_cluster_free(c);
 	c = NULL;
-	/* a, c, b: b is out of order; the second c is found all the same */
+	/* a, c, b: b is out of order; the second c is found all the same,
+	 * and kept (as Ganeti's tools do), with a warning */
 	snprintf(buf, sizeof(buf), "%s%s", head, tails[1]);
 	assert_int_equal(plan_parse_text(buf, strlen(buf), "o.data", &c, &e),
-	    -1);
-	assert_null(c);
-	assert_non_null(strstr(e.msg, "o.data:8: field 1 (name): duplicate "
-	    "guest \"c\""));
+	    0);
+	assert_int_equal(c->nguests, 4);
+	assert_int_equal(c->nwarnings, 1);
+	assert_non_null(strstr(c->warnings[0], "o.data:8: field 1 (name): "
+	    "guest \"c\" is named as one before it"));
+	plan_cluster_free(c);
 }
 
 /*
@@ -440,9 +532,12 @@ test_big_section(void **state)
 	assert_non_null(strstr(e.msg, "big.data:7007: field 2 (mem)"));
 	assert_int_equal(big_parse(big_bad_both, &c, &e), -1);
 	assert_non_null(strstr(e.msg, "big.data:3007: field 7 (pnode)"));
-	assert_int_equal(big_parse(big_dup, &c, &e), -1);
-	assert_non_null(strstr(e.msg, "big.data:8007: field 1 (name): "
-	    "duplicate guest \"g00012\""));
+	assert_int_equal(big_parse(big_dup, &c, &e), 0);
+	assert_int_equal(c->nguests, BIGN);
+	assert_int_equal(c->nwarnings, 1);
+	assert_non_null(strstr(c->warnings[0], "big.data:8007: field 1 "
+	    "(name): guest \"g00012\" is named as one before it"));
+	plan_cluster_free(c);
 	assert_int_equal(big_parse(big_short, &c, &e), -1);
 	assert_non_null(strstr(e.msg, "big.data:9507: instance line has 1 "
 	    "fields"));
@@ -717,7 +812,7 @@ test_par_same(void **state)
 	assert_false(c->guests[5].live_migrate);
 	assert_false(c->guests[11].live_migrate);
 	assert_true(c->vcpu_ratio > 3.49 && c->vcpu_ratio < 3.51);
-	assert_int_equal(c->hosts[5].state, PLAN_HOST_MAINTENANCE);
+	assert_true(c->hosts[5].offline);
 	/* f_mem and running RAM leave some unexplained: every guest's
 	 * running RAM counted, from both threads */
 	for (i = 0; i < 5; i++)
@@ -799,10 +894,21 @@ test_par_errors(void **state)
 
 	(void)state;
 	for (dup_at = 0; dup_at < 60; dup_at++) {
-		assert_false(gen_both(&g, edit_dup, &e));
+		struct plan_cluster *c = NULL;
+		char *buf = gen_text(&g, edit_dup);
+
+		/* two threads give way to one, which keeps both, warned */
+		assert_false(parse_both(buf, strlen(buf), &e));
+		assert_int_equal(plan_parse_text(buf, strlen(buf), "p.data",
+		    &c, &e), 0);
 		snprintf(want, sizeof(want), "p.data:%d: field 1 (name): "
-		    "duplicate guest \"v%05d\"", 10 + dup_at + 1, dup_at);
-		assert_string_equal(e.msg, want);
+		    "guest \"v%05d\"", 10 + dup_at + 1, dup_at);
+		assert_int_equal(c->nwarnings, 1);
+		if (strncmp(c->warnings[0], want, strlen(want)) != 0)
+			fail_msg("got \"%s\", want \"%s...\"", c->warnings[0],
+			    want);
+		plan_cluster_free(c);
+		free(buf);
 	}
 	/* first half, second half, both (either order of kinds) */
 	static const int at[][3] = {
@@ -859,6 +965,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_host_tags),
+		cmocka_unit_test(test_ganeti_fields),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_line_scan),
 		cmocka_unit_test(test_guest_order_and_tags),

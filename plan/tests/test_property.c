@@ -1,10 +1,13 @@
 /*
  * Property test: for many random clusters and options, every plan the
  * planners make passes the independent checker, which replays it and
- * asserts capacity at every step; and some counts that must hold.  A
- * roll-forward plan also has no DRBD pair in one batch and every guest
- * on a patched host at the end, and in a fleet with room to spare
- * (constructed so), every guest that can moves exactly once.
+ * asserts capacity (free disk as the file says) at every step, no move
+ * out of a node group, no offline host rebooted or receiving; and some
+ * counts that must hold.  The options include hroller's (which hosts
+ * reboot, which guests move).  A roll-forward plan also has no DRBD pair
+ * in one batch and every guest on a patched host at the end, and in a
+ * fleet with room to spare (constructed so), every guest that can moves
+ * exactly once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +20,7 @@
 
 #include "lib/herr.h"
 #include "plan/plan.h"
+#include "plan/plan_int.h"
 #include "plan/tests/helpers.h"
 
 #define ROUNDS	2000
@@ -76,15 +80,18 @@ check_consolidation(const struct plan_cluster *c, uint32_t seed,
 
 /* What a forward plan must hold besides what the checker replays. */
 static void
-forward_props(const struct plan_cluster *c, const struct plan_maintenance *p,
-    uint32_t seed)
+forward_props(const struct plan_cluster *c, const struct plan_maint_opts *o,
+    const struct plan_maintenance *p, uint32_t seed)
 {
+	uint8_t *cyc = calloc(c->nhosts + 1, 1);
 	size_t i, rows = 0, down = 0;
 
+	assert_non_null(cyc);
+	plan_check_cycle(c, o, cyc);
 	for (i = 0; i < c->nguests; i++) {
 		const struct plan_guest *g = &c->guests[i];
 
-		rows += c->hosts[g->host].state != PLAN_HOST_RETIRED;
+		rows += cyc[g->host];
 		/* no DRBD pair in one batch (as placed at the start) */
 		if (g->secondary != PLAN_NONE &&
 		    p->slots[g->host].batch != PLAN_NONE &&
@@ -97,15 +104,39 @@ forward_props(const struct plan_cluster *c, const struct plan_maintenance *p,
 		const struct plan_maint_guest *f = &p->guests[i];
 		const struct plan_host_slot *sl = &p->slots[f->end_host];
 
-		/* it ends on a host rebooted before it came, or with it */
-		if (sl->batch == PLAN_NONE)
+		/* it ends on a host rebooted before it came, or with it, or
+		 * one the cycle leaves alone */
+		if (sl->batch == PLAN_NONE && cyc[f->end_host])
 			fail_msg("seed %u: %s ends on a host not patched", seed,
+			    c->guests[f->guest].name);
+		if (c->hosts[f->end_host].group != c->hosts[f->host].group)
+			fail_msg("seed %u: %s ends out of its group", seed,
 			    c->guests[f->guest].name);
 		down += f->fate == PLAN_FATE_REBOOT;
 		if (f->nmoves == 0)
 			assert_int_equal(f->end_host, f->host);
 	}
 	assert_int_equal(down, p->nrebooted);
+	free(cyc);
+}
+
+/* hroller's options, now and then (full evacuation rolling back). */
+static void
+random_rules(struct plan_maint_opts *o, uint32_t *rs, int forward)
+{
+	static const char *tags[][2] = { { "old", NULL },
+	    { "stor:ssd", "nope" } };
+	uint32_t k = t_rand(rs) % 16;
+
+	o->ignore_non_redundant = k == 0 || k == 5;
+	o->skip_non_redundant = k == 1;
+	o->offline_maintenance = k == 2;
+	o->full_evacuation = !forward && (k == 3 || k == 5);
+	o->master_last = t_rand(rs) % 3 == 0;
+	if (k == 4 || k == 6) {
+		o->node_tags = tags[k == 6];
+		o->nnode_tags = k == 6 ? 2 : 1;
+	}
 }
 
 static void
@@ -116,6 +147,7 @@ check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs,
 	struct plan_maintenance *p = NULL;
 	struct herr e;
 	size_t i, pinned = 0, noroom = 0;
+	uint8_t *cyc;
 
 	plan_maint_opts_init(&o);
 	o.max_parallel = t_rand(rs) % 2 ? 0 : 1 + t_rand(rs) % 5;
@@ -128,25 +160,41 @@ check_maintenance(const struct plan_cluster *c, uint32_t seed, uint32_t *rs,
 		o.roll = PLAN_ROLL_FORWARD;
 		o.link_parallel = 1 + t_rand(rs) % 3;
 	}
+	random_rules(&o, rs, forward);
+	cyc = calloc(c->nhosts + 1, 1);
+	assert_non_null(cyc);
+	plan_check_cycle(c, &o, cyc);
 	herr_clear(&e);
 	if (plan_maintenance(c, &o, &p, &e) == -1)
 		fail_msg("seed %u: maintenance: %s", seed, e.msg);
 	if (plan_check_maintenance(c, &o, p, &e) == -1)
 		fail_msg("seed %u: maintenance checker (roll %d, parallel %zu, "
 		    "customer %d%%, util %d%%, reboot %.0f, migrate %.0f, link "
-		    "%zu): %s", seed, (int)o.roll, o.max_parallel,
+		    "%zu, ignore %d, skip %d, offline %d, full %d, master %d, "
+		    "tags %zu): %s", seed, (int)o.roll, o.max_parallel,
 		    o.max_customer_down_pct, o.max_util_pct, o.reboot_s,
-		    o.migrate_s_per_gib, o.link_parallel, e.msg);
-	/* rebooted = cannot live-migrate + found no room, nothing else */
+		    o.migrate_s_per_gib, o.link_parallel,
+		    o.ignore_non_redundant, o.skip_non_redundant,
+		    o.offline_maintenance, o.full_evacuation, o.master_last,
+		    o.nnode_tags, e.msg);
+	/* rebooted = may not move + found no room, nothing else */
 	for (i = 0; i < c->nguests; i++)
-		pinned += !c->guests[i].live_migrate &&
-		    c->hosts[c->guests[i].host].state != PLAN_HOST_RETIRED;
+		pinned += !plan_check_may_move(c, &o, (int32_t)i) &&
+		    cyc[c->guests[i].host];
 	for (i = 0; i < p->nguests; i++)
 		noroom += p->guests[i].no_room;
 	assert_int_equal(p->nrebooted, pinned + noroom);
+	/* no offline host, nor any the options leave out, in a batch */
+	for (i = 0; i < p->nbatches; i++) {
+		size_t k;
+
+		for (k = 0; k < p->batches[i].nhosts; k++)
+			assert_true(cyc[p->batches[i].hosts[k]]);
+	}
 	if (forward)
-		forward_props(c, p, seed);
+		forward_props(c, &o, p, seed);
 	plan_maintenance_free(p);
+	free(cyc);
 }
 
 /*
@@ -174,10 +222,12 @@ check_room_exists(uint32_t seed, uint32_t *rs)
 		if (c->hosts[i].cpus > cpus)
 			cpus = c->hosts[i].cpus;
 	}
-	for (i = 0; i < n; i++) {
+	/* as many spares in every node group */
+	for (i = 0; i < n * plan_ngroups(c); i++) {
 		snprintf(name, sizeof(name), "spare-%02zu", i);
 		assert_int_equal(plan_cluster_add_host(c, name, 2 * ram,
 		    2 * disk, 2 * cpus, PLAN_DISK_SSD, PLAN_HOST_ACTIVE, ""), 0);
+		c->hosts[c->nhosts - 1].group = (int32_t)(i / n);
 	}
 	plan_maint_opts_init(&o);
 	o.roll = PLAN_ROLL_FORWARD;
@@ -196,8 +246,11 @@ check_room_exists(uint32_t seed, uint32_t *rs)
 	if (plan_maintenance(c, &o, &p, &e) == -1)
 		fail_msg("seed %u: room exists: %s", seed, e.msg);
 	if (plan_check_maintenance(c, &o, p, &e) == -1)
-		fail_msg("seed %u: room exists: checker: %s", seed, e.msg);
-	forward_props(c, p, seed);
+		fail_msg("seed %u: room exists (parallel %zu, util %d%%, reboot "
+		    "%.0f, migrate %.0f, link %zu): checker: %s", seed,
+		    o.max_parallel, o.max_util_pct, o.reboot_s,
+		    o.migrate_s_per_gib, o.link_parallel, e.msg);
+	forward_props(c, &o, p, seed);
 	if (p->nmoved_twice != 0)
 		fail_msg("seed %u: room exists (parallel %zu, util %d%%, reboot "
 		    "%.0f, migrate %.0f, link %zu), yet %zu guests move twice",
