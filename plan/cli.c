@@ -21,7 +21,8 @@
 enum {
 	OPT_RETIRE = 256, OPT_TO, OPT_PACK, OPT_VCPU, OPT_MAXUTIL, OPT_JSON,
 	OPT_PARALLEL, OPT_CUSTDOWN, OPT_REBOOT, OPT_MIGRATE, OPT_ROLL,
-	OPT_PERLINK
+	OPT_PERLINK, OPT_NODETAGS, OPT_SKIPNR, OPT_IGNORENR, OPT_OFFMAINT,
+	OPT_FULLEVAC, OPT_ONESTEP, OPT_MASTERLAST
 };
 
 static const struct option longopts[] = {
@@ -39,6 +40,14 @@ static const struct option longopts[] = {
 	{ "migrate-time", required_argument, NULL, OPT_MIGRATE },
 	{ "roll", required_argument, NULL, OPT_ROLL },
 	{ "per-link", required_argument, NULL, OPT_PERLINK },
+	{ "offline", required_argument, NULL, 'O' },
+	{ "node-tags", required_argument, NULL, OPT_NODETAGS },
+	{ "skip-non-redundant", no_argument, NULL, OPT_SKIPNR },
+	{ "ignore-non-redundant", no_argument, NULL, OPT_IGNORENR },
+	{ "offline-maintenance", no_argument, NULL, OPT_OFFMAINT },
+	{ "full-evacuation", no_argument, NULL, OPT_FULLEVAC },
+	{ "one-step-only", no_argument, NULL, OPT_ONESTEP },
+	{ "master-last", no_argument, NULL, OPT_MASTERLAST },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -51,7 +60,12 @@ struct cli {
 	struct plan_maint_opts	 mo;
 	const char		**sel;
 	size_t			 nsel;
-	char			**selbuf;	/* --retire values, split */
+	const char		**tags;		/* --node-tags, split */
+	size_t			 ntags;
+	const char		**offline;	/* -O, split */
+	size_t			 noffline;
+	int			 one_step;
+	char			**selbuf;	/* option values, split */
 	size_t			 nselbuf;
 };
 
@@ -60,14 +74,20 @@ usage(FILE *f)
 {
 	fputs("usage: hangar plan consolidate [-t FILE] --retire SELECTOR "
 	    "[--retire ...] | --pack\n"
-	    "           [--to ssd|hdd] [--pack] [--vcpu-ratio R] "
-	    "[--max-util PCT] [--json]\n"
+	    "           [--to ssd|hdd] [--pack] [-O HOST] [--vcpu-ratio R] "
+	    "[--max-util PCT]\n"
+	    "           [--json]\n"
 	    "       hangar plan maintenance [-t FILE] [--roll forward|back] "
 	    "[--max-parallel N]\n"
 	    "           [--max-customer-down PCT] [--reboot-time SEC] "
 	    "[--migrate-time SEC]\n"
-	    "           [--per-link N] [--vcpu-ratio R] [--max-util PCT] "
-	    "[--json]\n", f);
+	    "           [--per-link N] [-O HOST] [--node-tags TAGS] "
+	    "[--skip-non-redundant]\n"
+	    "           [--ignore-non-redundant] [--offline-maintenance] "
+	    "[--full-evacuation]\n"
+	    "           [--master-last] [--one-step-only] [--vcpu-ratio R] "
+	    "[--max-util PCT]\n"
+	    "           [--json]\n", f);
 }
 
 static int
@@ -98,8 +118,9 @@ parse_num(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* The comma-separated words of arg, appended to *v (copies kept in cl). */
 static void
-add_selectors(struct cli *cl, const char *arg)
+add_words(struct cli *cl, const char *arg, const char ***v, size_t *n)
 {
 	char *copy = xstrdup(arg), *t, *save = NULL;
 
@@ -108,8 +129,8 @@ add_selectors(struct cli *cl, const char *arg)
 	cl->selbuf[cl->nselbuf++] = copy;
 	for (t = strtok_r(copy, ",", &save); t != NULL;
 	    t = strtok_r(NULL, ",", &save)) {
-		cl->sel = xreallocarray(cl->sel, cl->nsel + 1, sizeof(char *));
-		cl->sel[cl->nsel++] = t;
+		*v = xreallocarray(*v, *n + 1, sizeof(char *));
+		(*v)[(*n)++] = t;
 	}
 }
 
@@ -123,7 +144,7 @@ parse_args(struct cli *cl, int argc, char **argv)
 
 	optind = 0;	/* GNU: start over, we may be called again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+t:hO:", longopts, NULL)) != -1) {
 		int only_c = 0, only_m = 0;
 
 		switch (ch) {
@@ -135,7 +156,38 @@ parse_args(struct cli *cl, int argc, char **argv)
 			return PLAN_EXIT_OK;
 		case OPT_RETIRE:
 			only_c = 1;
-			add_selectors(cl, optarg);
+			add_words(cl, optarg, &cl->sel, &cl->nsel);
+			break;
+		case 'O':
+			add_words(cl, optarg, &cl->offline, &cl->noffline);
+			break;
+		case OPT_NODETAGS:
+			only_m = 1;
+			add_words(cl, optarg, &cl->tags, &cl->ntags);
+			break;
+		case OPT_SKIPNR:
+			only_m = 1;
+			cl->mo.skip_non_redundant = 1;
+			break;
+		case OPT_IGNORENR:
+			only_m = 1;
+			cl->mo.ignore_non_redundant = 1;
+			break;
+		case OPT_OFFMAINT:
+			only_m = 1;
+			cl->mo.offline_maintenance = 1;
+			break;
+		case OPT_FULLEVAC:
+			only_m = 1;
+			cl->mo.full_evacuation = 1;
+			break;
+		case OPT_ONESTEP:
+			only_m = 1;
+			cl->one_step = 1;
+			break;
+		case OPT_MASTERLAST:
+			only_m = 1;
+			cl->mo.master_last = 1;
 			break;
 		case OPT_TO:
 			only_c = 1;
@@ -220,8 +272,12 @@ parse_args(struct cli *cl, int argc, char **argv)
 	if (!cl->maint && cl->nsel == 0 && !cl->co.pack)
 		return bad("consolidate needs --retire SELECTOR or --pack%s",
 		    "");
+	if (cl->mo.full_evacuation && cl->mo.roll == PLAN_ROLL_FORWARD)
+		return bad("--full-evacuation plans rolling back only%s", "");
 	cl->co.retire = cl->sel;
 	cl->co.nretire = cl->nsel;
+	cl->mo.node_tags = cl->tags;
+	cl->mo.nnode_tags = cl->ntags;
 	return -1;
 }
 
@@ -359,7 +415,7 @@ cons_human(const struct plan_cluster *c, const struct cli *cl,
 
 		row[0] = h->name;
 		row[1] = plan_disk_kind_name(h->disk_kind);
-		row[2] = plan_host_state_name(h->state);
+		row[2] = h->offline ? "offline" : plan_host_state_name(h->state);
 		row[3] = b[3];
 		snprintf(b[3], 64, "%lld", (long long)ld[i].nguests);
 		row[4] = b[4];
@@ -395,8 +451,8 @@ jhost_load(const struct plan_host *h, const struct plan_load *ld,
 	json_object_object_add(o, "name", json_object_new_string(h->name));
 	json_object_object_add(o, "disk_kind",
 	    json_object_new_string(plan_disk_kind_name(h->disk_kind)));
-	json_object_object_add(o, "state",
-	    json_object_new_string(plan_host_state_name(h->state)));
+	json_object_object_add(o, "state", json_object_new_string(h->offline ?
+	    "offline" : plan_host_state_name(h->state)));
 	json_object_object_add(o, "guests", json_object_new_int64(ld->nguests));
 	json_object_object_add(o, "ram_mib", json_object_new_int64(ld->ram));
 	json_object_object_add(o, "ram_cap_mib", json_object_new_int64(cap->ram));
@@ -547,12 +603,13 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 		printf("no limit on hosts at once");
 	printf(", at most %d%% of a customer's guests down)\n",
 	    cl->mo.max_customer_down_pct);
-	for (i = 0; i < p->nbatches; i++) {
+	for (i = 0; i < p->nbatches; i++)
+		if (p->batches[i].nhosts > largest)
+			largest = p->batches[i].nhosts;
+	for (i = 0; i < p->nbatches && (!cl->one_step || i == 0); i++) {
 		const struct plan_batch *bt = &p->batches[i];
 		struct table *t = table_new(6, gh);
 
-		if (bt->nhosts > largest)
-			largest = bt->nhosts;
 		printf("\nBatch %zu: %zu host%s, about %s:", i + 1, bt->nhosts,
 		    bt->nhosts == 1 ? "" : "s", fmt_dur(d, sizeof(d),
 		    bt->duration_s));
@@ -571,7 +628,8 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 			row[1] = g->owner != PLAN_NONE ?
 			    c->customers[g->owner] : "-";
 			row[2] = c->hosts[f->host].name;
-			row[3] = f->fate == PLAN_FATE_MIGRATE ?
+			row[3] = f->secondary ? "DRBD copy out, back after" :
+			    f->fate == PLAN_FATE_MIGRATE ?
 			    "migrate, back after" : f->no_room ?
 			    "reboot (no room)" : "reboot (no live migration)";
 			row[4] = f->target != PLAN_NONE ?
@@ -584,15 +642,22 @@ maint_human(const struct plan_cluster *c, const struct cli *cl,
 			table_print(t, stdout, 2);
 		table_free(t);
 	}
+	if (cl->one_step && p->nbatches > 1)
+		printf("\n(--one-step-only: batches 2-%zu not shown)\n",
+		    p->nbatches);
 	for (i = 0; i < p->nwarnings; i++)
 		printf("\nwarning: %s", p->warnings[i]);
 	printf("\nSummary: %zu batch%s (largest %zu host%s), %zu of %zu "
-	    "guests see a reboot, %zu migration%s (there and back), "
-	    "%zu retired host%s skipped, about %s in total.\n", p->nbatches,
-	    p->nbatches == 1 ? "" : "es", largest, largest == 1 ? "" : "s",
-	    p->nrebooted, c->nguests, p->nmigrations,
-	    p->nmigrations == 1 ? "" : "s", p->nskipped,
-	    p->nskipped == 1 ? "" : "s", fmt_dur(d, sizeof(d), p->total_s));
+	    "guests see a reboot, %zu migration%s (there and back), ",
+	    p->nbatches, p->nbatches == 1 ? "" : "es", largest,
+	    largest == 1 ? "" : "s", p->nrebooted, c->nguests,
+	    p->nmigrations, p->nmigrations == 1 ? "" : "s");
+	if (p->ncopy_moves > 0)
+		printf("%zu DRBD copy move%s (there and back), ",
+		    p->ncopy_moves, p->ncopy_moves == 1 ? "" : "s");
+	printf("%zu host%s not rebooted (retired, offline or left out), "
+	    "about %s in total.\n", p->nskipped, p->nskipped == 1 ? "" : "s",
+	    fmt_dur(d, sizeof(d), p->total_s));
 	maint_cost_human(p);
 }
 
@@ -615,7 +680,7 @@ maint_cost_human(const struct plan_maintenance *p)
 
 static void
 maint_summary_json(struct jout *j, const struct plan_cluster *c,
-    const struct plan_maintenance *p)
+    const struct plan_maintenance *p, int one_step)
 {
 	size_t i, largest = 0;
 
@@ -637,6 +702,13 @@ maint_summary_json(struct jout *j, const struct plan_cluster *c,
 	jout_key(j, "migrations");
 	jout_int(j, (int64_t)p->nmigrations);
 	jout_raw(j, ",");
+	if (p->ncopy_moves > 0) {
+		jout_key(j, "copy_moves");
+		jout_int(j, (int64_t)p->ncopy_moves);
+		jout_raw(j, ",");
+	}
+	if (one_step)
+		jout_raw(j, "\"one_step_only\":true,");
 	jout_key(j, "skipped_hosts");
 	jout_int(j, (int64_t)p->nskipped);
 	jout_raw(j, ",");
@@ -734,6 +806,8 @@ maint_guest_long(struct jout *j, const struct plan_cluster *c,
 		JOUT_LIT(j, ",\"action\":\"migrate\"");
 	else
 		JOUT_LIT(j, ",\"action\":\"reboot\"");
+	if (g->secondary)
+		JOUT_LIT(j, ",\"copy\":\"secondary\"");
 	if (g->target != PLAN_NONE) {
 		JOUT_LIT(j, ",\"target\":");
 		jout_str(j, c->hosts[g->target].name);
@@ -780,6 +854,8 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 		d = PUT_LIT(d, ",\"action\":\"migrate\"");
 	else
 		d = PUT_LIT(d, ",\"action\":\"reboot\"");
+	if (g->secondary)
+		d = PUT_LIT(d, ",\"copy\":\"secondary\"");
 	if (g->target != PLAN_NONE) {
 		d = PUT_LIT(d, ",\"target\":");
 		d = put_mem(d, qh->text + qh->off[g->target],
@@ -814,8 +890,10 @@ maint_guest_json(struct jout *j, const struct plan_cluster *c,
 /* What writing a plan's JSON needs besides its jout. */
 struct mjson {
 	const struct plan_cluster	*c;
-	const struct plan_maintenance	*p;
+	const struct plan_maintenance	*p;		/* the batches shown */
 	const struct qhosts		*qh;
+	const struct plan_maintenance	*sum;		/* the whole plan */
+	int				 one_step;
 };
 
 /* Batch i's text up to its first guest row. */
@@ -874,7 +952,7 @@ maint_json_upto(struct jout *j, const struct mjson *mj, size_t i,
 	size_t b;
 
 	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
-	maint_summary_json(j, mj->c, mj->p);
+	maint_summary_json(j, mj->c, mj->sum, mj->one_step);
 	jout_raw(j, "},\"batches\":[");
 	for (b = 0; b < i; b++) {
 		batch_head(j, mj, b);
@@ -984,16 +1062,26 @@ mjson_half_main(void *arg)
  * first: the same bytes as one pass (maint_json_upto(), _from()).
  */
 static void
-maint_json(const struct plan_cluster *c, const struct plan_maintenance *p)
+maint_json(const struct plan_cluster *c, const struct plan_maintenance *full,
+    int one_step)
 {
 	struct jout *j = xmalloc(sizeof(*j));
 	struct qhosts qh;
-	struct mjson mj = { c, p, &qh };
+	struct plan_maintenance first = *full;
+	const struct plan_maintenance *p = full;
+	struct mjson mj = { c, full, &qh, full, one_step };
 	struct mjson_half h;
 	pthread_t tid;
 	size_t i = 0, mid = p->nguests / 2;
 	int threaded = 0;
 
+	if (one_step && full->nbatches > 1) {
+		/* --one-step-only: the first batch's rows only */
+		first.nbatches = 1;
+		first.nguests = batch_end(&full->batches[0]);
+		mj.p = p = &first;
+		mid = p->nguests / 2;
+	}
 	qhosts_init(&qh, c);
 	while (i < p->nbatches && batch_end(&p->batches[i]) <= mid)
 		i++;		/* the batch that holds row mid */
@@ -1033,15 +1121,41 @@ run_maintenance(const struct plan_cluster *c, struct cli *cl)
 		return e.code == HERR_USAGE ? PLAN_EXIT_USAGE : PLAN_EXIT_ERR;
 	}
 	if (p->roll == PLAN_ROLL_FORWARD && cl->json)
-		roll_json(c, &cl->mo, p);
+		roll_json(c, &cl->mo, p, cl->one_step);
 	else if (p->roll == PLAN_ROLL_FORWARD)
-		roll_human(c, &cl->mo, p);
+		roll_human(c, &cl->mo, p, cl->one_step);
 	else if (cl->json)
-		maint_json(c, p);
+		maint_json(c, p, cl->one_step);
 	else
 		maint_human(c, cl, p);
 	plan_maintenance_free(p);
 	return PLAN_EXIT_OK;
+}
+
+/*
+ * -O: v (a shallow copy of the cluster) gets its own hosts, those named
+ * offline: neither rebooted nor a target.  -1 to go on, else the exit
+ * status (a name that is no host).
+ */
+static int
+set_offline(struct plan_cluster *v, const struct cli *cl)
+{
+	struct plan_host *h;
+	size_t i;
+	int32_t k;
+
+	if (cl->noffline == 0)
+		return -1;
+	h = xreallocarray(NULL, v->nhosts + 1, sizeof(*h));
+	memcpy(h, v->hosts, v->nhosts * sizeof(*h));
+	v->hosts = h;
+	for (i = 0; i < cl->noffline; i++) {
+		if ((k = plan_host_find(v, cl->offline[i])) == PLAN_NONE)
+			return bad("-O: no host \"%s\" in the cluster",
+			    cl->offline[i]);
+		h[k].offline = 1;
+	}
+	return -1;
 }
 
 int
@@ -1049,6 +1163,7 @@ plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
 {
 	struct cli cl;
 	struct plan_cluster *loaded = NULL, view;
+	struct plan_host *ownhosts = NULL;	/* view's, with -O */
 	const struct plan_cluster *c;
 	struct herr e;
 	size_t i;
@@ -1086,9 +1201,17 @@ plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
 		rc = PLAN_EXIT_USAGE;
 		goto out;
 	}
-	if (cl.vcpu_ratio > 0) {
-		view = *c;	/* shallow: same hosts and guests */
-		view.vcpu_ratio = cl.vcpu_ratio;
+	for (i = 0; i < c->nwarnings; i++)
+		fprintf(stderr, "hangar plan: warning: %s\n", c->warnings[i]);
+	if (cl.vcpu_ratio > 0 || cl.noffline > 0) {
+		view = *c;	/* shallow: same guests, hosts copied */
+		if (cl.vcpu_ratio > 0)
+			view.vcpu_ratio = cl.vcpu_ratio;
+		rc = set_offline(&view, &cl);
+		if (cl.noffline > 0)
+			ownhosts = view.hosts;
+		if (rc != -1)
+			goto out;
 		c = &view;
 	}
 	rc = cl.maint ? run_maintenance(c, &cl) : run_consolidate(c, &cl);
@@ -1097,10 +1220,13 @@ plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
 		rc = PLAN_EXIT_ERR;
 	}
 out:
+	free(ownhosts);
 	plan_cluster_free(loaded);
 	for (i = 0; i < cl.nselbuf; i++)
 		free(cl.selbuf[i]);
 	free(cl.selbuf);
 	free(cl.sel);
+	free(cl.tags);
+	free(cl.offline);
 	return rc;
 }

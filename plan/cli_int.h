@@ -50,9 +50,12 @@ void	 maint_cost_json(struct jout *, const struct plan_maintenance *);
 void	 maint_cost_human(const struct plan_maintenance *);
 
 /* A FORWARD plan as tables, or as JSON (cli_roll.c). */
+/* one_step: the first batch only (its moves too), the summary whole. */
 void	 roll_human(const struct plan_cluster *,
-	    const struct plan_maint_opts *, const struct plan_maintenance *);
+	    const struct plan_maint_opts *, const struct plan_maintenance *,
+	    int one_step);
 void	 roll_json(const struct plan_cluster *,
-	    const struct plan_maint_opts *, const struct plan_maintenance *);
+	    const struct plan_maint_opts *, const struct plan_maintenance *,
+	    int one_step);
 
 #endif

@@ -93,7 +93,7 @@ batch_tables(const struct plan_cluster *c, const struct plan_maintenance *p,
 
 void
 roll_human(const struct plan_cluster *c, const struct plan_maint_opts *o,
-    const struct plan_maintenance *p)
+    const struct plan_maintenance *p, int one_step)
 {
 	static const char *mh[] = { ">STEP", "GUEST", "FROM", "TO", ">BATCH",
 	    ">START", ">END" };
@@ -117,12 +117,15 @@ roll_human(const struct plan_cluster *c, const struct plan_maint_opts *o,
 	for (i = 0; i < p->nbatches; i++) {
 		if (p->batches[i].nhosts > largest)
 			largest = p->batches[i].nhosts;
-		batch_tables(c, p, i);
+		if (!one_step || i == 0)
+			batch_tables(c, p, i);
 	}
 	tb = table_new(7, mh);
 	for (i = 0; i < p->nmoves; i++) {
 		const struct plan_maint_move *m = &p->moves[i];
 
+		if (one_step && m->batch != 0)
+			continue;
 		snprintf(t[0], 64, "%zu", i + 1);
 		row[0] = t[0];
 		row[1] = c->guests[m->guest].name;
@@ -134,16 +137,19 @@ roll_human(const struct plan_cluster *c, const struct plan_maint_opts *o,
 		row[6] = fmt_dur(t[6], 64, m->end_s);
 		table_row(tb, row);
 	}
-	printf("\nMoves, in the order they start (%zu):\n", p->nmoves);
-	if (p->nmoves > 0)
+	printf("\nMoves, in the order they start (%zu):\n", table_rows(tb));
+	if (table_rows(tb) > 0)
 		table_print(tb, stdout, 2);
 	table_free(tb);
+	if (one_step && p->nbatches > 1)
+		printf("\n(--one-step-only: batches 2-%zu and their moves not "
+		    "shown)\n", p->nbatches);
 	for (i = 0; i < p->nwarnings; i++)
 		printf("\nwarning: %s", p->warnings[i]);
 	printf("\nSummary: %zu batch%s (largest %zu host%s), %zu of %zu "
 	    "guests see a reboot, %zu migration%s (%zu guest%s twice, %zu "
-	    "end off their home host), %zu retired host%s skipped, about %s "
-	    "in total.\n", p->nbatches, p->nbatches == 1 ? "" : "es",
+	    "end off their home host), %zu host%s not rebooted (retired, "
+	    "offline or left out), about %s in total.\n", p->nbatches, p->nbatches == 1 ? "" : "es",
 	    largest, largest == 1 ? "" : "s", p->nrebooted, c->nguests,
 	    p->nmigrations, p->nmigrations == 1 ? "" : "s", p->nmoved_twice,
 	    p->nmoved_twice == 1 ? " moves" : "s move", p->nended_away,
@@ -393,18 +399,45 @@ moves_half_main(void *arg)
 /* Moves from which a second CPU writes them while the rest is written. */
 #define MOVES_SPLIT_MIN	20000
 
+/*
+ * --one-step-only: the first batch of full, and its moves (those of the
+ * hosts it empties, and into its hosts), into v; moves owned by *mv.
+ */
+static void
+first_batch(const struct plan_maintenance *full, struct plan_maintenance *v,
+    struct plan_maint_move **mv)
+{
+	size_t i;
+
+	*v = *full;
+	*mv = xreallocarray(NULL, full->nmoves + 1, sizeof(**mv));
+	v->nbatches = full->nbatches > 0 ? 1 : 0;
+	v->nmoves = 0;
+	for (i = 0; i < full->nmoves; i++)
+		if (full->moves[i].batch == 0)
+			(*mv)[v->nmoves++] = full->moves[i];
+	v->moves = *mv;
+}
+
 void
 roll_json(const struct plan_cluster *c, const struct plan_maint_opts *o,
-    const struct plan_maintenance *p)
+    const struct plan_maintenance *full, int one_step)
 {
 	struct jout *j = xmalloc(sizeof(*j));
 	struct qhosts qh;
 	struct moves_half mh;
+	struct plan_maintenance first;
+	struct plan_maint_move *fmv = NULL;
+	const struct plan_maintenance *p = full;
 	pthread_t tid;
 	size_t b, k, n = 0;
 	char buf[160];
 	int threaded = 0;
 
+	if (one_step) {
+		first_batch(full, &first, &fmv);
+		p = &first;
+	}
 	qhosts_init(&qh, c);
 	memset(&mh, 0, sizeof(mh));
 	mh.c = c;
@@ -415,7 +448,9 @@ roll_json(const struct plan_cluster *c, const struct plan_maint_opts *o,
 		threaded = 1;
 	jout_init(j, stdout);
 	jout_raw(j, "{\"command\":\"maintenance\",\"summary\":{");
-	summary_json(j, c, o, p);
+	if (one_step)
+		jout_raw(j, "\"one_step_only\":true,");
+	summary_json(j, c, o, full);
 	jout_raw(j, "},\"batches\":[");
 	for (b = 0; b < p->nbatches; b++) {
 		const struct plan_batch *bt = &p->batches[b];
@@ -478,5 +513,6 @@ roll_json(const struct plan_cluster *c, const struct plan_maint_opts *o,
 	jout_raw(j, "}\n");
 	(void)jout_flush(j);	/* plan_cli_main checks stdout */
 	qhosts_free(&qh);
+	free(fmv);
 	free(j);
 }

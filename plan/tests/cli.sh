@@ -180,6 +180,51 @@ run "nothing matches" 1 consolidate -t "$dir/small.data" --retire 'zz-*'
 has "$tmp/err" "no host matches" "says the selector matched nothing"
 run "help" 0 consolidate -h
 has "$tmp/out" "usage: hangar plan consolidate" "usage text"
+has "$tmp/out" "--ignore-non-redundant" "usage lists hroller's options"
+
+# hroller's options: which hosts reboot, which guests move, the master
+# last, the first batch only (the plans: ganeti.sh and test_rules.c)
+run "-O a host not in the file" 2 maintenance -t "$dir/small.data" \
+    -O old-a,nosuch
+has "$tmp/err" '-O: no host "nosuch"' "names the host -O does not know"
+run "-O, --node-tags" 0 maintenance -t "$dir/small.data" -O old-a \
+    --node-tags stor:hdd --json
+if python3 - "$tmp/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+hosts = sorted(h for b in d["batches"] for h in b["hosts"])
+assert hosts == ["old-b", "old-c"], hosts
+assert d["summary"]["skipped_hosts"] == 4
+for b in d["batches"]:
+    for g in b["guests"]:
+        assert g.get("target") != "old-a", g
+PY
+then ok "offline and untagged hosts do not reboot; offline receives none"
+else no "offline and untagged hosts do not reboot; offline receives none"; fi
+run "--one-step-only" 0 maintenance -t "$dir/small.data" --max-parallel 1 \
+    --one-step-only --master-last
+has "$tmp/out" "Batch 1:" "first batch shown"
+has "$tmp/out" "(--one-step-only: batches 2-6 not shown)" "the others are not"
+run "--full-evacuation forward" 2 maintenance -t "$dir/small.data" \
+    --full-evacuation --roll forward
+run "consolidate -O" 0 consolidate -t "$dir/small.data" --retire old-a \
+    -O new-a,new-b
+has "$tmp/out" "offline" "offline hosts are shown as such"
+if grep -E '^ +[0-9]+ +[a-z0-9]+ +primary +old-a +new-[ab] ' "$tmp/out"; then
+	no "no guest goes to an offline host"
+else ok "no guest goes to an offline host"; fi
+
+# hangar plan without -t plans over hangard's fleet; without hangard: 7
+hangar=$(dirname "$bin")/../hangar/hangar
+if [ -x "$hangar" ]; then
+	for cmd in maintenance consolidate; do
+		HANGAR_STATE=$tmp/nostate "$hangar" plan $cmd --pack \
+		    >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		if [ "$st" -eq 7 ]; then ok "hangar plan $cmd, no hangard: exit 7"
+		else no "hangar plan $cmd, no hangard: exit $st, want 7"; fi
+	done
+fi
 
 echo "1..$n"
 [ "$fails" -eq 0 ]
