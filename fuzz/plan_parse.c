@@ -61,7 +61,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		plan_maintenance_free(m);
 		m = NULL;
+		/* hroller's options, by the input's size */
+		static const char *tags[] = { "stor:ssd" };
+		unsigned k = (unsigned)size % 4;
+
+		mo.full_evacuation = k == 0;
+		mo.master_last = k < 2;
+		mo.ignore_non_redundant = k == 1;
+		mo.skip_non_redundant = k == 2;
+		mo.offline_maintenance = k == 2;
+		mo.node_tags = k == 3 ? tags : NULL;
+		mo.nnode_tags = k == 3;
+		if (plan_maintenance(c, &mo, &m, &e) == 0 &&
+		    plan_check_maintenance(c, &mo, m, &e) != 0)
+			__builtin_trap();
+		plan_maintenance_free(m);
+		m = NULL;
 		/* rolled forward, two hosts and two migrations at once */
+		mo.full_evacuation = 0;
 		mo.roll = PLAN_ROLL_FORWARD;
 		mo.max_parallel = 2;
 		mo.link_parallel = 2;
