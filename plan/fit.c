@@ -54,6 +54,7 @@ struct fit_memo {
 struct plan_fit {
 	int		  top;		/* level of the root; 0: root is a leaf */
 	size_t		  nleaf;	/* a power of FANOUT */
+	size_t		  norder;	/* leaves with a host: the first */
 	size_t		  nhosts;
 	size_t		  off[MAXLEVEL];	/* level -> first node */
 	size_t		  span[MAXLEVEL];	/* level -> leaves below a node */
@@ -97,6 +98,7 @@ plan_fit_new(size_t nhosts, const int32_t *order, size_t norder)
 		f->top++;
 	}
 	f->nleaf = nleaf;
+	f->norder = norder;
 	f->nhosts = nhosts;
 	for (l = 0, n = nleaf; l <= f->top; l++, n /= FANOUT) {
 		f->off[l] = f->nnodes;
@@ -255,9 +257,9 @@ fits(const struct fit_node *n, const struct plan_load *need)
 }
 
 /*
- * The first host at leaf s->lo or later, before s->hi, below node j of
- * level l (which has room for s->need), or NONE.  Leaves before s->lo
- * are skipped: the caller knows they have no room.
+ * The first host at leaf s->lo or later below node j of level l (which
+ * has room for s->need), or NONE.  Leaves before s->lo are skipped: the
+ * caller knows they have no room.
  */
 static int32_t
 find(struct fit_search *s, int l, size_t j)
@@ -277,11 +279,40 @@ find(struct fit_search *s, int l, size_t j)
 		i = s->lo / f->span[l - 1] - c0;
 	ch = &f->node[f->off[l - 1] + c0];
 	for (; i < FANOUT; i++) {
-		if ((c0 + i) * f->span[l - 1] >= s->hi)
-			break;
 		if (!fits(&ch[i], s->need))
 			continue;
 		h = find(s, l - 1, c0 + i);
+		if (h != PLAN_NONE)
+			return h;
+	}
+	return PLAN_NONE;
+}
+
+/*
+ * find() in a range that ends early, before leaf s->hi (a node group's):
+ * only the children that start before it (node j does, or the search
+ * would not be here).  Apart from find(), which the searches of the whole
+ * order take, so that they pay nothing for the bound.
+ */
+static int32_t
+find_in(struct fit_search *s, int l, size_t j)
+{
+	const struct plan_fit *f = s->f;
+	const struct fit_node *ch;
+	size_t i = 0, c0 = j * FANOUT, end = FANOUT, last;
+	int32_t h;
+
+	if (l == 0)
+		return find(s, 0, j);
+	if (s->lo / f->span[l - 1] > c0)
+		i = s->lo / f->span[l - 1] - c0;
+	if ((last = (s->hi - 1) / f->span[l - 1]) < c0 + FANOUT - 1)
+		end = last - c0 + 1;
+	ch = &f->node[f->off[l - 1] + c0];
+	for (; i < end; i++) {
+		if (!fits(&ch[i], s->need))
+			continue;
+		h = find_in(s, l - 1, c0 + i);
 		if (h != PLAN_NONE)
 			return h;
 	}
@@ -313,7 +344,8 @@ plan_fit_first_in(struct plan_fit *f, const struct plan_load *need,
 	struct fit_search s = { f, need, ex1, ex2, lo, hi, hi };
 	int32_t h;
 
-	if (hi > f->nleaf)
+	/* to the order's end is to the tree's: no bound to keep */
+	if (hi >= f->norder)
 		hi = s.hi = s.first = f->nleaf;
 	if (lo >= hi)
 		return PLAN_NONE;
@@ -330,7 +362,8 @@ plan_fit_first_in(struct plan_fit *f, const struct plan_load *need,
 	}
 	h = PLAN_NONE;
 	if (fits(&f->node[f->off[f->top]], need))
-		h = find(&s, f->top, 0);
+		h = hi < f->nleaf ? find_in(&s, f->top, 0) :
+		    find(&s, f->top, 0);
 	*mo = (struct fit_memo){ need->ram, need->disk, need->vcpu, f->epoch,
 	    lo, s.first };
 	return h;

@@ -122,14 +122,29 @@ void		 plan_maint_cycle(const struct plan_cluster *,
 		    const struct plan_maint_opts *, uint8_t *cyc);
 /*
  * May maintenance live-migrate guest g (its customer's choice aside)?
- * It can live-migrate, and neither offline_maintenance nor (having no
- * DRBD copy) ignore_non_redundant keeps it in place.
+ * It can live-migrate, its host is not offline, and neither
+ * offline_maintenance nor (having no DRBD copy) ignore_non_redundant
+ * keeps it in place.  Inline: the planners ask it of every guest.
  */
-int		 plan_guest_may_move(const struct plan_cluster *,
-		    const struct plan_maint_opts *, int32_t g);
+static inline int
+plan_guest_may_move(const struct plan_cluster *c,
+    const struct plan_maint_opts *o, int32_t g)
+{
+	const struct plan_guest *gg = &c->guests[g];
+
+	return gg->live_migrate && !o->offline_maintenance &&
+	    !(o->ignore_non_redundant && gg->secondary == PLAN_NONE) &&
+	    !c->hosts[gg->host].offline;
+}
+
 /* The same, and no customer's choice for it. */
-int		 plan_guest_movable(const struct plan_cluster *,
-		    const struct plan_maint_opts *, int32_t g);
+static inline int
+plan_guest_movable(const struct plan_cluster *c,
+    const struct plan_maint_opts *o, int32_t g)
+{
+	return plan_guest_may_move(c, o, g) && (c->choice == NULL ||
+	    (size_t)g >= c->nchoice || c->choice[g] == PLAN_CHOICE_NONE);
+}
 /*
  * Sorts order[0..n) (hosts) by node group, keeping the order within a
  * group; group g's hosts are then order[gstart[g] .. gstart[g+1]-1]

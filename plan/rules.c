@@ -43,25 +43,6 @@ plan_maint_cycle(const struct plan_cluster *c, const struct plan_maint_opts *o,
 				cyc[c->guests[i].host] = 0;
 }
 
-int
-plan_guest_may_move(const struct plan_cluster *c,
-    const struct plan_maint_opts *o, int32_t g)
-{
-	const struct plan_guest *gg = &c->guests[g];
-
-	return gg->live_migrate && !o->offline_maintenance &&
-	    !(o->ignore_non_redundant && gg->secondary == PLAN_NONE) &&
-	    !c->hosts[gg->host].offline;
-}
-
-int
-plan_guest_movable(const struct plan_cluster *c,
-    const struct plan_maint_opts *o, int32_t g)
-{
-	return plan_guest_may_move(c, o, g) &&
-	    plan_guest_choice(c, g) == PLAN_CHOICE_NONE;
-}
-
 void
 plan_order_by_group(const struct plan_cluster *c, int32_t *order, size_t n,
     size_t *gstart)

@@ -2,7 +2,9 @@
  * The fit tree against a plain scan: for random free capacities, sets,
  * exclusions and needs, and for guests of a few sizes placed one after
  * another (what the tree remembers between searches), plan_fit_first()
- * must name the first host in the order with room, and
+ * must name the first host in the order with room, plan_fit_first_in()
+ * the first in a range of it (a node group's: three ranges or the
+ * whole, in turn, as a planner's guests of several groups ask), and
  * plan_fit_restore() must bring back what plan_fit_save() kept, in a
  * plan_fit_copy() too.
  */
@@ -26,14 +28,14 @@ struct model {
 	uint8_t		*gone;	/* set with NULL */
 };
 
-/* The first host in order with room, the way the tree promises it. */
+/* The first host in order[lo, hi) with room, as the tree promises it. */
 static int32_t
-scan(const struct model *md, const struct plan_load *need, int32_t ex1,
-    int32_t ex2)
+scan_in(const struct model *md, const struct plan_load *need, int32_t ex1,
+    int32_t ex2, size_t lo, size_t hi)
 {
 	size_t i;
 
-	for (i = 0; i < md->norder; i++) {
+	for (i = lo; i < hi && i < md->norder; i++) {
 		int32_t h = md->order[i];
 		const struct plan_load *f = &md->fr[h];
 
@@ -44,6 +46,33 @@ scan(const struct model *md, const struct plan_load *need, int32_t ex1,
 			return h;
 	}
 	return PLAN_NONE;
+}
+
+static int32_t
+scan(const struct model *md, const struct plan_load *need, int32_t ex1,
+    int32_t ex2)
+{
+	return scan_in(md, need, ex1, ex2, 0, md->norder);
+}
+
+/* A search by the tree and by the scan: the whole order, or one of
+ * three ranges of it. */
+static int32_t
+first_both(struct plan_fit *fit, const struct model *md,
+    const struct plan_load *need, int32_t ex1, int32_t ex2, uint32_t *rs)
+{
+	uint32_t r = t_rand(rs) % 4;
+	size_t lo = md->norder * r / 3, hi = md->norder * (r + 1) / 3;
+	int32_t h;
+
+	if (r == 3) {
+		h = plan_fit_first(fit, need, ex1, ex2);
+		assert_int_equal(h, scan(md, need, ex1, ex2));
+		return h;
+	}
+	h = plan_fit_first_in(fit, need, ex1, ex2, lo, hi);
+	assert_int_equal(h, scan_in(md, need, ex1, ex2, lo, hi));
+	return h;
 }
 
 static void
@@ -93,8 +122,7 @@ queries(struct plan_fit *fit, const struct model *md, uint32_t *rs, int n)
 		    (int32_t)(t_rand(rs) % md->nhosts);
 		ex2 = t_rand(rs) % 2 == 0 ? PLAN_NONE :
 		    scan(md, &need, PLAN_NONE, PLAN_NONE);
-		assert_int_equal(plan_fit_first(fit, &need, ex1, ex2),
-		    scan(md, &need, ex1, ex2));
+		(void)first_both(fit, md, &need, ex1, ex2, rs);
 	}
 }
 
@@ -117,8 +145,7 @@ fill(struct plan_fit *fit, struct model *md, uint32_t *rs, int n)
 		need = sizes[t_rand(rs) % 4];
 		ex = t_rand(rs) % 4 == 0 ? (int32_t)(t_rand(rs) %
 		    md->nhosts) : PLAN_NONE;
-		h = plan_fit_first(fit, &need, ex, PLAN_NONE);
-		assert_int_equal(h, scan(md, &need, ex, PLAN_NONE));
+		h = first_both(fit, md, &need, ex, PLAN_NONE, rs);
 		if (h == PLAN_NONE)
 			continue;
 		md->fr[h].ram -= need.ram;
