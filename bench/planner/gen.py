@@ -16,6 +16,11 @@ RAM is free (every host about as full), as for the maintenance figures.
 2 TiB of disk) with the same number of guests each, of its four plans in
 turn (0.5, 1, 2, 4 GiB RAM with 10, 20, 40, 80 GiB of local disk), the
 hosts' RAM sized by --free (default 0.1).
+
+--groups N spreads the hosts over N node groups (host i in group i mod
+N: each group as mixed as the fleet), --offline F takes a share F of
+the hosts offline (role Y, every 1/F-th, never the master); neither
+changes anything else of the fleet.
 """
 
 import argparse
@@ -145,6 +150,10 @@ def main():
                     help="share of the fleet's RAM left free (hosts sized "
                          "to it)")
     ap.add_argument("--shape", choices=["gen", "maint"], default="gen")
+    ap.add_argument("--groups", type=int, default=1,
+                    help="node groups (host i in group i mod N)")
+    ap.add_argument("--offline", type=float, default=0.0,
+                    help="share of hosts offline (role Y)")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
     rng = random.Random(a.seed)
@@ -169,16 +178,27 @@ def main():
     write(a, hosts, guests)
 
 
+def group_of(a, i):
+    """Name and uuid of host i's node group."""
+    if a.groups <= 1:
+        return "default", "uuid-default"
+    return "group%02d" % (i % a.groups), "uuid-g%02d" % (i % a.groups)
+
+
 def write(a, hosts, guests):
     """The fleet in htools text format, to a.output."""
-    out = ["default|uuid-default|preferred||", ""]
+    out = ["%s|%s|preferred||" % group_of(a, g)
+           for g in range(max(1, a.groups))] + [""]
     master = next((h for h in hosts if h["kind"] == "ssd"), hosts[0])
-    for h in hosts:
+    every = round(1 / a.offline) if a.offline > 0 else 0
+    for i, h in enumerate(hosts):
         fmem = h["tmem"] - h["nmem"] - h["mem"]
         fdsk = h["tdsk"] - h["dsk"] if a.template == "plain" else h["tdsk"]
+        role = "M" if h is master else \
+            "Y" if every and i % every == every - 1 else "N"
         out.append("|".join(map(str, [
             h["name"], h["tmem"], h["nmem"], fmem, h["tdsk"], fdsk,
-            h["cpus"], "M" if h is master else "N", "uuid-default", 4,
+            h["cpus"], role, group_of(a, i)[1], 4,
             "stor:%s,model:%s" % (h["kind"], h["model"]), "N", 4, 1,
             "1.0"])))
     out.append("")
@@ -191,7 +211,9 @@ def write(a, hosts, guests):
     policy = "2048,1,51200,1,1,1|512,1,10240,1,1,1;65536,16,1048576,16,8,12"
     tpls = "plain,ext,drbd,file"
     out.append("|%s|%s|%.1f|32.0" % (policy, tpls, VCPU_RATIO))
-    out.append("default|%s|%s|%.1f|32.0" % (policy, tpls, VCPU_RATIO))
+    for g in range(max(1, a.groups)):
+        out.append("%s|%s|%s|%.1f|32.0" % (group_of(a, g)[0], policy, tpls,
+                                         VCPU_RATIO))
     text = "\n".join(out) + "\n"
     if a.output == "-":
         sys.stdout.write(text)
