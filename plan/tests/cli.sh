@@ -218,7 +218,7 @@ else ok "no guest goes to an offline host"; fi
 hangar=$(dirname "$bin")/../hangar/hangar
 if [ -x "$hangar" ]; then
 	for cmd in maintenance consolidate; do
-		HANGAR_STATE=$tmp/nostate "$hangar" plan $cmd --pack \
+		HANGAR_STATE=$tmp/nostate "$hangar" plan $cmd \
 		    >"$tmp/out" 2>"$tmp/err"
 		st=$?
 		if [ "$st" -eq 7 ]; then ok "hangar plan $cmd, no hangard: exit 7"

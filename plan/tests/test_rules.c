@@ -125,16 +125,16 @@ test_groups(void **state)
 	assert_int_equal(plan_check_maintenance(c, &o, p, &e), -1);
 	assert_non_null(strstr(e.msg, "cannot migrate there"));
 	plan_maintenance_free(p);
-	/* roll forward: never onto b's hosts, patched or not */
+	/* roll forward: never onto b's hosts, patched or not; small
+	 * moves (to a1, once a1 is patched) */
 	o.roll = PLAN_ROLL_FORWARD;
 	p = maint_ok(c, &o);
+	assert_true(p->nmoves > 0);
 	for (i = 0; i < p->nmoves; i++)
 		assert_true(c->hosts[p->moves[i].to].group == 0);
-	if (p->nmoves > 0) {
-		p->moves[0].to = 3;
-		assert_int_equal(plan_check_maintenance(c, &o, p, &e), -1);
-		assert_non_null(strstr(e.msg, "leave its node group"));
-	}
+	p->moves[0].to = 3;
+	assert_int_equal(plan_check_maintenance(c, &o, p, &e), -1);
+	assert_non_null(strstr(e.msg, "leave its node group"));
 	plan_maintenance_free(p);
 	/* consolidation: emptying a0 places small on a1, big nowhere */
 	plan_consolidate_opts_init(&co);
