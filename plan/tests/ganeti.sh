@@ -28,9 +28,18 @@ fi
 deb=$(ls "$cache"/ganeti-testsuite_*.deb 2>/dev/null | tail -1)
 if [ -z "$deb" ]; then
 	command -v apt-get >/dev/null 2>&1 || skip "no apt-get here"
-	(cd "$cache" && apt-get download ganeti-testsuite >/dev/null 2>&1) ||
-	    skip "apt-get download ganeti-testsuite failed (no network or" \
-	    "archive?)"
+	# into a folder of its own, then renamed: a run beside this one (the
+	# same tests of another build) never sees half a package
+	dl=$(mktemp -d "$cache/dl.XXXXXX") || skip "cannot write in $cache"
+	(cd "$dl" && apt-get download ganeti-testsuite >/dev/null 2>&1) || {
+		rm -rf "$dl"
+		skip "apt-get download ganeti-testsuite failed (no network, or" \
+		    "no package lists: apt-get update)"
+	}
+	for f in "$dl"/ganeti-testsuite_*.deb; do
+		[ -f "$f" ] && mv -f "$f" "$cache/"
+	done
+	rm -rf "$dl"
 	deb=$(ls "$cache"/ganeti-testsuite_*.deb 2>/dev/null | tail -1)
 	[ -n "$deb" ] || skip "no ganeti-testsuite package after apt-get download"
 fi
@@ -38,12 +47,16 @@ x="$cache/$(basename "$deb" .deb)"
 t=$x/usr/share/ganeti/testsuite/test
 if [ ! -d "$t/data/htools" ]; then
 	rm -rf "$x.tmp.$$"
-	# an extraction that fails is an error, not a skip: the file is here
-	dpkg-deb -x "$deb" "$x.tmp.$$" && mv "$x.tmp.$$" "$x" || {
+	# an extraction that fails is an error, not a skip: the file is here.
+	# mv -T does not move it into an $x another run made meanwhile.
+	dpkg-deb -x "$deb" "$x.tmp.$$" || {
 		rm -rf "$x.tmp.$$"
 		echo "not ok - cannot extract $deb"
 		exit 1
 	}
+	mv -T "$x.tmp.$$" "$x" 2>/dev/null || rm -rf "$x.tmp.$$"
+	[ -d "$t/data/htools" ] || { echo "not ok - no test/data/htools in $deb"
+		exit 1; }
 fi
 data=$t/data/htools
 for f in htools-hroller.test htools-hsqueeze.test; do
