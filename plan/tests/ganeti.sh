@@ -142,7 +142,8 @@ case_ hroller 0 batches '^node-..,node-..,node-..,node-..\nnode-..,node-..,node-
     -- $m -t "$data/hroller-full.data"
 case_ hroller 0 batches '^node-..,node-..\nnode-..,node-..\nnode-..,node-..\nnode-..,node-31$' \
     -- $m --full-evacuation -t "$data/hroller-full.data"
-case_ hroller 0 first '^node-..\nnode-..\n  inst-.. node-..\n  inst-.. node-..\n  inst-.. node-..\n  inst-.. node-..$' \
+why="a DRBD guest and its copy move in a row each, with one target"
+case_ hangar 0 first '^node-..\nnode-..\n  inst-.. node-..\n  inst-.. node-..\n  inst-.. node-..\n  inst-.. node-..$' \
     -- $m --full-evacuation --one-step-only -t "$data/hroller-full.data"
 why="a primary leaves with its disk, not onto its DRBD copy: room enough"
 case_ hangar 0 batches '^node-01-00[23]\nnode-01-00[23]\nnode-01-001$' -- \
