@@ -158,6 +158,92 @@ test_groups(void **state)
 	plan_cluster_free(c);
 }
 
+/*
+ * Two groups of three hosts, four 4 GiB guests on each host: a's hosts
+ * of a_gib GiB, b's of 128 (the first choice, were groups not kept).
+ */
+static struct plan_cluster *
+groups_of_three(int64_t a_gib)
+{
+	struct plan_cluster *c = plan_cluster_new();
+	char name[16];
+	size_t i, k;
+	int32_t h;
+
+	assert_int_equal(plan_cluster_add_group(c, "a"), 0);
+	assert_int_equal(plan_cluster_add_group(c, "b"), 1);
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "%c%zu", i < 3 ? 'a' : 'b', i % 3);
+		h = t_host(c, name, i < 3 ? a_gib : 128, 1000, 16,
+		    PLAN_DISK_SSD, PLAN_HOST_ACTIVE, "");
+		c->hosts[h].group = i < 3 ? 0 : 1;
+		for (k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name), "g%zu%zu", i, k);
+			t_guest(c, name, NULL, 4096, 10, 1, h, PLAN_NONE, 1);
+		}
+	}
+	return c;
+}
+
+/*
+ * Rolling forward in two groups, none with an empty host: each group
+ * seeds its own start (a host of each evacuates or reboots from the
+ * first moment: neither waits for the other's roll), every move stays
+ * in its group, every host reboots once.  Then with a's hosts full: a
+ * has no room for a seed, and its first host reboots with its guests
+ * at once, beside b's roll, not after it.
+ */
+static void
+test_groups_forward(void **state)
+{
+	struct plan_cluster *c = groups_of_three(32);
+	struct plan_maint_opts o;
+	struct plan_maintenance *p;
+	struct herr e;
+	size_t i, b, k, moved[2] = { 0, 0 }, first[2] = { 0, 0 };
+	int32_t h;
+
+	(void)state;
+	plan_maint_opts_init(&o);
+	o.roll = PLAN_ROLL_FORWARD;
+	p = maint_ok(c, &o);
+	assert_int_equal(p->nrebooted, 0);
+	for (i = 0; i < p->nmoves; i++) {
+		int32_t from = p->moves[i].from, to = p->moves[i].to;
+
+		assert_int_equal(c->hosts[from].group, c->hosts[to].group);
+		moved[c->hosts[from].group]++;
+	}
+	assert_true(moved[0] > 0 && moved[1] > 0);
+	for (h = 0; h < 6; h++)
+		first[c->hosts[h].group] += p->slots[h].evac_start_s == 0;
+	assert_true(first[0] > 0 && first[1] > 0);
+	for (h = 0; h < 6; h++)
+		(void)batch_index(p, h);	/* every host in a batch */
+	for (b = 0, k = 0; b < p->nbatches; b++)
+		k += p->batches[b].nhosts;
+	assert_int_equal(k, 6);		/* once each */
+	/* the checker refuses a's first move sent to b's largest */
+	for (i = 0; i < p->nmoves && c->hosts[p->moves[i].from].group; i++)
+		;
+	assert_true(i < p->nmoves);
+	p->moves[i].to = 5;
+	assert_int_equal(plan_check_maintenance(c, &o, p, &e), -1);
+	plan_maintenance_free(p);
+	plan_cluster_free(c);
+
+	/* a full: its guests reboot, from the start */
+	c = groups_of_three(16);
+	p = maint_ok(c, &o);
+	assert_int_equal(p->nrebooted, 12);
+	first[0] = first[1] = 0;
+	for (h = 0; h < 6; h++)
+		first[c->hosts[h].group] += p->slots[h].reboot_start_s == 0;
+	assert_true(first[0] > 0);
+	plan_maintenance_free(p);
+	plan_cluster_free(c);
+}
+
 /* An offline host: not rebooted, not a target, its guests left alone. */
 static void
 test_offline(void **state)
@@ -502,6 +588,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_groups_forward),
 		cmocka_unit_test(test_offline),
 		cmocka_unit_test(test_free_disk),
 		cmocka_unit_test(test_who_reboots),
