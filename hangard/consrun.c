@@ -239,8 +239,10 @@ moved_detail(struct sjob *s, const char *how)
 		    (double)s->mig.bytes / (1024.0 * 1024.0));
 	else
 		snprintf(what, sizeof(what), ", its definition only");
-	snprintf(s->detail, sizeof(s->detail), "%s: moved to %s%s", how,
-	    s->target, what);
+	/* a line for the report: a long host name may cut its end */
+	if (snprintf(s->detail, sizeof(s->detail), "%s: moved to %s%s", how,
+	    s->target, what) >= (int)sizeof(s->detail))
+		log_debug("consolidation: step %d's detail cut short", s->seq);
 }
 
 /*
