@@ -30,6 +30,7 @@ struct test_conn {
 	struct test_conn *next;
 };
 static struct test_conn	*test_conns;
+static uint64_t		 conn_serial;	/* hv_open's count (atomic) */
 static pthread_mutex_t	 test_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* libvirt's default error handler prints to stderr; we report ourselves. */
@@ -292,6 +293,7 @@ hv_open(const char *uri, struct herr *e)
 	c = xcalloc(1, sizeof(*c));
 	c->conn = conn;
 	c->uri = xstrdup(uri);
+	c->serial = __atomic_add_fetch(&conn_serial, 1, __ATOMIC_RELAXED);
 	return c;
 }
 
@@ -300,6 +302,7 @@ hv_close(struct hv_conn *c)
 {
 	if (c == NULL)
 		return;
+	hv_unwatch(c);
 	conn_release(c->conn);
 	free(c->uri);
 	free(c);
@@ -412,6 +415,7 @@ dom_fill(virDomainPtr d, struct hv_dom *out, struct herr *e)
 	if ((name = virDomainGetName(d)) != NULL)
 		str_copy(out->name, name, sizeof(out->name));
 	str_copy(out->state, state_name(st), sizeof(out->state));
+	str_copy(out->reason, hv_reason_name(st, reason), sizeof(out->reason));
 	return 0;
 }
 

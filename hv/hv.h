@@ -27,6 +27,9 @@ struct hv_dom {
 	char		uuid[40];
 	char		name[64];
 	char		state[16];	/* running, paused, shutoff, crashed, ... */
+	char		reason[16];	/* why it is in that state: shutdown,
+					   destroyed, crashed, failed, unknown,
+					   ioerror, ... (see hv_state_is_outage) */
 };
 
 /* Registers libvirt's event loop and runs it on a thread; call once, first. */
@@ -200,5 +203,100 @@ int	hv_console_pool_ensure(struct hv_conn *c, struct herr *e);
  */
 int	hv_console_log_read(struct hv_conn *c, const char *name, size_t want,
 	    char **buf, size_t *n, struct herr *e);
+
+/*
+ * Liveness and domain events (events.c).
+ *
+ * hv_watch arms a connection the caller has just opened:
+ *
+ *  - keepalive (virConnectSetKeepAlive): when the connection has been
+ *    idle for `interval` seconds libvirt sends a ping, and after `count`
+ *    pings without an answer it closes the connection, so a host that
+ *    stops answering is noticed at most interval * (count + 1) seconds
+ *    after it last spoke (hangard: 2 s and 3, so 8 s; see hangard(8)).
+ *    Local drivers (test:///FILE, qemu:///embed) have no keepalive;
+ *  - the close callback (virConnectRegisterCloseCallback): fn gets one
+ *    HV_EV_CLOSED when the connection dies (EOF: the daemon or the ssh
+ *    went away; keepalive: no answer; error).  A connection that died
+ *    without libvirt calling back (a call failed first) gets its
+ *    HV_EV_CLOSED from hv_close.  A close the caller asked for on a live
+ *    connection gives none;
+ *  - lifecycle events of every domain on the host
+ *    (virConnectDomainEventRegisterAny, VIR_DOMAIN_EVENT_ID_LIFECYCLE),
+ *    as HV_EV_DOMAIN with what happened (enum hv_dom_event).
+ *
+ * fn runs on libvirt's event thread (or on the thread in hv_close): it
+ * must only copy the event and hand it on, never call libvirt.  After
+ * hv_close returns fn is not called again for that connection.
+ * Reconnecting is the caller's business: a closed connection stays
+ * closed (hv_alive says so); open a new one with hv_open and watch it.
+ * A connect to a host that drops packets can take the system's TCP
+ * connect timeout: give the transport a timeout in the URI (for ssh,
+ * ?command=... or ConnectTimeout in ssh_config) where that matters.
+ */
+enum hv_ev_kind { HV_EV_CLOSED, HV_EV_DOMAIN };
+enum hv_close_reason {
+	HV_CLOSE_ERROR,		/* misc I/O error */
+	HV_CLOSE_EOF,		/* the other end closed the connection */
+	HV_CLOSE_KEEPALIVE,	/* no answer to keepalive pings */
+	HV_CLOSE_CLIENT		/* found dead when we closed it */
+};
+enum hv_dom_event {
+	HV_DOM_OTHER,			/* defined, undefined, pm, ... */
+	HV_DOM_STARTED,			/* booted, restored, migrated in */
+	HV_DOM_RESUMED,
+	HV_DOM_SUSPENDED,		/* paused (by someone) */
+	HV_DOM_IOERROR,			/* paused on a disk I/O error */
+	HV_DOM_SHUTDOWN_GUEST,		/* the guest is shutting itself down */
+	HV_DOM_SHUTDOWN_HOST,		/* a signal from the host (kill) */
+	HV_DOM_STOPPED_SHUTDOWN,	/* stopped after a shutdown */
+	HV_DOM_STOPPED_DESTROYED,	/* destroyed on request */
+	HV_DOM_STOPPED_CRASHED,
+	HV_DOM_STOPPED_FAILED,		/* the hypervisor died under it */
+	HV_DOM_STOPPED_MIGRATED,
+	HV_DOM_STOPPED_SAVED,
+	HV_DOM_STOPPED_OTHER,
+	HV_DOM_CRASHED			/* crashed, kept (on_crash=preserve) */
+};
+struct hv_event {
+	enum hv_ev_kind		kind;
+	enum hv_close_reason	reason;		/* HV_EV_CLOSED */
+	enum hv_dom_event	what;		/* HV_EV_DOMAIN */
+	uint64_t		serial;		/* of the connection */
+	int64_t			at_ms;		/* unix ms it was seen */
+	char			uuid[40];
+	char			name[64];
+};
+typedef void	(*hv_event_fn)(void *arg, const struct hv_event *ev);
+
+struct hv_watch_opts {
+	int	keepalive_interval;	/* seconds; 0: no keepalive */
+	int	keepalive_count;
+};
+
+/* 0, or -1 if the lifecycle events cannot be had (e set). */
+int	hv_watch(struct hv_conn *c, const struct hv_watch_opts *o,
+	    hv_event_fn fn, void *arg, struct herr *e);
+/* 1 while the connection is open and answering (virConnectIsAlive). */
+int	hv_alive(struct hv_conn *c);
+/* Each hv_open gets a number, increasing: events name theirs. */
+uint64_t	hv_serial(const struct hv_conn *c);
+/* Whether keepalive is on (the driver supports it). */
+int	hv_keepalive_on(const struct hv_conn *c);
+
+/*
+ * Pure classification (events.c).  A stop or state is an outage when
+ * the guest did not ask for it and nobody asked for it through
+ * libvirt: crashed, failed (its hypervisor process died), stopped after
+ * a signal from the host (HV_DOM_STOPPED_SHUTDOWN that followed an
+ * HV_DOM_SHUTDOWN_HOST: after_host_shutdown), paused on an I/O error;
+ * shut off for an unknown reason (a host that rebooted under it).  A
+ * shutdown, destroy, migration or save is not.
+ */
+int		 hv_dom_event_is_outage(enum hv_dom_event what,
+		    int after_host_shutdown);
+const char	*hv_dom_event_name(enum hv_dom_event what);
+const char	*hv_close_reason_name(enum hv_close_reason r);
+int		 hv_state_is_outage(const char *state, const char *reason);
 
 #endif

@@ -10,10 +10,20 @@
 #include "hv/hv.h"
 #include "lib/herr.h"
 
+struct hv_watch;
+
 struct hv_conn {
 	virConnectPtr	 conn;
 	char		*uri;
+	uint64_t	 serial;	/* hv_open's count */
+	struct hv_watch	*w;		/* events.c; NULL: not watched */
+	int		 keepalive;	/* set up and supported */
 };
+
+/* events.c: stops a connection's callbacks (hv_close calls it first). */
+void	hv_unwatch(struct hv_conn *c);
+/* The name of a state's reason (virDomainGetState), as hv_dom has it. */
+const char	*hv_reason_name(int state, int reason);
 
 /* Fills e from libvirt's last error (what: the operation); returns -1. */
 int		lv_err(struct herr *e, const char *what);
