@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
+
 #include <json-c/json.h>
 #include <stdio.h>
 
@@ -29,6 +31,19 @@ int	rows_render_guests(char *text, size_t len, FILE *out);
 int	advisory_import(struct cli *cli, json_object *params);
 
 /* render.c: aligned tables and key/value views of replies. */
+#define MAXCOLS 12
+
+/* A table of sanitized cells, printed with aligned columns. */
+struct table {
+	int	 ncols;
+	char	**cells;	/* rows * ncols, owned */
+	size_t	 rows, cap;
+};
+/* Adds a row of ncols values (copied, sanitized). */
+void	render_row(struct table *t, const char **vals);
+/* Prints the rows aligned and frees them. */
+void	render_table(struct table *t);
+
 void	render_hosts(json_object *arr);
 void	render_guests(json_object *arr);
 void	render_customers(json_object *arr);
@@ -42,6 +57,10 @@ void	render_maint(json_object *o);
 void	render_maint_report(json_object *o);
 void	render_services(json_object *arr);
 void	render_object(json_object *o);
+/* render_incident.c: incidents */
+void	render_incidents(json_object *arr);
+void	render_incident(json_object *o);
+void	render_incident_report(json_object *o);
 void	render_json(json_object *o);
 /* A console log's text (hangard sends it with controls mapped out). */
 void	render_log(json_object *o);

@@ -39,7 +39,8 @@ struct opt {
 struct cmd {
 	const char	*noun, *verb;
 	const char	*method;
-	const char	*args[3];	/* positional parameter names */
+	const char	*args[3];	/* positional parameter names; "id#"
+					   is a number, a trailing '?' optional */
 	struct opt	 opts[12];	/* ended by a NULL flag */
 	void		(*render)(json_object *);
 	const char	*usage;
@@ -232,6 +233,26 @@ static const struct cmd cmds[] = {
 	{ "customer", "set", "customer.set", { "name" }, {
 	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 } },
 	  render_object, "NAME [--email ADDR] [--tz ZONE]", NULL },
+	{ "guest", "set", "guest.set", { "name" }, {
+	    { "--restart-after-outage", "restart_after_outage", O_STR, 0 } },
+	  render_object, "NAME --restart-after-outage yes|no", NULL },
+	{ "host key", "set", "host.key_set", { "name", "key" }, { { NULL } },
+	  render_object, "NAME 'ssh-ed25519 AAAA...'|KEYFILE|-", "key" },
+	{ "host key", "remove", "host.key_remove", { "name" }, { { NULL } },
+	  render_object, "NAME", NULL },
+	{ "incident", "list", "incident.list", { NULL }, {
+	    { "--open", "open", O_BOOL, 0 } }, render_incidents, "[--open]",
+	  NULL },
+	{ "incident", "show", "incident.show", { "id#?" }, { { NULL } },
+	  render_incident, "[ID]", NULL },
+	{ "incident", "update", "incident.update", { "id#", "text" },
+	  { { NULL } }, render_incident, "ID 'TEXT FOR CUSTOMERS'", NULL },
+	{ "incident", "resolve", "incident.resolve", { "id#" }, {
+	    { "--text", "text", O_STR, 0 } }, render_incident,
+	  "ID [--text 'TEXT FOR CUSTOMERS']", NULL },
+	{ "incident", "report", "incident.report", { "id#?" }, {
+	    { "--publish", "publish", O_BOOL, 0 } }, render_incident_report,
+	  "[ID] [--publish]", NULL },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -501,17 +522,33 @@ build_params(const struct cmd *c, int argc, char **argv, json_object *p,
 			return usage_error("unexpected argument '%s'", argv[i]);
 		if (c->file_arg != NULL && strcmp(c->file_arg, c->args[pos]) == 0) {
 			char text[KEYFILE_MAX + 1];
-			if (read_text(argv[i], text, sizeof(text)) == -1)
+			/* a host key may be given as its text */
+			if (strncmp(argv[i], "ssh-", 4) == 0 ||
+			    strncmp(argv[i], "ecdsa-", 6) == 0 ||
+			    strncmp(argv[i], "sk-", 3) == 0)
+				str_copy(text, argv[i], sizeof(text));
+			else if (read_text(argv[i], text, sizeof(text)) == -1)
 				return 2;
 			json_object_object_add(p, c->args[pos++],
 			    json_object_new_string(text));
 			continue;
 		}
+		if (strncmp(c->args[pos], "id#", 3) == 0) {
+			if (str_parse_int(argv[i], 1, 0x7fffffffffffLL, &n) == -1)
+				return usage_error("not an incident number: %s",
+				    argv[i]);
+			json_object_object_add(p, "id",
+			    json_object_new_int64(n));
+			pos++;
+			continue;
+		}
 		json_object_object_add(p, c->args[pos++],
 		    json_object_new_string(argv[i]));
 	}
-	if (pos < 3 && c->args[pos] != NULL)
-		return usage_error("missing %s", c->args[pos]);
+	if (pos < 3 && c->args[pos] != NULL &&
+	    strchr(c->args[pos], '?') == NULL)
+		return usage_error("missing %s", strncmp(c->args[pos], "id#",
+		    3) == 0 ? "the incident number" : c->args[pos]);
 	for (o = c->opts; o->flag != NULL; o++)
 		if (o->required && !json_object_object_get_ex(p, o->param,
 		    NULL))

@@ -8,15 +8,6 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
-#define MAXCOLS 12
-
-/* A table of sanitized cells, printed with aligned columns. */
-struct table {
-	int	 ncols;
-	char	**cells;	/* rows * ncols, owned */
-	size_t	 rows, cap;
-};
-
 static void
 table_row(struct table *t, const char **vals)
 {
@@ -662,6 +653,18 @@ render_log(json_object *o)
 	fputs(t, stdout);
 	if (t[n - 1] != '\n')
 		putchar('\n');
+}
+
+void
+render_row(struct table *t, const char **vals)
+{
+	table_row(t, vals);
+}
+
+void
+render_table(struct table *t)
+{
+	table_print(t);
 }
 
 void

@@ -58,6 +58,12 @@ struct config {
 	int	write_timeout;		/* seconds replies may go unread */
 	int	max_client_output;	/* MiB of unread replies per client */
 	int	max_output;		/* MiB of unread replies in all */
+	/* incidents (incident*.c) */
+	int	keepalive_interval;	/* libvirt keepalive: seconds idle */
+	int	keepalive_count;	/* unanswered pings before closing */
+	int	incident_post_after;	/* seconds before the feed and mails */
+	char	ingest_user[33];	/* hangar-health reports as this user */
+	char	ingest_command[1024];	/* hangar-ingest, for the keys file */
 };
 
 int	config_defaults(struct config *cfg);
@@ -65,7 +71,7 @@ int	config_defaults(struct config *cfg);
 int	config_load(struct config *cfg, const char *path, struct herr *e);
 int	config_finish(struct config *cfg, struct herr *e);
 
-enum role { ROLE_NONE, ROLE_OPERATOR, ROLE_CUSTOMER };
+enum role { ROLE_NONE, ROLE_OPERATOR, ROLE_CUSTOMER, ROLE_INGEST };
 
 struct console_sess;
 
@@ -78,6 +84,8 @@ struct client {
 	int		 hello;		/* hello done */
 	int		 prehello;	/* requests before it */
 	char		 customer[STORE_NAME_MAX];
+	char		 ingest_host[STORE_NAME_MAX];	/* ROLE_INGEST: fixed by
+						   its first report */
 	char		*in;
 	size_t		 inlen, incap;
 	int		 discard;	/* skipping an oversized line */
@@ -147,6 +155,8 @@ struct job {
 	struct console_sess *sess;	/* console.attach: given to done */
 	void		*ext;		/* a job kind's own data (done frees) */
 	size_t		 ndoms;
+	int		 anyway;	/* run even if the host is down */
+	uint64_t	 serial;	/* the connection the job used */
 	struct job	*next;
 };
 
@@ -162,6 +172,14 @@ struct hostw {
 	int		 running;
 	int		 syncing;	/* a sync job is queued (loop only) */
 	int		 quit;		/* shutting down: exit when idle */
+	/* liveness (incident_live.c; loop only) */
+	int		 live;		/* LIVE_UNKNOWN, LIVE_UP, LIVE_DOWN */
+	int64_t		 lost_ms;	/* DOWN: when it stopped answering */
+	int64_t		 next_try_ms;	/* DOWN: the next reconnect */
+	int		 tries;		/* failed reconnects in a row */
+	int		 declared;	/* DOWN, and an incident says so */
+	uint64_t	 serial;	/* the connection seen working last */
+	char		 lost_why[160];
 	struct daemon	*d;
 	struct hostw	*next;
 };
@@ -201,6 +219,11 @@ struct daemon {
 	int64_t		 accept_paused;	/* ms (monotonic) until accept again */
 	size_t		 out_total;	/* unread reply bytes of all clients */
 	struct ratelog	*rl;		/* rate-limited warnings */
+	uid_t		 ingest_uid;	/* (uid_t)-1: no ingest user */
+	/* libvirt events for the loop (incident_live.c; done_mu) */
+	struct hvev	*ev_head, *ev_tail;
+	size_t		 nev, ev_dropped;
+	struct incidents *inc;		/* incident*.c's own state */
 };
 
 /* admit.c: accepting clients (per-uid caps, out of descriptors) */
@@ -425,6 +448,10 @@ void	busy_add(struct daemon *d, int64_t guest_id);
 void	busy_del(struct daemon *d, int64_t guest_id);
 int	busy_has(const struct daemon *d, int64_t guest_id);
 
+/* incident*.c: unplanned outages; see incident.h */
+struct hvev;
+struct incidents;
+
 /* methods.c */
 void	methods_dispatch(struct daemon *d, struct client *c, const char *line,
 	    size_t len);
@@ -432,5 +459,7 @@ void	methods_dispatch(struct daemon *d, struct client *c, const char *line,
 void	sync_all_hosts(struct daemon *d);
 /* A slice of them, from the once-a-second timer. */
 void	sync_some_hosts(struct daemon *d);
+/* A sync of one host even while it is down: a reconnect (incidents). */
+void	sync_host_anyway(struct hostw *hw);
 
 #endif

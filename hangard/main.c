@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "images/images.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -55,6 +57,13 @@ config_defaults(struct config *cfg)
 	cfg->write_timeout = 60;
 	cfg->max_client_output = 64;
 	cfg->max_output = 256;
+	/* a silent host is closed after 2 * (3 + 1) = 8 s (hangard(8)) */
+	cfg->keepalive_interval = 2;
+	cfg->keepalive_count = 3;
+	cfg->incident_post_after = 300;
+	str_copy(cfg->ingest_user, "hangar-ingest", sizeof(cfg->ingest_user));
+	str_copy(cfg->ingest_command, "/usr/sbin/hangar-ingest",
+	    sizeof(cfg->ingest_command));
 	return 0;
 }
 
@@ -243,6 +252,26 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "worker_idle") == 0) {
 		if (set_int(val, 1, 86400, &cfg->worker_idle) == -1)
 			*why = "must be seconds from 1 to 86400";
+	} else if (strcmp(key, "keepalive_interval") == 0) {
+		if (set_int(val, 0, 60, &cfg->keepalive_interval) == -1)
+			*why = "must be seconds from 0 (off) to 60";
+	} else if (strcmp(key, "keepalive_count") == 0) {
+		if (set_int(val, 1, 20, &cfg->keepalive_count) == -1)
+			*why = "must be a count from 1 to 20";
+	} else if (strcmp(key, "incident_post_after") == 0) {
+		if (set_int(val, 0, 86400, &cfg->incident_post_after) == -1)
+			*why = "must be seconds from 0 to 86400";
+	} else if (strcmp(key, "ingest_user") == 0) {
+		if (str_copy(cfg->ingest_user, val, sizeof(cfg->ingest_user)) >=
+		    sizeof(cfg->ingest_user) || !str_is_name(val))
+			*why = "must be a user name of a-z, 0-9 and '-'";
+	} else if (strcmp(key, "ingest_command") == 0) {
+		if (val[0] != '/' || str_copy(cfg->ingest_command, val,
+		    sizeof(cfg->ingest_command)) >= sizeof(cfg->ingest_command) ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789/._-+") != strlen(val))
+			*why = "must be an absolute path of letters, digits and "
+			    "/ . _ - +";
 	} else if (config_limit(cfg, key, val, why) == 1) {
 		/* a client limit: config_limit set *why on error */
 	} else
@@ -372,6 +401,7 @@ main(int argc, char **argv)
 	struct daemon d;
 	struct herr e;
 	struct group *gr;
+	struct passwd *pw;
 	const char *cfgfile = NULL, *state = NULL;
 	char dbpath[1100];
 	int ch, debug = 0, check = 0, verbose = 0, fixed;
@@ -431,6 +461,9 @@ main(int argc, char **argv)
 	d.self_uid = getuid();
 	d.admin_gid = (gr = getgrnam(d.cfg.admin_group)) ? gr->gr_gid :
 	    (gid_t)-1;
+	/* hangar-health's reports come as this user (never an operator) */
+	d.ingest_uid = (pw = getpwnam(d.cfg.ingest_user)) != NULL &&
+	    pw->pw_uid != 0 ? pw->pw_uid : (uid_t)-1;
 	if (pipe2(d.wake, O_NONBLOCK | O_CLOEXEC) == -1 ||
 	    pipe2(d.sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe");
@@ -460,11 +493,14 @@ main(int argc, char **argv)
 	    d.cfg.state_dir, store_schema_version(d.st));
 	if (tell_start(&d, &e) == -1)
 		log_warnx("IRC: %s", e.msg);
+	incident_init(&d);
 	sync_all_hosts(&d);
+	tell_resume(&d);	/* before the outbox goes: see incident_tell.c */
 	outbox_flush(&d);	/* what a crash left in the outbox */
 	runs_resume(&d);	/* maintenance runs a crash interrupted */
 	server_loop(&d);
 	workers_shutdown(&d);
+	incident_free(&d);
 	runs_free(&d);
 	maint_cache_free();
 	tell_stop(&d);

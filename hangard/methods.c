@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "keys/sshkey.h"
 #include "rpc/jsonw.h"
 #include "lib/log.h"
@@ -23,6 +24,7 @@
 
 #define F_OPERATOR	0x1	/* operators may call it */
 #define F_CUSTOMER	0x2	/* customers may call it (own guests only) */
+#define F_INGEST	0x4	/* the ingest account (hangar-health) */
 
 /* Handlers return 0 (result ready), -1 (e set) or 1 (a job will reply). */
 typedef int (*method_fn)(struct daemon *, struct client *, struct proto_req *,
@@ -205,7 +207,7 @@ m_hello(struct daemon *d, struct client *c, struct proto_req *r,
 	*res = json_object_new_object();
 	add_int(*res, "version", PROTO_VERSION);
 	add_str(*res, "role", c->role == ROLE_OPERATOR ? "operator" :
-	    "customer");
+	    c->role == ROLE_INGEST ? "ingest" : "customer");
 	add_str(*res, "customer", c->customer);
 	return 0;
 }
@@ -806,6 +808,7 @@ struct text_list {
 	enum role	 role;
 	int		 rows;		/* compact: {"fields":[..],"rows":[[..]]} */
 	int		 n;
+	struct inc_marks *marks;	/* customers: their incidents */
 };
 
 /* Compact rows: the values only; the first row also names the fields. */
@@ -845,9 +848,14 @@ add_guest_text(const struct guest_rec *g, void *arg)
 	struct field_sink keys = { jw_keys_cb, jw_key_cb, &l->w };
 	struct field_sink vals = { jw_vstr_cb, jw_vint_cb, &l->w };
 
+	int64_t inc = l->marks != NULL ? incident_mark_of(l->marks, g->name) :
+	    0;
+
 	if (!l->rows) {
 		jw_begin(&l->w, '{');
 		guest_fields(g, l->role, &f);
+		if (l->marks != NULL)
+			f.num(f.arg, "incident", inc);
 		jw_end(&l->w, '}');
 		return 0;
 	}
@@ -856,10 +864,14 @@ add_guest_text(const struct guest_rec *g, void *arg)
 	if (l->n++ == 0) {
 		jw_begin(&l->w, '[');
 		guest_fields(g, ROLE_CUSTOMER, &keys);
+		if (l->marks != NULL)
+			keys.num(keys.arg, "incident", inc);
 		jw_end(&l->w, ']');
 	}
 	jw_begin(&l->w, '[');
 	guest_fields(g, ROLE_CUSTOMER, &vals);
+	if (l->marks != NULL)
+		vals.num(vals.arg, "incident", inc);
 	jw_end(&l->w, ']');
 	return 0;
 }
@@ -881,13 +893,18 @@ m_guest_list(struct daemon *d, struct client *c, struct proto_req *r,
 	l.role = c->role;
 	l.rows = proto_bool(r->params, "rows", 0);
 	l.n = 0;
+	/* a customer sees the ongoing incident of each VPS */
+	l.marks = c->role == ROLE_CUSTOMER ? incident_marks(d, c->customer) :
+	    NULL;
 	/* rows: a list of arrays, the first one the field names */
 	jw_begin(&l.w, '[');
 	if (store_guest_each(d->st, owner, c->role == ROLE_CUSTOMER ? NULL :
 	    proto_str(r->params, "host"), add_guest_text, &l, e) == -1) {
+		incident_marks_free(l.marks);
 		jw_release(&l.w);
 		return -1;
 	}
+	incident_marks_free(l.marks);
 	jw_end(&l.w, ']');
 	text = jw_take(&l.w, &len);
 	client_reply_raw(d, c->serial, r->id, text, len);
@@ -900,8 +917,8 @@ m_guest_show(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	struct guest_rec g;
-
 	json_object *m;
+	int on;
 
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
 		return -1;
@@ -912,6 +929,11 @@ m_guest_show(struct daemon *d, struct client *c, struct proto_req *r,
 		    "live"));
 	if ((m = maint_for_guest(d, g.name)) != NULL)
 		json_object_object_add(*res, "maintenance", m);
+	if ((m = incident_for_guest(d, g.name)) != NULL)
+		json_object_object_add(*res, "incident", m);
+	if (c->role == ROLE_OPERATOR && store_guest_restart_get(d->st, g.name,
+	    &on, NULL) == 0)
+		add_str(*res, "restart_after_outage", on ? "yes" : "no");
 	return 0;
 }
 
@@ -1559,10 +1581,74 @@ m_customer_set(struct daemon *d, struct client *c, struct proto_req *r,
 	return 0;
 }
 
+/* ---- incidents (incident_rpc.c) and hangar-health's reports ---- */
+
+static const struct proto_param p_incident_list[] = {
+	{ "open", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_incident_id[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_incident_text[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
+	{ "text", PT_STR, 499, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_incident_resolve[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
+	{ "text", PT_STR, 499, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_incident_report[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
+	{ "publish", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_guest_set[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "restart_after_outage", PT_STR, 3, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_host_key_set[] = {
+	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "key", PT_STR, SSHKEY_LINE_MAX, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct proto_param p_ingest_report[] = {
+	{ "host", PT_STR, LOOKUP_MAX_LEN, 1 },
+	{ "report", PT_STR, PROTO_MAX_LINE, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
+#define OP_METHOD(fname, call)						\
+static int								\
+fname(struct daemon *d, struct client *c, struct proto_req *r,		\
+    json_object **res, struct herr *e)					\
+{									\
+	(void)c;							\
+	return call(d, r, res, e);					\
+}
+OP_METHOD(m_incident_list, incident_m_list)
+OP_METHOD(m_incident_show, incident_m_show)
+OP_METHOD(m_incident_update, incident_m_update)
+OP_METHOD(m_incident_resolve, incident_m_resolve)
+OP_METHOD(m_incident_report, incident_m_report)
+OP_METHOD(m_host_key_set, host_m_key_set)
+OP_METHOD(m_host_key_remove, host_m_key_remove)
+
 /* ---- the table ---- */
 
 static const struct method methods[] = {
-	{ "hello", m_hello, F_OPERATOR | F_CUSTOMER, p_hello },
+	{ "hello", m_hello, F_OPERATOR | F_CUSTOMER | F_INGEST, p_hello },
 	{ "host.add", m_host_add, F_OPERATOR, p_host_add },
 	{ "host.list", m_host_list, F_OPERATOR, NULL },
 	{ "host.show", m_host_show, F_OPERATOR, p_name },
@@ -1622,6 +1708,17 @@ static const struct method methods[] = {
 	    p_console_attach },
 	{ "console.log", console_log, F_OPERATOR | F_CUSTOMER, p_console_log },
 	{ "customer.set", m_customer_set, F_OPERATOR, p_customer_set },
+	{ "incident.list", m_incident_list, F_OPERATOR, p_incident_list },
+	{ "incident.show", m_incident_show, F_OPERATOR, p_incident_id },
+	{ "incident.update", m_incident_update, F_OPERATOR, p_incident_text },
+	{ "incident.resolve", m_incident_resolve, F_OPERATOR,
+	    p_incident_resolve },
+	{ "incident.report", m_incident_report, F_OPERATOR,
+	    p_incident_report },
+	{ "guest.set", guest_m_set, F_OPERATOR, p_guest_set },
+	{ "host.key_set", m_host_key_set, F_OPERATOR, p_host_key_set },
+	{ "host.key_remove", m_host_key_remove, F_OPERATOR, p_name },
+	{ "ingest.report", ingest_m_report, F_INGEST, p_ingest_report },
 };
 
 static const struct proto_param p_none[] = { { NULL, 0, 0, 0 } };
@@ -1649,8 +1746,8 @@ methods_dispatch(struct daemon *d, struct client *c, const char *line,
 		rc = herr_set(&e, HERR_USAGE, "unknown method");
 	else if (!c->hello && m->fn != m_hello)
 		rc = herr_set(&e, HERR_PROTO, "say hello first");
-	else if (c->hello && (c->role == ROLE_OPERATOR ? !(m->flags &
-	    F_OPERATOR) : !(m->flags & F_CUSTOMER)))
+	else if (c->hello && !(m->flags & (c->role == ROLE_OPERATOR ?
+	    F_OPERATOR : c->role == ROLE_INGEST ? F_INGEST : F_CUSTOMER)))
 		rc = herr_set(&e, HERR_PERM, "permission denied");
 	else if (proto_check_params(m->params ? m->params : p_none, req.params,
 	    &e) == -1)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
@@ -97,6 +98,11 @@ authorize(struct daemon *d, struct client *c, gid_t gid)
 	if (c->uid == 0 || c->uid == d->self_uid ||
 	    in_group(c->uid, gid, d->admin_gid)) {
 		c->role = ROLE_OPERATOR;
+		return;
+	}
+	/* hangar-health's reports, through hangar-ingest (ingest.c) */
+	if (d->ingest_uid != (uid_t)-1 && c->uid == d->ingest_uid) {
+		c->role = ROLE_INGEST;
 		return;
 	}
 	if (store_customer_by_uid(d->st, (int64_t)c->uid, &cust, NULL) == 0) {
@@ -535,7 +541,7 @@ server_loop(struct daemon *d)
 	struct epoll_event evs[EV_BATCH];
 	struct pollfd pfd[BASE_FDS + 1];
 	struct client *c, *next;
-	int relay_waits, n, i;
+	int relay_waits, n, i, notices = 0;
 	time_t next_sync = time(NULL) + 1;
 	int timeout, irc_to, paused;
 
@@ -564,6 +570,8 @@ server_loop(struct daemon *d)
 			timeout = 20;
 		if (paused && paused < timeout)
 			timeout = paused;
+		if (notices)
+			timeout = 0;	/* incident notices left to compose */
 		if (d->irc != NULL && (irc_to = irc_timeout_ms(d->irc,
 		    irc_now_ms())) >= 0 && irc_to < timeout)
 			timeout = irc_to;
@@ -574,8 +582,10 @@ server_loop(struct daemon *d)
 			d->stopping = 1;
 			break;
 		}
-		if (pfd[1].revents & POLLIN)
+		if (pfd[1].revents & POLLIN) {
 			jobs_complete(d);
+			live_drain(d);	/* libvirt's events */
+		}
 		if (d->irc != NULL)
 			irc_handle(d->irc, pfd[3].revents, irc_now_ms());
 		if (pfd[4].revents & POLLIN) {
@@ -606,9 +616,12 @@ server_loop(struct daemon *d)
 			admit_accept(d);
 		if (time(NULL) >= next_sync) {
 			sync_some_hosts(d);
+			live_tick(d);
+			incident_tick(d);
 			clients_expire(d, time(NULL));
 			next_sync = time(NULL) + 1;
 		}
+		notices = tell_pump(d);
 		/* each waiting notice is retried on its own backoff */
 		if (d->outbox_waiting > 0 && time(NULL) >= d->outbox_due)
 			outbox_flush(d);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "lib/log.h"
 
 static void
@@ -17,8 +18,10 @@ sync_run(struct job *j)
 
 	if (conn == NULL)
 		j->rc = -1;
-	else
+	else {
+		j->serial = hv_serial(conn);
 		j->rc = hv_list(conn, &j->doms, &j->ndoms, &j->err);
+	}
 }
 
 static const struct hv_dom *
@@ -45,6 +48,7 @@ sync_done(struct daemon *d, struct job *j)
 	int64_t now = (int64_t)time(NULL);
 
 	j->hw->syncing = 0;
+	live_sync_done(d, j);	/* liveness and incidents first */
 	if (j->rc == -1) {
 		log_warnx("host sync: %s", j->err.msg);
 		return;
@@ -75,10 +79,23 @@ sync_host(struct hostw *hw)
 {
 	struct job *j;
 
-	if (hw->syncing)
-		return;
+	if (hw->syncing || live_is_down(hw))
+		return;	/* a host that is down is reconnected by live_tick */
 	hw->syncing = 1;
 	j = job_new(hw, sync_run, sync_done, NULL, 0);
+	job_submit(j);
+}
+
+void
+sync_host_anyway(struct hostw *hw)
+{
+	struct job *j;
+
+	if (hw->syncing)
+		return;	/* one is out (maybe hung in a connect) */
+	hw->syncing = 1;
+	j = job_new(hw, sync_run, sync_done, NULL, 0);
+	j->anyway = 1;
 	job_submit(j);
 }
 

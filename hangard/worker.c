@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
@@ -59,8 +60,13 @@ hostw_get(struct daemon *d, const struct host_rec *h)
 struct hv_conn *
 hostw_conn(struct hostw *hw, struct herr *e)
 {
+	/* closed under us (keepalive, EOF): a new one */
+	if (hw->conn != NULL && !hv_alive(hw->conn))
+		hostw_drop_conn(hw);
 	if (hw->conn == NULL)
 		hw->conn = hv_open(hw->uri, e);
+	if (hw->conn != NULL)
+		live_watch(hw, hw->conn);	/* once per connection */
 	return hw->conn;
 }
 
@@ -162,6 +168,10 @@ job_submit(struct job *j)
 	pthread_attr_t attr;
 	pthread_t t;
 
+	if (live_refuse(hw, j)) {
+		post_done(hw->d, j);	/* answered on the loop, at once */
+		return;
+	}
 	pthread_mutex_lock(&hw->mu);
 	if (hw->tail != NULL)
 		hw->tail->next = j;

@@ -1,0 +1,132 @@
+/*
+ * incidents: unplanned outages, from detection to the retrospective.
+ *
+ *   incident_live.c	host liveness: libvirt's keepalive, close callback
+ *			and lifecycle events come to the loop; a host that
+ *			stops answering is reconnected with backoff and,
+ *			if it does not answer within LIVE_GRACE_MS, is down
+ *   incident.c		the record: opening, joining, guests' outage
+ *			intervals, recovery (restarting guests), resolving
+ *   incident_tell.c	telling: IRC lines, feed posts, the customers'
+ *			mails through the durable outbox, exactly once
+ *   incident_rpc.c	incident.*, guest.set, host.key_*, guest.show's view
+ *   ingest.c		hangar-health's reports (ingest.report)
+ *
+ * Everything here runs on the loop thread except live_event (libvirt's
+ * event thread) and the jobs' run functions (host workers).
+ */
+#ifndef HANGAR_HANGARD_INCIDENT_H
+#define HANGAR_HANGARD_INCIDENT_H
+
+#include "hangard/hangard.h"
+#include "store/incident.h"
+
+#define LIVE_UNKNOWN	0	/* not connected yet (or in maintenance) */
+#define LIVE_UP		1
+#define LIVE_DOWN	2
+
+/* A host that closed its connection has this long to answer again
+   before it is declared down (and an incident opens). */
+#define LIVE_GRACE_MS		2000
+#define LIVE_BACKOFF_MIN_MS	1000
+#define LIVE_BACKOFF_MAX_MS	30000
+/* A host lost this soon after an incident of lost hosts opened joins
+   it: one switch, one incident. */
+#define INCIDENT_JOIN_MS	120000
+
+/* incident_live.c */
+/* Arms a connection a worker has just opened (worker thread). */
+void	live_watch(struct hostw *hw, struct hv_conn *c);
+/* The loop's share of the wake-up pipe: events queued by the watch. */
+void	live_drain(struct daemon *d);
+/* Once a second: reconnects due, hosts whose grace ran out. */
+void	live_tick(struct daemon *d);
+/* job_submit: 1 when hw is down and j was answered at once. */
+int	live_refuse(struct hostw *hw, struct job *j);
+/* sync.c: a host's domains were read (rc 0) or could not be (rc -1). */
+void	live_sync_done(struct daemon *d, struct job *j);
+/* sync.c: whether the periodic sync should skip the host. */
+int	live_is_down(const struct hostw *hw);
+/* Unix ms. */
+int64_t	live_now_ms(void);
+/* At exit: frees the events still queued. */
+void	live_free(struct daemon *d);
+
+/* incident.c */
+void	incident_init(struct daemon *d);
+void	incident_free(struct daemon *d);
+/* Opens (or joins) the incident of a host that stopped answering. */
+void	incident_host_lost(struct daemon *d, struct hostw *hw);
+/* The host answered with its domains: outages close, guests restart. */
+void	incident_host_seen(struct daemon *d, struct hostw *hw,
+	    const struct hv_dom *doms, size_t n);
+/* A lifecycle event of a guest of hw. */
+void	incident_guest_event(struct daemon *d, struct hostw *hw,
+	    const struct hv_event *ev);
+/* Once a second: posts due, resolutions due, IRC lines to say. */
+void	incident_tick(struct daemon *d);
+/* Resolves (text: the operator's words, or NULL). */
+int	incident_resolve_now(struct daemon *d, int64_t id, const char *text,
+	    struct herr *e);
+/* Opens an incident; fills r->id.  hosts/guests are added by the caller. */
+int	incident_open(struct daemon *d, struct incident_rec *r,
+	    const char *irc_text, struct herr *e);
+/* Adds a guest of host to incident id, down since down_ms (0: not down). */
+int	incident_add_guest(struct daemon *d, int64_t id,
+	    const struct guest_rec *g, const char *cause, int64_t down_ms,
+	    struct herr *e);
+/* HANGARD_FAILPOINT=incident:NAME kills the daemon here (tests). */
+void	incident_failpoint(const char *name);
+
+/* incident_tell.c */
+/* Posts the incident (feed, notices) if it has lasted long enough. */
+void	tell_due(struct daemon *d, const struct incident_rec *r);
+/* Says timeline lines on IRC and posts updates, as journaled. */
+void	tell_timeline(struct daemon *d, const struct incident_rec *r);
+/* Spools due notices (a slice of the loop's time); 1 if some are left. */
+int	tell_pump(struct daemon *d);
+/* At start-up, before the outbox is flushed: notices a crash left
+   spooled but unrecorded are recorded, not spooled again. */
+void	tell_resume(struct daemon *d);
+/* The feed's post for a resolved incident's retrospective. */
+int	tell_retrospective(struct daemon *d, struct incident_rec *r,
+	    json_object *report, struct herr *e);
+/* "2017-03-08 20:17 UTC" of unix ms. */
+void	tell_utc(int64_t ms, char *buf, size_t size);
+/* Whether a customer's time zone is one we can print times in. */
+int	tell_tz_ok(const char *tz);
+/* "1 h 04 min", "12 min", "45 s" */
+void	tell_span(int64_t ms, char *buf, size_t size);
+
+/* incident_rpc.c */
+/* guest.show's "incident" member (NULL if none); customer-safe. */
+json_object	*incident_for_guest(struct daemon *d, const char *guest);
+/* guest.list for customers: the incident of each guest (0: none). */
+struct inc_marks;
+struct inc_marks *incident_marks(struct daemon *d, const char *customer);
+int64_t		 incident_mark_of(const struct inc_marks *m, const char *guest);
+void		 incident_marks_free(struct inc_marks *m);
+int	incident_m_list(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	incident_m_show(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	incident_m_update(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	incident_m_resolve(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	incident_m_report(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	guest_m_set(struct daemon *d, struct client *c, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	host_m_key_set(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+int	host_m_key_remove(struct daemon *d, struct proto_req *r,
+	    json_object **res, struct herr *e);
+/* Rewrites the ingest account's authorized_keys from the store. */
+int	ingest_keys_write(struct daemon *d, struct herr *e);
+
+/* ingest.c */
+int	ingest_m_report(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+
+#endif

@@ -1,0 +1,742 @@
+/*
+ * incident_tell: telling customers about an incident, once each.
+ *
+ * Everything to tell is journaled in the store first (incident.c): the
+ * timeline's rows remember whether they were said on IRC and posted,
+ * and the notice rows whether each customer's mail was spooled.  This
+ * file does the telling and marks it done:
+ *
+ *  - IRC: each timeline line is said, then marked (a line queued for the
+ *    channel is lost with the process anyway, so a crash between the two
+ *    says it again at most once);
+ *  - the feed: the incident is posted once it has lasted
+ *    incident_post_after seconds, in one transaction with the notice
+ *    rows of its customers; updates and the resolution follow as
+ *    incident-update posts, each post and its mark in one transaction;
+ *  - mails: a due notice is composed, spooled to the durable outbox
+ *    (fsync'd), then recorded as spooled.  A crash between the two
+ *    leaves it spooled but due: at start-up, before the outbox is
+ *    flushed, tell_resume finds it there by its Message-ID and records
+ *    it.  No outbox flush runs while notices are spooled, so none can
+ *    have been sent in between.  One mail per customer and kind, never
+ *    two, none lost.  A customer whose address or time zone is bad is
+ *    skipped, by name, and the others go on.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hangard/incident.h"
+#include "lib/log.h"
+#include "lib/str.h"
+#include "lib/xmalloc.h"
+#include "notify/mail.h"
+#include "notify/spool.h"
+
+#define PUMP_SLICE_MS	20	/* of the loop's time per turn */
+#define ZONEINFO	"/usr/share/zoneinfo"
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- times ---- */
+
+static void
+fmt_gmt(int64_t ms, const char *fmt, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, fmt, &tm);
+}
+
+void
+tell_utc(int64_t ms, char *buf, size_t size)
+{
+	fmt_gmt(ms, "%Y-%m-%d %H:%M UTC", buf, size);
+}
+
+void
+tell_span(int64_t ms, char *buf, size_t size)
+{
+	int64_t s = (ms + 500) / 1000;
+
+	if (s < 60)
+		snprintf(buf, size, "%lld s", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lld min", (long long)(s + 30) / 60);
+	else
+		snprintf(buf, size, "%lld h %02lld min", (long long)s / 3600,
+		    (long long)(s % 3600 + 30) / 60);
+}
+
+/*
+ * A zone we can print times in: a name like Europe/Berlin or UTC whose
+ * file under /usr/share/zoneinfo is a TZif file.  Anything else (a typo,
+ * "../..", a POSIX rule string) is refused: glibc would silently print
+ * UTC for it and call it the customer's time.
+ */
+int
+tell_tz_ok(const char *tz)
+{
+	char path[256], magic[4];
+	size_t i, n = strlen(tz);
+	int fd, ok;
+
+	if (n == 0 || n > 63 || tz[0] == '/' || strstr(tz, "..") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((tz[i] >= 'a' && tz[i] <= 'z') ||
+		    (tz[i] >= 'A' && tz[i] <= 'Z') ||
+		    (tz[i] >= '0' && tz[i] <= '9') || tz[i] == '/' ||
+		    tz[i] == '_' || tz[i] == '-' || tz[i] == '+'))
+			return 0;
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, tz);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    (errno != ELOOP ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1))
+		return 0;
+	ok = read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return ok;
+}
+
+/* ms in the zone (checked by tell_tz_ok), as fmt; loop thread only. */
+static void
+fmt_zone(int64_t ms, const char *zone, const char *fmt, char *buf,
+    size_t size)
+{
+	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	setenv("TZ", zone, 1);
+	tzset();
+	localtime_r(&t, &tm);
+	strftime(buf, size, fmt, &tm);
+	if (old != NULL) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
+/* ---- what happened, in words for customers ---- */
+
+/*
+ * "host server h1 stopped answering", "host servers h1 and h2 stopped
+ * answering", "a VPS on host server h1 stopped unexpectedly", "host
+ * server h3 had a storage failure (SUMMARY)".  No customer names.
+ */
+static void
+cause_words(struct daemon *d, const struct incident_rec *r, char *buf,
+    size_t size)
+{
+	struct inc_host_rec *hs;
+	struct inc_health_rec *he;
+	char names[256] = "";
+	size_t n, nh, i, k = 0;
+
+	if (store_inc_hosts(d->st, r->id, &hs, &n, NULL) == -1)
+		n = 0, hs = NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(r->cause, "host-unreachable") == 0 &&
+		    strcmp(hs[i].cause, "host-unreachable") != 0)
+			continue;
+		if (k < 8)
+			snprintf(names + strlen(names), sizeof(names) -
+			    strlen(names), "%s%s", k == 0 ? "" : i + 1 == n ?
+			    " and " : ", ", hs[i].host);
+		k++;
+	}
+	free(hs);
+	if (k > 8)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+		    " and %zu more", k - 8);
+	if (strcmp(r->cause, "host-unreachable") == 0)
+		snprintf(buf, size, "host server%s %s stopped answering",
+		    k == 1 ? "" : "s", names);
+	else if (strcmp(r->cause, "guest-crash") == 0)
+		snprintf(buf, size, "VPSes on host server%s %s stopped "
+		    "unexpectedly", k == 1 ? "" : "s", names);
+	else {
+		snprintf(buf, size, "host server%s %s had a storage failure",
+		    k == 1 ? "" : "s", names);
+		if (store_inc_health_list(d->st, r->id, &he, &nh, NULL) == 0) {
+			if (nh > 0) {
+				char sum[300];
+				str_sanitize(sum, sizeof(sum), he[nh - 1].summary);
+				snprintf(buf + strlen(buf), size - strlen(buf),
+				    " (%s)", sum);
+			}
+			free(he);
+		}
+	}
+}
+
+/* ---- IRC and the feed ---- */
+
+/* One post and its mark in the store, in one transaction; then the feed. */
+static int
+post_marked(struct daemon *d, struct post_rec *p, struct incident_rec *r,
+    int seq, struct herr *e)
+{
+	json_object *res = NULL;
+
+	if (store_begin(d->st, e) == -1)
+		return -1;
+	if (store_post_add(d->st, p, e) == -1)
+		goto fail;
+	if (seq >= 0 && store_inc_event_mark(d->st, r->id, seq, 1, p->id,
+	    e) == -1)
+		goto fail;
+	if (seq < 0) {
+		r->report_post = p->id;
+		if (store_incident_set(d->st, r, e) == -1)
+			goto fail;
+	}
+	if (store_commit(d->st, e) == -1)
+		goto fail;
+	if (post_publish(d, &res, e) == -1)
+		log_warnx("status feed: %s", e->msg);
+	json_object_put(res);
+	return 0;
+fail:
+	store_rollback(d->st);
+	return -1;
+}
+
+static void
+post_init(struct daemon *d, struct post_rec *p, const char *kind,
+    const char *title, const char *body, int64_t parent)
+{
+	memset(p, 0, sizeof(*p));
+	str_copy(p->kind, kind, sizeof(p->kind));
+	str_copy(p->title, title, sizeof(p->title));
+	str_copy(p->author, d->cfg.feed_author, sizeof(p->author));
+	p->body = (char *)body;
+	p->published = (int64_t)time(NULL);
+	p->parent = parent;
+	p->downtime[0] = p->downtime[1] = p->downtime[2] = -1;
+}
+
+void
+tell_timeline(struct daemon *d, const struct incident_rec *r)
+{
+	struct inc_event_rec *ev;
+	struct incident_rec rr = *r;
+	struct post_rec p;
+	struct herr e;
+	char title[300];
+	size_t n, i;
+	int said;
+
+	if (store_inc_events(d->st, r->id, &ev, &n, NULL) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		said = ev[i].irc;
+		if (ev[i].irc == 0) {
+			if (r->announce)
+				tell_irc(d, ev[i].text);
+			said = r->announce ? 1 : -1;
+			store_inc_event_mark(d->st, r->id, ev[i].seq, said,
+			    ev[i].post, NULL);
+		}
+		if (ev[i].post != 0)
+			continue;
+		if (r->posted == 0) {
+			/* never posted: the first post says it all */
+			if (strcmp(r->state, "resolved") == 0 || !r->announce)
+				store_inc_event_mark(d->st, r->id, ev[i].seq,
+				    said, -1, NULL);
+			continue;
+		}
+		snprintf(title, sizeof(title), "%s: %s",
+		    strcmp(ev[i].kind, "resolved") == 0 ? "Resolved" : "Update",
+		    r->title);
+		post_init(d, &p, "incident-update", title, ev[i].text,
+		    r->post_id);
+		herr_clear(&e);
+		if (post_marked(d, &p, &rr, ev[i].seq, &e) == -1)
+			log_warnx("incident %lld: update not posted: %s",
+			    (long long)r->id, e.msg);
+	}
+	free(ev);
+}
+
+/* The incident on the feed, and its customers' notices due; once. */
+void
+tell_due(struct daemon *d, const struct incident_rec *r)
+{
+	struct incident_rec rr = *r;
+	struct inc_event_rec *ev = NULL;
+	struct post_rec p;
+	struct herr e;
+	char (*cs)[64] = NULL;
+	char cause[600], when[40], title[300], *body;
+	size_t n = 0, nev = 0, i;
+	json_object *res = NULL;
+	int64_t now = (int64_t)time(NULL);
+
+	if (r->posted > 0 || !r->announce || r->nguests == 0 ||
+	    strcmp(r->state, "open") != 0 ||
+	    now - r->opened_ms / 1000 < d->cfg.incident_post_after)
+		return;
+	cause_words(d, r, cause, sizeof(cause));
+	tell_utc(r->opened_ms, when, sizeof(when));
+	snprintf(title, sizeof(title), "Incident: %s", r->title);
+	body = xasprintf("Since %s, %s. %d VPS%s %s down. We are working on "
+	    "it and will post updates here%s%s%s. Every affected customer is "
+	    "being emailed.", when, cause, r->nguests, r->nguests == 1 ? "" :
+	    "es", r->nguests == 1 ? "is" : "are",
+	    d->cfg.irc_channel[0] ? " and in " : "", d->cfg.irc_channel,
+	    d->cfg.irc_channel[0] ? " on IRC" : "");
+	post_init(d, &p, "incident", title, body, 0);
+	herr_clear(&e);
+	if (store_begin(d->st, &e) == -1)
+		goto fail;
+	if (store_post_add(d->st, &p, &e) == -1 ||
+	    store_inc_customers(d->st, r->id, &cs, &n, &e) == -1 ||
+	    store_inc_events(d->st, r->id, &ev, &nev, &e) == -1)
+		goto fail;
+	rr.posted = now;
+	rr.post_id = p.id;
+	if (store_incident_set(d->st, &rr, &e) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (store_inc_notice_add(d->st, r->id, cs[i], "open", "due", "",
+		    &e) == -1)
+			goto fail;
+	/* what happened before is in this post */
+	for (i = 0; i < nev; i++)
+		if (ev[i].post == 0 && store_inc_event_mark(d->st, r->id,
+		    ev[i].seq, ev[i].irc, -1, &e) == -1)
+			goto fail;
+	if (store_commit(d->st, &e) == -1)
+		goto fail;
+	incident_failpoint("posted");
+	if (post_publish(d, &res, &e) == -1)
+		log_warnx("status feed: %s", e.msg);
+	json_object_put(res);
+	log_info("incident %lld posted (post %lld); %zu customers to tell",
+	    (long long)r->id, (long long)p.id, n);
+	free(body);
+	free(cs);
+	free(ev);
+	return;
+fail:
+	store_rollback(d->st);
+	log_warnx("incident %lld: not posted: %s", (long long)r->id, e.msg);
+	free(body);
+	free(cs);
+	free(ev);
+}
+
+/* ---- the customers' mails ---- */
+
+static const char *
+mail_domain(struct daemon *d)
+{
+	const char *at = strrchr(d->cfg.mail_from, '@');
+
+	return at != NULL && at[1] != '\0' ? at + 1 : "localhost";
+}
+
+/* One line per VPS of the customer, in UTC and in their zone. */
+static char *
+vps_lines(const struct inc_guest_rec *gs, size_t n, const char *tz, int open)
+{
+	char a[40], b[40], za[40], zb[40], span[40], *out = xstrdup(""), *t;
+	const char *how;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (gs[i].nintervals == 0)
+			continue;
+		fmt_gmt(gs[i].down_ms, "%H:%M", a, sizeof(a));
+		fmt_zone(gs[i].down_ms, tz, "%H:%M %Z", za, sizeof(za));
+		if (open)
+			t = xasprintf("%s- %s: down since %s UTC (%s)\n", out,
+			    gs[i].guest, a, za);
+		else {
+			fmt_gmt(gs[i].up_ms, "%H:%M", b, sizeof(b));
+			fmt_zone(gs[i].up_ms, tz, "%H:%M %Z", zb, sizeof(zb));
+			tell_span(gs[i].total_ms, span, sizeof(span));
+			how = strcmp(gs[i].recovery, "opt-out") == 0 ?
+			    "not started again, as you asked (restart after "
+			    "outage is off)" :
+			    strcmp(gs[i].recovery, "failed") == 0 ||
+			    strcmp(gs[i].recovery, "missing") == 0 ?
+			    "it could not be started yet: we are on it" :
+			    "running again";
+			t = xasprintf("%s- %s: down from %s to %s UTC (%s to "
+			    "%s), %s; %s.\n", out, gs[i].guest, a, b, za, zb,
+			    span, how);
+		}
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* The mail for one notice; -1 with e (HERR_USAGE: a bad record). */
+static int
+compose(struct daemon *d, const struct incident_rec *r,
+    const struct customer_rec *cu, const char *kind, char **msg, size_t *len,
+    struct herr *e)
+{
+	struct inc_guest_rec *gs;
+	struct mail *m;
+	char subject[300], msgid[300], cause[600], utc[40], zoned[40];
+	char rutc[40], rzoned[40], *lines, *body, *updates;
+	size_t n, i, nvps = 0;
+	int open = strcmp(kind, "open") == 0, rc;
+
+	if (store_inc_guests_of(d->st, r->id, cu->name, &gs, &n, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		nvps += gs[i].nintervals > 0;
+	if (nvps == 0) {
+		free(gs);
+		return herr_set(e, HERR_STATE, "no VPS of theirs was down");
+	}
+	cause_words(d, r, cause, sizeof(cause));
+	tell_utc(gs[0].down_ms, utc, sizeof(utc));
+	fmt_zone(gs[0].down_ms, cu->tz, "%Y-%m-%d %H:%M %Z", zoned,
+	    sizeof(zoned));
+	lines = vps_lines(gs, n, cu->tz, open);
+	updates = xasprintf("%s%s%s%s", d->cfg.feed_base_url,
+	    d->cfg.irc_channel[0] ? " and " : "", d->cfg.irc_channel,
+	    d->cfg.irc_channel[0] ? " on IRC" : "");
+	if (open) {
+		if (nvps == 1)
+			snprintf(subject, sizeof(subject), "Outage: your VPS %s "
+			    "is down", gs[0].guest);
+		else
+			snprintf(subject, sizeof(subject), "Outage: %zu of your "
+			    "VPSes are down", nvps);
+		body = xasprintf("Hello %s,\n\nsince %s (%s, your time) %s, "
+		    "and %s of your VPSes %s down:\n\n%s\nWe are working on it "
+		    "and will write again when it is resolved. Updates as "
+		    "they happen: %s\n", cu->name, utc, zoned, cause,
+		    nvps == 1 ? "this one" : "these", nvps == 1 ? "is" : "are",
+		    lines, updates);
+	} else {
+		tell_utc(r->resolved_ms, rutc, sizeof(rutc));
+		fmt_zone(r->resolved_ms, cu->tz, "%Y-%m-%d %H:%M %Z", rzoned,
+		    sizeof(rzoned));
+		if (nvps == 1)
+			snprintf(subject, sizeof(subject), "Resolved: the "
+			    "outage of your VPS %s", gs[0].guest);
+		else
+			snprintf(subject, sizeof(subject), "Resolved: the "
+			    "outage of %zu of your VPSes", nvps);
+		body = xasprintf("Hello %s,\n\nthe outage that began at %s "
+		    "(%s, your time), when %s, was resolved at %s (%s):\n\n"
+		    "%s\nWe are sorry for the trouble. The retrospective "
+		    "will be posted at %s\n", cu->name, utc, zoned, cause,
+		    rutc, rzoned, lines, d->cfg.feed_base_url);
+	}
+	snprintf(msgid, sizeof(msgid), "<incident-%lld-%s-%s@%s>",
+	    (long long)r->id, kind, cu->name, mail_domain(d));
+	m = mail_new();
+	rc = mail_header(m, "From", d->cfg.mail_from, e) == -1 ||
+	    mail_header(m, "To", cu->email, e) == -1 ||
+	    mail_header(m, "Subject", subject, e) == -1 ||
+	    mail_header(m, "Message-ID", msgid, e) == -1 ||
+	    mail_body(m, body, e) == -1 ||
+	    mail_render(m, msg, len, e) == -1 ? -1 : 0;
+	if (rc == -1)
+		e->code = HERR_USAGE;
+	mail_free(m);
+	free(body);
+	free(lines);
+	free(updates);
+	free(gs);
+	return rc;
+}
+
+static void
+skip(struct daemon *d, const struct inc_notice_rec *nr, const char *why)
+{
+	char clean[256];
+
+	str_sanitize(clean, sizeof(clean), why);
+	store_inc_notice_set(d->st, nr->incident_id, nr->customer, nr->kind,
+	    "skipped", clean, NULL);
+	log_warnx("incident %lld: customer %s not told (%s mail): %s",
+	    (long long)nr->incident_id, nr->customer, nr->kind, clean);
+}
+
+/* 0: spooled or skipped; -1: the outbox failed (e), try later. */
+static int
+notice_one(struct daemon *d, struct spool **sp, struct incident_rec *cache,
+    const struct inc_notice_rec *nr, struct herr *e)
+{
+	struct customer_rec cu;
+	struct herr e2;
+	char *msg, why[300];
+	size_t len;
+
+	if (cache->id != nr->incident_id &&
+	    store_incident_get(d->st, nr->incident_id, cache, e) == -1)
+		return -1;
+	if (store_customer_get(d->st, nr->customer, &cu, NULL) == -1) {
+		skip(d, nr, "no such customer any more");
+		return 0;
+	}
+	if (cu.email[0] == '\0') {
+		skip(d, nr, "no email address");
+		return 0;
+	}
+	if (!tell_tz_ok(cu.tz)) {
+		snprintf(why, sizeof(why), "bad time zone '%s'", cu.tz);
+		skip(d, nr, why);
+		return 0;
+	}
+	herr_clear(&e2);
+	if (compose(d, cache, &cu, nr->kind, &msg, &len, &e2) == -1) {
+		if (e2.code == HERR_INTERNAL) {
+			*e = e2;
+			return -1;
+		}
+		snprintf(why, sizeof(why), "%s%.250s",
+		    e2.code == HERR_USAGE ? "bad address or mail: " : "",
+		    e2.msg);
+		skip(d, nr, why);
+		return 0;
+	}
+	if (*sp == NULL && (*sp = spool_open(d->cfg.outbox_dir, e)) == NULL) {
+		free(msg);
+		return -1;
+	}
+	if (spool_put(*sp, msg, len, NULL, 0, e) == -1) {
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	incident_failpoint("mail-spooled");
+	if (store_inc_notice_set(d->st, nr->incident_id, nr->customer,
+	    nr->kind, "spooled", "", e) == -1)
+		return -1;
+	incident_failpoint("mail-recorded");
+	return 0;
+}
+
+int
+tell_pump(struct daemon *d)
+{
+	struct inc_notice_rec *ns;
+	struct incident_rec cache;
+	struct spool *sp = NULL;
+	struct herr e;
+	int64_t t0 = mono_ms();
+	size_t n, i, did = 0;
+	int more = 0, stop = 0;
+
+	/* a flush could send what we spool before we record it */
+	if (d->flushing)
+		return 0;
+	memset(&cache, 0, sizeof(cache));
+	herr_clear(&e);
+	while (!more && !stop) {
+		if (store_inc_notices_due(d->st, 64, &ns, &n, &e) == -1)
+			break;
+		if (n == 0) {
+			free(ns);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (mono_ms() - t0 >= PUMP_SLICE_MS) {
+				more = 1;
+				break;
+			}
+			if (notice_one(d, &sp, &cache, &ns[i], &e) == -1) {
+				log_warnx("incident notices: %s (retried in a "
+				    "second)", e.msg);
+				stop = 1;
+				break;
+			}
+			did++;
+		}
+		free(ns);
+	}
+	spool_free(sp);
+	if (did > 0 && !more)
+		outbox_flush(d);
+	return more;
+}
+
+/* ---- after a crash ---- */
+
+/* "<incident-ID-KIND-CUSTOMER@" in a spooled message's header. */
+static int
+spooled_notice(const char *text, int64_t *id, char *kind, size_t ksize,
+    char *cust, size_t csize)
+{
+	const char *p = strstr(text, "\r\nMessage-ID: <incident-"), *q, *at;
+	long long v;
+	char *end;
+
+	if (p == NULL)
+		return -1;
+	p += strlen("\r\nMessage-ID: <incident-");
+	v = strtoll(p, &end, 10);
+	if (end == p || *end != '-' || v <= 0)
+		return -1;
+	q = end + 1;
+	if ((end = strchr(q, '-')) == NULL || (size_t)(end - q) >= ksize ||
+	    (at = strchr(end + 1, '@')) == NULL ||
+	    (size_t)(at - end - 1) >= csize)
+		return -1;
+	memcpy(kind, q, (size_t)(end - q));
+	kind[end - q] = '\0';
+	memcpy(cust, end + 1, (size_t)(at - end - 1));
+	cust[at - end - 1] = '\0';
+	*id = v;
+	return 0;
+}
+
+void
+tell_resume(struct daemon *d)
+{
+	struct inc_notice_rec *ns;
+	struct incident_rec *rs;
+	struct dirent *de;
+	json_object *res = NULL;
+	struct herr e;
+	char path[1400], buf[8192], kind[16], cust[64];
+	size_t n, i, nr, found = 0;
+	int64_t id;
+	ssize_t got;
+	DIR *dir;
+	int fd, posted = 0;
+
+	/* the feed as the store has it (a post a crash left unrendered) */
+	if (store_incident_list(d->st, 0, &rs, &nr, NULL) == 0) {
+		for (i = 0; i < nr; i++)
+			posted |= rs[i].posted > 0;
+		free(rs);
+		herr_clear(&e);
+		if (posted && post_publish(d, &res, &e) == -1)
+			log_warnx("status feed: %s", e.msg);
+		json_object_put(res);
+	}
+	if (store_inc_notices_due(d->st, 1000000, &ns, &n, NULL) == -1)
+		return;
+	if (n == 0 || (dir = opendir(d->cfg.outbox_dir)) == NULL) {
+		free(ns);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strlen(de->d_name) < 5 || strcmp(de->d_name +
+		    strlen(de->d_name) - 4, ".eml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->cfg.outbox_dir,
+		    de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		got = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = '\0';
+		if (spooled_notice(buf, &id, kind, sizeof(kind), cust,
+		    sizeof(cust)) == -1)
+			continue;
+		for (i = 0; i < n; i++)
+			if (ns[i].incident_id == id &&
+			    strcmp(ns[i].kind, kind) == 0 &&
+			    strcmp(ns[i].customer, cust) == 0 &&
+			    strcmp(ns[i].state, "due") == 0) {
+				store_inc_notice_set(d->st, id, cust, kind,
+				    "spooled", "found in the outbox after a "
+				    "restart", NULL);
+				str_copy(ns[i].state, "spooled",
+				    sizeof(ns[i].state));
+				found++;
+			}
+	}
+	closedir(dir);
+	free(ns);
+	if (found > 0)
+		log_info("%zu incident notice(s) found spooled after a crash: "
+		    "not spooled again", found);
+}
+
+/* ---- the retrospective ---- */
+
+int
+tell_retrospective(struct daemon *d, struct incident_rec *r,
+    json_object *rep, struct herr *e)
+{
+	struct post_rec p;
+	json_object *v;
+	char title[300], cause[600], a[40], b[40], hosts[100], *body;
+	int64_t avg = -1, hi = -1, lo = -1, host_s = -1;
+	int rc;
+
+	if (r->report_post > 0)
+		return herr_set(e, HERR_EXISTS, "the retrospective of incident "
+		    "%lld is post %lld already", (long long)r->id,
+		    (long long)r->report_post);
+	if (strcmp(r->state, "resolved") != 0)
+		return herr_set(e, HERR_STATE, "incident %lld is not resolved "
+		    "yet", (long long)r->id);
+	if (json_object_object_get_ex(rep, "guest_avg_ms", &v))
+		avg = json_object_get_int64(v);
+	if (json_object_object_get_ex(rep, "guest_longest_ms", &v))
+		hi = json_object_get_int64(v);
+	if (json_object_object_get_ex(rep, "guest_shortest_ms", &v))
+		lo = json_object_get_int64(v);
+	if (json_object_object_get_ex(rep, "host_longest_s", &v))
+		host_s = json_object_get_int64(v);
+	cause_words(d, r, cause, sizeof(cause));
+	tell_utc(r->opened_ms, a, sizeof(a));
+	tell_utc(r->resolved_ms, b, sizeof(b));
+	snprintf(title, sizeof(title), "Retrospective: %s", r->title);
+	if (host_s >= 0)
+		snprintf(hosts, sizeof(hosts), " The longest host was "
+		    "unreachable for %lld minutes.", (long long)(host_s + 30) /
+		    60);
+	else
+		hosts[0] = '\0';
+	if (avg < 0)
+		body = xasprintf("On %s %s. No VPS was down.%s The incident "
+		    "was resolved at %s.", a, cause, hosts, b);
+	else
+		body = xasprintf("On %s %s. %d VPS%s %s down: on average for "
+		    "%lld minutes, the longest for %lld minutes, the shortest "
+		    "for %lld minutes.%s The incident was resolved at %s.",
+		    a, cause, r->nguests, r->nguests == 1 ? "" : "es",
+		    r->nguests == 1 ? "was" : "were", (long long)(avg + 30000) /
+		    60000, (long long)(hi + 30000) / 60000,
+		    (long long)(lo + 30000) / 60000, hosts, b);
+	post_init(d, &p, r->posted > 0 ? "incident-update" : "incident", title,
+	    body, r->posted > 0 ? r->post_id : 0);
+	if (avg >= 0) {
+		p.downtime[0] = (int)((avg + 30000) / 60000);
+		p.downtime[1] = (int)((hi + 30000) / 60000);
+		p.downtime[2] = (int)((lo + 30000) / 60000);
+	}
+	rc = post_marked(d, &p, r, -1, e);
+	free(body);
+	return rc;
+}
