@@ -176,7 +176,12 @@ act_list(struct console *cs, const struct cmd_req *req, struct herr *e)
 			snprintf(line, sizeof(line), "%-3zu %-24s %-10s %-12s "
 			    "%-16s %s", i + 1, name, state, plan, host,
 			    fmt_uptime(up, sizeof(up), g));
-			fprintf(cs->out, "%s\n", line);
+			/* an ongoing incident: status VPS tells more */
+			if (gi(g, "incident") > 0)
+				fprintf(cs->out, "%s  ! incident %" PRId64 "\n",
+				    line, gi(g, "incident"));
+			else
+				fprintf(cs->out, "%s\n", line);
 		}
 	}
 	json_object_put(res);
@@ -240,6 +245,42 @@ print_maintenance(struct console *cs, json_object *g)
 	    gs(m, "chosen")[0] != '\0' ? "as you chose" : "as planned", adv);
 }
 
+/* The ongoing incident hangard attached to a guest.show, if any. */
+static void
+print_incident(struct console *cs, json_object *g, const char *indent)
+{
+	char title[300], since[64], vps[64], down[64];
+	json_object *m;
+
+	if (!json_object_object_get_ex(g, "incident", &m))
+		return;
+	str_sanitize(title, sizeof(title), gs(m, "title"));
+	str_sanitize(since, sizeof(since), gs(m, "since"));
+	str_sanitize(vps, sizeof(vps), gs(m, "vps"));
+	str_sanitize(down, sizeof(down), gs(m, "down_since"));
+	fprintf(cs->out, "%sincident: %" PRId64 ", %s, since %s\n", indent,
+	    gi(m, "id"), title, since);
+	if (strcmp(vps, "down") == 0)
+		fprintf(cs->out, "%s          this VPS is down since %s; we "
+		    "are on it and will mail you\n", indent, down);
+	else
+		fprintf(cs->out, "%s          this VPS: %s\n", indent, vps);
+}
+
+/* The menu's header: an incident on the VPS, in one or two lines. */
+void
+console_header_incident(struct console *cs)
+{
+	json_object *g = NULL;
+	struct herr e;
+
+	herr_clear(&e);
+	if (cs->vps[0] == '\0' || show(cs, cs->vps, &g, &e) == -1)
+		return;
+	print_incident(cs, g, "  ! ");
+	json_object_put(g);
+}
+
 int
 act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 {
@@ -266,6 +307,7 @@ act_status(struct console *cs, const struct cmd_req *req, struct herr *e)
 	str_sanitize(a, sizeof(a), gs(g, "host"));
 	fprintf(cs->out, "host:    %s\n", a);
 	print_maintenance(cs, g);
+	print_incident(cs, g, "");
 	json_object_put(g);
 	return 0;
 }

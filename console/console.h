@@ -133,6 +133,8 @@ int	act_maintenance(struct console *, const struct cmd_req *,
 
 /* Connects to hangard as a customer (operators have hangar(8)). */
 struct rpc_client	*console_connect(const char *sockpath, struct herr *e);
+/* The menu's header line about an ongoing incident on cs->vps, if any. */
+void	console_header_incident(struct console *cs);
 /* Prints the help for mode (the table's usage and help lines). */
 void	console_help(struct console *cs);
 /* Fetches the caller's VPSes (guest.list); a new reference. */

@@ -154,6 +154,7 @@ show_menu(struct console *cs)
 
 	str_sanitize(name, sizeof(name), cs->vps);
 	fprintf(cs->out, "\nVPS %s:\n", name);
+	console_header_incident(cs);
 	console_help(cs);
 }
 
