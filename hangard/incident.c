@@ -36,14 +36,6 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
-/* The loop's own memory of incidents; the store holds the rest. */
-struct incidents {
-	/* guests whose last event was SHUTDOWN_HOST (a signal on the
-	   host): their STOPPED_SHUTDOWN is an outage */
-	char	(*killed)[40];
-	size_t	 nkilled, capkilled;
-};
-
 void
 incident_init(struct daemon *d)
 {
@@ -53,8 +45,10 @@ incident_init(struct daemon *d)
 void
 incident_free(struct daemon *d)
 {
-	if (d->inc != NULL)
+	if (d->inc != NULL) {
 		free(d->inc->killed);
+		free(d->inc->said);
+	}
 	free(d->inc);
 	d->inc = NULL;
 	live_free(d);
@@ -650,8 +644,9 @@ incident_guest_event(struct daemon *d, struct hostw *hw,
 	if (!hv_dom_event_is_outage(ev->what, host_kill) ||
 	    in_maintenance(d, hw->name))
 		return;
-	if ((id = guest_outage(d, &g, ev->at_ms, hv_dom_event_name(ev->what)))
-	    == 0 || hw->live != LIVE_UP)
+	if ((id = guest_outage(d, &g, ev->at_ms, hv_dom_event_name(host_kill &&
+	    ev->what == HV_DOM_STOPPED_SHUTDOWN ? HV_DOM_SHUTDOWN_HOST :
+	    ev->what))) == 0 || hw->live != LIVE_UP)
 		return;
 	memset(&dom, 0, sizeof(dom));
 	str_copy(dom.uuid, g.uuid, sizeof(dom.uuid));
@@ -791,6 +786,7 @@ incident_tick(struct daemon *d)
 	struct incident_rec *rs, r;
 	size_t n, i;
 
+	tell_irc_sent(d);
 	/* open ones, and those resolved lately (a line left to say) */
 	if (store_incident_list(d->st, live_now_ms() - 600 * 1000, &rs, &n,
 	    NULL) == -1)

@@ -21,6 +21,22 @@
 #include "hangard/hangard.h"
 #include "store/incident.h"
 
+/* The loop's own memory of incidents; the store holds the rest. */
+struct irc_said {
+	int64_t	incident;
+	int	seq;
+};
+struct incidents {
+	/* guests whose last event was SHUTDOWN_HOST (a signal on the
+	   host): their STOPPED_SHUTDOWN is an outage */
+	char		(*killed)[40];
+	size_t		 nkilled, capkilled;
+	/* timeline lines given to the IRC client, marked said in the
+	   store once its queue is empty (incident_tell.c) */
+	struct irc_said	*said;
+	size_t		 nsaid, capsaid;
+};
+
 #define LIVE_UNKNOWN	0	/* not connected yet (or in maintenance) */
 #define LIVE_UP		1
 #define LIVE_DOWN	2
@@ -83,6 +99,8 @@ void	incident_failpoint(const char *name);
 void	tell_due(struct daemon *d, const struct incident_rec *r);
 /* Says timeline lines on IRC and posts updates, as journaled. */
 void	tell_timeline(struct daemon *d, const struct incident_rec *r);
+/* Marks the lines said once the IRC client has sent them all. */
+void	tell_irc_sent(struct daemon *d);
 /* Spools due notices (a slice of the loop's time); 1 if some are left. */
 int	tell_pump(struct daemon *d);
 /* At start-up, before the outbox is flushed: notices a crash left

@@ -37,6 +37,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
+#include "notify/irc.h"
 #include "notify/mail.h"
 #include "notify/spool.h"
 
@@ -196,7 +197,7 @@ cause_words(struct daemon *d, const struct incident_rec *r, char *buf,
 /* One post and its mark in the store, in one transaction; then the feed. */
 static int
 post_marked(struct daemon *d, struct post_rec *p, struct incident_rec *r,
-    int seq, struct herr *e)
+    int seq, int irc, struct herr *e)
 {
 	json_object *res = NULL;
 
@@ -204,7 +205,7 @@ post_marked(struct daemon *d, struct post_rec *p, struct incident_rec *r,
 		return -1;
 	if (store_post_add(d->st, p, e) == -1)
 		goto fail;
-	if (seq >= 0 && store_inc_event_mark(d->st, r->id, seq, 1, p->id,
+	if (seq >= 0 && store_inc_event_mark(d->st, r->id, seq, irc, p->id,
 	    e) == -1)
 		goto fail;
 	if (seq < 0) {
@@ -237,6 +238,60 @@ post_init(struct daemon *d, struct post_rec *p, const char *kind,
 	p->downtime[0] = p->downtime[1] = p->downtime[2] = -1;
 }
 
+/* Given to the IRC client and not yet sent? */
+static int
+irc_pending(struct daemon *d, int64_t id, int seq)
+{
+	size_t i;
+
+	for (i = 0; i < d->inc->nsaid; i++)
+		if (d->inc->said[i].incident == id && d->inc->said[i].seq == seq)
+			return 1;
+	return 0;
+}
+
+static void
+irc_give(struct daemon *d, int64_t id, int seq, const char *text)
+{
+	struct incidents *inc = d->inc;
+
+	tell_irc(d, text);
+	if (inc->nsaid == inc->capsaid) {
+		inc->capsaid = inc->capsaid ? inc->capsaid * 2 : 8;
+		inc->said = xreallocarray(inc->said, inc->capsaid,
+		    sizeof(*inc->said));
+	}
+	inc->said[inc->nsaid].incident = id;
+	inc->said[inc->nsaid++].seq = seq;
+}
+
+/*
+ * A line counts as said once the client's queue is empty (the kernel
+ * took it): a hangard killed before that says it again after its
+ * restart, rather than never.
+ */
+void
+tell_irc_sent(struct daemon *d)
+{
+	struct inc_event_rec *ev;
+	size_t i, k, n;
+
+	if (d->inc->nsaid == 0 || (d->irc != NULL && irc_queued(d->irc) > 0))
+		return;
+	for (i = 0; i < d->inc->nsaid; i++) {
+		if (store_inc_events(d->st, d->inc->said[i].incident, &ev, &n,
+		    NULL) == -1)
+			continue;
+		for (k = 0; k < n; k++)
+			if (ev[k].seq == d->inc->said[i].seq)
+				store_inc_event_mark(d->st,
+				    d->inc->said[i].incident, ev[k].seq, 1,
+				    ev[k].post, NULL);
+		free(ev);
+	}
+	d->inc->nsaid = 0;
+}
+
 void
 tell_timeline(struct daemon *d, const struct incident_rec *r)
 {
@@ -252,9 +307,11 @@ tell_timeline(struct daemon *d, const struct incident_rec *r)
 		return;
 	for (i = 0; i < n; i++) {
 		said = ev[i].irc;
-		if (ev[i].irc == 0) {
-			if (r->announce)
-				tell_irc(d, ev[i].text);
+		if (ev[i].irc == 0 && r->announce && d->irc != NULL) {
+			if (!irc_pending(d, r->id, ev[i].seq))
+				irc_give(d, r->id, ev[i].seq, ev[i].text);
+		} else if (ev[i].irc == 0) {
+			/* no IRC here, or not for customers */
 			said = r->announce ? 1 : -1;
 			store_inc_event_mark(d->st, r->id, ev[i].seq, said,
 			    ev[i].post, NULL);
@@ -274,7 +331,7 @@ tell_timeline(struct daemon *d, const struct incident_rec *r)
 		post_init(d, &p, "incident-update", title, ev[i].text,
 		    r->post_id);
 		herr_clear(&e);
-		if (post_marked(d, &p, &rr, ev[i].seq, &e) == -1)
+		if (post_marked(d, &p, &rr, ev[i].seq, said, &e) == -1)
 			log_warnx("incident %lld: update not posted: %s",
 			    (long long)r->id, e.msg);
 	}
@@ -532,11 +589,13 @@ notice_one(struct daemon *d, struct spool **sp, struct incident_rec *cache,
 		return -1;
 	}
 	free(msg);
-	incident_failpoint("mail-spooled");
+	snprintf(why, sizeof(why), "mail-spooled:%s", nr->kind);
+	incident_failpoint(why);
 	if (store_inc_notice_set(d->st, nr->incident_id, nr->customer,
 	    nr->kind, "spooled", "", e) == -1)
 		return -1;
-	incident_failpoint("mail-recorded");
+	snprintf(why, sizeof(why), "mail-recorded:%s", nr->kind);
+	incident_failpoint(why);
 	return 0;
 }
 
@@ -551,6 +610,8 @@ tell_pump(struct daemon *d)
 	size_t n, i, did = 0;
 	int more = 0, stop = 0;
 
+	/* every turn of the loop: lines the IRC client has sent */
+	tell_irc_sent(d);
 	/* a flush could send what we spool before we record it */
 	if (d->flushing)
 		return 0;
@@ -736,7 +797,7 @@ tell_retrospective(struct daemon *d, struct incident_rec *r,
 		p.downtime[1] = (int)((hi + 30000) / 60000);
 		p.downtime[2] = (int)((lo + 30000) / 60000);
 	}
-	rc = post_marked(d, &p, r, -1, e);
+	rc = post_marked(d, &p, r, -1, 0, e);
 	free(body);
 	return rc;
 }
