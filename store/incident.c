@@ -722,11 +722,16 @@ int
 store_inc_notice_add(struct store *st, int64_t id, const char *customer,
     const char *kind, const char *state, const char *detail, struct herr *e)
 {
-	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO incident_notices "
-	    "(incident_id, customer, kind, state, detail, at) "
-	    "VALUES (?, ?, ?, ?, ?, ?)", e);
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	/* OR IGNORE would skip a row the CHECKs refuse, silently */
+	if ((strcmp(kind, "open") != 0 && strcmp(kind, "resolved") != 0) ||
+	    (strcmp(state, "due") != 0 && strcmp(state, "spooled") != 0 &&
+	    strcmp(state, "skipped") != 0))
+		return herr_set(e, HERR_USAGE, "notice: bad kind or state");
+	if ((s = prep(st, "INSERT OR IGNORE INTO incident_notices "
+	    "(incident_id, customer, kind, state, detail, at) "
+	    "VALUES (?, ?, ?, ?, ?, ?)", e)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	bind_s(s, 2, customer);
@@ -790,7 +795,7 @@ store_inc_notices(struct store *st, int64_t id, struct inc_notice_rec **out,
 {
 	sqlite3_stmt *s = prep(st, "SELECT incident_id, customer, kind, state, "
 	    "detail, at FROM incident_notices WHERE incident_id = ? "
-	    "ORDER BY kind DESC, customer", e);
+	    "ORDER BY kind, customer", e);
 
 	if (s == NULL)
 		return -1;
@@ -805,7 +810,7 @@ store_inc_notices_due(struct store *st, size_t max,
 	/* an incident's open notices go before its resolved ones */
 	sqlite3_stmt *s = prep(st, "SELECT incident_id, customer, kind, state, "
 	    "detail, at FROM incident_notices WHERE state = 'due' "
-	    "ORDER BY incident_id, kind DESC, customer LIMIT ?", e);
+	    "ORDER BY incident_id, kind, customer LIMIT ?", e);
 
 	if (s == NULL)
 		return -1;

@@ -1,0 +1,179 @@
+#!/bin/sh
+# hangar-health's reports reach hangard through a real OpenSSH sshd on
+# 127.0.0.1: the ingest account's authorized_keys is the file hangard
+# writes for `hangar host key set`, each key forced into
+# `hangar-ingest --host NAME`.  A report of a failed array on h1 opens
+# one incident linked to h1's running VPSes; the same line sent again is
+# acknowledged and ignored; h1's key cannot report for h2 (not in the
+# line, not with another command); a degraded array is recorded, not
+# announced; "resolved" resolves; a removed key no longer logs in.  On
+# the socket itself, only the ingest account may report.
+#
+# The combined test with hangar-health's sender (a replayed controller
+# fault on H: one incident linked to H's VPSes; with hangard down the
+# report waits in the host's spool and arrives when it is back) comes
+# once health's side is merged: point its report_to at this sshd and
+# its report_key at key-h1, replay a controller fault, and check
+# `incident show` as below.
+# Needs root (useradd, sshd).
+. "$HANGAR_SRC/tests/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+for p in /usr/sbin/sshd ssh ssh-keygen setpriv useradd; do
+	command -v "$p" >/dev/null 2>&1 || skip_all "no $p"
+done
+PY=/usr/bin/python3
+state_new
+IU=hgi$$
+SSHD=""
+EXTRA_CLEANUP='[ -n "$SSHD" ] && kill $SSHD 2>/dev/null; userdel "$IU" >/dev/null 2>&1'
+# '*' (not '!'): sshd without PAM refuses locked accounts even for keys;
+# a real shell: sshd runs the forced command through it
+useradd -M -d "$STATE" -s /bin/sh -p '*' "$IU" || skip_all "useradd failed"
+
+mkdir -m 755 "$STATE/keys"
+cat >"$STATE/hangard.conf" <<EOF
+keys_dir $STATE/keys
+ingest_user $IU
+ingest_command $HANGAR_BUILD/ingest/hangar-ingest
+incident_post_after 0
+EOF
+hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
+h host add h1 --uri "$(node_xml h1 8 32)" --disk 1T --disk-kind ssd >/dev/null
+h host add h2 --uri "$(node_xml h2 8 32)" --disk 1T --disk-kind ssd >/dev/null
+h customer add alice >/dev/null
+h guest create a1 --owner alice --plan small --host h1 --start >/dev/null
+h guest create a2 --owner alice --plan small --host h1 >/dev/null
+h guest create a3 --owner alice --plan small --host h2 --start >/dev/null
+
+for k in h1 h2 stranger; do
+	ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$STATE/key-$k" ||
+	    skip_all "ssh-keygen"
+done
+ssh-keygen -q -t ed25519 -N '' -f "$STATE/hostkey"
+run 0 key-h1 h host key set h1 "$(cat "$STATE/key-h1.pub")"
+run 0 key-h2 h host key set h2 "$STATE/key-h2.pub"
+run 2 key-bad h host key set h1 'ssh-ed25519 AAAA-not-base64'
+run 3 key-nohost h host key set h9 "$STATE/key-h2.pub"
+KF="$STATE/keys/$IU"
+check "hangard wrote the ingest account's keys, each forced to its host" sh -c "
+	grep -q '^restrict,command=\"$HANGAR_BUILD/ingest/hangar-ingest -S $STATE/hangard.sock --host h1\" ssh-ed25519 [A-Za-z0-9+/=]* host:h1\$' '$KF' &&
+	grep -q -- '--host h2\" ssh-ed25519 .* host:h2\$' '$KF' && [ \$(grep -c '^restrict' '$KF') = 2 ]"
+
+PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+{
+	cat <<EOF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $STATE/hostkey
+PidFile $STATE/sshd.pid
+StrictModes no
+UsePAM no
+AllowUsers $IU
+LogLevel VERBOSE
+EOF
+	sed -e "s|^Match User hangar-ingest|Match User $IU|" \
+	    -e "s|AuthorizedKeysFile /etc/hangar/keys/%u|AuthorizedKeysFile $STATE/keys/%u|" \
+	    "$HANGAR_SRC/ingest/sshd_config.ingest"
+} >"$STATE/sshd_config"
+check "the shipped sshd snippet is valid (sshd -t)" \
+    /usr/sbin/sshd -t -f "$STATE/sshd_config"
+[ -d /run/sshd ] || mkdir -m 755 /run/sshd
+/usr/sbin/sshd -D -f "$STATE/sshd_config" -E "$STATE/sshd.log" &
+SSHD=$!
+
+# send KEY [COMMAND]: report lines on stdin, through ssh as the ingest
+# account with that key
+send() {
+	ssh -F /dev/null -p "$PORT" -i "$STATE/key-$1" -T -o BatchMode=yes \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o LogLevel=ERROR -o ConnectTimeout=5 "$IU@127.0.0.1" ${2:-}
+}
+# report SEQ HOST STATE ARRAY-STATE [ID]
+report() {
+	printf '{"v": 1, "host": "%s", "seq": %s, "time": "2017-03-08T20:17:05Z", "incident": {"id": "%s", "kind": "controller", "state": "%s", "severity": "critical", "summary": "Controller mpt3sas0 (0000:01:00.0) faulted; 4 disks dropped", "controller": {"name": "mpt3sas0", "pci": "0000:01:00.0", "driver": "mpt3sas"}, "disks": [{"serial": "ZC1234", "dev": "sdc"}], "arrays": [{"name": "md0", "state": "%s", "mounts": ["/var/lib/libvirt/images"]}]}}\n' \
+	    "$2" "$1" "${5:-$2-20170308T201105Z-1}" "$3" "$4"
+}
+i=0
+until [ $i -gt 50 ] || echo | send h1 >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+
+report 1 h1 open failed | send h1 >"$STATE/r1" 2>&1
+check "a controller fault on h1: ok 1" test "$(cat "$STATE/r1")" = "ok 1"
+run 0 show h --json incident show
+check "one incident on h1, linked to its running VPS (not h2's, not one that was off)" \
+    $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["cause"] == "controller" and r["state"] == "open", r
+assert [h["host"] for h in r["host_list"]] == ["h1"], r["host_list"]
+assert [g["guest"] for g in r["guests"]] == ["a1"], r["guests"]
+assert r["health"][0]["id"] == "h1-20170308T201105Z-1", r["health"]
+assert "mpt3sas0" in r["title"] + r["health"][0]["summary"], r
+' "$T_OUT"
+{ report 1 h1 open failed; report 1 h1 update failed; } | send h1 >"$STATE/r2" 2>&1
+check "the same seq again: acknowledged (twice), taken once" sh -c "
+	[ \"\$(cat '$STATE/r2' | tr '\n' ' ')\" = 'ok 1 ok 1 ' ] &&
+	grep -q 'report 1 again (last taken 1): acknowledged, ignored' '$STATE/hangard.log'"
+check "still one incident" sh -c "
+	[ \$('$HANGAR' -s '$STATE' --json incident list | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))') = 1 ]"
+
+report 2 h2 open failed | send h1 >"$STATE/r3" 2>&1
+check "h1's key cannot report about h2" sh -c "
+	grep -q '^error 2 the report is about host h2; this key may report about host h1 only\$' '$STATE/r3'"
+report 2 h2 open failed | send h1 "hangar-ingest --host h2" >"$STATE/r4" 2>&1
+check "nor by asking for another command (the key's command runs)" \
+    grep -q '^error 2 the report is about host h2' "$STATE/r4"
+printf 'not json\n{"v": 1}\n' | send h1 >"$STATE/r5" 2>&1
+check "bad lines get one error line each, with the reason" sh -c "
+	[ \$(grep -c '^error - ' '$STATE/r5') = 2 ] && grep -q '^error - not one JSON object' '$STATE/r5' &&
+	grep -q '^error - host is missing' '$STATE/r5'"
+report 1 h2 open degraded h2-md1 | send h2 >"$STATE/r6" 2>&1
+check "h2's own key reports a degraded array: ok" test "$(cat "$STATE/r6")" = "ok 1"
+run 0 show2 h --json incident show
+check "a degraded array is recorded, not announced, and downs nothing" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["host_list"][0]["host"] == "h2" and not r["announced"], r
+assert r["guests"] == [], r["guests"]
+' "$T_OUT"
+check "no customer was told of it" sh -c "! '$HANGAR' -s '$STATE' post list | grep -q 'h2'"
+
+report 3 h1 resolved active | send h1 >"$STATE/r7" 2>&1
+check "resolved: ok 3" test "$(cat "$STATE/r7")" = "ok 3"
+i=0
+until h --json incident show 1 | grep -q '"state":"resolved"' || [ $i -gt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "the incident on h1 resolves, a1's interval closed" sh -c "
+	'$HANGAR' -s '$STATE' --json incident show 1 | $PY -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r[\"state\"] == \"resolved\" and r[\"intervals\"][0][\"up_ms\"] > 0, r'"
+
+report 4 h1 open failed | send stranger >"$STATE/r8" 2>&1
+check "a key hangard did not write does not log in" sh -c "
+	! grep -q '^ok' '$STATE/r8' && grep -qi 'permission denied' '$STATE/r8'"
+run 0 key-remove h host key remove h1
+report 4 h1 open failed | send h1 >"$STATE/r9" 2>&1
+check "a removed key no longer logs in" sh -c "! grep -q '^ok' '$STATE/r9'"
+run 3 key-remove-again h host key remove h1
+
+# ---- the socket itself: only the ingest account reports ----
+ING="$HANGAR_BUILD/ingest/hangar-ingest -S $STATE/hangard.sock"
+report 5 h2 open failed | setpriv --reuid=65534 --regid=65534 --clear-groups \
+    $ING --host h2 >"$STATE/s1" 2>&1
+check "as nobody: refused (exit 5)" grep -q 'permission denied' "$STATE/s1"
+report 5 h2 open failed | $ING --host h2 >"$STATE/s2" 2>&1
+check "as root (an operator): refused" grep -q 'does not take reports from this user' "$STATE/s2"
+report 5 h1 open failed | setpriv --reuid="$(id -u "$IU")" \
+    --regid="$(id -g "$IU")" --clear-groups $ING --host h1 >"$STATE/s3" 2>&1
+check "as the ingest account for a host without a key: refused" \
+    grep -q '^error 5 host h1 has no report key' "$STATE/s3"
+run 2 ingest-usage $ING --host 'H1;id'
+kill "$HPID"; wait "$HPID"; HPID=""
+report 5 h2 open failed | setpriv --reuid="$(id -u "$IU")" \
+    --regid="$(id -g "$IU")" --clear-groups $ING --host h2 >"$STATE/s4" 2>&1
+check "hangard down: exit 7, and the sender keeps its lines" sh -c "
+	grep -q 'cannot reach hangard' '$STATE/s4' && ! grep -q '^ok' '$STATE/s4'"
+done_testing
