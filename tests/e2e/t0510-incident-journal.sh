@@ -245,7 +245,7 @@ for n, x in g.items():
     assert len(iv[n]) == 1, (n, iv[n])
     o = iv[n][0]
     # from the death (the close callback), however often hangard died
-    assert kill - 1000 <= o["down_ms"] <= kill + 3000, (n, o, kill)
+    assert kill - 1000 <= o["down_ms"] <= kill + 1500, (n, o, kill)
     assert boot <= o["up_ms"] and o["up_ms"] > o["down_ms"], (n, o, boot)
     want = "opt-out" if n == "b1" else "started"
     assert x["recovery"] == want, (n, x)
