@@ -591,6 +591,34 @@ incident_host_seen(struct daemon *d, struct hostw *hw,
 	free(gs);
 }
 
+/*
+ * The guest runs (libvirt says so): its outage ends, and its record says
+ * who started it, even if the start job's own answer is lost with a
+ * hangard killed meanwhile.
+ */
+static void
+guest_runs(struct daemon *d, const struct guest_rec *g, int64_t at_ms)
+{
+	struct inc_guest_rec gr;
+	char when[40], note[96];
+	int64_t id = 0;
+
+	if (store_inc_of_guest(d->st, g->name, &id, NULL) == -1 || id == 0 ||
+	    store_inc_guest_get(d->st, id, g->name, &gr, NULL) == -1 ||
+	    gr.nintervals == 0 || gr.up_ms != 0 || is_storage(gr.cause))
+		return;
+	store_inc_guest_up(d->st, g->name, at_ms, NULL);
+	tell_utc(at_ms, when, sizeof(when));
+	if (strcmp(gr.recovery, "start") == 0) {
+		snprintf(note, sizeof(note), "started again by hangard at %s",
+		    when);
+		store_inc_guest_set(d->st, id, g->name, "started", note, NULL);
+	} else if (gr.recovery[0] == '\0') {
+		snprintf(note, sizeof(note), "running again at %s", when);
+		store_inc_guest_set(d->st, id, g->name, "running", note, NULL);
+	}
+}
+
 void
 incident_guest_event(struct daemon *d, struct hostw *hw,
     const struct hv_event *ev)
@@ -638,7 +666,7 @@ incident_guest_event(struct daemon *d, struct hostw *hw,
 		store_guest_set_state(d->st, g.id, state, ev->at_ms / 1000,
 		    NULL);
 	if (strcmp(state, "running") == 0) {
-		store_inc_guest_up(d->st, g.name, ev->at_ms, NULL);
+		guest_runs(d, &g, ev->at_ms);
 		return;
 	}
 	if (!hv_dom_event_is_outage(ev->what, host_kill) ||
