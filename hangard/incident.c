@@ -35,19 +35,23 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
+#include "notify/spool.h"
 
 void
 incident_init(struct daemon *d)
 {
 	d->inc = xcalloc(1, sizeof(*d->inc));
+	d->inc->pump = 1;	/* what a crash left due */
 }
 
 void
 incident_free(struct daemon *d)
 {
 	if (d->inc != NULL) {
+		tell_free(d);	/* the outbox's spool, if no thread has it */
 		free(d->inc->killed);
 		free(d->inc->said);
+		free(d->inc->zone_was);
 	}
 	free(d->inc);
 	d->inc = NULL;
@@ -146,7 +150,7 @@ incident_add_guest(struct daemon *d, int64_t id, const struct guest_rec *g,
     const char *cause, int64_t down_ms, struct herr *e)
 {
 	struct inc_guest_rec gr;
-	struct incident_rec r;
+	int posted;
 
 	memset(&gr, 0, sizeof(gr));
 	str_copy(gr.guest, g->name, sizeof(gr.guest));
@@ -154,12 +158,15 @@ incident_add_guest(struct daemon *d, int64_t id, const struct guest_rec *g,
 	str_copy(gr.host, g->host, sizeof(gr.host));
 	str_copy(gr.cause, cause, sizeof(gr.cause));
 	if (store_inc_guest_add(d->st, id, &gr, down_ms, e) == -1 ||
-	    store_incident_get(d->st, id, &r, e) == -1)
+	    store_incident_posted(d->st, id, &posted, e) == -1)
 		return -1;
 	/* posted already: this customer is told with the next pump */
-	if (r.posted > 0 && r.announce && store_inc_notice_add(d->st, id,
-	    g->customer, "open", "due", "", e) == -1)
-		return -1;
+	if (posted) {
+		if (store_inc_notice_add(d->st, id, g->customer, "open", "due",
+		    "", e) == -1)
+			return -1;
+		d->inc->pump = 1;
+	}
 	return 0;
 }
 
@@ -209,14 +216,14 @@ joinable(struct daemon *d, int64_t now)
 }
 
 static int
-host_lost_tx(struct daemon *d, struct hostw *hw, const struct guest_rec *gs,
-    size_t n, size_t ndown, int64_t *idp, struct herr *e)
+host_lost_tx(struct daemon *d, struct hostw *hw, size_t ndown, int64_t *idp,
+    struct herr *e)
 {
 	struct incident_rec r;
 	struct inc_host_rec h, *hs;
 	char when[40], *text;
 	int64_t now = live_now_ms(), id = 0;
-	size_t i, nh, k;
+	size_t nh, k;
 	int known = 0, rc;
 
 	tell_utc(hw->lost_ms, when, sizeof(when));
@@ -270,10 +277,14 @@ host_lost_tx(struct daemon *d, struct hostw *hw, const struct guest_rec *gs,
 		}
 		free(text);
 	}
-	for (i = 0; i < n; i++)
-		if (was_up(&gs[i]) && incident_add_guest(d, id, &gs[i],
-		    "host-unreachable", hw->lost_ms, e) == -1)
-			return -1;
+	/* one statement for the host's guests: a host may have hundreds */
+	if (store_inc_host_guests_add(d->st, id, hw->name, "host-unreachable",
+	    hw->lost_ms, NULL, e) == -1 ||
+	    store_incident_posted(d->st, id, &rc, e) == -1 ||
+	    (rc && store_inc_notices_add_all(d->st, id, "open", e) == -1))
+		return -1;
+	if (rc)
+		d->inc->pump = 1;
 	*idp = id;
 	return 0;
 }
@@ -294,7 +305,7 @@ incident_host_lost(struct daemon *d, struct hostw *hw)
 	for (i = 0; i < n; i++)
 		ndown += was_up(&gs[i]);
 	if (store_begin(d->st, &e) == -1 ||
-	    host_lost_tx(d, hw, gs, n, ndown, &id, &e) == -1 ||
+	    host_lost_tx(d, hw, ndown, &id, &e) == -1 ||
 	    store_commit(d->st, &e) == -1) {
 		store_rollback(d->st);
 		log_warnx("host %s is down; no incident recorded: %s",
@@ -735,9 +746,7 @@ incident_resolve_now(struct daemon *d, int64_t id, const char *text,
     struct herr *e)
 {
 	struct incident_rec r;
-	char (*cs)[64] = NULL;
 	char *summary = NULL, *line;
-	size_t n = 0, i;
 	int64_t now = live_now_ms();
 
 	if (store_begin(d->st, e) == -1)
@@ -763,24 +772,18 @@ incident_resolve_now(struct daemon *d, int64_t id, const char *text,
 		goto fail;
 	}
 	free(line);
-	if (r.posted > 0) {
-		if (store_inc_customers(d->st, id, &cs, &n, e) == -1)
-			goto fail;
-		for (i = 0; i < n; i++)
-			if (store_inc_notice_add(d->st, id, cs[i], "resolved",
-			    "due", "", e) == -1)
-				goto fail;
-	}
+	if (r.posted > 0 && store_inc_notices_add_all(d->st, id, "resolved",
+	    e) == -1)
+		goto fail;
 	if (store_commit(d->st, e) == -1)
 		goto fail;
-	free(cs);
+	d->inc->pump = 1;
 	free(summary);
 	incident_failpoint("resolved");
 	log_info("incident %lld resolved", (long long)id);
 	return 0;
 fail:
 	store_rollback(d->st);
-	free(cs);
 	free(summary);
 	return -1;
 }

@@ -22,6 +22,8 @@
 #include "store/incident.h"
 
 /* The loop's own memory of incidents; the store holds the rest. */
+struct spool;
+struct wbatch;
 struct irc_said {
 	int64_t	incident;
 	int	seq;
@@ -35,6 +37,20 @@ struct incidents {
 	   store once its queue is empty (incident_tell.c) */
 	struct irc_said	*said;
 	size_t		 nsaid, capsaid;
+	/* notices may be due: tell_pump looks (not every loop turn) */
+	int		 pump;
+	/* the outbox, kept open between batches (opening it scans it) */
+	struct spool	*spool;
+	struct wbatch	*batch;		/* mails being written: not NULL */
+	int		 unflushed;	/* spooled since the last flush */
+	/* what the mails of the incident being told say happened */
+	int64_t		 words_id;
+	char		 words[600];
+	/* TZ while mails are composed: the last customer's zone; the
+	   daemon's own is put back at the end of each slice */
+	char		 zone[64];
+	char		*zone_was;	/* TZ before (owned); NULL: unset */
+	int		 zoned;
 };
 
 #define LIVE_UNKNOWN	0	/* not connected yet (or in maintenance) */
@@ -101,8 +117,11 @@ void	tell_due(struct daemon *d, const struct incident_rec *r);
 void	tell_timeline(struct daemon *d, const struct incident_rec *r);
 /* Marks the lines said once the IRC client has sent them all. */
 void	tell_irc_sent(struct daemon *d);
-/* Spools due notices (a slice of the loop's time); 1 if some are left. */
+/* Composes due notices (a slice of the loop's time) and hands them to
+   a thread that spools them; 1 if the loop should come back at once. */
 int	tell_pump(struct daemon *d);
+/* At exit, after the loop: waits a little for a batch being written. */
+void	tell_free(struct daemon *d);
 /* At start-up, before the outbox is flushed: notices a crash left
    spooled but unrecorded are recorded, not spooled again. */
 void	tell_resume(struct daemon *d);

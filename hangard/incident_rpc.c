@@ -95,7 +95,9 @@ hosts_json(const struct inc_host_rec *hs, size_t n)
 		add_str(o, "host", hs[i].host);
 		add_str(o, "cause", hs[i].cause);
 		add_time(o, "lost", hs[i].lost_ms);
+		add_int(o, "lost_ms", hs[i].lost_ms);
 		add_time(o, "back", hs[i].back_ms);
+		add_int(o, "back_ms", hs[i].back_ms);
 		add_int(o, "down_s", strcmp(hs[i].cause, "host-unreachable") ?
 		    0 : ((hs[i].back_ms > 0 ? hs[i].back_ms : now) -
 		    hs[i].lost_ms + 500) / 1000);

@@ -118,25 +118,49 @@ tell_tz_ok(const char *tz)
 	return ok;
 }
 
-/* ms in the zone (checked by tell_tz_ok), as fmt; loop thread only. */
+/*
+ * ms in the zone (checked by tell_tz_ok), as fmt; loop thread only.
+ * TZ is switched only when the zone changes (tzset reads the zone's
+ * file each time), and put back by zone_restore at the end of a slice.
+ */
 static void
-fmt_zone(int64_t ms, const char *zone, const char *fmt, char *buf,
-    size_t size)
+fmt_zone(struct daemon *d, int64_t ms, const char *zone, const char *fmt,
+    char *buf, size_t size)
 {
-	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	struct incidents *inc = d->inc;
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	setenv("TZ", zone, 1);
-	tzset();
+	if (!inc->zoned) {
+		free(inc->zone_was);
+		inc->zone_was = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+		inc->zoned = 1;
+		inc->zone[0] = '\0';
+	}
+	if (strcmp(inc->zone, zone) != 0) {
+		setenv("TZ", zone, 1);
+		tzset();
+		str_copy(inc->zone, zone, sizeof(inc->zone));
+	}
 	localtime_r(&t, &tm);
 	strftime(buf, size, fmt, &tm);
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else
+}
+
+static void
+zone_restore(struct daemon *d)
+{
+	struct incidents *inc = d->inc;
+
+	if (!inc->zoned)
+		return;
+	if (inc->zone_was != NULL)
+		setenv("TZ", inc->zone_was, 1);
+	else
 		unsetenv("TZ");
 	tzset();
+	free(inc->zone_was);
+	inc->zone_was = NULL;
+	inc->zoned = 0;
 }
 
 /* ---- what happened, in words for customers ---- */
@@ -377,10 +401,8 @@ tell_due(struct daemon *d, const struct incident_rec *r)
 	rr.post_id = p.id;
 	if (store_incident_set(d->st, &rr, &e) == -1)
 		goto fail;
-	for (i = 0; i < n; i++)
-		if (store_inc_notice_add(d->st, r->id, cs[i], "open", "due", "",
-		    &e) == -1)
-			goto fail;
+	if (store_inc_notices_add_all(d->st, r->id, "open", &e) == -1)
+		goto fail;
 	/* what happened before is in this post */
 	for (i = 0; i < nev; i++)
 		if (ev[i].post == 0 && store_inc_event_mark(d->st, r->id,
@@ -388,6 +410,7 @@ tell_due(struct daemon *d, const struct incident_rec *r)
 			goto fail;
 	if (store_commit(d->st, &e) == -1)
 		goto fail;
+	d->inc->pump = 1;
 	incident_failpoint("posted");
 	if (post_publish(d, &res, &e) == -1)
 		log_warnx("status feed: %s", e.msg);
@@ -418,7 +441,8 @@ mail_domain(struct daemon *d)
 
 /* One line per VPS of the customer, in UTC and in their zone. */
 static char *
-vps_lines(const struct inc_guest_rec *gs, size_t n, const char *tz, int open)
+vps_lines(struct daemon *d, const struct inc_guest_rec *gs, size_t n,
+    const char *tz, int open)
 {
 	char a[40], b[40], za[40], zb[40], span[40], *out = xstrdup(""), *t;
 	const char *how;
@@ -428,13 +452,13 @@ vps_lines(const struct inc_guest_rec *gs, size_t n, const char *tz, int open)
 		if (gs[i].nintervals == 0)
 			continue;
 		fmt_gmt(gs[i].down_ms, "%H:%M", a, sizeof(a));
-		fmt_zone(gs[i].down_ms, tz, "%H:%M %Z", za, sizeof(za));
+		fmt_zone(d, gs[i].down_ms, tz, "%H:%M %Z", za, sizeof(za));
 		if (open)
 			t = xasprintf("%s- %s: down since %s UTC (%s)\n", out,
 			    gs[i].guest, a, za);
 		else {
 			fmt_gmt(gs[i].up_ms, "%H:%M", b, sizeof(b));
-			fmt_zone(gs[i].up_ms, tz, "%H:%M %Z", zb, sizeof(zb));
+			fmt_zone(d, gs[i].up_ms, tz, "%H:%M %Z", zb, sizeof(zb));
 			tell_span(gs[i].total_ms, span, sizeof(span));
 			how = strcmp(gs[i].recovery, "opt-out") == 0 ?
 			    "not started again, as you asked (restart after "
@@ -474,11 +498,16 @@ compose(struct daemon *d, const struct incident_rec *r,
 		free(gs);
 		return herr_set(e, HERR_STATE, "no VPS of theirs was down");
 	}
-	cause_words(d, r, cause, sizeof(cause));
+	/* the same for every customer of the incident: once per pump */
+	if (d->inc->words_id != r->id) {
+		cause_words(d, r, d->inc->words, sizeof(d->inc->words));
+		d->inc->words_id = r->id;
+	}
+	str_copy(cause, d->inc->words, sizeof(cause));
 	tell_utc(gs[0].down_ms, utc, sizeof(utc));
-	fmt_zone(gs[0].down_ms, cu->tz, "%Y-%m-%d %H:%M %Z", zoned,
+	fmt_zone(d, gs[0].down_ms, cu->tz, "%Y-%m-%d %H:%M %Z", zoned,
 	    sizeof(zoned));
-	lines = vps_lines(gs, n, cu->tz, open);
+	lines = vps_lines(d, gs, n, cu->tz, open);
 	updates = xasprintf("%s%s%s%s", d->cfg.feed_base_url,
 	    d->cfg.irc_channel[0] ? " and " : "", d->cfg.irc_channel,
 	    d->cfg.irc_channel[0] ? " on IRC" : "");
@@ -497,7 +526,7 @@ compose(struct daemon *d, const struct incident_rec *r,
 		    lines, updates);
 	} else {
 		tell_utc(r->resolved_ms, rutc, sizeof(rutc));
-		fmt_zone(r->resolved_ms, cu->tz, "%Y-%m-%d %H:%M %Z", rzoned,
+		fmt_zone(d, r->resolved_ms, cu->tz, "%Y-%m-%d %H:%M %Z", rzoned,
 		    sizeof(rzoned));
 		if (nvps == 1)
 			snprintf(subject, sizeof(subject), "Resolved: the "
@@ -542,15 +571,36 @@ skip(struct daemon *d, const struct inc_notice_rec *nr, const char *why)
 	    (long long)nr->incident_id, nr->customer, nr->kind, clean);
 }
 
-/* 0: spooled or skipped; -1: the outbox failed (e), try later. */
+/*
+ * Mails are composed on the loop (they read the store) and written to
+ * the outbox by a thread of their own, a batch at a time: each spool_put
+ * fsyncs a file and the directory, and on a busy disk that is tens of
+ * milliseconds the loop would otherwise stand still.  The batch is
+ * recorded as spooled when the thread is done, on the loop: spool, then
+ * record.  While a batch is out the outbox counts as busy (d->flushing),
+ * so no flush can send a mail before it is recorded.
+ */
+#define BATCH_MAX	64
+
+struct wbatch {
+	struct spool		*sp;	/* d->inc->spool, lent to the thread */
+	struct inc_notice_rec	 ns[BATCH_MAX];
+	char			*msg[BATCH_MAX];
+	size_t			 len[BATCH_MAX];
+	size_t			 n;
+	size_t			 done;	/* spooled, in order */
+	struct herr		 err;
+	int			 finished;	/* atomic: the thread is out */
+};
+
+/* Composes nr into b, or records why it is skipped; -1: stop (e). */
 static int
-notice_one(struct daemon *d, struct spool **sp, struct incident_rec *cache,
-    const struct inc_notice_rec *nr, struct herr *e)
+notice_compose(struct daemon *d, struct incident_rec *cache,
+    const struct inc_notice_rec *nr, struct wbatch *b, struct herr *e)
 {
 	struct customer_rec cu;
 	struct herr e2;
-	char *msg, why[300];
-	size_t len;
+	char why[300];
 
 	if (cache->id != nr->incident_id &&
 	    store_incident_get(d->st, nr->incident_id, cache, e) == -1)
@@ -569,7 +619,8 @@ notice_one(struct daemon *d, struct spool **sp, struct incident_rec *cache,
 		return 0;
 	}
 	herr_clear(&e2);
-	if (compose(d, cache, &cu, nr->kind, &msg, &len, &e2) == -1) {
+	if (compose(d, cache, &cu, nr->kind, &b->msg[b->n], &b->len[b->n],
+	    &e2) == -1) {
 		if (e2.code == HERR_INTERNAL) {
 			*e = e2;
 			return -1;
@@ -580,23 +631,62 @@ notice_one(struct daemon *d, struct spool **sp, struct incident_rec *cache,
 		skip(d, nr, why);
 		return 0;
 	}
-	if (*sp == NULL && (*sp = spool_open(d->cfg.outbox_dir, e)) == NULL) {
-		free(msg);
-		return -1;
-	}
-	if (spool_put(*sp, msg, len, NULL, 0, e) == -1) {
-		free(msg);
-		return -1;
-	}
-	free(msg);
-	snprintf(why, sizeof(why), "mail-spooled:%s", nr->kind);
-	incident_failpoint(why);
-	if (store_inc_notice_set(d->st, nr->incident_id, nr->customer,
-	    nr->kind, "spooled", "", e) == -1)
-		return -1;
-	snprintf(why, sizeof(why), "mail-recorded:%s", nr->kind);
-	incident_failpoint(why);
+	b->ns[b->n++] = *nr;
 	return 0;
+}
+
+static void
+writer_run(struct job *j)
+{
+	struct wbatch *b = j->ext;
+
+	for (b->done = 0; b->done < b->n; b->done++)
+		if (spool_put(b->sp, b->msg[b->done], b->len[b->done], NULL, 0,
+		    &b->err) == -1)
+			break;
+	__atomic_store_n(&b->finished, 1, __ATOMIC_RELEASE);
+}
+
+static void
+writer_done(struct daemon *d, struct job *j)
+{
+	struct wbatch *b = j->ext;
+	struct herr e;
+	char fp[64];
+	size_t i;
+
+	d->inc->batch = NULL;
+	d->flushing = 0;	/* the outbox is free again */
+	d->inc->pump = 1;	/* what is left, and what came meanwhile */
+	for (i = 0; i < b->done; i++) {
+		snprintf(fp, sizeof(fp), "mail-spooled:%s", b->ns[i].kind);
+		incident_failpoint(fp);
+	}
+	herr_clear(&e);
+	if (b->done > 0 && store_begin(d->st, &e) == 0) {
+		for (i = 0; i < b->done; i++)
+			if (store_inc_notice_set(d->st, b->ns[i].incident_id,
+			    b->ns[i].customer, b->ns[i].kind, "spooled", "",
+			    &e) == -1)
+				break;
+		if (i < b->done || store_commit(d->st, &e) == -1) {
+			/* spooled, unrecorded: tell_resume finds them */
+			store_rollback(d->st);
+			log_warnx("incident notices: %s", e.msg);
+		}
+		d->inc->unflushed = 1;
+	}
+	for (i = 0; i < b->done; i++) {
+		snprintf(fp, sizeof(fp), "mail-recorded:%s", b->ns[i].kind);
+		incident_failpoint(fp);
+	}
+	if (b->done < b->n)
+		log_warnx("incident notices: the outbox: %s (retried in a "
+		    "second)", b->err.msg);
+	for (i = 0; i < b->n; i++)
+		free(b->msg[i]);
+	free(b);
+	j->ext = NULL;
 }
 
 int
@@ -604,45 +694,79 @@ tell_pump(struct daemon *d)
 {
 	struct inc_notice_rec *ns;
 	struct incident_rec cache;
-	struct spool *sp = NULL;
+	struct wbatch *b;
 	struct herr e;
+	struct job *j;
 	int64_t t0 = mono_ms();
-	size_t n, i, did = 0;
-	int more = 0, stop = 0;
+	size_t n, i;
+	int more = 0;
 
 	/* every turn of the loop: lines the IRC client has sent */
 	tell_irc_sent(d);
-	/* a flush could send what we spool before we record it */
-	if (d->flushing)
+	/* a batch is out, or a flush could send what we spool before we
+	   record it */
+	if (d->inc->batch != NULL || d->flushing || !d->inc->pump)
 		return 0;
 	memset(&cache, 0, sizeof(cache));
+	d->inc->words_id = 0;
 	herr_clear(&e);
-	while (!more && !stop) {
-		if (store_inc_notices_due(d->st, 64, &ns, &n, &e) == -1)
-			break;
-		if (n == 0) {
-			free(ns);
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			if (mono_ms() - t0 >= PUMP_SLICE_MS) {
-				more = 1;
-				break;
-			}
-			if (notice_one(d, &sp, &cache, &ns[i], &e) == -1) {
-				log_warnx("incident notices: %s (retried in a "
-				    "second)", e.msg);
-				stop = 1;
-				break;
-			}
-			did++;
-		}
-		free(ns);
+	if (d->inc->spool == NULL &&
+	    (d->inc->spool = spool_open(d->cfg.outbox_dir, &e)) == NULL) {
+		log_warnx("incident notices: %s", e.msg);
+		return 0;
 	}
-	spool_free(sp);
-	if (did > 0 && !more)
-		outbox_flush(d);
-	return more;
+	if (store_inc_notices_due(d->st, BATCH_MAX, &ns, &n, &e) == -1)
+		return 0;
+	b = xcalloc(1, sizeof(*b));
+	for (i = 0; i < n && b->n < BATCH_MAX; i++) {
+		if (mono_ms() - t0 >= PUMP_SLICE_MS) {
+			more = 1;
+			break;
+		}
+		if (notice_compose(d, &cache, &ns[i], b, &e) == -1) {
+			log_warnx("incident notices: %s (retried in a "
+			    "second)", e.msg);
+			break;
+		}
+	}
+	zone_restore(d);
+	free(ns);
+	if (b->n == 0) {
+		free(b);
+		if (n == 0) {
+			d->inc->pump = 0;	/* until something is due */
+			if (d->inc->unflushed) {
+				d->inc->unflushed = 0;
+				outbox_flush(d);
+			}
+		}
+		return more;
+	}
+	/* the outbox is ours until the batch is recorded */
+	b->sp = d->inc->spool;
+	d->flushing = 1;
+	d->inc->batch = b;
+	j = job_new(NULL, writer_run, writer_done, NULL, 0);
+	j->ext = b;
+	job_spawn(d, j);
+	return 0;	/* the thread's end wakes the loop */
+}
+
+/* At exit: a batch still being written keeps its spool. */
+void
+tell_free(struct daemon *d)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; d->inc->batch != NULL && i < 500 &&
+	    !__atomic_load_n(&d->inc->batch->finished, __ATOMIC_ACQUIRE); i++)
+		nanosleep(&ts, NULL);
+	if (d->inc->batch == NULL ||
+	    __atomic_load_n(&d->inc->batch->finished, __ATOMIC_ACQUIRE)) {
+		spool_free(d->inc->spool);
+		d->inc->spool = NULL;
+	}
 }
 
 /* ---- after a crash ---- */

@@ -352,10 +352,24 @@ m_host_show(struct daemon *d, struct client *c, struct proto_req *r,
 {
 	struct host_rec h;
 
+	struct hostw *hw;
+	char since[40], *why;
+
 	(void)c;
 	if (store_host_get(d->st, proto_str(r->params, "name"), &h, e) == -1)
 		return -1;
 	*res = host_json(&h);
+	/* whether it answers: incident_live.c's view (not for host.list) */
+	for (hw = d->hosts; hw != NULL && hw->host_id != h.id; hw = hw->next)
+		;
+	if (hw != NULL && hw->live == LIVE_DOWN) {
+		tell_utc(hw->lost_ms, since, sizeof(since));
+		why = xasprintf("no, since %s (%s)", since, hw->lost_why);
+		add_str(*res, "reachable", why);
+		free(why);
+	} else
+		add_str(*res, "reachable", hw != NULL && hw->live == LIVE_UP ?
+		    "yes" : "not connected yet");
 	return 0;
 }
 

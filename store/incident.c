@@ -227,6 +227,22 @@ one_int(struct store *st, sqlite3_stmt *s, int64_t def, int64_t *out,
 }
 
 int
+store_incident_posted(struct store *st, int64_t id, int *posted,
+    struct herr *e)
+{
+	sqlite3_stmt *s = prep(st, "SELECT posted > 0 AND announce = 1 FROM "
+	    "incidents WHERE id = ?", e);
+	int64_t v;
+
+	if (s != NULL)
+		sqlite3_bind_int64(s, 1, id);
+	if (one_int(st, s, 0, &v, e) == -1)
+		return -1;
+	*posted = v != 0;
+	return 0;
+}
+
+int
 store_incident_for_host(struct store *st, const char *host, int64_t *id,
     struct herr *e)
 {
@@ -385,6 +401,40 @@ store_inc_guest_add(struct store *st, int64_t id, const struct inc_guest_rec *g,
 	if (done(st, s, "outage", e) == -1)
 		return -1;
 	return sqlite3_changes(store_sqlite(st)) > 0;
+}
+
+int
+store_inc_host_guests_add(struct store *st, int64_t id, const char *host,
+    const char *cause, int64_t down_ms, size_t *n, struct herr *e)
+{
+	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO incident_guests "
+	    "(incident_id, guest, customer, host, cause) SELECT ?1, g.name, "
+	    "c.name, h.name, ?3 FROM guests g JOIN hosts h ON h.id = g.host_id "
+	    "JOIN customers c ON c.id = g.customer_id WHERE h.name = ?2 AND "
+	    "g.status = 'defined' AND g.state IN ('running', 'paused')", e);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_s(s, 2, host);
+	bind_s(s, 3, cause);
+	if (done(st, s, "incident guests", e) == -1)
+		return -1;
+	if ((s = prep(st, "INSERT OR IGNORE INTO incident_outages (incident_id, "
+	    "guest, down_ms) SELECT ?1, g.name, ?3 FROM guests g JOIN hosts h "
+	    "ON h.id = g.host_id WHERE h.name = ?2 AND g.status = 'defined' "
+	    "AND g.state IN ('running', 'paused') AND NOT EXISTS (SELECT 1 "
+	    "FROM incident_outages o WHERE o.incident_id = ?1 AND "
+	    "o.guest = g.name AND o.up_ms = 0)", e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_s(s, 2, host);
+	sqlite3_bind_int64(s, 3, down_ms);
+	if (done(st, s, "outages", e) == -1)
+		return -1;
+	if (n != NULL)
+		*n = (size_t)sqlite3_changes(st->db);
+	return 0;
 }
 
 int
@@ -741,6 +791,24 @@ store_inc_notice_add(struct store *st, int64_t id, const char *customer,
 	sqlite3_bind_int64(s, 6, strcmp(state, "due") == 0 ? 0 :
 	    (int64_t)time(NULL));
 	return done(st, s, "notice", e);
+}
+
+int
+store_inc_notices_add_all(struct store *st, int64_t id, const char *kind,
+    struct herr *e)
+{
+	sqlite3_stmt *s;
+
+	if (strcmp(kind, "open") != 0 && strcmp(kind, "resolved") != 0)
+		return herr_set(e, HERR_USAGE, "notice: bad kind");
+	if ((s = prep(st, "INSERT OR IGNORE INTO incident_notices "
+	    "(incident_id, customer, kind, state) SELECT DISTINCT ?1, "
+	    "customer, ?2, 'due' FROM incident_guests WHERE incident_id = ?1",
+	    e)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_s(s, 2, kind);
+	return done(st, s, "notices", e);
 }
 
 int

@@ -111,6 +111,9 @@ int	store_incident_get(struct store *st, int64_t id,
    and those resolved at since_ms or later. */
 int	store_incident_list(struct store *st, int64_t since_ms,
 	    struct incident_rec **out, size_t *n, struct herr *e);
+/* Whether it is posted and announced (cheap: no counting). */
+int	store_incident_posted(struct store *st, int64_t id, int *posted,
+	    struct herr *e);
 /* Writes cause, title, state, announce, resolved_ms, posted, post_id,
    report_post. */
 int	store_incident_set(struct store *st, const struct incident_rec *r,
@@ -142,6 +145,14 @@ int	store_inc_host_is_down(struct store *st, const char *host,
  */
 int	store_inc_guest_add(struct store *st, int64_t id,
 	    const struct inc_guest_rec *g, int64_t down_ms, struct herr *e);
+/*
+ * Adds every guest of host that was running or paused (status defined)
+ * in one statement, each with an interval from down_ms unless one is
+ * open; *n (may be NULL) gets how many guests the host had up.
+ */
+int	store_inc_host_guests_add(struct store *st, int64_t id,
+	    const char *host, const char *cause, int64_t down_ms, size_t *n,
+	    struct herr *e);
 int	store_inc_guest_set(struct store *st, int64_t id, const char *guest,
 	    const char *recovery, const char *note, struct herr *e);
 /* Closes the guest's open interval(s) in open incidents at up_ms;
@@ -189,6 +200,10 @@ int	store_inc_event_mark(struct store *st, int64_t id, int seq, int irc,
 int	store_inc_notice_add(struct store *st, int64_t id, const char *customer,
 	    const char *kind, const char *state, const char *detail,
 	    struct herr *e);
+/* A due notice of kind for every customer of incident id (one statement;
+   those with one already keep it). */
+int	store_inc_notices_add_all(struct store *st, int64_t id,
+	    const char *kind, struct herr *e);
 int	store_inc_notice_set(struct store *st, int64_t id, const char *customer,
 	    const char *kind, const char *state, const char *detail,
 	    struct herr *e);
