@@ -433,7 +433,7 @@ store_inc_host_guests_add(struct store *st, int64_t id, const char *host,
 	if (done(st, s, "outages", e) == -1)
 		return -1;
 	if (n != NULL)
-		*n = (size_t)sqlite3_changes(st->db);
+		*n = (size_t)sqlite3_changes(store_sqlite(st));
 	return 0;
 }
 
