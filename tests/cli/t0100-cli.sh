@@ -149,7 +149,7 @@ run 0 help-noun-2 h help maint
 check "help maint is maint's commands" grep -q "^usage: hangar maint plan" "$T_OUT"
 run 0 help-all h help
 check "help lists every noun's commands" sh -c "for n in host customer plan \
-    guest advisory maint consolidate post store image demo; do grep -q \"hangar \$n \" \
+    guest advisory maint consolidate post store image incident demo; do grep -q \"hangar \$n \" \
     '$T_OUT' || exit 1; done"
 run 0 help-cmd h guest show --help
 check "a command's --help is its usage" grep -qx "usage: hangar guest show NAME" "$T_OUT"
