@@ -142,9 +142,11 @@ check "no customer was told of it" sh -c "! '$HANGAR' -s '$STATE' post list | gr
 report 3 h1 resolved active | send h1 >"$STATE/r7" 2>&1
 check "resolved: ok 3" test "$(cat "$STATE/r7")" = "ok 3"
 i=0
-until h --json incident show 1 | grep -q '"state":"resolved"' || [ $i -gt 50 ]; do
+until h --json incident show 1 | grep -q '"state":"resolved"' || [ $i -gt 200 ]; do
 	sleep 0.1; i=$((i + 1))
 done
+h incident show 1 >"$STATE/show1" 2>&1
+grep -q '^state *resolved' "$STATE/show1" || diag "$(cat "$STATE/show1")"
 check "the incident on h1 resolves, a1's interval closed" sh -c "
 	'$HANGAR' -s '$STATE' --json incident show 1 | $PY -c '
 import json, sys
