@@ -143,22 +143,28 @@ struct inc_marks;
 struct inc_marks *incident_marks(struct daemon *d, const char *customer);
 int64_t		 incident_mark_of(const struct inc_marks *m, const char *guest);
 void		 incident_marks_free(struct inc_marks *m);
-int	incident_m_list(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
-int	incident_m_show(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
-int	incident_m_update(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
-int	incident_m_resolve(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
-int	incident_m_report(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
+/* The methods, as methods.c's table calls them, and their parameters. */
+extern const struct proto_param incident_p_list[], incident_p_id[],
+	    incident_p_text[], incident_p_resolve[], incident_p_report[],
+	    guest_p_set[], host_p_key_set[], host_p_key[], ingest_p_report[];
+int	incident_m_list(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+int	incident_m_show(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+int	incident_m_update(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+int	incident_m_resolve(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+int	incident_m_report(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
 int	guest_m_set(struct daemon *d, struct client *c, struct proto_req *r,
 	    json_object **res, struct herr *e);
-int	host_m_key_set(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
-int	host_m_key_remove(struct daemon *d, struct proto_req *r,
-	    json_object **res, struct herr *e);
+int	host_m_key_set(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+int	host_m_key_remove(struct daemon *d, struct client *c,
+	    struct proto_req *r, json_object **res, struct herr *e);
+/* host.show's "reachable": yes, no since when and why, not connected. */
+void	live_json(struct daemon *d, int64_t host_id, json_object *o);
 /* Rewrites the ingest account's authorized_keys from the store. */
 int	ingest_keys_write(struct daemon *d, struct herr *e);
 

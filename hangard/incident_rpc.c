@@ -66,13 +66,58 @@ incident_json(const struct incident_rec *r)
 	return o;
 }
 
+/* The parameters of the methods below (methods.c's table uses them). */
+const struct proto_param incident_p_list[] = {
+	{ "open", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param incident_p_id[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param incident_p_text[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
+	{ "text", PT_STR, 499, 1 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param incident_p_resolve[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
+	{ "text", PT_STR, 499, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param incident_p_report[] = {
+	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
+	{ "publish", PT_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param guest_p_set[] = {
+	{ "name", PT_STR, 255, 1 },
+	{ "restart_after_outage", PT_STR, 3, 0 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param host_p_key_set[] = {
+	{ "name", PT_STR, 255, 1 },
+	{ "key", PT_STR, SSHKEY_LINE_MAX, 1 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param host_p_key[] = {
+	{ "name", PT_STR, 255, 1 },
+	{ NULL, 0, 0, 0 },
+};
+const struct proto_param ingest_p_report[] = {
+	{ "host", PT_STR, 255, 1 },
+	{ "report", PT_STR, PROTO_MAX_LINE, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
 int
-incident_m_list(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+incident_m_list(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	struct incident_rec *rs;
 	size_t n, i;
 
+	(void)c;
 	if (store_incident_list(d->st, proto_bool(r->params, "open", 0) ? -1 :
 	    0, &rs, &n, e) == -1)
 		return -1;
@@ -226,9 +271,10 @@ show_json(struct daemon *d, int64_t id, json_object **res, struct herr *e)
 }
 
 int
-incident_m_show(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+incident_m_show(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
+	(void)c;
 	return show_json(d, proto_int(r->params, "id", 0), res, e);
 }
 
@@ -243,13 +289,14 @@ clean_text(const char *in, char *out, size_t size, struct herr *e)
 }
 
 int
-incident_m_update(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+incident_m_update(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	struct incident_rec ir;
 	char text[500], *line;
 	int rc;
 
+	(void)c;
 	if (store_incident_get(d->st, proto_int(r->params, "id", 0), &ir,
 	    e) == -1 || clean_text(proto_str(r->params, "text"), text,
 	    sizeof(text), e) == -1)
@@ -271,13 +318,14 @@ incident_m_update(struct daemon *d, struct proto_req *r, json_object **res,
 }
 
 int
-incident_m_resolve(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+incident_m_resolve(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	struct incident_rec ir;
 	char text[500];
 	const char *t = proto_str(r->params, "text");
 
+	(void)c;
 	if (store_incident_get(d->st, proto_int(r->params, "id", 0), &ir,
 	    e) == -1)
 		return -1;
@@ -351,11 +399,12 @@ report_json(struct daemon *d, const struct incident_rec *r, json_object **res,
 }
 
 int
-incident_m_report(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+incident_m_report(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	struct incident_rec ir;
 
+	(void)c;
 	if (store_incident_get(d->st, proto_int(r->params, "id", 0), &ir,
 	    e) == -1 || report_json(d, &ir, res, e) == -1)
 		return -1;
@@ -542,8 +591,8 @@ ingest_keys_write(struct daemon *d, struct herr *e)
 }
 
 int
-host_m_key_set(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+host_m_key_set(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	struct host_key_rec kr, old;
 	struct host_rec h;
@@ -551,6 +600,7 @@ host_m_key_set(struct daemon *d, struct proto_req *r, json_object **res,
 	const char *host = proto_str(r->params, "name");
 	int had;
 
+	(void)c;
 	if (store_host_get(d->st, host, &h, e) == -1 ||
 	    sshkey_parse(proto_str(r->params, "key"), &k, e) == -1)
 		return -1;
@@ -579,11 +629,12 @@ host_m_key_set(struct daemon *d, struct proto_req *r, json_object **res,
 }
 
 int
-host_m_key_remove(struct daemon *d, struct proto_req *r, json_object **res,
-    struct herr *e)
+host_m_key_remove(struct daemon *d, struct client *c, struct proto_req *r,
+    json_object **res, struct herr *e)
 {
 	const char *host = proto_str(r->params, "name");
 
+	(void)c;
 	if (store_host_key_remove(d->st, host, e) == -1 ||
 	    ingest_keys_write(d, e) == -1)
 		return -1;
@@ -592,4 +643,24 @@ host_m_key_remove(struct daemon *d, struct proto_req *r, json_object **res,
 	add_str(*res, "host", host);
 	add_str(*res, "removed", "report key");
 	return 0;
+}
+
+/* host.show: whether the host answers, as incident_live.c sees it. */
+void
+live_json(struct daemon *d, int64_t host_id, json_object *o)
+{
+	struct hostw *hw;
+	char since[40], *why;
+
+	for (hw = d->hosts; hw != NULL && hw->host_id != host_id;
+	    hw = hw->next)
+		;
+	if (hw != NULL && hw->live == LIVE_DOWN) {
+		tell_utc(hw->lost_ms, since, sizeof(since));
+		why = xasprintf("no, since %s (%s)", since, hw->lost_why);
+		add_str(o, "reachable", why);
+		free(why);
+	} else
+		add_str(o, "reachable", hw != NULL && hw->live == LIVE_UP ?
+		    "yes" : "not connected yet");
 }

@@ -352,24 +352,11 @@ m_host_show(struct daemon *d, struct client *c, struct proto_req *r,
 {
 	struct host_rec h;
 
-	struct hostw *hw;
-	char since[40], *why;
-
 	(void)c;
 	if (store_host_get(d->st, proto_str(r->params, "name"), &h, e) == -1)
 		return -1;
 	*res = host_json(&h);
-	/* whether it answers: incident_live.c's view (not for host.list) */
-	for (hw = d->hosts; hw != NULL && hw->host_id != h.id; hw = hw->next)
-		;
-	if (hw != NULL && hw->live == LIVE_DOWN) {
-		tell_utc(hw->lost_ms, since, sizeof(since));
-		why = xasprintf("no, since %s (%s)", since, hw->lost_why);
-		add_str(*res, "reachable", why);
-		free(why);
-	} else
-		add_str(*res, "reachable", hw != NULL && hw->live == LIVE_UP ?
-		    "yes" : "not connected yet");
+	live_json(d, h.id, *res);	/* whether it answers (not in lists) */
 	return 0;
 }
 
@@ -1595,70 +1582,6 @@ m_customer_set(struct daemon *d, struct client *c, struct proto_req *r,
 	return 0;
 }
 
-/* ---- incidents (incident_rpc.c) and hangar-health's reports ---- */
-
-static const struct proto_param p_incident_list[] = {
-	{ "open", PT_BOOL, 0, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_incident_id[] = {
-	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_incident_text[] = {
-	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
-	{ "text", PT_STR, 499, 1 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_incident_resolve[] = {
-	{ "id", PT_INT, 0x7fffffffffffLL, 1 },
-	{ "text", PT_STR, 499, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_incident_report[] = {
-	{ "id", PT_INT, 0x7fffffffffffLL, 0 },
-	{ "publish", PT_BOOL, 0, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_guest_set[] = {
-	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
-	{ "restart_after_outage", PT_STR, 3, 0 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_host_key_set[] = {
-	{ "name", PT_STR, LOOKUP_MAX_LEN, 1 },
-	{ "key", PT_STR, SSHKEY_LINE_MAX, 1 },
-	{ NULL, 0, 0, 0 },
-};
-
-static const struct proto_param p_ingest_report[] = {
-	{ "host", PT_STR, LOOKUP_MAX_LEN, 1 },
-	{ "report", PT_STR, PROTO_MAX_LINE, 1 },
-	{ NULL, 0, 0, 0 },
-};
-
-#define OP_METHOD(fname, call)						\
-static int								\
-fname(struct daemon *d, struct client *c, struct proto_req *r,		\
-    json_object **res, struct herr *e)					\
-{									\
-	(void)c;							\
-	return call(d, r, res, e);					\
-}
-OP_METHOD(m_incident_list, incident_m_list)
-OP_METHOD(m_incident_show, incident_m_show)
-OP_METHOD(m_incident_update, incident_m_update)
-OP_METHOD(m_incident_resolve, incident_m_resolve)
-OP_METHOD(m_incident_report, incident_m_report)
-OP_METHOD(m_host_key_set, host_m_key_set)
-OP_METHOD(m_host_key_remove, host_m_key_remove)
-
 /* ---- the table ---- */
 
 static const struct method methods[] = {
@@ -1722,17 +1645,18 @@ static const struct method methods[] = {
 	    p_console_attach },
 	{ "console.log", console_log, F_OPERATOR | F_CUSTOMER, p_console_log },
 	{ "customer.set", m_customer_set, F_OPERATOR, p_customer_set },
-	{ "incident.list", m_incident_list, F_OPERATOR, p_incident_list },
-	{ "incident.show", m_incident_show, F_OPERATOR, p_incident_id },
-	{ "incident.update", m_incident_update, F_OPERATOR, p_incident_text },
-	{ "incident.resolve", m_incident_resolve, F_OPERATOR,
-	    p_incident_resolve },
-	{ "incident.report", m_incident_report, F_OPERATOR,
-	    p_incident_report },
-	{ "guest.set", guest_m_set, F_OPERATOR, p_guest_set },
-	{ "host.key_set", m_host_key_set, F_OPERATOR, p_host_key_set },
-	{ "host.key_remove", m_host_key_remove, F_OPERATOR, p_name },
-	{ "ingest.report", ingest_m_report, F_INGEST, p_ingest_report },
+	/* incidents and hangar-health's reports (incident_rpc.c, ingest.c) */
+	{ "incident.list", incident_m_list, F_OPERATOR, incident_p_list },
+	{ "incident.show", incident_m_show, F_OPERATOR, incident_p_id },
+	{ "incident.update", incident_m_update, F_OPERATOR, incident_p_text },
+	{ "incident.resolve", incident_m_resolve, F_OPERATOR,
+	    incident_p_resolve },
+	{ "incident.report", incident_m_report, F_OPERATOR,
+	    incident_p_report },
+	{ "guest.set", guest_m_set, F_OPERATOR, guest_p_set },
+	{ "host.key_set", host_m_key_set, F_OPERATOR, host_p_key_set },
+	{ "host.key_remove", host_m_key_remove, F_OPERATOR, host_p_key },
+	{ "ingest.report", ingest_m_report, F_INGEST, ingest_p_report },
 };
 
 static const struct proto_param p_none[] = { { NULL, 0, 0, 0 } };
