@@ -233,9 +233,8 @@ static const struct cmd cmds[] = {
 	{ "customer", "set", "customer.set", { "name" }, {
 	    { "--email", "email", O_STR, 0 }, { "--tz", "tz", O_STR, 0 } },
 	  render_object, "NAME [--email ADDR] [--tz ZONE]", NULL },
-	{ "guest", "set", "guest.set", { "name" }, {
-	    { "--restart-after-outage", "restart_after_outage", O_STR, 0 } },
-	  render_object, "NAME --restart-after-outage yes|no", NULL },
+	{ "guest", "set-restart", "guest.set_restart", { "name", "restart" },
+	  { { NULL } }, render_object, "NAME yes|no", NULL },
 	{ "host key", "set", "host.key_set", { "name", "key" }, { { NULL } },
 	  render_object, "NAME 'ssh-ed25519 AAAA...'|KEYFILE|-", "key" },
 	{ "host key", "remove", "host.key_remove", { "name" }, { { NULL } },

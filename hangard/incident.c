@@ -15,7 +15,7 @@
  * outage interval from when its host was lost (or the event's time) to
  * when it runs again.  When the host answers, every guest that ran is
  * started again unless its owner turned restart_after_outage off
- * (`hangar guest set NAME --restart-after-outage no`); the intervals
+ * (`hangar guest set-restart NAME no`); the intervals
  * close when libvirt says the guests run.  A guest that crashes again
  * after being started, or that the host no longer has, is left for an
  * operator and keeps the incident open.  An incident whose hosts all

@@ -9,7 +9,7 @@
  *			intervals, recovery (restarting guests), resolving
  *   incident_tell.c	telling: IRC lines, feed posts, the customers'
  *			mails through the durable outbox, exactly once
- *   incident_rpc.c	incident.*, guest.set, host.key_*, guest.show's view
+ *   incident_rpc.c	incident.*, guest.set_restart, host.key_*, guest.show's view
  *   ingest.c		hangar-health's reports (ingest.report)
  *
  * Everything here runs on the loop thread except live_event (libvirt's

@@ -1,7 +1,8 @@
 /*
  * incident_rpc: the requests about incidents (operators), a guest's
- * restart-after-outage choice, hosts' ingest keys, and what a customer
- * is shown of an incident on its VPS (guest.show, guest.list).
+ * restart-after-outage choice (guest.set_restart), hosts' ingest keys,
+ * and what a customer is shown of an incident on its VPS (guest.show,
+ * guest.list).
  */
 #include <sys/stat.h>
 
@@ -92,7 +93,7 @@ const struct proto_param incident_p_report[] = {
 };
 const struct proto_param guest_p_set[] = {
 	{ "name", PT_STR, 255, 1 },
-	{ "restart_after_outage", PT_STR, 3, 0 },
+	{ "restart", PT_STR, 3, 1 },
 	{ NULL, 0, 0, 0 },
 };
 const struct proto_param host_p_key_set[] = {
@@ -498,21 +499,18 @@ guest_m_set(struct daemon *d, struct client *c, struct proto_req *r,
     json_object **res, struct herr *e)
 {
 	struct guest_rec g;
-	const char *v = proto_str(r->params, "restart_after_outage");
+	const char *v = proto_str(r->params, "restart");
 	int on;
 
 	if (guest_lookup(d, c, proto_str(r->params, "name"), &g, e) == -1)
 		return -1;
-	if (v == NULL)
-		return herr_set(e, HERR_USAGE, "nothing to set: give "
-		    "--restart-after-outage yes|no");
 	if (strcmp(v, "yes") == 0)
 		on = 1;
 	else if (strcmp(v, "no") == 0)
 		on = 0;
 	else
-		return herr_set(e, HERR_USAGE, "--restart-after-outage: yes or "
-		    "no");
+		return herr_set(e, HERR_USAGE, "restart after an outage: yes "
+		    "or no");
 	if (store_guest_restart_set(d->st, g.name, on, e) == -1)
 		return -1;
 	log_info("guest %s: restart after outage %s", g.name, v);

@@ -1653,7 +1653,7 @@ static const struct method methods[] = {
 	    incident_p_resolve },
 	{ "incident.report", incident_m_report, F_OPERATOR,
 	    incident_p_report },
-	{ "guest.set", guest_m_set, F_OPERATOR, guest_p_set },
+	{ "guest.set_restart", guest_m_set, F_OPERATOR, guest_p_set },
 	{ "host.key_set", host_m_key_set, F_OPERATOR, host_p_key_set },
 	{ "host.key_remove", host_m_key_remove, F_OPERATOR, host_p_key },
 	{ "ingest.report", ingest_m_report, F_INGEST, ingest_p_report },

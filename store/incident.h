@@ -1,5 +1,5 @@
 /*
- * store/incident: unplanned outages (schema 11).
+ * store/incident: unplanned outages (schema 12).
  *
  * An incident names hosts (each with the time it was lost and came
  * back), the guests it took down (each with its owner, what recovery did

@@ -219,8 +219,10 @@ def show_detection(name, ours, lost, peer):
              "" if len(p) == len(peer) else " (%d never did)" %
              (len(peer) - len(p))))
     if p:
-        print("  ratio hangard/virsh (median): %.2f" % (median(ours) /
-              max(1, median(p))))
+        print("  ratio hangard/virsh (medians): losing the host %.2f, "
+              "opening the incident (2 s of grace included) %.2f" %
+              (median(lo) / max(1, median(p)) if lo else -1,
+               median(ours) / max(1, median(p))))
 
 
 # ---------------------------------------------------------------- fan-out

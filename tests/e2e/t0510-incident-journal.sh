@@ -117,10 +117,10 @@ for g in a1:alice b1:bob c1:carol d1:dave e1:erin; do
 done
 h guest create a2 --owner alice --plan small --host h1 >/dev/null
 h guest create b2 --owner bob --plan small --host h2 --start >/dev/null
-run 0 opt-out h guest set b1 --restart-after-outage no
+run 0 opt-out h guest set-restart b1 no
 check "guest show says so" sh -c "h() { \"$HANGAR\" -s '$STATE' \"\$@\"; }
 	h guest show b1 | grep -q '^restart_after_outage *no'"
-run 2 opt-out-bad h guest set b1 --restart-after-outage maybe
+run 2 opt-out-bad h guest set-restart b1 maybe
 h --json guest list --host h1 | $PY -c 'import json, sys
 for g in json.load(sys.stdin): print(g["name"], g["uuid"])' >"$STATE/h1.guests"
 
