@@ -127,7 +127,7 @@ check "IRC was told" grep -q "Incident 1: host h1 stopped answering" \
 BACK_MS=$(date +%s%3N)
 libvirtd_spawn "$STATE/lv1"
 i=0
-until h --json incident show 1 2>/dev/null | grep -q '"state":"resolved"' ||
+until h incident show 1 2>/dev/null | grep -q '^state *resolved' ||
     [ $i -gt 600 ]; do sleep 0.1; i=$((i + 1)); done
 check "q1 runs again on h1" sh -c "virsh -q -c '$U1' list | grep -q 'q1 *running'"
 run 0 show2 h --json incident show 1
@@ -167,7 +167,7 @@ crash() {
 	done
 	kill "-$2" "$(pgrep -f 'qemu-system.*guest=q1' | head -1)"
 	i=0
-	until h --json incident show "$1" 2>/dev/null | grep -q '"state":"resolved"' ||
+	until h incident show "$1" 2>/dev/null | grep -q '^state *resolved' ||
 	    [ $i -gt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	h --json incident show "$1" >"$STATE/crash$1.json" 2>&1
 	check "SIG$2 on q1's QEMU: incident $1, $3, q1 started again" $PY -c '
