@@ -130,8 +130,6 @@ int	tell_retrospective(struct daemon *d, struct incident_rec *r,
 	    json_object *report, struct herr *e);
 /* "2017-03-08 20:17 UTC" of unix ms. */
 void	tell_utc(int64_t ms, char *buf, size_t size);
-/* Whether a customer's time zone is one we can print times in. */
-int	tell_tz_ok(const char *tz);
 /* "1 h 04 min", "12 min", "45 s" */
 void	tell_span(int64_t ms, char *buf, size_t size);
 

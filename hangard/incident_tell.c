@@ -42,16 +42,6 @@
 #include "notify/spool.h"
 
 #define PUMP_SLICE_MS	20	/* of the loop's time per turn */
-#define ZONEINFO	"/usr/share/zoneinfo"
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- times ---- */
 
@@ -86,40 +76,8 @@ tell_span(int64_t ms, char *buf, size_t size)
 }
 
 /*
- * A zone we can print times in: a name like Europe/Berlin or UTC whose
- * file under /usr/share/zoneinfo is a TZif file.  Anything else (a typo,
- * "../..", a POSIX rule string) is refused: glibc would silently print
- * UTC for it and call it the customer's time.
- */
-int
-tell_tz_ok(const char *tz)
-{
-	char path[256], magic[4];
-	size_t i, n = strlen(tz);
-	int fd, ok;
-
-	if (n == 0 || n > 63 || tz[0] == '/' || strstr(tz, "..") != NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((tz[i] >= 'a' && tz[i] <= 'z') ||
-		    (tz[i] >= 'A' && tz[i] <= 'Z') ||
-		    (tz[i] >= '0' && tz[i] <= '9') || tz[i] == '/' ||
-		    tz[i] == '_' || tz[i] == '-' || tz[i] == '+'))
-			return 0;
-	if (strcmp(tz, "UTC") == 0)
-		return 1;
-	snprintf(path, sizeof(path), "%s/%s", ZONEINFO, tz);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
-	    (errno != ELOOP ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1))
-		return 0;
-	ok = read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
-	close(fd);
-	return ok;
-}
-
-/*
- * ms in the zone (checked by tell_tz_ok), as fmt; loop thread only.
+ * ms in the zone (checked by customer_check_notice), as fmt; loop thread
+ * only.
  * TZ is switched only when the zone changes (tzset reads the zone's
  * file each time), and put back by zone_restore at the end of a slice.
  */
@@ -481,7 +439,7 @@ vps_lines(struct daemon *d, const struct inc_guest_rec *gs, size_t n,
 static int
 compose(struct daemon *d, const struct incident_rec *r,
     const struct customer_rec *cu, const char *kind, char **msg, size_t *len,
-    struct herr *e)
+    struct mail_env *env, struct herr *e)
 {
 	struct inc_guest_rec *gs;
 	struct mail *m;
@@ -548,6 +506,7 @@ compose(struct daemon *d, const struct incident_rec *r,
 	    mail_header(m, "Subject", subject, e) == -1 ||
 	    mail_header(m, "Message-ID", msgid, e) == -1 ||
 	    mail_body(m, body, e) == -1 ||
+	    mail_envelope(m, env, e) == -1 ||
 	    mail_render(m, msg, len, e) == -1 ? -1 : 0;
 	if (rc == -1)
 		e->code = HERR_USAGE;
@@ -587,6 +546,7 @@ struct wbatch {
 	struct inc_notice_rec	 ns[BATCH_MAX];
 	char			*msg[BATCH_MAX];
 	size_t			 len[BATCH_MAX];
+	struct mail_env		 env[BATCH_MAX];	/* for the SMTP server */
 	size_t			 n;
 	size_t			 done;	/* spooled, in order */
 	struct herr		 err;
@@ -613,14 +573,16 @@ notice_compose(struct daemon *d, struct incident_rec *cache,
 		skip(d, nr, "no email address");
 		return 0;
 	}
-	if (!tell_tz_ok(cu.tz)) {
-		snprintf(why, sizeof(why), "bad time zone '%s'", cu.tz);
-		skip(d, nr, why);
+	/* the one check of customers' records (customer.c), as at the door:
+	   an older release's records may not pass it */
+	herr_clear(&e2);
+	if (customer_check_notice(cu.email, cu.tz, &e2) == -1) {
+		skip(d, nr, e2.msg);
 		return 0;
 	}
 	herr_clear(&e2);
 	if (compose(d, cache, &cu, nr->kind, &b->msg[b->n], &b->len[b->n],
-	    &e2) == -1) {
+	    &b->env[b->n], &e2) == -1) {
 		if (e2.code == HERR_INTERNAL) {
 			*e = e2;
 			return -1;
@@ -639,11 +601,20 @@ static void
 writer_run(struct job *j)
 {
 	struct wbatch *b = j->ext;
+	struct spool_env env;
+	size_t k;
 
-	for (b->done = 0; b->done < b->n; b->done++)
-		if (spool_put(b->sp, b->msg[b->done], b->len[b->done], NULL, 0,
-		    &b->err) == -1)
+	for (b->done = 0; b->done < b->n; b->done++) {
+		/* the envelope the builder returned, kept beside the mail */
+		memset(&env, 0, sizeof(env));
+		env.from = b->env[b->done].from;
+		for (k = 0; k < b->env[b->done].nrcpt && k < SPOOL_MAXRCPT; k++)
+			env.rcpt[k] = b->env[b->done].rcpt[k];
+		env.nrcpt = k;
+		if (spool_put_env(b->sp, b->msg[b->done], b->len[b->done], &env,
+		    NULL, 0, &b->err) == -1)
 			break;
+	}
 	__atomic_store_n(&b->finished, 1, __ATOMIC_RELEASE);
 }
 
