@@ -157,6 +157,7 @@ struct job {
 	size_t		 ndoms;
 	int		 anyway;	/* run even if the host is down */
 	uint64_t	 serial;	/* the connection the job used */
+	uint64_t	 lost_before;	/* the host's worker's lost, queued */
 	struct job	*next;
 };
 
@@ -172,6 +173,9 @@ struct hostw {
 	int		 running;
 	int		 syncing;	/* a sync job is queued (loop only) */
 	int		 quit;		/* shutting down: exit when idle */
+	/* jobs that found the host unreachable (worker, under mu) */
+	uint64_t	 lost;
+	char		 lost_msg[160];
 	/* liveness (incident_live.c; loop only) */
 	int		 live;		/* LIVE_UNKNOWN, LIVE_UP, LIVE_DOWN */
 	int64_t		 lost_ms;	/* DOWN: when it stopped answering */

@@ -13,7 +13,7 @@
  * answered "host unreachable" (exit 7) without waiting on its worker,
  * the periodic sync leaves it alone, and a reconnect (a sync job that
  * runs anyway) is tried at once, then with backoff from 1 s doubling to
- * 30 s.  If it has not answered within LIVE_GRACE_MS (2 s) it is
+ * 30 s, and within a second of a refused job (someone needs the host).  If it has not answered within LIVE_GRACE_MS (2 s) it is
  * declared down and an incident opens (or it joins one).  The first
  * sync that reads its domains again brings it UP and lets the incident
  * recover its guests.
@@ -192,6 +192,9 @@ live_refuse(struct hostw *hw, struct job *j)
 
 	if (hw->live != LIVE_DOWN || j->anyway)
 		return 0;
+	/* someone needs the host: the next reconnect is in a second */
+	if (hw->next_try_ms > live_now_ms() + LIVE_BACKOFF_MIN_MS)
+		hw->next_try_ms = live_now_ms() + LIVE_BACKOFF_MIN_MS;
 	tell_utc(hw->lost_ms, when, sizeof(when));
 	j->rc = herr_set(&j->err, HERR_UNREACHABLE, "host %s is unreachable "
 	    "since %s (%s)", hw->name, when, hw->lost_why);

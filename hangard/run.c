@@ -829,6 +829,8 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 			    "shutdown")) != NULL &&
 			    strstr(sd->detail, "was running") != NULL;
 		j = job_new(hostw_get(d, &h), fn, step_done, NULL, 0);
+		/* waiting for a host is trying it while it is down */
+		j->anyway = fn == waitup_run;
 	}
 	if (g.id != 0)
 		busy_add(d, g.id);

@@ -119,6 +119,49 @@ post_done(struct daemon *d, struct job *j)
 		;
 }
 
+/*
+ * A job that was queued before another found the host unreachable is
+ * answered the same way, without a connect of its own: the loop has not
+ * heard yet (it refuses new jobs for a host it knows is down), and a
+ * connect to a host that drops packets can take the system's TCP
+ * timeout, minutes, for every job in the queue.  The loop's reconnects
+ * and the run's wait for a host (j->anyway) try anyway.
+ */
+static int
+behind_lost(struct hostw *hw, struct job *j)
+{
+	char msg[sizeof(hw->lost_msg)];
+	int behind;
+
+	pthread_mutex_lock(&hw->mu);
+	behind = !j->anyway && j->lost_before != hw->lost;
+	str_copy(msg, hw->lost_msg, sizeof(msg));
+	pthread_mutex_unlock(&hw->mu);
+	if (behind)
+		j->rc = herr_set(&j->err, HERR_UNREACHABLE, "host %s is "
+		    "unreachable (%s)", hw->name, msg);
+	return behind;
+}
+
+/*
+ * j found its host unreachable: the connection goes (the next job opens
+ * a new one); if it is the host's own that died (not, say, a migration
+ * peer's), the jobs queued meanwhile are behind_lost.
+ */
+static void
+job_lost(struct hostw *hw, struct job *j)
+{
+	int dead = hw->conn == NULL || !hv_alive(hw->conn);
+
+	hostw_drop_conn(hw);
+	if (!dead)
+		return;
+	pthread_mutex_lock(&hw->mu);
+	hw->lost++;
+	str_copy(hw->lost_msg, j->err.msg, sizeof(hw->lost_msg));
+	pthread_mutex_unlock(&hw->mu);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -152,9 +195,13 @@ worker_main(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&hw->mu);
 
-		j->run(j);
-		if (j->rc == -1 && j->err.code == HERR_UNREACHABLE)
-			hostw_drop_conn(hw);	/* reconnect next time */
+		if (behind_lost(hw, j))
+			;	/* answered without a connect */
+		else {
+			j->run(j);
+			if (j->rc == -1 && j->err.code == HERR_UNREACHABLE)
+				job_lost(hw, j);
+		}
 		post_done(d, j);
 
 		pthread_mutex_lock(&hw->mu);
@@ -173,6 +220,7 @@ job_submit(struct job *j)
 		return;
 	}
 	pthread_mutex_lock(&hw->mu);
+	j->lost_before = hw->lost;
 	if (hw->tail != NULL)
 		hw->tail->next = j;
 	else
