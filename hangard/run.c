@@ -699,6 +699,9 @@ step_done(struct daemon *d, struct job *j)
 			str_copy(s->detail, e.msg, sizeof(s->detail));
 		}
 	}
+	/* answered without running (its host is down): that is why */
+	if (j->rc == -1 && s->detail[0] == '\0')
+		str_copy(s->detail, j->err.msg, sizeof(s->detail));
 	failpoint(r->c.id, st->seq, "after");
 	herr_clear(&e);
 	if (st->guest[0] != '\0' && store_guest_get(d->st, st->guest, NULL, &g,
