@@ -9,24 +9,28 @@
 # announced; "resolved" resolves; a removed key no longer logs in.  On
 # the socket itself, only the ingest account may report.
 #
-# The combined test with hangar-health's sender (a replayed controller
-# fault on H: one incident linked to H's VPSes; with hangard down the
-# report waits in the host's spool and arrives when it is back) comes
-# once health's side is merged: point its report_to at this sshd and
-# its report_key at key-h1, replay a controller fault, and check
-# `incident show` as below.
+# Then the two ends together: hangar-health of host h3 (its daemon, on
+# the mpt3sas replay tree of health/tests, with its report_to at this
+# sshd and h3's key) sees the replayed kernel log of a controller fault
+# that fails md0 while the control node's sshd is down: it mails, and
+# its reports wait in its spool; sshd comes back and they arrive, in
+# order: one incident on h3 linked to exactly h3's running VPSes.
 # Needs root (useradd, sshd).
 . "$HANGAR_SRC/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root"
-for p in /usr/sbin/sshd ssh ssh-keygen setpriv useradd; do
+HH="$HANGAR_BUILD/health/hangar-health"
+RT="$HANGAR_SRC/health/tests/replay/controller-mpt3sas"
+for p in /usr/sbin/sshd ssh ssh-keygen setpriv useradd "$HH"; do
 	command -v "$p" >/dev/null 2>&1 || skip_all "no $p"
 done
 PY=/usr/bin/python3
 state_new
 IU=hgi$$
 SSHD=""
-EXTRA_CLEANUP='[ -n "$SSHD" ] && kill $SSHD 2>/dev/null; userdel "$IU" >/dev/null 2>&1'
+HHPID=""
+EXTRA_CLEANUP='[ -n "$SSHD" ] && kill $SSHD 2>/dev/null
+[ -n "$HHPID" ] && kill $HHPID 2>/dev/null; userdel "$IU" >/dev/null 2>&1'
 # '*' (not '!'): sshd without PAM refuses locked accounts even for keys;
 # a real shell: sshd runs the forced command through it
 useradd -M -d "$STATE" -s /bin/sh -p '*' "$IU" || skip_all "useradd failed"
@@ -45,20 +49,27 @@ h customer add alice >/dev/null
 h guest create a1 --owner alice --plan small --host h1 --start >/dev/null
 h guest create a2 --owner alice --plan small --host h1 >/dev/null
 h guest create a3 --owner alice --plan small --host h2 --start >/dev/null
+h host add h3 --uri "$(node_xml h3 8 32)" --disk 1T --disk-kind ssd >/dev/null
+h customer add bob >/dev/null
+for g in c1 c2 c3; do
+	h guest create $g --owner bob --plan small --host h3 >/dev/null
+done
+h guest start c1 >/dev/null; h guest start c2 >/dev/null
 
-for k in h1 h2 stranger; do
+for k in h1 h2 h3 stranger; do
 	ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$STATE/key-$k" ||
 	    skip_all "ssh-keygen"
 done
 ssh-keygen -q -t ed25519 -N '' -f "$STATE/hostkey"
 run 0 key-h1 h host key set h1 "$(cat "$STATE/key-h1.pub")"
 run 0 key-h2 h host key set h2 "$STATE/key-h2.pub"
+run 0 key-h3 h host key set h3 "$STATE/key-h3.pub"
 run 2 key-bad h host key set h1 'ssh-ed25519 AAAA-not-base64'
 run 3 key-nohost h host key set h9 "$STATE/key-h2.pub"
 KF="$STATE/keys/$IU"
 check "hangard wrote the ingest account's keys, each forced to its host" sh -c "
 	grep -q '^restrict,command=\"$HANGAR_BUILD/ingest/hangar-ingest -S $STATE/hangard.sock --host h1\" ssh-ed25519 [A-Za-z0-9+/=]* host:h1\$' '$KF' &&
-	grep -q -- '--host h2\" ssh-ed25519 .* host:h2\$' '$KF' && [ \$(grep -c '^restrict' '$KF') = 2 ]"
+	grep -q -- '--host h2\" ssh-ed25519 .* host:h2\$' '$KF' && [ \$(grep -c '^restrict' '$KF') = 3 ]"
 
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
@@ -80,8 +91,11 @@ EOF
 check "the shipped sshd snippet is valid (sshd -t)" \
     /usr/sbin/sshd -t -f "$STATE/sshd_config"
 [ -d /run/sshd ] || mkdir -m 755 /run/sshd
-/usr/sbin/sshd -D -f "$STATE/sshd_config" -E "$STATE/sshd.log" &
-SSHD=$!
+sshd_start() {
+	/usr/sbin/sshd -D -f "$STATE/sshd_config" -E "$STATE/sshd.log" &
+	SSHD=$!
+}
+sshd_start
 
 # send KEY [COMMAND]: report lines on stdin, through ssh as the ingest
 # account with that key
@@ -154,6 +168,100 @@ check "the incident on h1 resolves, a1's interval closed" sh -c "
 import json, sys
 r = json.load(sys.stdin)
 assert r[\"state\"] == \"resolved\" and r[\"intervals\"][0][\"up_ms\"] > 0, r'"
+
+# ---- hangar-health's own sender, the control node away meanwhile ----
+# incidents: how many incidents hangard has, and the newest one's VPSes
+incidents() {
+	h --json incident list 2>/dev/null | $PY -c 'import json, sys
+l = json.load(sys.stdin); print(len(l), l[0]["vpses"] if l else 0)'
+}
+N0=$(incidents)
+mkdir -p "$STATE/hh/mail"
+printf '#!/bin/sh\ncat >"%s/hh/mail/$$.eml"\n' "$STATE" >"$STATE/hh/sendmail"
+chmod 755 "$STATE/hh/sendmail"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$STATE/hostkey.pub")" \
+    >"$STATE/hh/known_hosts"
+cp "$RT/mdstat/20000000" "$STATE/hh/mdstat"
+: >"$STATE/hh/kmsg"
+cat >"$STATE/hh/health.conf" <<EOF
+host h3.example
+host_name h3
+mail-from hangar-health <health@h3.example>
+mail-to ops@example.net
+sendmail $STATE/hh/sendmail
+spool $STATE/hh/spool
+state $STATE/hh/state
+textfile none
+sysfs $RT/sysfs
+mdstat $STATE/hh/mdstat
+kmsg $STATE/hh/kmsg
+mountinfo /dev/null
+smartctl /bin/false
+mdadm none
+md-interval 1
+settle 1
+retry-min 1
+retry-max 2
+report_to ssh://$IU@127.0.0.1:$PORT
+report_key $STATE/key-h3
+report_known_hosts $STATE/hh/known_hosts
+EOF
+kill "$SSHD"; wait "$SSHD" 2>/dev/null; SSHD=""
+"$HH" -d -f "$STATE/hh/health.conf" >/dev/null 2>"$STATE/hh/err" &
+HHPID=$!
+i=0
+until grep -q "reports to" "$STATE/hh/err" || [ $i -gt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+# the replay tree's kernel log, its stamps moved to the last 100 s of
+# this machine's (hangar-health compares them with CLOCK_MONOTONIC),
+# and md0 failed in mdstat
+$PY - "$RT/kmsg" >>"$STATE/hh/kmsg.new" <<'PY'
+import sys
+up = float(open("/proc/uptime").read().split()[0])
+shift = int((up - 100) * 1e6) - 3590000000
+for l in open(sys.argv[1]):
+    p, n, us, rest = l.split(",", 3)
+    if int(us) + shift > 0:
+        sys.stdout.write("%s,%s,%d,%s" % (p, n, int(us) + shift, rest))
+PY
+cp "$RT/mdstat/3703000000" "$STATE/hh/mdstat"
+cat "$STATE/hh/kmsg.new" >>"$STATE/hh/kmsg"
+# spooled N: N report lines in h3's spool
+spooled() { [ "$(grep -c '"seq"' "$STATE/hh/state/reports/log" 2>/dev/null)" -ge "$1" ]; }
+i=0
+until { spooled 2 && grep -q "retry in" "$STATE/hh/err"; } || [ $i -gt 150 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "the fault on h3, sshd down: mailed, its report lines wait in h3's spool" sh -c "
+	ls '$STATE'/hh/mail/*.eml >/dev/null 2>&1 &&
+	grep -q 'md0 failed' '$STATE/hh/state/reports/log' &&
+	grep -q 'reports: .*retry in' '$STATE/hh/err'"
+check "... and hangard has not heard of it (${N0% *} incidents)" test "$(incidents)" = "$N0"
+sshd_start
+i=0
+until [ "$(incidents)" = "$((${N0% *} + 1)) 2" ] || [ $i -gt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.5	# anything more would come now
+run 0 show-h3 h --json incident show
+check "sshd back: one more incident, on h3, a controller fault, linked to exactly its running VPSes" \
+    $PY - "$T_OUT" "$STATE/hh/state/reports/log" "$(incidents)" "${N0% *}" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+sent = [json.loads(l) for l in open(sys.argv[2]) if l.startswith("{")]
+assert sys.argv[3] == "%d 2" % (int(sys.argv[4]) + 1), sys.argv[3:]
+assert r["cause"] == "controller" and r["state"] == "open", r
+assert [h["host"] for h in r["host_list"]] == ["h3"], r["host_list"]
+assert sorted(g["guest"] for g in r["guests"]) == ["c1", "c2"], r["guests"]
+ids = {o["incident"]["id"] for o in sent}
+assert [x["id"] for x in r["health"]] == sorted(ids), (r["health"], ids)
+assert "md0 failed" in r["health"][0]["summary"], r["health"]
+PY
+check "h3 has every line acknowledged, the last one last" sh -c "
+	[ \"\$(cat '$STATE/hh/state/reports/acked')\" = \"\$($PY -c 'import json, sys
+print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[\"seq\"])' '$STATE/hh/state/reports/log')\" ]"
+kill "$HHPID"; wait "$HHPID" 2>/dev/null; HHPID=""
 
 report 4 h1 open failed | send stranger >"$STATE/r8" 2>&1
 check "a key hangard did not write does not log in" sh -c "
