@@ -61,6 +61,7 @@ struct config {
 	/* incidents (incident*.c) */
 	int	keepalive_interval;	/* libvirt keepalive: seconds idle */
 	int	keepalive_count;	/* unanswered pings before closing */
+	int	reconnect_max;		/* seconds between tries, at most */
 	int	incident_post_after;	/* seconds before the feed and mails */
 	char	ingest_user[33];	/* hangar-health reports as this user */
 	char	ingest_command[1024];	/* hangar-ingest, for the keys file */

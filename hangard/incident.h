@@ -61,7 +61,6 @@ struct incidents {
    before it is declared down (and an incident opens). */
 #define LIVE_GRACE_MS		2000
 #define LIVE_BACKOFF_MIN_MS	1000
-#define LIVE_BACKOFF_MAX_MS	30000
 /* A host lost this soon after an incident of lost hosts opened joins
    it: one switch, one incident. */
 #define INCIDENT_JOIN_MS	120000

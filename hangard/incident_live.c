@@ -13,7 +13,8 @@
  * answered "host unreachable" (exit 7) without waiting on its worker,
  * the periodic sync leaves it alone, and a reconnect (a sync job that
  * runs anyway) is tried at once, then with backoff from 1 s doubling to
- * 30 s, and within a second of a refused job (someone needs the host).  If it has not answered within LIVE_GRACE_MS (2 s) it is
+ * reconnect_max (30 s), and within a second of a refused job (someone
+ * needs the host).  If it has not answered within LIVE_GRACE_MS (2 s) it is
  * declared down and an incident opens (or it joins one).  The first
  * sync that reads its domains again brings it UP and lets the incident
  * recover its guests.
@@ -205,7 +206,7 @@ void
 live_sync_done(struct daemon *d, struct job *j)
 {
 	struct hostw *hw = j->hw;
-	int64_t now = live_now_ms(), wait;
+	int64_t now = live_now_ms(), wait, max;
 
 	if (j->rc == -1) {
 		if (j->err.code != HERR_UNREACHABLE)
@@ -216,11 +217,12 @@ live_sync_done(struct daemon *d, struct job *j)
 				return;
 		}
 		hw->tries++;
+		max = (int64_t)d->cfg.reconnect_max * 1000;
 		wait = LIVE_BACKOFF_MIN_MS;
-		for (int i = 1; i < hw->tries && wait < LIVE_BACKOFF_MAX_MS; i++)
+		for (int i = 1; i < hw->tries && wait < max; i++)
 			wait *= 2;
-		if (wait > LIVE_BACKOFF_MAX_MS)
-			wait = LIVE_BACKOFF_MAX_MS;
+		if (wait > max)
+			wait = max;
 		hw->next_try_ms = now + wait;
 		log_debug("host %s: reconnect %d failed (%s); next in %lld ms",
 		    hw->name, hw->tries, j->err.msg, (long long)wait);

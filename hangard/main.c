@@ -60,6 +60,7 @@ config_defaults(struct config *cfg)
 	/* a silent host is closed after 2 * (3 + 1) = 8 s (hangard(8)) */
 	cfg->keepalive_interval = 2;
 	cfg->keepalive_count = 3;
+	cfg->reconnect_max = 30;
 	cfg->incident_post_after = 300;
 	str_copy(cfg->ingest_user, "hangar-ingest", sizeof(cfg->ingest_user));
 	str_copy(cfg->ingest_command, "/usr/sbin/hangar-ingest",
@@ -258,6 +259,9 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "keepalive_count") == 0) {
 		if (set_int(val, 1, 20, &cfg->keepalive_count) == -1)
 			*why = "must be a count from 1 to 20";
+	} else if (strcmp(key, "reconnect_max") == 0) {
+		if (set_int(val, 1, 300, &cfg->reconnect_max) == -1)
+			*why = "must be seconds from 1 to 300";
 	} else if (strcmp(key, "incident_post_after") == 0) {
 		if (set_int(val, 0, 86400, &cfg->incident_post_after) == -1)
 			*why = "must be seconds from 0 to 86400";
