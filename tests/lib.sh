@@ -194,6 +194,15 @@ check_restarts() {
 	done
 }
 
+# daemon_replaced OLD NEW URI: the host's old daemon (pid OLD) is gone
+# (exited; a zombie its parent has not reaped yet counts) and the new
+# one (pid NEW) is a libvirtd that answers on URI
+daemon_replaced() {
+	{ ! [ -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; } &&
+	    [ "$(cat "/proc/$2/comm" 2>/dev/null)" = libvirtd ] &&
+	    virsh -q -c "$3" version >/dev/null 2>&1
+}
+
 # stray_domain URI NAME: defines a bare domain NAME on that host, so that
 # a live migration of guest NAME to it fails as the host prepares for it
 stray_domain() {
@@ -204,6 +213,14 @@ XML
 }
 
 libvirtd_start() {
+	libvirtd_begin "$@"
+	libvirtd_wait "$URI"
+}
+
+# libvirtd_begin N test|qemu: libvirtd_start without the wait, so that a
+# QEMU daemon probes QEMU (seconds under TCG) while the test does other
+# things; libvirtd_wait URI waits for it to answer.
+libvirtd_begin() {
 	dd="$STATE/lv$1"
 	mkdir -p "$dd/home" "$dd/run" "$dd/config/libvirt" "$dd/cache"
 	# migrations (and their NBD disk copies) get ports from a range of
@@ -219,8 +236,10 @@ libvirtd_start() {
 	test)	URI="test+unix:///default?socket=$dd/run/libvirt/libvirt-sock" ;;
 	*)	URI="qemu+unix:///session?socket=$dd/run/libvirt/libvirt-sock" ;;
 	esac
+}
+libvirtd_wait() {
 	i=0
-	until virsh -q -c "$URI" version >/dev/null 2>&1 || [ $i -gt 300 ]; do
+	until virsh -q -c "$1" version >/dev/null 2>&1 || [ $i -gt 300 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 }

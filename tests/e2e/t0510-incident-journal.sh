@@ -101,6 +101,7 @@ mail_from status@hangar.example
 irc_server 127.0.0.1:$IRC
 irc_channel "#status"
 incident_post_after 1
+reconnect_max 1
 EOF
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
 h host add h1 --uri "$U1" --disk 1T --disk-kind ssd --ram 64G --cpus 16 >/dev/null
@@ -124,18 +125,17 @@ for g in a1:alice b1:bob c1:carol d1:dave e1:erin; do
 done
 h guest create a2 --owner alice --plan small --host h1 >/dev/null
 h guest create b2 --owner bob --plan small --host h2 --start >/dev/null
+# ---- a customer's own shutdown (and destroy) opens nothing ----
+run 0 own-shutdown h guest shutdown b2
+run 0 own-start h guest start b2
+run 0 own-destroy h guest destroy b2
 run 0 opt-out h guest set-restart b1 no
 check "guest show says so" sh -c "h() { \"$HANGAR\" -s '$STATE' \"\$@\"; }
 	h guest show b1 | grep -q '^restart_after_outage *no'"
 run 2 opt-out-bad h guest set-restart b1 maybe
 h --json guest list --host h1 | $PY -c 'import json, sys
 for g in json.load(sys.stdin): print(g["name"], g["uuid"])' >"$STATE/h1.guests"
-
-# ---- a customer's own shutdown (and destroy) opens nothing ----
-run 0 own-shutdown h guest shutdown b2
-run 0 own-start h guest start b2
-run 0 own-destroy h guest destroy b2
-sleep 3
+sleep 2		# with the commands above, some 3 s after the destroy
 h --json incident list >"$STATE/none.json"
 check "a customer's own shutdown and destroy open no incident" \
     $PY -c 'import json, sys; assert json.load(open(sys.argv[1])) == []' \
@@ -214,7 +214,8 @@ cycle() {
 	kill "$HPID" 2>/dev/null; wait "$HPID" 2>/dev/null
 	restart_hangard || return 1
 	KILL_MS=$(date +%s%3N)
-	kill -9 "$(cat "$STATE/lv1/pid")" "$(cat "$STATE/lv1/keeper.pid")"
+	OLD_LV=$(cat "$STATE/lv1/pid")
+	kill -9 "$OLD_LV" "$(cat "$STATE/lv1/keeper.pid")"
 	until_ok "incident $N posted, its first mails spooled" 60 show_ok "$N" '
 assert r["posted"] and r["notices"]
 assert all(n["state"] != "due" for n in r["notices"]), r["notices"]' ||
@@ -223,6 +224,8 @@ assert all(n["state"] != "due" for n in r["notices"]), r["notices"]' ||
 	sleep 0.5
 	REBOOT_MS=$(date +%s%3N)
 	reboot_h1
+	check "incident $N: h1's old libvirtd is gone, its new one answers" \
+	    daemon_replaced "$OLD_LV" "$(cat "$STATE/lv1/pid")" "$U1"
 	until_ok "incident $N resolved, every mail spooled" 90 show_ok "$N" '
 assert r["state"] == "resolved", r["state"]
 assert len([n for n in r["notices"] if n["kind"] == "resolved"]) == 5

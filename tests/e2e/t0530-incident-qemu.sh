@@ -9,7 +9,8 @@
 # VPS and h2's are not in it.  Then h1 comes back (a new libvirtd with
 # the same definitions): hangard starts the guest again, its outage
 # interval closes when QEMU runs, the incident resolves, the owner gets
-# one resolution mail, and `incident report` has the figures.  bob's own
+# one resolution mail, and `incident report` has the figures.  An
+# operator's update is said on IRC and posted under the incident.  bob's own
 # shutdown of his VPS on h2 opens nothing.
 # Needs root (the daemons run as nobody).  Skip with HANGAR_SKIP_QEMU=1.
 . "$HANGAR_SRC/tests/lib.sh"
@@ -33,29 +34,33 @@ free_port() {
 print(s.getsockname()[1])'
 }
 
-libvirtd_start 1 qemu; U1=$URI
-libvirtd_start 2 test; U2=$URI
-# the test driver keeps its domains only while someone is connected
-(sleep 600 >/dev/null 2>&1 & echo $! >"$STATE/keeper.pid"; wait) 2>/dev/null |
-    virsh -q -c "$U2" >/dev/null 2>&1 &
-PIDS="$PIDS $!"
+# h1's libvirtd probes QEMU while the rest starts
+libvirtd_begin 1 qemu; U1=$URI
 SMTP=$(free_port); IRC=$(free_port)
 mkdir -p "$STATE/sink" "$STATE/irc"
 $PY "$HANGAR_SRC/tests/e2e/smtpsink.py" "$SMTP" "$STATE/sink" 300 &
 PIDS="$PIDS $!"
 $PY "$HANGAR_SRC/tests/e2e/ircd.py" "$STATE/irc" "$IRC" "#status" 300 &
 PIDS="$PIDS $!"
+libvirtd_start 2 test; U2=$URI
+# the test driver keeps its domains only while someone is connected
+(sleep 600 >/dev/null 2>&1 & echo $! >"$STATE/keeper.pid"; wait) 2>/dev/null |
+    virsh -q -c "$U2" >/dev/null 2>&1 &
+PIDS="$PIDS $!"
 i=0
 while [ ! -f "$STATE/irc/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 PIDS="$PIDS $(cat "$STATE/keeper.pid" 2>/dev/null)"
+# reconnect_max 1: h1 is seen back within a second of its return
 cat >"$STATE/hangard.conf" <<EOF
 smtp_url smtp://127.0.0.1:$SMTP
 mail_from status@hangar.example
 irc_server 127.0.0.1:$IRC
 irc_channel "#status"
 incident_post_after 2
+reconnect_max 1
 EOF
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
+libvirtd_wait "$U1"
 run 0 host1 h host add h1 --uri "$U1" --accel tcg --disk 40G --disk-kind ssd
 run 0 host2 h host add h2 --uri "$U2" --disk 1T --disk-kind ssd --ram 64G --cpus 16
 h customer add alice --email alice@example.com --tz Asia/Tokyo >/dev/null
@@ -83,7 +88,8 @@ check "a customer's own shutdown opens no incident" test "$(incidents)" = 0
 QPID=$(pgrep -f 'qemu-system.*guest=q1' | head -1)
 check "q1's QEMU process is there ($QPID)" test -n "$QPID"
 KILL_MS=$(date +%s%3N)
-kill -9 "$(cat "$STATE/lv1/pid")" "$QPID"
+OLD_LV=$(cat "$STATE/lv1/pid")
+kill -9 "$OLD_LV" "$QPID"
 SEEN_MS=0
 i=0
 while [ $i -lt 300 ]; do
@@ -122,10 +128,37 @@ check "the Atom feed has the incident" grep -q "Incident: Host h1 unreachable" \
     "$STATE/feed/feed.atom"
 check "IRC was told" grep -q "Incident 1: host h1 stopped answering" \
     "$STATE/irc/said.txt"
+# an operator's word for customers: said on IRC, posted under the
+# incident; a text of two lines is refused, saying why
+run 0 update h incident update 1 "The host's power supply is being replaced."
+check "the operator's update is posted under the incident" $PY -c '
+import json, sys
+posts = json.load(sys.stdin)
+top = [p for p in posts if p["kind"] == "incident"]
+up = [p for p in posts if p["kind"] == "incident-update" and
+      "power supply is being replaced" in p["body"]]
+assert len(top) == 1 and len(up) == 1 and up[0]["parent"] == top[0]["id"], posts
+' <<EOF
+$(h --json post list)
+EOF
+i=0
+until grep -q "Incident 1 update: The host's power supply" "$STATE/irc/said.txt" ||
+    [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "... and said on IRC" grep -q "Incident 1 update: The host's power supply" \
+    "$STATE/irc/said.txt"
+run 2 update-2-lines h incident update 1 "$(printf 'one\ntwo')"
+check "a text of two lines is refused in one line" sh -c "
+	grep -q 'parameter text contains a control character' '$T_ERR' &&
+	[ \$(wc -l <'$T_ERR') = 1 ]"
 
 # ---- h1 comes back: same definitions, q1 off ----
 BACK_MS=$(date +%s%3N)
 libvirtd_spawn "$STATE/lv1"
+i=0
+until daemon_replaced "$OLD_LV" "$(cat "$STATE/lv1/pid")" "$U1" ||
+    [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "h1's old libvirtd is gone and its new one answers" \
+    daemon_replaced "$OLD_LV" "$(cat "$STATE/lv1/pid")" "$U1"
 i=0
 until h incident show 1 2>/dev/null | grep -q '^state *resolved' ||
     [ $i -gt 600 ]; do sleep 0.1; i=$((i + 1)); done
