@@ -6,7 +6,8 @@
 # one incident linked to h1's running VPSes; the same line sent again is
 # acknowledged and ignored; h1's key cannot report for h2 (not in the
 # line, not with another command); a degraded array is recorded, not
-# announced; "resolved" resolves; a removed key no longer logs in.  On
+# announced (an operator resolves it); "resolved" resolves; a removed key
+# no longer logs in.  On
 # the socket itself, only the ingest account may report.
 #
 # Then the two ends together: hangar-health of host h3 (its daemon, on
@@ -152,6 +153,14 @@ assert r["host_list"][0]["host"] == "h2" and not r["announced"], r
 assert r["guests"] == [], r["guests"]
 ' "$T_OUT"
 check "no customer was told of it" sh -c "! '$HANGAR' -s '$STATE' post list | grep -q 'h2'"
+# an operator resolves it, whatever hangar-health says
+run 0 resolve-h2 h --json incident resolve 2 --text "md1 rebuilt on a new disk"
+check "resolved by the operator, with the text in its timeline" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "resolved" and r["resolved_ms"] > 0, r
+assert any("md1 rebuilt on a new disk" in t["text"] for t in r["timeline"]), r["timeline"]
+' "$T_OUT"
 
 report 3 h1 resolved active | send h1 >"$STATE/r7" 2>&1
 check "resolved: ok 3" test "$(cat "$STATE/r7")" = "ok 3"
