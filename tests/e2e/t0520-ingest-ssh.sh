@@ -210,7 +210,7 @@ mdadm none
 md-interval 1
 settle 1
 retry-min 1
-retry-max 2
+retry-max 1
 report_to ssh://$IU@127.0.0.1:$PORT
 report_key $STATE/key-h3
 report_known_hosts $STATE/hh/known_hosts
