@@ -89,6 +89,7 @@ migration_tls yes
 migrate_copy_storage yes
 shutdown_timeout 5
 host_up_timeout 120
+reconnect_max 2
 EOF
 hangard_start -f "$STATE/hangard.conf" || { done_testing; exit 1; }
 
