@@ -74,6 +74,9 @@ void	live_drain(struct daemon *d);
 void	live_tick(struct daemon *d);
 /* job_submit: 1 when hw is down and j was answered at once. */
 int	live_refuse(struct hostw *hw, struct job *j);
+/* jobs_complete: a job that found its host's connection dead marks the
+   host down at once, as a closed connection does. */
+void	live_job_done(struct daemon *d, struct job *j);
 /* sync.c: a host's domains were read (rc 0) or could not be (rc -1). */
 void	live_sync_done(struct daemon *d, struct job *j);
 /* sync.c: whether the periodic sync should skip the host. */

@@ -203,6 +203,20 @@ live_refuse(struct hostw *hw, struct job *j)
 }
 
 void
+live_job_done(struct daemon *d, struct job *j)
+{
+	/*
+	 * Without this, a host whose connection a job found dead (a
+	 * migration's call that failed before keepalive spoke) stayed UP
+	 * until the next periodic sync failed too: the next request
+	 * waited on a connect of its own, the system's TCP timeout.
+	 */
+	if (j->hw != NULL && j->conn_lost && j->rc == -1 &&
+	    j->err.code == HERR_UNREACHABLE)
+		live_lost(d, j->hw, live_now_ms(), j->err.msg);
+}
+
+void
 live_sync_done(struct daemon *d, struct job *j)
 {
 	struct hostw *hw = j->hw;

@@ -156,6 +156,7 @@ job_lost(struct hostw *hw, struct job *j)
 	hostw_drop_conn(hw);
 	if (!dead)
 		return;
+	j->conn_lost = 1;	/* the loop marks the host down (live_job_done) */
 	pthread_mutex_lock(&hw->mu);
 	hw->lost++;
 	str_copy(hw->lost_msg, j->err.msg, sizeof(hw->lost_msg));
@@ -277,6 +278,7 @@ jobs_complete(struct daemon *d)
 	pthread_mutex_unlock(&d->done_mu);
 	while ((j = list) != NULL) {
 		list = j->next;
+		live_job_done(d, j);	/* liveness first, as sync.c does */
 		j->done(d, j);
 		job_free(j);
 	}

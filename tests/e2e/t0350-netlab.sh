@@ -293,7 +293,15 @@ os.write(fd, b'stty raw -echo; echo R""EADY; exec cat\r')
 got = read_until(b"READY", 30)
 if b"READY" not in got.replace(b'R""EADY', b""):
     print("no shell:", got[-300:]); sys.exit(1)
-time.sleep(0.5)
+# the newline after READY may come in a read of its own: wait for it,
+# then drop whatever else is in flight, so the payload's echo starts clean
+tail = got[got.rindex(b"READY"):]
+if b"\n" not in tail:
+    read_until(b"\n", 10)
+t0 = time.time()
+while time.time() - t0 < 5 and select.select([fd], [], [], 0.5)[0]:
+    if not os.read(fd, 65536):
+        break
 payload = bytes(b for b in range(256) if b != 0x1d) * 4
 os.write(fd, payload)
 got, t0 = b"", time.time()
@@ -407,6 +415,11 @@ r = json.load(sys.stdin)
 print(r["state"], r["cause"], ",".join(x["host"] for x in r["host_list"]),
       ",".join(x["guest"] for x in r["guests"]))' 2>/dev/null || echo none
 }
+# declared once h2 has not answered for the grace (2 s) after it was lost
+i=0
+until [ "$(newest_incident)" = "open host-unreachable h2 g2" ] || [ $i -gt 30 ]; do
+	sleep 0.5; i=$((i + 1))
+done
 check "h2, cut off outside its window, is in an incident with g2" \
     test "$(newest_incident)" = "open host-unreachable h2 g2"
 netlab_link 2 up
