@@ -269,6 +269,12 @@ static const char *migrations[] = {
 	"  fingerprint TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  report_seq INTEGER NOT NULL DEFAULT -1);",
+	/* 12 -> 13: a roll-forward cycle's steps keep their planned times
+	 * (seconds from the cycle's start; -1: none), which order them */
+	"ALTER TABLE maint_steps ADD COLUMN plan_start_s REAL NOT NULL "
+	"  DEFAULT -1;"
+	"ALTER TABLE maint_steps ADD COLUMN plan_end_s REAL NOT NULL "
+	"  DEFAULT -1;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1465,8 +1471,8 @@ step_insert(struct store *st, const struct step_rec *r, struct herr *e)
 {
 	sqlite3_stmt *s = prepare(st, "INSERT INTO maint_steps (cycle_id, seq, "
 	    "win, host, guest, kind, target, state, started_ms, ended_ms, "
-	    "pause_ms, detail, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?)", e);
+	    "pause_ms, detail, bytes, plan_start_s, plan_end_s) VALUES (?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e);
 
 	if (s == NULL)
 		return -1;
@@ -1483,6 +1489,8 @@ step_insert(struct store *st, const struct step_rec *r, struct herr *e)
 	sqlite3_bind_int64(s, 11, r->pause_ms);
 	sqlite3_bind_text(s, 12, r->detail, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 13, r->bytes);
+	sqlite3_bind_double(s, 14, r->plan_start_s);
+	sqlite3_bind_double(s, 15, r->plan_end_s);
 	return step_done(st, s, "maintenance step", e);
 }
 
@@ -1524,6 +1532,8 @@ step_row(sqlite3_stmt *s, void *arg)
 	r->pause_ms = sqlite3_column_int64(s, 10);
 	col_text(s, 11, r->detail, sizeof(r->detail));
 	r->bytes = sqlite3_column_int64(s, 12);
+	r->plan_start_s = sqlite3_column_double(s, 13);
+	r->plan_end_s = sqlite3_column_double(s, 14);
 }
 
 int
@@ -1534,7 +1544,7 @@ store_steps_list(struct store *st, int64_t cycle, struct step_rec **out,
 
 	snprintf(sql, sizeof(sql), "SELECT cycle_id, seq, win, host, guest, "
 	    "kind, target, state, started_ms, ended_ms, pause_ms, detail, "
-	    "bytes FROM "
+	    "bytes, plan_start_s, plan_end_s FROM "
 	    "maint_steps WHERE cycle_id = %lld ORDER BY seq", (long long)cycle);
 	return list_rows(st, sql, step_row, sizeof(**out), (void **)out, n, e);
 }

@@ -298,6 +298,8 @@ struct step_rec {
 	int64_t		pause_ms;	/* migrations: guest pause; -1 */
 	char		detail[256];
 	int64_t		bytes;		/* moves: bytes copied */
+	double		plan_start_s;	/* roll forward: planned, seconds */
+	double		plan_end_s;	/* from the cycle's start; -1: none */
 };
 
 /* id 0: the newest cycle. */
@@ -336,6 +338,18 @@ int	store_choice_get(struct store *st, int64_t cycle, const char *guest,
 	    struct choice_rec *out, struct herr *e);
 /* The cycle's VPSes moved to another window; *out freed by the caller. */
 int	store_choice_moves(struct store *st, int64_t cycle,
+	    struct choice_rec **out, size_t *n, struct herr *e);
+
+/* ---- roll-forward maintenance (store/roll.c) ---- */
+
+/* Replaces the plan of a cycle that has not started (HERR_STATE if it has). */
+int	store_cycle_set_plan(struct store *st, int64_t id, const char *plan,
+	    struct herr *e);
+/* The customer's notice of the cycle is to be sent again. */
+int	store_notice_forget(struct store *st, int64_t cycle,
+	    const char *customer, struct herr *e);
+/* Every choice made for the cycle, by guest; *out freed by the caller. */
+int	store_choice_list(struct store *st, int64_t cycle,
 	    struct choice_rec **out, size_t *n, struct herr *e);
 
 /* Scheduled downtime of internal systems (hangard/maint.c). */
