@@ -213,6 +213,44 @@ maint_what(json_object *m, char *buf, size_t size)
 		snprintf(buf, size, "a move to %s", new_host(m));
 }
 
+/*
+ * A roll-forward cycle: the VPS moves to a patched host and stays there
+ * (where, customers are told only as "a newer host in the same place").
+ */
+static int
+rolls(json_object *m)
+{
+	return strcmp(gs(m, "roll"), "forward") == 0;
+}
+
+/* What happens to it in a roll forward, for status (short) or notice. */
+static void
+roll_happens(struct console *cs, json_object *m, int notice)
+{
+	const char *pre = notice ? "  happens:   " : "         ";
+	const char *in = notice ? "             " : "         ";
+	int64_t moves = gi(m, "moves");
+
+	if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0 && moves <= 1)
+		fprintf(cs->out, "%slive-migrated once to a newer host in the "
+		    "same place, where it\n%sstays: it keeps running, with a "
+		    "single pause under a second\n", pre, in);
+	else if (strcmp(gs(m, "action"), CHOICE_MIGRATE) == 0)
+		fprintf(cs->out, "%slive-migrated to a newer host in the same "
+		    "place, where it stays:\n%sit keeps running, with a pause "
+		    "under a second each of %" PRId64 " times\n", pre, in,
+		    moves);
+	else if (moves > 0)
+		fprintf(cs->out, "%smoved to a newer host in the same place, "
+		    "where it stays, and\n%sshut down cleanly while that host "
+		    "reboots; about %" PRId64 " minutes\n%sof downtime\n", pre,
+		    in, (gi(m, "downtime_s") + 59) / 60, in);
+	else
+		fprintf(cs->out, "%sreboot: shut down cleanly while its host "
+		    "reboots and started\n%sagain; about %" PRId64 " minutes of "
+		    "downtime\n", pre, in, (gi(m, "downtime_s") + 59) / 60);
+}
+
 /* The scheduled maintenance hangard attached to a guest.show, if any. */
 static void
 print_maintenance(struct console *cs, json_object *g)
@@ -226,7 +264,9 @@ print_maintenance(struct console *cs, json_object *g)
 	str_sanitize(from, sizeof(from), gs(m, "window_start"));
 	str_sanitize(to, sizeof(to), gs(m, "window_end"));
 	fprintf(cs->out, "maintenance: %s, between %s and %s:\n", adv, from, to);
-	if (strcmp(gs(m, "action"), "move") == 0)
+	if (rolls(m))
+		roll_happens(cs, m, 0);
+	else if (strcmp(gs(m, "action"), "move") == 0)
 		fprintf(cs->out, "         moves to %s, live: a pause under a "
 		    "second\n", new_host(m));
 	else if (strcmp(gs(m, "action"), "move-offline") == 0)
@@ -760,6 +800,10 @@ maint_of(json_object *g)
 static const char *
 maint_other(json_object *m)
 {
+	/* a roll forward's plan was made with the choice: it shows it */
+	if (rolls(m) && gs(m, "chosen")[0] != '\0')
+		return strcmp(gs(m, "action"), CHOICE_REBOOT) == 0 ?
+		    CHOICE_MIGRATE : CHOICE_REBOOT;
 	/* a move: live, or shut down and copied (a reboot) */
 	if (strcmp(gs(m, "planned"), "move") == 0)
 		return strcmp(gs(m, "action"), "move") == 0 ? CHOICE_REBOOT :
@@ -787,7 +831,9 @@ print_notice(struct console *cs, const char *vis, json_object *m)
 	str_sanitize(to, sizeof(to), gs(m, "window_end"));
 	fprintf(cs->out, "Maintenance of %s for %s\n", vis, adv);
 	fprintf(cs->out, "  window:    %s to %s\n", from, to);
-	if (strcmp(gs(m, "action"), "move") == 0)
+	if (rolls(m))
+		roll_happens(cs, m, 1);
+	else if (strcmp(gs(m, "action"), "move") == 0)
 		fprintf(cs->out, "  happens:   it moves to %s for good,\n"
 		    "             live-migrated with its disk: it keeps "
 		    "running, with a pause\n             under a second\n",

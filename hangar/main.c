@@ -137,10 +137,14 @@ static const struct cmd cmds[] = {
 	{ "maint", "plan", "maint.plan", { "advisories" }, {
 	    { "--start", "start", O_STR, 1 }, { "--window", "window", O_STR, 1 },
 	    { "--max-parallel", "max_parallel", O_INT, 0 },
+	    { "--roll", "roll", O_STR, 0 },
+	    { "--per-link", "per_link", O_INT, 0 },
+	    { "--reboot-time", "reboot_time", O_STR, 0 },
 	    { "--retire", "retire", O_STR, 0 }, { "--to", "to", O_STR, 0 } },
 	  render_maint, "ADVISORY[,ADVISORY...] --start 2017-04-27T06:00Z "
-	  "--window 4h [--max-parallel N] [--retire SELECTOR[,SELECTOR...] "
-	  "[--to ssd|hdd]]", NULL },
+	  "--window 4h [--max-parallel N] [--roll forward|back] "
+	  "[--per-link N] [--reboot-time DURATION] "
+	  "[--retire SELECTOR[,SELECTOR...] [--to ssd|hdd]]", NULL },
 	{ "maint", "show", "maint.show", { NULL }, {
 	    { "--cycle", "cycle", O_INT, 0 } }, render_maint, "[--cycle N]",
 	  NULL },

@@ -302,6 +302,72 @@ render_advisories(json_object *arr)
 	table_print(&t);
 }
 
+/* "2 h 05 min", "3 min 20 s", "12.5 s": a wall clock that reads well */
+static void
+fmt_clock(char *buf, size_t size, int64_t ms)
+{
+	if (ms >= 3600000)
+		snprintf(buf, size, "%lld h %02lld min", (long long)ms / 3600000,
+		    (long long)ms / 60000 % 60);
+	else if (ms >= 60000)
+		snprintf(buf, size, "%lld min %02lld s", (long long)ms / 60000,
+		    (long long)ms / 1000 % 60);
+	else
+		snprintf(buf, size, "%.1f s", (double)ms / 1000);
+}
+
+/*
+ * A plan's cost against the floor: its estimate, the all-reboot cycle's
+ * and the floor (every host sends its guests once over its own link,
+ * overlapped with reboots), and what would shorten it.
+ */
+static void
+render_cost(json_object *o)
+{
+	json_object *s, *notes;
+	char est[40], all[40], fl[40], msg[600];
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "summary", &s))
+		return;
+	if (strcmp(gs(s, "mode"), "forward") == 0)
+		printf("Rolling forward: %lld hosts in %lld batches, %lld "
+		    "migrations (%lld VPSes move twice), %lld VPSes end on "
+		    "another host, %lld reboot\n", (long long)gi(s, "hosts"),
+		    (long long)gi(s, "batches"), (long long)gi(s, "migrations"),
+		    (long long)gi(s, "moved_twice"),
+		    (long long)gi(s, "ended_away"),
+		    (long long)gi(s, "rebooted"));
+	else
+		printf("Rolling back: %lld hosts in %lld batches, %lld "
+		    "migrations (out and back), %lld VPSes reboot\n",
+		    (long long)gi(s, "hosts"), (long long)gi(s, "batches"),
+		    (long long)gi(s, "migrations"), (long long)gi(s, "rebooted"));
+	fmt_clock(est, sizeof(est), gi(s, "total_s") * 1000);
+	fmt_clock(all, sizeof(all), gi(s, "all_reboot_s") * 1000);
+	fmt_clock(fl, sizeof(fl), gi(s, "floor_s") * 1000);
+	printf("Estimated wall clock %s (%.2fx the floor); all-reboot cycle "
+	    "%s; floor %s (with %lld s reboots, %lld migration%s at once per "
+	    "host, %lld host%s at once)\n", est, gi(s, "floor_s") > 0 ?
+	    (double)gi(s, "total_s") / (double)gi(s, "floor_s") : 0.0, all,
+	    fl, (long long)gi(s, "reboot_s"), (long long)gi(s, "per_link"),
+	    gi(s, "per_link") == 1 ? "" : "s", (long long)gi(s,
+	    "max_parallel"), gi(s, "max_parallel") == 1 ? "" : "s");
+	if (json_object_object_get_ex(s, "notes", &notes))
+		for (i = 0; i < json_object_array_length(notes); i++) {
+			str_sanitize(msg, sizeof(msg), json_object_get_string(
+			    json_object_array_get_idx(notes, i)));
+			printf("%s%s\n", i == 0 ? "To shorten it: " :
+			    "               ", msg);
+		}
+	if (json_object_object_get_ex(s, "warnings", &notes))
+		for (i = 0; i < json_object_array_length(notes); i++) {
+			str_sanitize(msg, sizeof(msg), json_object_get_string(
+			    json_object_array_get_idx(notes, i)));
+			printf("Warning: %s\n", msg);
+		}
+}
+
 /* maint services: upcoming downtime of internal systems. */
 void
 render_services(json_object *arr)
@@ -408,6 +474,7 @@ render_maint(json_object *o)
 		printf("Retiring %s: its guests move to %s hosts; %lld hosts "
 		    "freed\n", gs(rt, "selectors"), gs(rt, "to")[0] ?
 		    gs(rt, "to") : "other", (long long)gi(rt, "hosts_freed"));
+	render_cost(o);
 	if (!json_object_object_get_ex(o, "windows", &ws) ||
 	    !json_object_object_get_ex(o, "guests", &gsl))
 		return;
@@ -441,6 +508,12 @@ render_maint(json_object *o)
 		row[2] = gs(g, "owner");
 		row[3] = gs(g, "host");
 		row[4] = gs(g, "action");
+		if (gi(g, "moves") > 1) {
+			/* it moves on: make room for the roll to start */
+			snprintf(hosts, sizeof(hosts), "%s (%lld moves)",
+			    gs(g, "action"), (long long)gi(g, "moves"));
+			row[4] = hosts;
+		}
 		row[5] = dt;
 		row[6] = gs(g, "target")[0] ? gs(g, "target") : "-";
 		table_row(&t, row);
@@ -556,6 +629,27 @@ render_maint_report(json_object *o)
 		fmt_ms(b, sizeof(b), o, "guest_max_ms");
 		printf("VPS downtime: median %s, longest %s\n", a, b);
 	}
+	if (json_object_object_get_ex(o, "moved_once", NULL))
+		printf("VPSes moved once: %lld, more than once: %lld, rebooted: "
+		    "%lld; %lld live on another host now\n",
+		    (long long)gi(o, "moved_once"),
+		    (long long)gi(o, "moved_twice"),
+		    (long long)gi(o, "rebooted"), (long long)gi(o,
+		    "ended_away"));
+	if (json_object_object_get_ex(o, "wall_ms", NULL)) {
+		char c[40], f[40];
+
+		fmt_clock(a, sizeof(a), gi(o, "wall_ms"));
+		printf("Wall clock: %s", a);
+		if (json_object_object_get_ex(o, "estimate_s", NULL)) {
+			fmt_clock(b, sizeof(b), gi(o, "estimate_s") * 1000);
+			fmt_clock(c, sizeof(c), gi(o, "all_reboot_s") * 1000);
+			fmt_clock(f, sizeof(f), gi(o, "floor_s") * 1000);
+			printf(" (planned %s, rolling %s; all-reboot cycle %s; "
+			    "floor %s)", b, gs(o, "roll"), c, f);
+		}
+		printf("\n");
+	}
 	if (json_object_object_get_ex(o, "hosts", &arr) &&
 	    json_object_array_length(arr) > 0) {
 		struct table th = { .ncols = 3 };
@@ -606,8 +700,19 @@ render_maint_report(json_object *o)
 				snprintf(hb, sizeof(hb), "%s>%s", gs(x, "host"),
 				    gs(x, "target"));
 				row[2] = hb;
+			} else if (gs(x, "ended_on")[0] != '\0' &&
+			    strcmp(gs(x, "ended_on"), gs(x, "host")) != 0) {
+				/* a roll forward: it lives there now */
+				snprintf(hb, sizeof(hb), "%s>%s", gs(x, "host"),
+				    gs(x, "ended_on"));
+				row[2] = hb;
 			}
 			row[3] = gs(x, "action");
+			if (gi(x, "pauses") > 1) {
+				snprintf(buf, sizeof(buf), "%s (%lld pauses)",
+				    gs(x, "action"), (long long)gi(x, "pauses"));
+				row[3] = buf;
+			}
 			row[4] = a;
 			table_row(&t, row);
 		}

@@ -65,6 +65,9 @@ struct config {
 	int	incident_post_after;	/* seconds before the feed and mails */
 	char	ingest_user[33];	/* hangar-health reports as this user */
 	char	ingest_command[1024];	/* hangar-ingest, for the keys file */
+	int	test_migrate_us_per_gib; /* test-driver hosts: a modelled
+					   migration takes this long per GiB
+					   of RAM and disk (benchmarks) */
 };
 
 int	config_defaults(struct config *cfg);

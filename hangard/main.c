@@ -276,6 +276,10 @@ config_set(struct config *cfg, const char *key, const char *val,
 		    "0123456789/._-+") != strlen(val))
 			*why = "must be an absolute path of letters, digits and "
 			    "/ . _ - +";
+	} else if (strcmp(key, "test_migrate_us_per_gib") == 0) {
+		if (set_int(val, 0, 100000000, &cfg->test_migrate_us_per_gib) ==
+		    -1)
+			*why = "must be microseconds from 0 to 100000000";
 	} else if (config_limit(cfg, key, val, why) == 1) {
 		/* a client limit: config_limit set *why on error */
 	} else

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "hangard/hangard.h"
+#include "hangard/rollplan.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "lib/xmalloc.h"
@@ -127,63 +128,30 @@ fmt_span(int64_t secs, char *buf, size_t size)
 		snprintf(buf, size, "%lld hours", (long long)secs / 3600);
 }
 
-/* The affected hosts and their guests, as the planner sees them. */
+/* The affected hosts (into hostlist) and their guests, for the planner. */
 static struct plan_cluster *
 affected_cluster(struct daemon *d, char advs[][32], size_t nadv,
     json_object *hostlist, struct herr *e)
 {
-	struct plan_cluster *c = plan_cluster_new();
 	struct advisory_rec a;
 	struct host_rec *hs;
-	struct guest_rec *gs;
-	char (*pinned)[STORE_NAME_MAX];
-	size_t n, ng, np, i, k;
+	size_t n, i, k;
 	int hit;
-	char tags[16];
 
-	if (store_host_list(d->st, &hs, &n, e) == -1) {
-		plan_cluster_free(c);
+	if (store_host_list(d->st, &hs, &n, e) == -1)
 		return NULL;
-	}
 	for (i = 0; i < n; i++) {
 		for (k = 0, hit = 0; k < nadv && !hit; k++)
 			hit = store_advisory_get(d->st, advs[k], &a, NULL) == 0 &&
 			    strcmp(a.action, "none") != 0 &&
 			    adv_affects(a.affects, hs[i].hv_type,
 			    hs[i].hv_version, NULL) == 1;
-		if (!hit)
-			continue;
-		snprintf(tags, sizeof(tags), "stor:%s", hs[i].disk_kind);
-		plan_cluster_add_host(c, hs[i].name, (int64_t)hs[i].ram_mib,
-		    (int64_t)hs[i].disk_mib, hs[i].cpus,
-		    strcmp(hs[i].disk_kind, "ssd") == 0 ? PLAN_DISK_SSD :
-		    PLAN_DISK_HDD, plan_host_state_parse(hs[i].state), tags);
-		json_object_array_add(hostlist, json_object_new_string(
-		    hs[i].name));
+		if (hit)
+			json_object_array_add(hostlist, json_object_new_string(
+			    hs[i].name));
 	}
 	free(hs);
-	if (store_guest_list(d->st, NULL, NULL, &gs, &ng, e) == -1) {
-		plan_cluster_free(c);
-		return NULL;
-	}
-	if (store_guest_offline_list(d->st, &pinned, &np, e) == -1) {
-		free(gs);
-		plan_cluster_free(c);
-		return NULL;
-	}
-	/* a guest pinned to offline moves reboots with its host */
-	for (i = 0; i < ng; i++) {
-		for (k = 0; k < np && strcmp(pinned[k], gs[i].name) != 0; k++)
-			;
-		if (plan_host_find(c, gs[i].host) != PLAN_NONE)
-			plan_cluster_add_guest(c, gs[i].name, gs[i].customer,
-			    (int64_t)gs[i].ram_mib, (int64_t)gs[i].disk_mib,
-			    gs[i].vcpus, plan_host_find(c, gs[i].host),
-			    PLAN_NONE, k == np);
-	}
-	free(pinned);
-	free(gs);
-	return c;
+	return maint_cluster(d, hostlist, e);
 }
 
 /*
@@ -270,6 +238,7 @@ plan_reply_windows(json_object *plan)
 	json_object *arr, *o, *v;
 	size_t i;
 
+	roll_reply_batches(plan);
 	/* a retirement's window, as its guests' */
 	if (json_object_object_get_ex(plan, "retire", &o) &&
 	    json_object_object_get_ex(o, "window", &v))
@@ -288,6 +257,10 @@ plan_reply_windows(json_object *plan)
 			o = json_object_array_get_idx(arr, i);
 			if (json_object_object_get_ex(o, "window", &v))
 				json_object_object_add(o, "window",
+				    json_object_new_int64(
+				    json_object_get_int64(v) + 1));
+			if (json_object_object_get_ex(o, "window_last", &v))
+				json_object_object_add(o, "window_last",
 				    json_object_new_int64(
 				    json_object_get_int64(v) + 1));
 		}
@@ -352,15 +325,20 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 		    norm, rp != NULL ? " (hangar consolidate plan retires "
 		    "hosts on its own)" : "");
 	}
-	plan_maint_opts_init(&opts);
-	opts.max_parallel = (size_t)proto_int(r->params, "max_parallel", 1);
-	if (plan_maintenance(c, &opts, &m, e) == -1) {
+	if (maint_opts(r, retire != NULL, &opts, e) == -1 ||
+	    plan_maintenance(c, &opts, &m, e) == -1) {
 		retire_plan_free(rp);
 		plan_cluster_free(c);
 		json_object_put(hosts);
 		return -1;
 	}
-	plan = plan_json(c, m, start, window, norm, rp);
+	if (opts.roll == PLAN_ROLL_FORWARD)
+		plan = roll_plan_json(c, m, &opts, start, window, norm);
+	else {
+		plan = plan_json(c, m, start, window, norm, rp);
+		json_object_object_add(plan, "summary",
+		    maint_summary(c, m, &opts));
+	}
 	plan_maintenance_free(m);
 	plan_cluster_free(c);
 	json_object_object_add(plan, "hosts", hosts);
@@ -387,7 +365,9 @@ maint_plan(struct daemon *d, struct proto_req *r, json_object **res,
 		return -1;
 	}
 	json_object_object_add(plan, "cycle", json_object_new_int64(id));
-	log_info("maintenance cycle %lld planned for %s", (long long)id, norm);
+	log_info("maintenance cycle %lld planned for %s (roll %s)",
+	    (long long)id, norm, opts.roll == PLAN_ROLL_FORWARD ? "forward" :
+	    "back");
 	plan_reply_windows(plan);
 	*res = plan;
 	return 0;
@@ -429,15 +409,56 @@ new_host(json_object *g, char *buf, size_t size)
 	    " with SSDs" : strcmp(k, "hdd") == 0 ? " with HDDs" : "");
 }
 
+/*
+ * A roll-forward plan's line: the VPS moves to a patched host and stays
+ * there.  Customers are told where only as "a newer host in the same
+ * place": host names are ours.
+ */
+static char *
+roll_line(json_object *g, const char *n, const char *when)
+{
+	const char *act = proto_get_str(g, "action");
+	int64_t moves = proto_get_int(g, "moves");
+	int away = proto_get_str(g, "target")[0] != '\0';
+
+	if (strcmp(act, "live-migrate") == 0 && moves <= 1)
+		return xasprintf("- %s: %s it is live-migrated once to a newer "
+		    "host in the same place, where it stays: it keeps running, "
+		    "with a single pause under a second.\n", n, when);
+	if (strcmp(act, "live-migrate") == 0)
+		return xasprintf("- %s: %s it is live-migrated to %s: it keeps "
+		    "running, with a pause under a second each of the %lld "
+		    "times it moves.\n", n, when, away ? "a newer host in the "
+		    "same place, where it stays" : "another host and back",
+		    (long long)moves);
+	if (moves > 0)
+		return xasprintf("- %s: %s it is live-migrated to a newer host "
+		    "in the same place, where it stays, and shut down cleanly "
+		    "while that host reboots, then started again: expect about "
+		    "%lld minutes of downtime.\n", n, when,
+		    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
+	return xasprintf("- %s: %s it is shut down cleanly while its host "
+	    "reboots, and started again: expect about %lld minutes of "
+	    "downtime.\n", n, when,
+	    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
+}
+
 /* One line of a notice: what happens to the VPS in its window. */
 static char *
 notice_line(json_object *g, const char *a, const char *b, const char *za,
-    const char *zb)
+    const char *zb, int forward)
 {
 	const char *act = proto_get_str(g, "action"), *n = proto_get_str(g,
 	    "guest");
-	char nh[64];
+	char nh[64], *when, *r;
 
+	if (forward) {
+		when = xasprintf("between %s and %s (%s to %s, your time)", a,
+		    b, za, zb);
+		r = roll_line(g, n, when);
+		free(when);
+		return r;
+	}
 	new_host(g, nh, sizeof(nh));
 	if (strcmp(act, "live-migrate") == 0)
 		return xasprintf("- %s: between %s and %s (%s to %s, your "
@@ -461,11 +482,24 @@ notice_line(json_object *g, const char *a, const char *b, const char *za,
 	    (long long)(proto_get_int(g, "downtime_s") + 59) / 60);
 }
 
+/* The window a plan entry ends in: its last (roll forward) or its own. */
+static json_object *
+last_window(json_object *ws, json_object *g)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(g, "window_last", &v))
+		return json_object_array_get_idx(ws,
+		    (size_t)json_object_get_int64(v));
+	return json_object_array_get_idx(ws, (size_t)proto_get_int(g,
+	    "window"));
+}
+
 /* The notice's text for one customer: every VPS of theirs in the plan. */
 static char *
 notice_body(json_object *plan, const struct customer_rec *cu)
 {
-	json_object *gsl, *ws, *g, *w;
+	json_object *gsl, *ws, *g, *w, *wl;
 	char a[64], b[64], za[64], zb[64], *out = NULL, *line, *tmp;
 	size_t i;
 
@@ -487,11 +521,12 @@ notice_body(json_object *plan, const struct customer_rec *cu)
 		if (strcmp(proto_get_str(g, "owner"), cu->name) != 0)
 			continue;
 		w = json_object_array_get_idx(ws, (size_t)proto_get_int(g, "window"));
+		wl = last_window(ws, g);
 		fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
-		fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
+		fmt_utc(proto_get_int(wl, "end"), b, sizeof(b));
 		fmt_zone(proto_get_int(w, "start"), cu->tz, za, sizeof(za));
-		fmt_zone(proto_get_int(w, "end"), cu->tz, zb, sizeof(zb));
-		line = notice_line(g, a, b, za, zb);
+		fmt_zone(proto_get_int(wl, "end"), cu->tz, zb, sizeof(zb));
+		line = notice_line(g, a, b, za, zb, plan_rolls_forward(plan));
 		tmp = xasprintf("%s%s", out, line);
 		free(out);
 		free(line);
@@ -635,18 +670,22 @@ maint_for_guest(struct daemon *d, const char *guest)
 	char a[40], b[40];
 	const char *act;
 	int64_t win;
+	int fwd;
 
 	if ((pc = pending_for(d, guest, &c, &g)) == NULL ||
 	    !json_object_object_get_ex(pc->plan, "windows", &ws))
 		return NULL;
 	act = proto_get_str(g, "action");
+	/* a roll-forward plan was made with the choices: it says it all */
+	fwd = plan_rolls_forward(pc->plan);
 	if (store_choice_get(d->st, c.id, guest, &ch, NULL) == -1)
 		ch.action[0] = '\0';
-	win = ch.action[0] != '\0' && ch.win >= 0 ? ch.win :
+	win = !fwd && ch.action[0] != '\0' && ch.win >= 0 ? ch.win :
 	    proto_get_int(g, "window");
 	w = json_object_array_get_idx(ws, (size_t)win);
 	fmt_utc(proto_get_int(w, "start"), a, sizeof(a));
-	fmt_utc(proto_get_int(w, "end"), b, sizeof(b));
+	fmt_utc(proto_get_int(fwd ? last_window(ws, g) : w, "end"), b,
+	    sizeof(b));
 	o = json_object_new_object();
 	json_object_object_add(o, "kind", json_object_new_string(c.kind));
 	json_object_object_add(o, "advisories", json_object_new_string(
@@ -668,7 +707,18 @@ maint_for_guest(struct daemon *d, const char *guest)
 	json_object_object_add(o, "planned", json_object_new_string(act));
 	json_object_object_add(o, "planned_window", json_object_new_int64(
 	    proto_get_int(g, "window") + 1));
-	if (ch.action[0] != '\0') {
+	if (fwd) {
+		/* one move to a patched host, where it stays (no host names) */
+		json_object_object_add(o, "roll",
+		    json_object_new_string("forward"));
+		json_object_object_add(o, "moves", json_object_new_int64(
+		    proto_get_int(g, "moves")));
+		json_object_object_add(o, "ends_away", json_object_new_boolean(
+		    proto_get_str(g, "target")[0] != '\0'));
+		if (ch.action[0] != '\0')
+			json_object_object_add(o, "chosen",
+			    json_object_new_string(ch.action));
+	} else if (ch.action[0] != '\0') {
 		json_object_object_add(o, "chosen",
 		    json_object_new_string(ch.action));
 		if (strcmp(ch.action, "reboot") == 0 &&
@@ -770,7 +820,7 @@ maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
 	struct cycle_rec c;
 	json_object *m;
 	int64_t planned, nwin, cycle;
-	int migrates, moves, pinned;
+	int migrates, moves, pinned, roll;
 
 	memset(&ch, 0, sizeof(ch));
 	ch.win = -1;
@@ -787,12 +837,15 @@ maint_choose(struct daemon *d, const struct guest_rec *g, const char *action,
 	planned = proto_get_int(m, "planned_window");
 	nwin = proto_get_int(m, "windows");
 	cycle = proto_get_int(m, "cycle");
+	roll = strcmp(proto_get_str(m, "roll"), "forward") == 0;
 	json_object_put(m);
 	if (store_cycle_info(d->st, cycle, &c, e) == -1)
 		return -1;
 	if (strcmp(c.run_state, "planned") != 0)
 		return herr_set(e, HERR_STATE, "the maintenance has started: "
 		    "choices are closed");
+	if (roll)	/* the planner takes the choice, or says why not */
+		return roll_choose(d, c.id, g, action, window, e);
 	if (moves && window > 0 && window != planned)
 		return herr_set(e, HERR_USAGE, "%s moves to its new host in "
 		    "window %lld, when its old host is emptied: that window "
@@ -1053,6 +1106,7 @@ feed_scheduled(struct daemon *d, json_object *plan, struct herr *e)
 	json_object *ws, *gsl, *rt, *hs;
 	char a[64], b[64], title[700], *body, *tmp, moves[300] = "";
 	size_t nw, ng = 0, i, nmig = 0, nmove = 0, noff = 0, nret = 0;
+	int64_t end;
 	const char *act;
 	int r;
 
@@ -1081,14 +1135,26 @@ feed_scheduled(struct daemon *d, json_object *plan, struct herr *e)
 		    " with SSDs" : "", nmove, noff);
 	fmt_day(proto_get_int(json_object_array_get_idx(ws, 0), "start"), a,
 	    sizeof(a));
-	fmt_day(proto_get_int(json_object_array_get_idx(ws, nw - 1), "end"), b,
-	    sizeof(b));
+	/* batches of a roll overlap: the latest end */
+	for (i = 0, end = 0; i < nw; i++)
+		if (proto_get_int(json_object_array_get_idx(ws, i), "end") > end)
+			end = proto_get_int(json_object_array_get_idx(ws, i),
+			    "end");
+	fmt_day(end, b, sizeof(b));
 	snprintf(title, sizeof(title), "Scheduled maintenance: %s",
 	    plan_is_consolidation(plan) ? "moving VPSes to new host servers" :
 	    proto_get_str(plan, "advisories"));
 	if (plan_is_consolidation(plan))
 		body = xasprintf("From %s through %s we will move VPSes to new "
 		    "host servers. %s", a, b, moves);
+	else if (plan_rolls_forward(plan))
+		body = xasprintf("From %s through %s we will patch our host "
+		    "servers for security advisories %s, a few at a time. %zu "
+		    "of the %zu affected VPSes will be live-migrated once to a "
+		    "newer host in the same place and keep running, with a "
+		    "single pause under a second; the others will be shut down "
+		    "cleanly while their host reboots.", a, b,
+		    proto_get_str(plan, "advisories"), nmig, ng);
 	else
 		body = xasprintf("From %s through %s we will patch our host "
 		    "servers for security advisories %s, in %zu window%s. %zu "

@@ -1424,6 +1424,9 @@ static const struct proto_param p_maint_plan[] = {
 	{ "max_parallel", PT_INT, 10000, 0 },
 	{ "retire", PT_STR, 255, 0 },
 	{ "to", PT_STR, 8, 0 },
+	{ "roll", PT_STR, 16, 0 },
+	{ "per_link", PT_INT, 64, 0 },
+	{ "reboot_time", PT_STR, 16, 0 },
 	{ NULL, 0, 0, 0 },
 };
 

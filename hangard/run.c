@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/rollplan.h"
 #include "hangard/run.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -101,6 +102,7 @@ is_move(const struct step_rec *s)
 {
 	return strcmp(s->kind, "migrate-out") == 0 ||
 	    strcmp(s->kind, "migrate-back") == 0 ||
+	    strcmp(s->kind, "migrate") == 0 ||
 	    strcmp(s->kind, "move-out") == 0 || strcmp(s->kind, "move-in") == 0 ||
 	    cons_is_move(s);
 }
@@ -150,6 +152,7 @@ run_step_add(struct step_rec **v, size_t *n, size_t *cap, int64_t cycle,
 	str_copy(s->target, target, sizeof(s->target));
 	str_copy(s->state, "todo", sizeof(s->state));
 	s->pause_ms = -1;
+	s->plan_start_s = s->plan_end_s = -1;
 	(*n)++;
 }
 
@@ -318,6 +321,14 @@ expand(struct daemon *d, const struct cycle_rec *c, struct step_rec **out,
 		return -1;
 	}
 	cp.mv = mv;
+	if (plan_rolls_forward(plan)) {
+		/* the plan's moves and reboots, in its order (rollrun.c) */
+		if (roll_expand(d, c, plan, out, n, e) == -1)
+			goto fail;
+		json_object_put(plan);
+		free(mv);
+		return 0;
+	}
 	/* the hosts a consolidation retires go draining first */
 	if (cons_expand_drains(d, plan, c->id, out, n, &cap, e) == -1)
 		goto fail;
@@ -365,19 +376,40 @@ sjob_fail(struct job *j, struct sjob *s)
 void
 migrate_run(struct job *j)
 {
-	struct sjob *s = j->ext;
 	struct hv_conn *c = hostw_conn(j->hw, &j->err);
+
+	if (c == NULL) {
+		sjob_fail(j, j->ext);
+		return;
+	}
+	migrate_with(j, c, j->hw->uri);
+}
+
+/* test_migrate_us_per_gib: a modelled migration takes its time first. */
+static void
+model_wait(const struct sjob *s, const char *uri)
+{
+	struct timespec ts;
+
+	if (s->model_us <= 0 || strncmp(uri, "test", 4) != 0)
+		return;
+	ts.tv_sec = (time_t)(s->model_us / 1000000);
+	ts.tv_nsec = (long)(s->model_us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void
+migrate_with(struct job *j, struct hv_conn *c, const char *uri)
+{
+	struct sjob *s = j->ext;
 	struct hv_dom dom;
 	int here, there;
 
-	if (c == NULL) {
-		sjob_fail(j, s);
-		return;
-	}
 	s->mo.address = s->mig_addr[0] != '\0' ? s->mig_addr : NULL;
 	s->mo.disk_path = s->disk_path;
 	s->mo.dst_pool = s->dst_pool;
-	if ((here = hv_has_domain(j->hw->uri, c, s->guest_uuid, &dom,
+	if ((here = hv_has_domain(uri, c, s->guest_uuid, &dom,
 	    &j->err)) == -1) {
 		sjob_fail(j, s);
 		return;
@@ -405,6 +437,7 @@ migrate_run(struct job *j)
 		sjob_fail(j, s);
 		return;
 	}
+	model_wait(s, uri);
 	if (hv_migrate(c, s->guest_uuid, s->dst_uri, &s->mo, &s->mig,
 	    &j->err) == -1) {
 		sjob_fail(j, s);
@@ -566,7 +599,6 @@ waitup_run(struct job *j)
 static void	advance(struct daemon *d, struct mrun *r);
 static int	dispatch_job(struct daemon *d, struct mrun *r,
 		    struct step_rec *s, struct herr *e);
-static void	run_finished(struct daemon *d, struct mrun *r);
 
 static struct mrun *
 run_find(struct daemon *d, int64_t cycle)
@@ -603,14 +635,15 @@ run_free(struct daemon *d, struct mrun *r)
 			*rp = r->next;
 			break;
 		}
+	roll_free(r->roll);
 	free(r->steps);
 	free(r->flight);
 	free(r);
 }
 
 /* Writes the step; a store that cannot take it stops the run. */
-static int
-journal(struct daemon *d, struct mrun *r, struct step_rec *s)
+int
+run_journal(struct daemon *d, struct mrun *r, struct step_rec *s)
 {
 	struct herr e;
 
@@ -623,7 +656,7 @@ journal(struct daemon *d, struct mrun *r, struct step_rec *s)
 	return 0;
 }
 
-static void
+void
 cycle_state(struct daemon *d, struct mrun *r, const char *state,
     const char *why)
 {
@@ -650,6 +683,7 @@ guest_moved(struct daemon *d, const struct step_rec *st,
     struct herr *e)
 {
 	int out = strcmp(st->kind, "migrate-out") == 0 ||
+	    strcmp(st->kind, "migrate") == 0 ||
 	    strcmp(st->kind, "move-out") == 0 || cons_is_move(st);
 
 	if (store_guest_set_host(d->st, g->id, out ? st->target : st->host,
@@ -683,7 +717,7 @@ step_done(struct daemon *d, struct job *j)
 		herr_clear(&e);
 		if (store_guest_get(d->st, st->guest, NULL, &g, NULL) == 0)
 			busy_del(d, g.id);	/* dispatch_job adds it again */
-		if (journal(d, r, st) == -1) {
+		if (run_journal(d, r, st) == -1) {
 			j->rc = -1;
 			str_copy(s->detail, "the store refused the journal",
 			    sizeof(s->detail));
@@ -730,7 +764,7 @@ step_done(struct daemon *d, struct job *j)
 	if (j->rc == 0)
 		st->bytes = (int64_t)s->mig.bytes;
 	str_copy(st->detail, s->detail, sizeof(st->detail));
-	if (journal(d, r, st) == -1)
+	if (run_journal(d, r, st) == -1)
 		str_copy(st->state, "failed", sizeof(st->state));
 	if (j->rc == -1)
 		run_say(d, "maintenance: %s %s%s%s failed: %s", st->host, st->kind,
@@ -738,6 +772,8 @@ step_done(struct daemon *d, struct job *j)
 	else if (strcmp(st->kind, "wait-up") == 0)
 		run_say(d, "maintenance: %s is back up after %lld min", st->host,
 		    (long long)(st->ended_ms - host_down_since(r, st)) / 60000);
+	if (r->roll != NULL)
+		roll_settled(r, st);
 	advance(d, r);
 }
 
@@ -758,6 +794,24 @@ sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s)
 	sj->mo.peer_uri = d->cfg.migration_peer_uri;
 	str_copy(sj->mig_addr, d->cfg.migration_address, sizeof(sj->mig_addr));
 	return sj;
+}
+
+/*
+ * The shutdown a start step follows: in its host's chain, or (a start
+ * added by --allow-fallback at the journal's end) anywhere on its host.
+ */
+static const struct step_rec *
+shutdown_of(const struct mrun *r, const struct step_rec *s)
+{
+	const struct step_rec *sd = step_find(r, s, s->guest, "shutdown");
+	size_t i;
+
+	for (i = 0; sd == NULL && i < r->n; i++)
+		if (strcmp(r->steps[i].kind, "shutdown") == 0 &&
+		    strcmp(r->steps[i].guest, s->guest) == 0 &&
+		    strcmp(r->steps[i].host, s->host) == 0)
+			sd = &r->steps[i];
+	return sd;
 }
 
 /*
@@ -787,6 +841,17 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 	sj = sjob_new(d, r, s);
 	str_copy(sj->guest_uuid, g.id != 0 ? g.uuid : "",
 	    sizeof(sj->guest_uuid));
+	/* benchmarks on test-driver hosts: a migration takes its time */
+	sj->model_us = ((int64_t)g.ram_mib + (int64_t)g.disk_mib) *
+	    d->cfg.test_migrate_us_per_gib / 1024;
+	if (strcmp(s->kind, "migrate") == 0) {
+		/* roll forward: a thread of its own, several per host */
+		if (roll_migrate_job(d, s, sj, &h, &g, e) == -1) {
+			free(sj);
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(s->kind, "migrate-out") == 0 ||
 	    strcmp(s->kind, "move-out") == 0 || back) {
 		if (store_host_get(d->st, s->target, &t, e) == -1) {
@@ -828,8 +893,7 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 			sj->observe = strstr(s->detail, "was ") == NULL;
 		}
 		if (strcmp(s->kind, "start") == 0)
-			sj->was_running = (sd = step_find(r, s, s->guest,
-			    "shutdown")) != NULL &&
+			sj->was_running = (sd = shutdown_of(r, s)) != NULL &&
 			    strstr(sd->detail, "was running") != NULL;
 		j = job_new(hostw_get(d, &h), fn, step_done, NULL, 0);
 		/* waiting for a host is trying it while it is down */
@@ -860,7 +924,7 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 			str_copy(s->state, "done", sizeof(s->state));
 		failpoint(r->c.id, s->seq, "after");
 		s->ended_ms = run_now_ms();
-		journal(d, r, s);
+		run_journal(d, r, s);
 		if (strcmp(s->kind, "mark") == 0)
 			run_say(d, "maintenance: %s is going down for %s",
 			    s->host, r->c.advisories);
@@ -876,7 +940,7 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 			str_copy(s->state, "waiting", sizeof(s->state));
 			str_copy(s->detail, "waiting for maint host-done",
 			    sizeof(s->detail));
-			journal(d, r, s);
+			run_journal(d, r, s);
 			run_say(d, "maintenance: %s is ready to patch; waiting for "
 			    "maint host-done %s", s->host, s->host);
 		}
@@ -885,8 +949,8 @@ dispatch_local(struct daemon *d, struct mrun *r, struct step_rec *s)
 	return 0;
 }
 
-static void
-dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
+void
+run_dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 {
 	struct herr e;
 
@@ -894,7 +958,7 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 		s->started_ms = run_now_ms();	/* kept across restarts */
 	if (strcmp(s->state, "waiting") != 0)
 		str_copy(s->state, "doing", sizeof(s->state));
-	if (journal(d, r, s) == -1) {
+	if (run_journal(d, r, s) == -1) {
 		cycle_state(d, r, "stopped", "the store refused the journal");
 		return;
 	}
@@ -909,14 +973,14 @@ dispatch(struct daemon *d, struct mrun *r, struct step_rec *s)
 		str_copy(s->state, "failed", sizeof(s->state));
 		str_copy(s->detail, e.msg, sizeof(s->detail));
 		s->ended_ms = run_now_ms();
-		journal(d, r, s);
+		run_journal(d, r, s);
 		return;
 	case 1:
 		str_copy(s->state, "done", sizeof(s->state));
 		str_copy(s->detail, "the guest was deleted meanwhile",
 		    sizeof(s->detail));
 		s->ended_ms = run_now_ms();
-		journal(d, r, s);
+		run_journal(d, r, s);
 		return;
 	}
 	r->flight[s->seq] = 1;
@@ -952,6 +1016,10 @@ advance(struct daemon *d, struct mrun *r)
 	char host[STORE_NAME_MAX], why[600];
 	struct step_rec *s;
 
+	if (r->roll != NULL) {
+		roll_advance(d, r);	/* the plan's order, not windows */
+		return;
+	}
 	do {
 		progress = failed = waiting = 0;
 		if (strcmp(r->c.run_state, "running") != 0)
@@ -984,12 +1052,19 @@ advance(struct daemon *d, struct mrun *r)
 			}
 			if (r->c.step_budget == 0)
 				continue;
-			dispatch(d, r, s);
+			run_dispatch(d, r, s);
 			progress = 1;
 		}
 	} while (progress && r->nflight == 0);
 	if (strcmp(r->c.run_state, "running") != 0 || r->nflight > 0)
 		return;
+	run_stall(d, r, failed, why, waiting);
+}
+
+void
+run_stall(struct daemon *d, struct mrun *r, int failed, const char *why,
+    int waiting)
+{
 	if (failed) {
 		cycle_state(d, r, "stopped", why);
 		/* customers see a delay, not our hosts' insides */
@@ -1018,7 +1093,7 @@ advance(struct daemon *d, struct mrun *r)
 }
 
 
-static void
+void
 run_finished(struct daemon *d, struct mrun *r)
 {
 	json_object *rep;
@@ -1056,6 +1131,12 @@ run_load(struct daemon *d, const struct cycle_rec *c, struct herr *e)
 		return NULL;
 	}
 	r->flight = xcalloc(r->n + 1, 1);
+	if (roll_load(d, r, e) == -1) {
+		free(r->steps);
+		free(r->flight);
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -1113,11 +1194,15 @@ retry_failed(struct daemon *d, struct mrun *r)
 			if ((b = (struct step_rec *)step_find(r, s, s->guest,
 			    "migrate-back")) != NULL) {
 				str_copy(b->kind, "start", sizeof(b->kind));
-				journal(d, r, b);
+				run_journal(d, r, b);
 			}
 			run_say(d, "maintenance: %s could not migrate: it reboots "
 			    "with %s instead", s->guest, s->host);
 		}
+		if (strcmp(s->kind, "migrate") == 0 && r->c.allow_fallback &&
+		    roll_fallback(d, r, s) == -1)
+			continue;	/* it stays failed, and says why */
+		s = &r->steps[i];	/* the journal may have grown */
 		if (strcmp(s->kind, "move") == 0 && r->c.allow_fallback) {
 			/* shut down, copied offline, started there */
 			str_copy(s->kind, "copy", sizeof(s->kind));
@@ -1134,7 +1219,7 @@ retry_failed(struct daemon *d, struct mrun *r)
 			    sizeof(s->detail));
 		else
 			s->detail[0] = '\0';
-		journal(d, r, s);
+		run_journal(d, r, s);
 	}
 }
 
@@ -1196,6 +1281,13 @@ maint_run(struct daemon *d, struct client *cl, struct proto_req *r,
 			return -1;
 	}
 	retry_failed(d, m);
+	/* the order again, from the journal as retrying left it */
+	roll_free(m->roll);
+	m->roll = NULL;
+	if (roll_load(d, m, e) == -1) {
+		run_free(d, m);
+		return -1;
+	}
 	if (cons_cycle(&c))
 		run_say(d, "consolidation %lld is running: %zu steps",
 		    (long long)c.id, m->n);
@@ -1238,9 +1330,11 @@ maint_host_done(struct daemon *d, struct proto_req *r, json_object **res,
 			str_copy(s->detail, "host-done by the operator",
 			    sizeof(s->detail));
 			s->ended_ms = run_now_ms();
-			if (journal(d, m, s) == -1)
+			if (run_journal(d, m, s) == -1)
 				return herr_set(e, HERR_INTERNAL, "the store "
 				    "refused the journal");
+			if (m->roll != NULL)
+				roll_settled(m, s);
 			*res = json_object_new_object();
 			json_object_object_add(*res, "cycle",
 			    json_object_new_int64(m->c.id));

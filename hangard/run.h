@@ -18,6 +18,8 @@ struct mrun {
 	int		 nflight;
 	uint64_t	 waiter;	/* client of maint run --wait, or 0 */
 	int64_t		 waiter_req;
+	struct roll_run	*roll;		/* a roll-forward run's order, or
+					   NULL: window by window */
 	struct mrun	*next;
 };
 
@@ -29,6 +31,8 @@ struct sjob {
 	char		host[STORE_NAME_MAX];
 	char		guest_uuid[40];
 	char		dst_uri[STORE_URI_MAX];
+	char		src_uri[STORE_URI_MAX];	/* migrate: from here */
+	int64_t		model_us;	/* test driver: a migration's time */
 	char		patch_hook[1024];
 	char		advisories[600];
 	struct hv_migrate_opts mo;
@@ -65,8 +69,24 @@ struct sjob	*sjob_new(struct daemon *d, struct mrun *r, struct step_rec *s);
 void	sjob_fail(struct job *j, struct sjob *s);
 /* A guest live-migrated to sj->dst_uri, or found there (worker). */
 void	migrate_run(struct job *j);
+/* The same from host uri over connection c (any thread). */
+void	migrate_with(struct job *j, struct hv_conn *c, const char *uri);
 /* Every step's completion (loop): the journal, the store, what next. */
 void	step_done(struct daemon *d, struct job *j);
+/* Journals a step and sends it to its worker (or does it on the loop). */
+void	run_dispatch(struct daemon *d, struct mrun *r, struct step_rec *s);
+/* Writes the step; -1 when the store refuses (logged). */
+int	run_journal(struct daemon *d, struct mrun *r, struct step_rec *s);
+/*
+ * A run that can go no further for now (nothing in flight): stopped at a
+ * failed step (why), paused after --steps, or waiting for host-done.
+ */
+void	run_stall(struct daemon *d, struct mrun *r, int failed,
+	    const char *why, int waiting);
+/* The end of a run: done, said, reported, freed. */
+void	run_finished(struct daemon *d, struct mrun *r);
+void	cycle_state(struct daemon *d, struct mrun *r, const char *state,
+	    const char *why);
 
 /* ---- runreport.c ---- */
 
@@ -84,6 +104,35 @@ json_object	*run_report(struct daemon *d, const struct mrun *r);
 int	run_minutes(json_object *rep, const char *k);
 /* The seed's "completed" post from a report. */
 int	run_publish(struct daemon *d, json_object *rep, struct herr *e);
+
+/* ---- rollrun.c: roll-forward cycles ---- */
+
+/* Whether a journal is a roll-forward run's (its steps have plan times). */
+int	roll_journal(const struct step_rec *steps, size_t n);
+/* The journal of a roll-forward plan (see rollrun.c). */
+int	roll_expand(struct daemon *d, const struct cycle_rec *c,
+	    json_object *plan, struct step_rec **out, size_t *n,
+	    struct herr *e);
+/* The order of a loaded roll-forward journal (r->roll); 0 if none. */
+int	roll_load(struct daemon *d, struct mrun *r, struct herr *e);
+void	roll_free(struct roll_run *rr);
+/* Sends out every step whose turn has come; ends or stops the run. */
+void	roll_advance(struct daemon *d, struct mrun *r);
+/* A step that left flight (done or failed), or a patch host-done. */
+void	roll_settled(struct mrun *r, struct step_rec *s);
+/* A roll-forward migration's job, on a thread of its own. */
+int	roll_migrate_job(struct daemon *d, struct step_rec *s,
+	    struct sjob *sj, const struct host_rec *h,
+	    const struct guest_rec *g, struct herr *e);
+/*
+ * maint run --allow-fallback on a failed migration: the guest reboots
+ * with the host it is on, where that host has room for it at the end;
+ * 0, or -1 (the step stays failed, why logged and said).
+ */
+int	roll_fallback(struct daemon *d, struct mrun *r, struct step_rec *s);
+/* Guest rows and the figures of a roll-forward run, for run_report. */
+void	roll_report(struct daemon *d, const struct mrun *r, json_object *o,
+	    json_object *guests, int64_t *gd, size_t *ng);
 
 /* ---- consrun.c: the steps that retire hosts ---- */
 

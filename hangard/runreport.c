@@ -144,6 +144,43 @@ move_of(const struct step_rec **moves, size_t n, const char *guest)
 	return NULL;
 }
 
+/*
+ * The run's real wall clock (its first step's begin .. its last step's
+ * end) beside the plan's estimate, the all-reboot cycle's and the floor.
+ */
+static void
+clock_figures(struct daemon *d, const struct mrun *r, json_object *o)
+{
+	json_object *plan, *sum, *v;
+	int64_t t0 = 0, t1 = 0, id;
+	size_t i;
+	char *text;
+	static const char *keys[][2] = { { "total_s", "estimate_s" },
+	    { "all_reboot_s", "all_reboot_s" }, { "floor_s", "floor_s" },
+	    { "mode", "roll" } };
+
+	for (i = 0; i < r->n; i++) {
+		if (r->steps[i].started_ms > 0 && (t0 == 0 ||
+		    r->steps[i].started_ms < t0))
+			t0 = r->steps[i].started_ms;
+		if (r->steps[i].ended_ms > t1)
+			t1 = r->steps[i].ended_ms;
+	}
+	if (t0 > 0 && t1 >= t0)
+		json_object_object_add(o, "wall_ms",
+		    json_object_new_int64(t1 - t0));
+	if (store_cycle_get(d->st, r->c.id, &id, &text, NULL) == -1)
+		return;
+	plan = json_tokener_parse(text);
+	free(text);
+	if (plan != NULL && json_object_object_get_ex(plan, "summary", &sum))
+		for (i = 0; i < 4; i++)
+			if (json_object_object_get_ex(sum, keys[i][0], &v))
+				json_object_object_add(o, keys[i][1],
+				    json_object_get(v));
+	json_object_put(plan);
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -162,7 +199,7 @@ run_report(struct daemon *d, const struct mrun *r)
 	const struct step_rec **moves, *mv;
 	size_t nmoves = 0;
 	const char *how;
-	int known;
+	int known, roll = roll_journal(r->steps, r->n);
 
 	hd = xcalloc(r->n + 1, sizeof(*hd));
 	gd = xcalloc(r->n + 1, sizeof(*gd));
@@ -194,8 +231,8 @@ run_report(struct daemon *d, const struct mrun *r)
 				hd[nh++] = t;
 			json_object_array_add(hs, h);
 		}
-		if (strcmp(s->kind, "shutdown") == 0 ||
-		    strcmp(s->kind, "migrate-out") == 0) {
+		if (!roll && (strcmp(s->kind, "shutdown") == 0 ||
+		    strcmp(s->kind, "migrate-out") == 0)) {
 			g = json_object_new_object();
 			json_object_object_add(g, "guest",
 			    json_object_new_string(s->guest));
@@ -230,6 +267,9 @@ run_report(struct daemon *d, const struct mrun *r)
 	}
 	/* moves off retiring hosts, and the hosts */
 	cons_report(d, r, o, hs, gs, gd, &ng);
+	if (roll)	/* each guest's moves, wherever they were */
+		roll_report(d, r, o, gs, gd, &ng);
+	clock_figures(d, r, o);
 	json_object_object_add(o, "cycle", json_object_new_int64(r->c.id));
 	json_object_object_add(o, "kind", json_object_new_string(
 	    r->c.kind[0] ? r->c.kind : "patch"));
@@ -337,6 +377,22 @@ run_publish(struct daemon *d, json_object *rep, struct herr *e)
 		    proto_get_str(rep, "advisories"), fig[0], fig[1], fig[2],
 		    nmig, nreb, med < 0 ? 0.0 : (double)med / 1000,
 		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
+	if (fig[0] >= 0 && json_object_object_get_ex(rep, "moved_once", &v)) {
+		/* a roll forward: one move to a patched host, for good */
+		free(body);
+		body = xasprintf("We completed maintenance to patch %s. Our "
+		    "average downtime this maintenance cycle was %d minutes. "
+		    "The longest host server took %d minutes, while the "
+		    "shortest took %d minutes. %zu VPSes were live-migrated to "
+		    "a newer host, where they stay, and kept running (%lld of "
+		    "them with a single pause); %zu were shut down while their "
+		    "host rebooted. The median VPS was unavailable for %.1f "
+		    "seconds, the longest for %lld minutes.",
+		    proto_get_str(rep, "advisories"), fig[0], fig[1], fig[2],
+		    nmig, (long long)proto_get_int(rep, "moved_once"), nreb,
+		    med < 0 ? 0.0 : (double)med / 1000,
+		    (long long)(max < 0 ? 0 : (max + 30000) / 60000));
+	}
 	if (strcmp(proto_get_str(rep, "kind"), "consolidate") == 0) {
 		/* a consolidation of its own: no host was patched */
 		free(body);

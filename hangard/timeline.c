@@ -95,7 +95,7 @@ guest_spans(const struct step_rec *steps, size_t n, const char *guest,
 		s = &steps[i];
 		if (strcmp(s->guest, guest) != 0 || s->ended_ms <= 0)
 			continue;
-		if ((strncmp(s->kind, "migrate-", 8) == 0 ||
+		if ((strncmp(s->kind, "migrate", 7) == 0 ||
 		    strncmp(s->kind, "move", 4) == 0) && s->pause_ms >= 0 &&
 		    s->ended_ms - s->pause_ms > 0) {
 			sp[k].start_ms = s->ended_ms - s->pause_ms;
@@ -118,25 +118,46 @@ guest_spans(const struct step_rec *steps, size_t n, const char *guest,
 }
 
 /*
- * Whether step i opens a guest's row: its patch's first step, or a move
- * off a retiring host (whose chain ends in "retire"; those hosts are
- * not patched, so their guests have no other row).
+ * Which steps open a guest's row (new array, one flag per step): its
+ * patch's first step (shutdown or migrate-out), a move off a retiring
+ * host (whose chain ends in "retire"; those hosts are not patched, so
+ * their guests have no other row), or in a roll forward the guest's
+ * first move or reboot, whichever the plan has first.
  */
-static int
-guest_row(const struct step_rec *steps, size_t n, size_t i)
+static uint8_t *
+guest_rows(const struct step_rec *steps, size_t n)
 {
-	const char *k = steps[i].kind;
-	size_t j;
+	uint8_t *row = xcalloc(n + 1, 1);
+	json_object *first = json_object_new_object(), *v;
+	const char *k;
+	size_t i, j, f;
 
-	if (strcmp(k, "shutdown") == 0 || strcmp(k, "migrate-out") == 0)
-		return 1;
-	if (strcmp(k, "move") != 0 && strcmp(k, "copy") != 0)
-		return 0;
-	for (j = i; j < n && steps[j].win == steps[i].win &&
-	    strcmp(steps[j].host, steps[i].host) == 0; j++)
-		if (strcmp(steps[j].kind, "retire") == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < n; i++) {
+		k = steps[i].kind;
+		if (steps[i].plan_start_s >= 0 && (strcmp(k, "migrate") == 0 ||
+		    strcmp(k, "shutdown") == 0)) {
+			if (!json_object_object_get_ex(first, steps[i].guest,
+			    &v) || steps[i].plan_start_s < steps[f =
+			    (size_t)json_object_get_int64(v)].plan_start_s)
+				json_object_object_add(first, steps[i].guest,
+				    json_object_new_int64((int64_t)i));
+			continue;
+		}
+		if (strcmp(k, "shutdown") == 0 || strcmp(k, "migrate-out") == 0)
+			row[i] = 1;
+		if (strcmp(k, "move") != 0 && strcmp(k, "copy") != 0)
+			continue;
+		for (j = i; j < n && steps[j].win == steps[i].win &&
+		    strcmp(steps[j].host, steps[i].host) == 0; j++)
+			if (strcmp(steps[j].kind, "retire") == 0)
+				row[i] = 1;
+	}
+	json_object_object_foreach(first, name, idx) {
+		(void)name;
+		row[json_object_get_int64(idx)] = 1;
+	}
+	json_object_put(first);
+	return row;
 }
 
 static int
@@ -235,7 +256,8 @@ add_bands(struct tl *t, const struct step_rec *steps, size_t n)
 
 /* One lane per host and per guest. */
 static void
-detail_lanes(struct tl *t, const struct step_rec *steps, size_t n)
+detail_lanes(struct tl *t, const struct step_rec *steps, size_t n,
+    const uint8_t *row)
 {
 	struct feed_span *sp;
 	char d[40];
@@ -254,7 +276,7 @@ detail_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 		    "%s", d) : xstrdup("not patched yet"), FEED_BAR_DOWN, sp, m);
 	}
 	for (i = 0; i < n; i++) {
-		if (!guest_row(steps, n, i))
+		if (!row[i])
 			continue;
 		sp = xcalloc(8, sizeof(*sp));
 		m = guest_spans(steps, n, steps[i].guest, sp, 8, &down);
@@ -271,7 +293,8 @@ detail_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 
 /* Two lanes per window: its hosts' downtime, its guests' pauses. */
 static void
-window_lanes(struct tl *t, const struct step_rec *steps, size_t n)
+window_lanes(struct tl *t, const struct step_rec *steps, size_t n,
+    const uint8_t *row)
 {
 	struct feed_span *hs, *gs, tmp[8];
 	size_t i, k, m, nh, ng, hosts, guests;
@@ -290,7 +313,7 @@ window_lanes(struct tl *t, const struct step_rec *steps, size_t n)
 				nh += (size_t)host_span(steps, n,
 				    steps[i].host, &hs[nh]);
 			}
-			if (guest_row(steps, n, i)) {
+			if (row[i]) {
 				guests++;
 				m = guest_spans(steps, n, steps[i].guest, tmp,
 				    8, &down);
@@ -338,16 +361,17 @@ maint_timeline(const struct step_rec *steps, size_t n, int64_t cycle,
 	json_object *o;
 	struct herr e;
 	size_t i, rows = 0;
+	uint8_t *row = guest_rows(steps, n);
 	char *title;
 
 	for (i = 0; i < n; i++)
-		rows += strcmp(steps[i].kind, "mark") == 0 ||
-		    guest_row(steps, n, i);
+		rows += strcmp(steps[i].kind, "mark") == 0 || row[i];
 	add_bands(t, steps, n);
 	if (rows <= DETAIL_LANES)
-		detail_lanes(t, steps, n);
+		detail_lanes(t, steps, n, row);
 	else
-		window_lanes(t, steps, n);
+		window_lanes(t, steps, n, row);
+	free(row);
 	title = xasprintf("Maintenance cycle %lld (%.120s): hosts down and "
 	    "VPSes paused, window by window", (long long)cycle, advisories);
 	memset(&ft, 0, sizeof(ft));
