@@ -77,7 +77,7 @@ check "menu, no plan: answered, nothing asked" sh -c "
 	! grep -q 'Enter to keep' '$T_OUT'"
 
 h advisory add XSA-213 --title "PV breakout" --affects 'test < 1' >/dev/null
-run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h --roll back
 run 0 guest-show h --json guest show dora1
 jq_check "dora1 is planned for a live migration" "$T_OUT" '
 m = j["maintenance"]
@@ -247,4 +247,40 @@ check "after the run, nothing is scheduled any more" grep -qx \
     "hangar-console: no maintenance is scheduled for dora1" "$T_ERR"
 con closed-show 0 maintenance dora1
 check "and the notice is gone" grep -q "No maintenance is scheduled for dora1" "$T_OUT"
+
+# ---- rolling forward (the default): one move, to a newer host, for good ----
+h advisory add XSA-214 --title "again" --affects 'test < 1' >/dev/null
+run 0 plan-fwd h maint plan XSA-214 --start 2017-05-27T06:00Z --window 4h
+con fwd 0 maintenance dora1
+check "the notice: live-migrated once to a newer host in the same place" sh -c "
+	grep -q '^  happens:   live-migrated once to a newer host in the same place, where it' '$T_OUT' &&
+	grep -q 'stays: it keeps running, with a single pause under a second' '$T_OUT' &&
+	grep -qx '  decided:   by the plan' '$T_OUT' &&
+	grep -qx '  change it: maintenance dora1 reboot' '$T_OUT'"
+check "and no host is named" sh -c "! grep -q 'h[123]' '$T_OUT'"
+con fwd-status 0 status dora1
+check "status says the same, briefly" grep -q \
+    "^         live-migrated once to a newer host in the same place, where it" "$T_OUT"
+con fwd-noroom 0 maintenance dora2
+check "no room anywhere: a reboot, decided by the plan" sh -c "
+	grep -q '^  happens:   reboot: shut down cleanly' '$T_OUT' &&
+	grep -q 'decided:   by the plan: no host has room' '$T_OUT'"
+con fwd-choose 0 maintenance dora1 reboot
+check "reboot chosen: the plan, made again, reboots it in place" sh -c "
+	grep -q 'Your choice is recorded.' '$T_OUT' &&
+	grep -q '^  happens:   reboot: shut down cleanly' '$T_OUT' &&
+	grep -qx '  decided:   by you' '$T_OUT' &&
+	grep -qx '  change it: maintenance dora1 live-migrate' '$T_OUT'"
+run 0 fwd-plan h --json maint show
+jq_check "the operator's plan has the choice in it" "$T_OUT" '
+g = {x["guest"]: x for x in j["guests"]}
+assert g["dora1"]["action"] == "reboot" and g["dora1"]["moves"] == 0, g["dora1"]
+assert g["dora1"]["reason"] == "customer" + chr(39) + "s choice", g["dora1"]'
+con fwd-back 0 maintenance dora1 live-migrate
+check "live-migrate again: one move" grep -q \
+    "^  happens:   live-migrated once to a newer host in the same place" "$T_OUT"
+con fwd-noroom-choose 4 maintenance dora2 live-migrate
+check "no room: live-migrate refused with the planner's reason" grep -qx \
+    "hangar-console: no host has room to take dora2 while its host reboots: it has to reboot with it" \
+    "$T_ERR"
 done_testing

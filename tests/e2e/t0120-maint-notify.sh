@@ -48,7 +48,7 @@ check "an advisory that affects no host is said so" grep -q "no host is affected
 run 2 plan-bad-time h maint plan XSA-213 --start tomorrow --window 4h
 run 4 plan-short-window h maint plan XSA-213 --start 2017-04-27T06:00Z \
     --window 1m
-run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h --roll back
 check "three hosts in three windows" grep -q "window 3: 2017-04-27 14:00 UTC" "$T_OUT"
 check "guests are live-migrated where there is room" grep -q "live-migrate" "$T_OUT"
 run 0 show-json h --json maint show

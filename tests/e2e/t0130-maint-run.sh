@@ -1,5 +1,6 @@
 #!/bin/sh
-# A whole maintenance cycle on test-driver hosts: advisory, plan, notices
+# A whole maintenance cycle on test-driver hosts, rolling back (every
+# guest out and back; t0135 rolls forward): advisory, plan, notices
 # to a real SMTP server (python3-aiosmtpd), a customer's choice, `maint
 # run` with the operator's patch hook, progress on a real ngircd, the
 # report with every host's and guest's downtime, and the post on the
@@ -86,7 +87,7 @@ assert "XSA-212" not in a
 ' "$T_OUT"
 
 run 3 report-none h maint report
-run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h --roll back
 run 0 notify h --json maint notify
 check "both customers are told" sh -c "grep -q alice '$T_OUT' && grep -q bob '$T_OUT'"
 check "and the cycle is announced on the status feed" sh -c "
@@ -195,7 +196,7 @@ assert at("is complete") == len(said) - 1
 
 # ---- a host whose patch fails stops the cycle; maint run again ----
 h advisory add XSA-214 --title "again" --affects 'test < 1' >/dev/null
-run 0 plan2 h maint plan XSA-214 --start 2017-05-27T06:00Z --window 4h
+run 0 plan2 h maint plan XSA-214 --start 2017-05-27T06:00Z --window 4h --roll back
 # one step, then a pause; a VPS deleted meanwhile is simply skipped
 run 0 run2-step h --json maint run --steps 1 --wait
 check "--steps 1 did one step and paused" $PY -c '
@@ -243,7 +244,7 @@ done
 h customer add alice >/dev/null
 h guest create web1 --owner alice --plan small --host h1 --start >/dev/null
 h advisory add XSA-215 --title "third" --affects 'test < 1' >/dev/null
-run 0 plan3 h maint plan XSA-215 --start 2017-06-27T06:00Z --window 4h \
+run 0 plan3 h maint plan XSA-215 --start 2017-06-27T06:00Z --window 4h --roll back \
     --max-parallel 3
 run 0 run3 h maint run --wait
 check "the run waits for the operator to patch" grep -q "maint host-done" "$T_OUT"

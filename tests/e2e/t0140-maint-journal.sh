@@ -82,7 +82,7 @@ check "the fleet starts as planned" test "$(census)" = "$WANT"
 # a cycle, b1 rebooting by its owner's choice, the others migrating
 new_cycle() {
 	h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h \
-	    --max-parallel 1 >/dev/null &&
+	    --max-parallel 1 --roll back >/dev/null &&
 	h maint choose b1 reboot >/dev/null
 }
 new_cycle
@@ -178,7 +178,7 @@ printf 'patch_hook %s\nshutdown_timeout 5\nhost_up_timeout 3\n' "$STATE/patch" \
 hangard_start -f "$STATE/short.conf" || { done_testing; exit 1; }
 # (every guest migrates in this cycle: the host that dies holds none)
 h maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h --max-parallel 1 \
-    >/dev/null
+    --roll back >/dev/null
 run 0 down-plan h --json maint show
 DOWN=$($PY -c 'import json, sys
 p = json.load(open(sys.argv[1]))

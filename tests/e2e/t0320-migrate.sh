@@ -5,8 +5,10 @@
 # h1.  `maint run` live-migrates it to h2 and back while each host is
 # "rebooted" by the patch hook (its libvirtd is killed and started
 # again); the report shows its pauses, QEMU's own figures, and its serial
-# console answers afterwards.  Then a migration that fails stops the
-# cycle, and --allow-fallback reboots the guest in place instead.
+# console answers afterwards.  Then a roll-forward cycle (the default):
+# h2 is patched first and the guest is live-migrated there once, for
+# good, and its console answers there.  Last, a migration that fails
+# stops the cycle, and --allow-fallback reboots the guest in place.
 # Needs root (the daemons run as nobody).  Skip with HANGAR_SKIP_QEMU=1.
 . "$HANGAR_SRC/tests/lib.sh"
 
@@ -78,7 +80,7 @@ PY
 run 0 installer $PY "$STATE/console.py" "$STATE/hangard.sock" mig1 240 "Select a language"
 
 h advisory add XSA-900 --title "QEMU escape" --affects 'qemu >= 1' >/dev/null
-run 0 plan h maint plan XSA-900 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-900 --start 2017-04-27T06:00Z --window 4h --roll back
 check "the plan live-migrates mig1 to h2" grep -q "mig1 .*h1 .*live-migrate" "$T_OUT"
 run 0 run h --json maint run --wait
 cp "$T_OUT" "$STATE/report.json"
@@ -110,12 +112,49 @@ check "the report shows the pause" grep -q "^mig1 .*live-migrate .* ms" "$T_OUT"
 run 0 console-after $PY "$STATE/console.py" "$STATE/hangard.sock" mig1 120 \
     "location" '\r'
 
+# ---- rolling forward: h2 (empty) is patched first, mig1 moves there once ----
+h advisory add XSA-902 --title "forward" --affects 'qemu >= 1' >/dev/null
+mv "$STATE/restarts" "$STATE/restarts-back"
+run 0 plan-fwd h --json maint plan XSA-902 --start 2017-06-27T06:00Z --window 4h
+check "the plan rolls forward: mig1 moves once, to h2, patched first" $PY -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["summary"]["mode"] == "forward" and p["summary"]["migrations"] == 1, p["summary"]
+assert [(m["guest"], m["from"], m["to"]) for m in p["moves"]] == [("mig1", "h1", "h2")]
+assert p["roll_hosts"][0]["host"] == "h2", p["roll_hosts"]
+' "$T_OUT"
+run 0 run-fwd h --json maint run --wait
+cp "$T_OUT" "$STATE/report-fwd.json"
+check_restarts 2
+check "mig1 was live-migrated once, after h2 came back; QEMU's pause recorded" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "done", (r["state"], r.get("error"))
+g = {x["guest"]: x for x in r["guests"]}["mig1"]
+assert g["action"] == "live-migrate" and g["moves"] == 1 and g["pauses"] == 1, g
+assert g["measured"] and 0 < g["downtime_ms"] < 5000 and g["ended_on"] == "h2", g
+st = [s for s in r["steps"] if s["guest"] == "mig1"]
+assert [s["kind"] for s in st] == ["migrate"] and st[0]["detail"].startswith("live, pause"), st
+w = [s for s in r["steps"] if s["host"] == "h2" and s["kind"] == "wait-up"][0]
+p = [s for s in r["steps"] if s["host"] == "h1" and s["kind"] == "patch"][0]
+assert w["ended"] <= st[0]["started"] and st[0]["ended"] <= p["started"], (w, st, p)
+assert r["wall_ms"] > 0 and r["roll"] == "forward", r
+print("pause:", st[0]["pause_ms"], "ms", file=sys.stderr)
+' "$STATE/report-fwd.json"
+check "mig1 lives on h2 now, running, the store agreeing, nothing left on h1" sh -c "
+	virsh -q -c '$U2' list | grep -q 'mig1 *running' &&
+	! virsh -q -c '$U1' list --all | grep -q mig1 &&
+	'$HANGAR' -s '$STATE' guest list | grep -q '^mig1 .* h2 .*running'"
+# the installer kept running there: Enter on the location dialog moves on
+run 0 console-fwd $PY "$STATE/console.py" "$STATE/hangard.sock" mig1 120 \
+    "keyboard" '\r'
+
 # ---- a migration that fails: the cycle stops; --allow-fallback reboots ----
-# a domain named mig1 already defined on h2 makes the migration fail
-stray_domain "$U2" mig1
-check "a stray mig1 is defined on h2" sh -c "virsh -q -c '$U2' list --all | grep -q mig1"
+# a domain named mig1 already defined on h1 makes the migration fail
+stray_domain "$U1" mig1
+check "a stray mig1 is defined on h1" sh -c "virsh -q -c '$U1' list --all | grep -q mig1"
 h advisory add XSA-901 --title "again" --affects 'qemu >= 1' >/dev/null
-run 0 plan2 h maint plan XSA-901 --start 2017-05-27T06:00Z --window 4h
+run 0 plan2 h maint plan XSA-901 --start 2017-05-27T06:00Z --window 4h --roll back
 run 0 run2 h --json maint run --wait
 check "the failed migration stopped the cycle, saying why" $PY -c '
 import json, sys
@@ -123,7 +162,7 @@ r = json.load(open(sys.argv[1]))
 assert r["state"] == "stopped", r["state"]
 assert "migrate-out mig1" in r["error"], r["error"]
 ' "$T_OUT"
-check "mig1 still runs on h1" sh -c "virsh -q -c '$U1' list | grep -q 'mig1 *running'"
+check "mig1 still runs on h2" sh -c "virsh -q -c '$U2' list | grep -q 'mig1 *running'"
 run 0 run2-fallback h --json maint run --allow-fallback --wait
 check "with --allow-fallback mig1 rebooted in place and the cycle ended" $PY -c '
 import json, sys
@@ -132,5 +171,5 @@ assert r["state"] == "done", (r["state"], r.get("error"))
 g = {x["guest"]: x for x in r["guests"]}["mig1"]
 assert g["action"] == "reboot" and g["downtime_ms"] >= 1000, g
 ' "$T_OUT"
-check "mig1 runs again on h1" sh -c "virsh -q -c '$U1' list | grep -q 'mig1 *running'"
+check "mig1 runs again on h2" sh -c "virsh -q -c '$U2' list | grep -q 'mig1 *running'"
 done_testing

@@ -85,7 +85,7 @@ run 0 start h guest start dsk1
 check "the guest runs on h1" sh -c "virsh -q -c '$U1' list | grep -q 'dsk1 *running'"
 
 h advisory add XSA-910 --title "QEMU escape" --affects 'qemu >= 1' >/dev/null
-run 0 plan h maint plan XSA-910 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-910 --start 2017-04-27T06:00Z --window 4h --roll back
 check "the plan live-migrates dsk1 to h2" grep -q "dsk1 .*h1 .*live-migrate" "$T_OUT"
 run 0 run h --json maint run --wait
 cp "$T_OUT" "$STATE/report.json"
@@ -123,7 +123,7 @@ check "the disk came back with the pattern written before the guest started" \
 stray_domain "$U2" dsk1
 check "a stray dsk1 is defined on h2" sh -c "virsh -q -c '$U2' list --all | grep -q dsk1"
 h advisory add XSA-911 --title "again" --affects 'qemu >= 1' >/dev/null
-run 0 plan2 h maint plan XSA-911 --start 2017-05-27T06:00Z --window 4h
+run 0 plan2 h maint plan XSA-911 --start 2017-05-27T06:00Z --window 4h --roll back
 run 0 run2 h --json maint run --wait
 cp "$T_OUT" "$STATE/report2.json"
 check "the failed migration stopped the cycle, saying why" $PY -c '
