@@ -605,10 +605,11 @@ print_steps(const char *me, const char *state, long uid_first,
 	    "  %s demo console alice\n"
 	    "  %s demo console bob logview bob-mail\n\n", uid_first,
 	    uid_last, me, me);
-	printf("3. A maintenance cycle for the seed's XSA-213: every VPS is "
-	    "live-migrated\n   away and back while its host \"reboots\"; the "
-	    "report, published with its\n   timeline, and the same page for "
-	    "this cycle alone.\n"
+	printf("3. A maintenance cycle for the seed's XSA-213, rolling "
+	    "forward: every VPS is\n   live-migrated to a host already "
+	    "patched, where it stays (the plan says\n   what that costs "
+	    "against the floor); the report, published with its\n   "
+	    "timeline, and the same page for this cycle alone.\n"
 	    "  %s maint plan XSA-213 --start 2017-04-27T06:00Z --window 4h\n"
 	    "  %s maint run --wait\n"
 	    "  %s maint report --publish\n"
