@@ -388,7 +388,8 @@ cons_job(struct daemon *d, struct step_rec *s, struct sjob *sj,
 	if (copy) {
 		sj->was_running = strncmp(s->detail, "was running", 11) == 0;
 		sj->observe = strncmp(s->detail, "was ", 4) != 0;
-		sj->die_mid = !sj->observe && run_failpoint_set(s->seq, "mid");
+		sj->die_mid = !sj->observe &&
+		    run_failpoint_set(s->cycle_id, s->seq, "mid");
 	}
 	return job_new(hostw_get(d, h), copy ? copy_run : move_run, step_done,
 	    NULL, 0);

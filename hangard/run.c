@@ -28,10 +28,12 @@
  * failed step.  A failed migration takes the reboot path instead only
  * with --allow-fallback.
  *
- * HANGARD_FAILPOINT=maint:SEQ:before|after (drills and tests) kills the
- * daemon with SIGKILL right after step SEQ is journaled as begun, or
- * right after its action finished and before that is journaled; a
- * consolidation's copy step also has "mid", between its copy and the
+ * HANGARD_FAILPOINT=maint:SEQ:before|after[:CYCLE] (drills and tests)
+ * kills the daemon with SIGKILL right after step SEQ is journaled as
+ * begun, or right after its action finished and before that is
+ * journaled, in any cycle or only in cycle CYCLE (so a daemon started
+ * to kill itself in the next cycle first finishes the one it resumes);
+ * a consolidation's copy step also has "mid", between its copy and the
  * start on the new host (consrun.c).
  */
 #include <sys/wait.h>
@@ -63,13 +65,17 @@ run_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Whether HANGARD_FAILPOINT is maint:SEQ:WHERE (the loop's thread). */
+/*
+ * Whether HANGARD_FAILPOINT is maint:SEQ:WHERE, or maint:SEQ:WHERE:CYCLE
+ * naming this cycle (the loop's thread).
+ */
 int
-run_failpoint_set(int seq, const char *where)
+run_failpoint_set(int64_t cycle, int seq, const char *where)
 {
 	static const char *fp;
 	static int read;
-	char want[64];
+	char want[96];
+	size_t n;
 
 	if (!read) {
 		fp = getenv("HANGARD_FAILPOINT");
@@ -77,7 +83,10 @@ run_failpoint_set(int seq, const char *where)
 	}
 	if (fp == NULL)
 		return 0;
-	snprintf(want, sizeof(want), "maint:%d:%s", seq, where);
+	n = (size_t)snprintf(want, sizeof(want), "maint:%d:%s", seq, where);
+	if (strcmp(fp, want) == 0)
+		return 1;
+	snprintf(want + n, sizeof(want) - n, ":%lld", (long long)cycle);
 	return strcmp(fp, want) == 0;
 }
 
@@ -92,7 +101,7 @@ run_failpoint_hit(int64_t cycle, int seq, const char *where)
 static void
 failpoint(int64_t cycle, int seq, const char *where)
 {
-	if (run_failpoint_set(seq, where))
+	if (run_failpoint_set(cycle, seq, where))
 		run_failpoint_hit(cycle, seq, where);
 }
 

@@ -53,10 +53,10 @@ struct sjob {
 
 int64_t	run_now_ms(void);
 /*
- * HANGARD_FAILPOINT=maint:SEQ:WHERE: whether it names this point (ask on
- * the loop's thread), and the kill (any thread).
+ * HANGARD_FAILPOINT=maint:SEQ:WHERE[:CYCLE]: whether it names this point
+ * of this cycle (ask on the loop's thread), and the kill (any thread).
  */
-int	run_failpoint_set(int seq, const char *where);
+int	run_failpoint_set(int64_t cycle, int seq, const char *where);
 void	run_failpoint_hit(int64_t cycle, int seq, const char *where);
 /* Says it on IRC and in the log. */
 void	run_say(struct daemon *d, const char *fmt, ...)
