@@ -474,6 +474,11 @@ honoured(json_object *plan, const char *guest, const struct choice_rec *ch,
 
 	if (g == NULL)
 		return herr_set(e, HERR_STATE, "%s is not in the plan", guest);
+	/* pinned: guest set-migration NAME offline */
+	if (strcmp(ch->action, "live-migrate") == 0 &&
+	    strcmp(proto_get_str(g, "reason"), "no live migration") == 0)
+		return herr_set(e, HERR_STATE, "%s is moved only shut down: "
+		    "ask us if it can be live-migrated", guest);
 	if (strcmp(ch->action, "live-migrate") == 0 &&
 	    strcmp(act, "live-migrate") != 0)
 		return herr_set(e, HERR_CAPACITY, "no host has room to take "
