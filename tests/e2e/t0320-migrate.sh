@@ -48,7 +48,7 @@ run 0 create h guest create mig1 --owner tester --plan small --host h1 \
 check "the guest runs on h1" sh -c "virsh -q -c '$U1' list | grep -q 'mig1 *running'"
 
 # console.py NAME SECONDS WANT [KEYS]: attaches, optionally sends KEYS
-# (after a second), and waits for WANT in the output
+# (after a second), and waits for WANT in the output (after KEYS, if any)
 cat >"$STATE/console.py" <<'PY'
 import json, socket, sys, time
 path, name, secs, want = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].encode()
@@ -65,7 +65,7 @@ if not r["ok"]:
 got, t0, sent = b"", time.time(), False
 while time.time() - t0 < secs:
     if keys and not sent and time.time() - t0 > 1:
-        s.sendall(keys); sent = True
+        s.sendall(keys); sent = True; got = b""
     try:
         d = s.recv(65536)
     except socket.timeout:
@@ -145,9 +145,10 @@ check "mig1 lives on h2 now, running, the store agreeing, nothing left on h1" sh
 	virsh -q -c '$U2' list | grep -q 'mig1 *running' &&
 	! virsh -q -c '$U1' list --all | grep -q mig1 &&
 	'$HANGAR' -s '$STATE' guest list | grep -q '^mig1 .* h2 .*running'"
-# the installer kept running there: Enter on the location dialog moves on
+# the installer kept running there: the location list answers a key
+# (Down moves its highlight: newt redraws it, starting with an escape)
 run 0 console-fwd $PY "$STATE/console.py" "$STATE/hangard.sock" mig1 120 \
-    "keyboard" '\r'
+    "$(printf '\033[')" '\x1b[B'
 
 # ---- a migration that fails: the cycle stops; --allow-fallback reboots ----
 # a domain named mig1 already defined on h1 makes the migration fail
