@@ -188,8 +188,11 @@ struct hostw {
 	int64_t		 next_try_ms;	/* DOWN: the next reconnect */
 	int		 tries;		/* failed reconnects in a row */
 	int		 declared;	/* DOWN, and an incident says so */
+	int64_t		 declare_ms;	/* DOWN: an incident opens then */
 	uint64_t	 serial;	/* the connection seen working last */
 	char		 lost_why[160];
+	int64_t		 maint_lost_ms;	/* lost while a cycle patched it
+					   (expected then), or 0 */
 	struct daemon	*d;
 	struct hostw	*next;
 };

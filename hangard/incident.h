@@ -74,6 +74,9 @@ void	live_drain(struct daemon *d);
 void	live_tick(struct daemon *d);
 /* job_submit: 1 when hw is down and j was answered at once. */
 int	live_refuse(struct hostw *hw, struct job *j);
+/* run.c: a cycle stopped; a host lost while it patched the host, and
+   not heard from since, is down now (and an incident after the grace). */
+void	live_cycle_stopped(struct daemon *d);
 /* jobs_complete: a job that found its host's connection dead marks the
    host down at once, as a closed connection does. */
 void	live_job_done(struct daemon *d, struct job *j);

@@ -21,7 +21,9 @@
  *
  * A host in maintenance (a cycle is patching it) that closes its
  * connection is expected to: no DOWN, no incident; the run's wait-up
- * step takes it from there.
+ * step takes it from there.  If the cycle stops instead, with the host
+ * not heard from since, the loss was no longer planned: it is DOWN
+ * from when it was lost (live_cycle_stopped).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -119,11 +121,18 @@ live_lost(struct daemon *d, struct hostw *hw, int64_t at_ms, const char *why)
 	if (hw->live == LIVE_DOWN)
 		return;
 	if (in_maintenance(d, hw->name)) {
+		/* kept for live_cycle_stopped: a cycle that stops here
+		   leaves an outage nobody planned */
+		if (hw->maint_lost_ms == 0) {
+			hw->maint_lost_ms = at_ms;
+			str_copy(hw->lost_why, why, sizeof(hw->lost_why));
+		}
 		log_info("host %s (in maintenance): %s", hw->name, why);
 		return;
 	}
 	hw->live = LIVE_DOWN;
 	hw->lost_ms = at_ms;
+	hw->declare_ms = at_ms + LIVE_GRACE_MS;
 	hw->tries = 0;
 	hw->next_try_ms = 0;
 	hw->declared = 0;
@@ -177,7 +186,7 @@ live_tick(struct daemon *d)
 	for (hw = d->hosts; hw != NULL; hw = hw->next) {
 		if (hw->live != LIVE_DOWN)
 			continue;
-		if (!hw->declared && now >= hw->lost_ms + LIVE_GRACE_MS) {
+		if (!hw->declared && now >= hw->declare_ms) {
 			hw->declared = 1;
 			incident_host_lost(d, hw);
 		}
@@ -203,8 +212,33 @@ live_refuse(struct hostw *hw, struct job *j)
 }
 
 void
+live_cycle_stopped(struct daemon *d)
+{
+	struct hostw *hw;
+	int64_t at;
+
+	for (hw = d->hosts; hw != NULL; hw = hw->next) {
+		if ((at = hw->maint_lost_ms) == 0 || hw->live == LIVE_DOWN)
+			continue;
+		hw->maint_lost_ms = 0;
+		hw->live = LIVE_DOWN;
+		hw->lost_ms = at;	/* the outage began then */
+		/* ... but it may be back: a grace for the reconnect */
+		hw->declare_ms = live_now_ms() + LIVE_GRACE_MS;
+		hw->tries = 0;
+		hw->next_try_ms = 0;	/* it may be back: try at once */
+		hw->declared = 0;
+		log_warnx("host %s: %s, and the cycle that patched it "
+		    "stopped; reconnecting", hw->name, hw->lost_why);
+	}
+}
+
+void
 live_job_done(struct daemon *d, struct job *j)
 {
+	/* it answered: a loss seen during its maintenance is over */
+	if (j->hw != NULL && j->rc == 0)
+		j->hw->maint_lost_ms = 0;
 	/*
 	 * Without this, a host whose connection a job found dead (a
 	 * migration's call that failed before keepalive spoke) stayed UP

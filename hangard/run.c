@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "hangard/hangard.h"
+#include "hangard/incident.h"
 #include "hangard/rollplan.h"
 #include "hangard/run.h"
 #include "lib/log.h"
@@ -1076,6 +1077,7 @@ run_stall(struct daemon *d, struct mrun *r, int failed, const char *why,
 {
 	if (failed) {
 		cycle_state(d, r, "stopped", why);
+		live_cycle_stopped(d);	/* a host it left unreachable */
 		/* customers see a delay, not our hosts' insides */
 		post_auto(d, "incident", "Maintenance delayed", cons_cycle(&r->c) ?
 		    "Our move of VPSes to new host servers is delayed: a host "

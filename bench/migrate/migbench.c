@@ -94,7 +94,7 @@ main(int argc, char **argv)
 		if (hv_migrate(c[from], uuid, uri[1 - from], &o, &m, &e) == -1) {
 			fprintf(stderr, "migbench: migration %d: %s\n", i + 1,
 			    e.msg);
-			return 1;
+			break;
 		}
 		printf("hangar %d %c %c %lld %lld %lld %llu\n", i + 1,
 		    from == 0 ? 'a' : 'b', from == 0 ? 'b' : 'a',
@@ -106,5 +106,5 @@ main(int argc, char **argv)
 	}
 	hv_close(c[0]);
 	hv_close(c[1]);
-	return 0;
+	return i == n ? 0 : 1;
 }

@@ -336,7 +336,7 @@ netlab_reboot_hook "$STATE/patch" "if [ \"\$1\" = h1 ]; then
 	: >'$STATE/h2-down'
 fi"
 h advisory add XSA-920 --title "QEMU escape" --affects 'qemu >= 1' >/dev/null
-run 0 plan h maint plan XSA-920 --start 2017-04-27T06:00Z --window 4h
+run 0 plan h maint plan XSA-920 --start 2017-04-27T06:00Z --window 4h --roll back
 diag "$(cat "$T_OUT")"
 check "the plan patches h1 before h2" $PY -c '
 import sys
