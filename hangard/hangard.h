@@ -162,6 +162,7 @@ struct job {
 	int		 anyway;	/* run even if the host is down */
 	uint64_t	 serial;	/* the connection the job used */
 	uint64_t	 lost_before;	/* the host's worker's lost, queued */
+	int		 is_sync;	/* a host sync (sync.c) */
 	int		 conn_lost;	/* the job found its host's own
 					   connection dead (worker sets) */
 	struct job	*next;

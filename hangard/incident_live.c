@@ -236,9 +236,21 @@ live_cycle_stopped(struct daemon *d)
 void
 live_job_done(struct daemon *d, struct job *j)
 {
-	/* it answered: a loss seen during its maintenance is over */
-	if (j->hw != NULL && j->rc == 0)
-		j->hw->maint_lost_ms = 0;
+	struct hostw *hw = j->hw;
+
+	/* it answered: a loss seen during its maintenance is over, and a
+	   host marked down is up (a cycle's wait-up found it first); the
+	   sync that follows lets an incident recover its guests */
+	if (hw != NULL && j->rc == 0) {
+		hw->maint_lost_ms = 0;
+		if (hw->live == LIVE_DOWN && !j->is_sync) {
+			log_info("host %s answers again after %lld s", hw->name,
+			    (long long)(live_now_ms() - hw->lost_ms) / 1000);
+			hw->live = LIVE_UP;
+			hw->tries = 0;
+			sync_host_anyway(hw);
+		}
+	}
 	/*
 	 * Without this, a host whose connection a job found dead (a
 	 * migration's call that failed before keepalive spoke) stayed UP

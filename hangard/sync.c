@@ -83,6 +83,7 @@ sync_host(struct hostw *hw)
 		return;	/* a host that is down is reconnected by live_tick */
 	hw->syncing = 1;
 	j = job_new(hw, sync_run, sync_done, NULL, 0);
+	j->is_sync = 1;	/* live_sync_done, not live_job_done, says up */
 	job_submit(j);
 }
 
@@ -95,6 +96,7 @@ sync_host_anyway(struct hostw *hw)
 		return;	/* one is out (maybe hung in a connect) */
 	hw->syncing = 1;
 	j = job_new(hw, sync_run, sync_done, NULL, 0);
+	j->is_sync = 1;	/* live_sync_done, not live_job_done, says up */
 	j->anyway = 1;
 	job_submit(j);
 }
