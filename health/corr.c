@@ -72,6 +72,25 @@ fw_compare(const char *a, const char *b)
 
 /* ---- arrays ---- */
 
+/*
+ * An array's level as md spells it ("raid6", "linear", "multipath"):
+ * [a-z0-9-] only, or "" (unknown).  It comes from /proc/mdstat and sysfs
+ * and goes into mails and reports, which must stay valid text whatever
+ * a corrupt or hostile source says.
+ */
+static void
+level_set(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0'; i++)
+		if (!((src[i] >= 'a' && src[i] <= 'z') ||
+		    (src[i] >= '0' && src[i] <= '9') || src[i] == '-'))
+			return;	/* keep what we had */
+	if (i > 0 && i < size)
+		str_copy(dst, src, size);
+}
+
 static int
 tolerance(const struct arr *a)
 {
@@ -361,7 +380,7 @@ corr_mdstat(struct corr *c, uint64_t usec, const struct mdstat *s)
 		const struct incident *cause = NULL;
 
 		if (md->level[0] != '\0')
-			str_copy(a->level, md->level, sizeof(a->level));
+			level_set(a->level, sizeof(a->level), md->level);
 		if (md->raid_disks >= 0)
 			a->raid_disks = md->raid_disks;
 		a->nm = 0;
@@ -398,7 +417,7 @@ corr_mdsysfs(struct corr *c, uint64_t usec, const struct md_sysfs *s)
 
 	corr_tick(c, usec);
 	if (s->level[0] != '\0')
-		str_copy(a->level, s->level, sizeof(a->level));
+		level_set(a->level, sizeof(a->level), s->level);
 	if (s->raid_disks >= 0)
 		a->raid_disks = s->raid_disks;
 	for (size_t i = 0; i < s->nd; i++) {
@@ -752,8 +771,8 @@ members_from_topo(struct corr *c)
 			struct arr *a = arr_get(c, b->name);
 
 			if (a->level[0] == '\0')
-				str_copy(a->level, b->md_level,
-				    sizeof(a->level));
+				level_set(a->level, sizeof(a->level),
+				    b->md_level);
 			if (a->raid_disks < 0)
 				a->raid_disks = b->md_disks;
 		}
