@@ -1,6 +1,7 @@
 /*
  * smart: smartctl JSON through json-c, and the judgement of its counters.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -102,9 +103,15 @@ parse_scsi(struct json_object *root, struct smart *s)
 		long long v = get_int(get(el, dirs[i]),
 		    "total_uncorrected_errors");
 
-		if (v >= 0)
-			s->uncorrected = (s->uncorrected < 0 ? 0 :
-			    s->uncorrected) + v;
+		long long sum;
+
+		if (v < 0)
+			continue;
+		/* a counter from the drive may be anything: saturate */
+		if (__builtin_add_overflow(s->uncorrected < 0 ? 0 :
+		    s->uncorrected, v, &sum))
+			sum = LLONG_MAX;
+		s->uncorrected = sum;
 	}
 }
 
