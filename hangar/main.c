@@ -703,6 +703,24 @@ run_cmd(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
+#ifdef HANGAR_HAVE_PLAN
+/* `hangar plan` without -t: the fleet from the daemon, fetched once. */
+struct plan_live {
+	struct cli		*cli;
+	struct plan_cluster	*c;	/* freed by main after the plan */
+};
+
+static const struct plan_cluster *
+plan_live_get(void *arg, struct herr *e)
+{
+	struct plan_live *pl = arg;
+
+	if (pl->c == NULL)
+		pl->c = live_cluster(pl->cli, e);
+	return pl->c;
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -751,30 +769,19 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "plan") == 0 && i + 1 < argc &&
 	    (strcmp(argv[i + 1], "consolidate") == 0 ||
 	    strcmp(argv[i + 1], "maintenance") == 0)) {
-		struct plan_cluster *live = NULL;
-		struct herr e;
-		int k, file = 0;
+		struct plan_live pl = { &cli, NULL };
 
-		for (k = i + 2; k < argc; k++)
-			if (strcmp(argv[k], "-t") == 0 ||
-			    strncmp(argv[k], "-t", 2) == 0)
-				file = 1;
-		if (!file) {
-			if (cli.state == NULL)
-				cli.state = getenv("HANGAR_STATE") ?
-				    getenv("HANGAR_STATE") : DEFAULT_STATE;
-			if (cli.sockpath == NULL) {
-				snprintf(sockbuf, sizeof(sockbuf),
-				    "%s/hangard.sock", cli.state);
-				cli.sockpath = sockbuf;
-			}
-			if ((live = live_cluster(&cli, &e)) == NULL) {
-				fprintf(stderr, "hangar: %s\n", e.msg);
-				return herr_exit_status(e.code);
-			}
+		if (cli.state == NULL)
+			cli.state = getenv("HANGAR_STATE") ?
+			    getenv("HANGAR_STATE") : DEFAULT_STATE;
+		if (cli.sockpath == NULL) {
+			snprintf(sockbuf, sizeof(sockbuf), "%s/hangard.sock",
+			    cli.state);
+			cli.sockpath = sockbuf;
 		}
-		r = plan_cli_main(argc - i - 1, argv + i + 1, live);
-		plan_cluster_free(live);
+		r = plan_cli_main(argc - i - 1, argv + i + 1, plan_live_get,
+		    &pl);
+		plan_cluster_free(pl.c);
 		return r;
 	}
 #endif

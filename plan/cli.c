@@ -1159,7 +1159,7 @@ set_offline(struct plan_cluster *v, const struct cli *cl)
 }
 
 int
-plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
+plan_cli_main(int argc, char **argv, plan_live_fn live, void *arg)
 {
 	struct cli cl;
 	struct plan_cluster *loaded = NULL, view;
@@ -1193,9 +1193,13 @@ plan_cli_main(int argc, char **argv, const struct plan_cluster *live)
 			goto out;
 		}
 		c = loaded;
-	} else if (live != NULL)
-		c = live;
-	else {
+	} else if (live != NULL) {
+		if ((c = live(arg, &e)) == NULL) {
+			fprintf(stderr, "hangar: %s\n", e.msg);
+			rc = herr_exit_status(e.code);
+			goto out;
+		}
+	} else {
 		fprintf(stderr, "hangar plan: no cluster to plan over: give a "
 		    "cluster file with -t FILE (htools text format)\n");
 		rc = PLAN_EXIT_USAGE;

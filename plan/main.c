@@ -53,5 +53,5 @@ main(int argc, char **argv)
 		return PLAN_EXIT_USAGE;
 	}
 	heap_setup();
-	return plan_cli_main(argc - 1, argv + 1, NULL);
+	return plan_cli_main(argc - 1, argv + 1, NULL, NULL);
 }

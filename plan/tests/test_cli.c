@@ -12,9 +12,22 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lib/herr.h"
 #include "plan/cli.h"
 #include "plan/plan.h"
 #include "plan/tests/helpers.h"
+
+static int live_calls;	/* how often plan_cli_main asked for the fleet */
+
+/* The live fleet, as hangar's daemon would give it; failing when NULL. */
+static const struct plan_cluster *
+live_get(void *arg, struct herr *e)
+{
+	live_calls++;
+	if (arg == NULL)
+		herr_set(e, HERR_UNREACHABLE, "cannot connect to hangard");
+	return arg;
+}
 
 /* Runs plan_cli_main with stdout in a buffer; returns the exit status. */
 static int
@@ -37,7 +50,7 @@ run(const struct plan_cluster *live, char *out, size_t size, int argc, ...)
 	saved = dup(STDOUT_FILENO);
 	assert_true(saved >= 0);
 	assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
-	rc = plan_cli_main(argc, argv, live);
+	rc = plan_cli_main(argc, argv, live_get, (void *)live);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
@@ -89,11 +102,23 @@ test_live(void **state)
 	    "old", "--vcpu-ratio", "0.01"), PLAN_EXIT_ERR);
 	assert_non_null(strstr(out, "Not placed (2)"));
 	assert_true(c->vcpu_ratio > 3.99 && c->vcpu_ratio < 4.01);
+	/* no fleet to be had: the daemon's error and its exit status */
 	assert_int_equal(run(NULL, out, sizeof(out), 3, "consolidate",
-	    "--retire", "old"), PLAN_EXIT_USAGE);
+	    "--retire", "old"), herr_exit_status(HERR_UNREACHABLE));
+	/* a bad command line is refused before the daemon is asked */
+	live_calls = 0;
 	assert_int_equal(run(c, out, sizeof(out), 1, "bogus"),
 	    PLAN_EXIT_USAGE);
 	assert_int_equal(run(c, out, sizeof(out), 0), PLAN_EXIT_USAGE);
+	assert_int_equal(run(NULL, out, sizeof(out), 3, "maintenance",
+	    "--max-parallel", "0"), PLAN_EXIT_USAGE);
+	assert_int_equal(run(NULL, out, sizeof(out), 2, "consolidate",
+	    "--no-such-option"), PLAN_EXIT_USAGE);
+	assert_int_equal(live_calls, 0);
+	/* with -t FILE the daemon is not asked either */
+	assert_int_equal(run(c, out, sizeof(out), 4, "consolidate", "--pack",
+	    "-t", "/nonexistent/cluster.data"), PLAN_EXIT_ERR);
+	assert_int_equal(live_calls, 0);
 	plan_cluster_free(c);
 }
 
