@@ -62,6 +62,8 @@ struct config {
 	int	keepalive_interval;	/* libvirt keepalive: seconds idle */
 	int	keepalive_count;	/* unanswered pings before closing */
 	int	reconnect_max;		/* seconds between tries, at most */
+	int	connect_timeout;	/* ms a remote host has to answer a
+					   connect (hv_probe); 0: no limit */
 	int	incident_post_after;	/* seconds before the feed and mails */
 	char	ingest_user[33];	/* hangar-health reports as this user */
 	char	ingest_command[1024];	/* hangar-ingest, for the keys file */

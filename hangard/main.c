@@ -61,6 +61,7 @@ config_defaults(struct config *cfg)
 	cfg->keepalive_interval = 2;
 	cfg->keepalive_count = 3;
 	cfg->reconnect_max = 30;
+	cfg->connect_timeout = HV_PROBE_DEFAULT_MS;
 	cfg->incident_post_after = 300;
 	str_copy(cfg->ingest_user, "hangar-ingest", sizeof(cfg->ingest_user));
 	str_copy(cfg->ingest_command, "/usr/sbin/hangar-ingest",
@@ -262,6 +263,18 @@ config_set(struct config *cfg, const char *key, const char *val,
 	} else if (strcmp(key, "reconnect_max") == 0) {
 		if (set_int(val, 1, 300, &cfg->reconnect_max) == -1)
 			*why = "must be seconds from 1 to 300";
+	} else if (strcmp(key, "connect_timeout") == 0) {
+		double sec;
+		char *end;
+
+		errno = 0;
+		sec = strtod(val, &end);
+		if (errno != 0 || end == val || *end != '\0' || !(sec >= 0) ||
+		    sec > 120)
+			*why = "must be seconds from 0 (no limit) to 120, "
+			    "such as 5 or 0.5";
+		else
+			cfg->connect_timeout = (int)(sec * 1000 + 0.5);
 	} else if (strcmp(key, "incident_post_after") == 0) {
 		if (set_int(val, 0, 86400, &cfg->incident_post_after) == -1)
 			*why = "must be seconds from 0 to 86400";
@@ -485,6 +498,7 @@ main(int argc, char **argv)
 			log_info("removed %d unfinished image folder(s)", swept);
 	}
 	hv_test_console_dir(d.cfg.test_console_dir);
+	hv_set_probe_timeout(d.cfg.connect_timeout);
 	if (hv_global_init(&e) == -1)
 		fatalx("%s", e.msg);
 	d.reserve_fd = -1;

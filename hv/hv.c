@@ -280,7 +280,7 @@ hv_open(const char *uri, struct herr *e)
 	struct hv_conn *c;
 	virConnectPtr conn;
 
-	if (hv_uri_check(uri, e) == -1)
+	if (hv_uri_check(uri, e) == -1 || hv_probe(uri, e) == -1)
 		return NULL;
 	conn = is_private_test(uri) ? test_conn_open(uri) : virConnectOpen(uri);
 	if (conn == NULL) {

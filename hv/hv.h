@@ -43,6 +43,15 @@ int		 hv_uri_check(const char *uri, struct herr *e);
  * 1, or 0 ("" in buf) when it names none (local, unix socket).
  */
 int		 hv_uri_host(const char *uri, char *buf, size_t size);
+/*
+ * probe.c: whether a remote URI's host answers on its port within the
+ * probe timeout (hv_open asks first: libvirt has no connect timeout).
+ * 0 answered, or not a TCP transport; -1 HERR_UNREACHABLE.
+ */
+#define HV_PROBE_DEFAULT_MS	5000
+int		 hv_probe(const char *uri, struct herr *e);
+/* The probe's limit for every later hv_open; 0 turns the probe off. */
+void		 hv_set_probe_timeout(int ms);
 
 int	hv_node_info(struct hv_conn *c, struct hv_node *out, struct herr *e);
 /* Defines the guest from spec (XML built by domxml); nothing left on error. */
