@@ -12,7 +12,7 @@ hdd1=$(node_xml hdd1 8 32)
 hdd2=$(node_xml hdd2 8 32 "$clash")
 ssd1=$(node_xml ssd1 32 128)
 run 0 config-default "$HANGARD" -n -s "$STATE"
-printf 'vcpu_ratio 4\nrefresh_interval = 1\n# comment\n' >"$STATE/good.conf"
+printf 'vcpu_ratio 4\nrefresh_interval = 1\n# comment\nconnect_timeout 0.5\n' >"$STATE/good.conf"
 run 0 config-good "$HANGARD" -n -f "$STATE/good.conf" -s "$STATE"
 printf 'vcpu_ratio 4\nbogus_key 1\n' >"$STATE/bad.conf"
 run 1 config-bad "$HANGARD" -n -f "$STATE/bad.conf"
@@ -22,6 +22,12 @@ printf 'vcpu_ratio 400\n' >"$STATE/bad2.conf"
 run 1 config-range "$HANGARD" -n -f "$STATE/bad2.conf"
 check "a config value out of range is refused" grep -q "from 1 to 64" "$T_ERR"
 run 1 config-missing "$HANGARD" -n -f "$STATE/nonexistent.conf"
+for v in 5s -1 121 nan; do
+	printf 'connect_timeout %s\n' "$v" >"$STATE/bad3.conf"
+	run 1 "config-connect-timeout-$v" "$HANGARD" -n -f "$STATE/bad3.conf"
+	check "connect_timeout $v is refused, saying what it takes" \
+	    grep -q "connect_timeout: must be seconds from 0" "$T_ERR"
+done
 
 hangard_start -f "$STATE/good.conf" || { done_testing; exit 1; }
 
