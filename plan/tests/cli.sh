@@ -214,15 +214,25 @@ if grep -E '^ +[0-9]+ +[a-z0-9]+ +primary +old-a +new-[ab] ' "$tmp/out"; then
 	no "no guest goes to an offline host"
 else ok "no guest goes to an offline host"; fi
 
-# hangar plan without -t plans over hangard's fleet; without hangard: 7
+# hangar plan without -t plans over hangard's fleet; without hangard: 7,
+# but a bad command line is a usage error (2) first, hangard or not
 hangar=$(dirname "$bin")/../hangar/hangar
 if [ -x "$hangar" ]; then
-	for cmd in maintenance consolidate; do
+	for cmd in "maintenance" "consolidate --retire stor:hdd" \
+	    "consolidate" "maintenance --max-parallel 0"; do
+		want=7
+		case $cmd in
+		consolidate|*--max-parallel*) want=2 ;;
+		esac
+		# shellcheck disable=SC2086
 		HANGAR_STATE=$tmp/nostate "$hangar" plan $cmd \
 		    >"$tmp/out" 2>"$tmp/err"
 		st=$?
-		if [ "$st" -eq 7 ]; then ok "hangar plan $cmd, no hangard: exit 7"
-		else no "hangar plan $cmd, no hangard: exit $st, want 7"; fi
+		if [ "$st" -eq "$want" ]; then
+			ok "hangar plan $cmd, no hangard: exit $want"
+		else
+			no "hangar plan $cmd, no hangard: exit $st, want $want"
+		fi
 	done
 fi
 
