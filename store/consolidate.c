@@ -23,8 +23,7 @@ prep(struct store *st, const char *sql)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
-	    SQLITE_OK)
+	if ((s = store_stmt(st, sql)) == NULL)
 		return NULL;
 	return s;
 }
@@ -42,7 +41,7 @@ store_cycle_newest(struct store *st, const char *kind, int64_t *id,
 	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc != SQLITE_DONE)
@@ -65,7 +64,7 @@ store_guest_set_live(struct store *st, const char *name, int live,
 	sqlite3_bind_int(s, 1, live != 0);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, e, "guest");
 	if (sqlite3_changes(store_sqlite(st)) == 0)
@@ -85,7 +84,7 @@ store_guest_live(struct store *st, const char *name, struct herr *e)
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		live = sqlite3_column_int(s, 0) != 0;
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc == SQLITE_ROW)
 		return live;
 	if (rc != SQLITE_DONE)
@@ -114,7 +113,7 @@ store_guest_offline_list(struct store *st, char (**out)[STORE_NAME_MAX],
 		str_copy((*out)[(*n)++], (const char *)sqlite3_column_text(s,
 		    0), STORE_NAME_MAX);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_DONE) {
 		free(*out);
 		*out = NULL;

@@ -28,7 +28,7 @@ prep(struct store *st, const char *sql, struct herr *e)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK) {
+	if ((s = store_stmt(st, sql)) == NULL) {
 		fail(st, e, "prepare");
 		return NULL;
 	}
@@ -43,10 +43,10 @@ done(struct store *st, sqlite3_stmt *s, const char *what, struct herr *e)
 
 	if (r != SQLITE_DONE) {
 		fail(st, e, what);
-		sqlite3_finalize(s);
+		store_stmt_done(st, s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return 0;
 }
 
@@ -146,7 +146,7 @@ store_incident_get(struct store *st, int64_t id, struct incident_rec *out,
 		sqlite3_bind_int64(s, 1, id);
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		inc_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
@@ -175,7 +175,7 @@ store_incident_list(struct store *st, int64_t since_ms,
 		sqlite3_bind_int64(s, 1, since_ms);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		inc_row(s, vec_push(&a));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incidents");
@@ -220,7 +220,7 @@ one_int(struct store *st, sqlite3_stmt *s, int64_t def, int64_t *out,
 	if ((r = sqlite3_step(s)) == SQLITE_ROW &&
 	    sqlite3_column_type(s, 0) != SQLITE_NULL)
 		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return fail(st, e, "query");
 	return 0;
@@ -332,7 +332,7 @@ store_inc_hosts(struct store *st, int64_t id, struct inc_host_rec **out,
 		h->back_ms = sqlite3_column_int64(s, 3);
 		col(s, 4, h->detail, sizeof(h->detail));
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incident hosts");
@@ -507,7 +507,7 @@ store_inc_guest_get(struct store *st, int64_t id, const char *guest,
 	memset(out, 0, sizeof(*out));
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		guest_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
@@ -530,7 +530,7 @@ store_inc_guests(struct store *st, int64_t id, struct inc_guest_rec **out,
 	sqlite3_bind_int64(s, 1, id);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		guest_row(s, vec_push(&a));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incident guests");
@@ -556,7 +556,7 @@ store_inc_guests_of(struct store *st, int64_t id, const char *customer,
 	bind_s(s, 2, customer);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		guest_row(s, vec_push(&a));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incident guests");
@@ -600,7 +600,7 @@ store_inc_outages(struct store *st, int64_t id, struct inc_outage_rec **out,
 		o->down_ms = sqlite3_column_int64(s, 1);
 		o->up_ms = sqlite3_column_int64(s, 2);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "outages");
@@ -651,7 +651,7 @@ store_inc_marks(struct store *st, const char *customer, struct inc_mark **out,
 		m->incident_id = sqlite3_column_int64(s, 1);
 		m->down = sqlite3_column_int(s, 2) > 0;
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incident marks");
@@ -675,7 +675,7 @@ store_inc_customers(struct store *st, int64_t id, char (**out)[64], size_t *n,
 	sqlite3_bind_int64(s, 1, id);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		col(s, 0, vec_push(&a), sizeof(**out));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "incident customers");
@@ -740,7 +740,7 @@ store_inc_events(struct store *st, int64_t id, struct inc_event_rec **out,
 		v->irc = sqlite3_column_int(s, 4);
 		v->post = sqlite3_column_int64(s, 5);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "timeline");
@@ -847,7 +847,7 @@ notice_query(struct store *st, sqlite3_stmt *s, struct inc_notice_rec **out,
 		col(s, 4, v->detail, sizeof(v->detail));
 		v->at = sqlite3_column_int64(s, 5);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "notices");
@@ -919,7 +919,7 @@ store_inc_health_get(struct store *st, const char *host, const char *health_id,
 	memset(out, 0, sizeof(*out));
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		health_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
@@ -975,7 +975,7 @@ store_inc_health_list(struct store *st, int64_t id,
 	sqlite3_bind_int64(s, 1, id);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		health_row(s, vec_push(&a));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "health incidents");
@@ -1071,7 +1071,7 @@ store_host_key_get(struct store *st, const char *host,
 	memset(out, 0, sizeof(*out));
 	if ((r = sqlite3_step(s)) == SQLITE_ROW)
 		key_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
@@ -1091,7 +1091,7 @@ store_host_key_list(struct store *st, struct host_key_rec **out, size_t *n,
 		return -1;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		key_row(s, vec_push(&a));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (r != SQLITE_DONE) {
 		free(a.v);
 		return fail(st, e, "host keys");

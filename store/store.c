@@ -1,4 +1,5 @@
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,26 @@
 #include "store/store.h"
 #include "store/store_priv.h"
 
+/*
+ * Prepared statements are kept for the next use of the same SQL text:
+ * parsing was half of hangard's time answering guest.show.  A slot
+ * handed out (store_stmt) and not yet given back (store_stmt_done) is
+ * in use; a second use of the same SQL meanwhile (a query run from
+ * inside another's loop) gets a statement of its own, finalized when
+ * given back.  4-way probing by a hash of the text; a full set evicts
+ * a slot not in use.
+ */
+#define STMT_SLOTS	256
+#define STMT_WAYS	4
+
+struct stmt_slot {
+	sqlite3_stmt	*s;
+	int		 inuse;
+};
+
 struct store {
-	sqlite3	*db;
+	sqlite3			*db;
+	struct stmt_slot	 stmts[STMT_SLOTS];
 };
 
 /*
@@ -286,6 +305,71 @@ store_sqlite(struct store *st)
 	return st->db;
 }
 
+static uint32_t
+sql_hash(const char *sql)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619u;
+	return h;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	uint32_t h = sql_hash(sql);
+	struct stmt_slot *free_slot = NULL, *x;
+	sqlite3_stmt *s;
+
+	for (uint32_t i = 0; i < STMT_WAYS; i++) {
+		x = &st->stmts[(h + i) % STMT_SLOTS];
+		if (x->s != NULL && strcmp(sqlite3_sql(x->s), sql) == 0) {
+			if (x->inuse)
+				break;	/* in use: one of its own */
+			x->inuse = 1;
+			return x->s;
+		}
+		if (free_slot == NULL && (x->s == NULL || !x->inuse))
+			free_slot = x;
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	for (uint32_t i = 0; i < STMT_WAYS; i++) {
+		x = &st->stmts[(h + i) % STMT_SLOTS];
+		if (x->s != NULL && x->inuse &&
+		    strcmp(sqlite3_sql(x->s), sql) == 0)
+			return s;	/* the kept one is in use */
+	}
+	if (free_slot != NULL) {
+		sqlite3_finalize(free_slot->s);	/* NULL, or evicted */
+		free_slot->s = s;
+		free_slot->inuse = 1;
+	}
+	return s;
+}
+
+void
+store_stmt_done(struct store *st, sqlite3_stmt *s)
+{
+	uint32_t h;
+
+	if (s == NULL)
+		return;
+	h = sql_hash(sqlite3_sql(s));
+	for (uint32_t i = 0; i < STMT_WAYS; i++) {
+		struct stmt_slot *x = &st->stmts[(h + i) % STMT_SLOTS];
+
+		if (x->s == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			x->inuse = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(s);	/* not kept */
+}
+
 int
 store_schema_latest(void)
 {
@@ -330,7 +414,7 @@ store_schema_version(struct store *st)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return v;
 }
 
@@ -390,6 +474,8 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < STMT_SLOTS; i++)
+		sqlite3_finalize(st->stmts[i].s);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -417,7 +503,7 @@ prepare(struct store *st, const char *sql, struct herr *e)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	if ((s = store_stmt(st, sql)) == NULL) {
 		db_error(st, e, "prepare");
 		return NULL;
 	}
@@ -440,10 +526,10 @@ step_done(struct store *st, sqlite3_stmt *s, const char *what, struct herr *e)
 
 	if (rc != SQLITE_DONE) {
 		db_error(st, e, what);
-		sqlite3_finalize(s);
+		store_stmt_done(st, s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return 0;
 }
 
@@ -476,7 +562,7 @@ list_rows(struct store *st, const char *sql, void (*row)(sqlite3_stmt *,
 		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW)
 		row(s, grow(out, n, &cap, sz));
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return 0;
 }
 
@@ -496,7 +582,7 @@ get_row(struct store *st, const char *sql, const char *key,
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, e, "lookup");
 	return rc == SQLITE_ROW;
@@ -520,7 +606,7 @@ get_row_id(struct store *st, const char *sql, int64_t id, const char *key,
 		sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, e, "lookup");
 	return rc == SQLITE_ROW;
@@ -630,7 +716,7 @@ customer_one(struct store *st, const char *where, const char *name,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		customer_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_ROW) {
 		if (name != NULL)
 			return herr_set(e, HERR_NOTFOUND, "no such customer: %s",
@@ -908,7 +994,7 @@ store_guest_get(struct store *st, const char *name, const char *customer,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		guest_row(s, out);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_ROW)
 		return herr_set(e, HERR_NOTFOUND, "no such VPS");
 	return 0;
@@ -946,7 +1032,7 @@ store_guest_each(struct store *st, const char *customer, const char *host,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = db_error(st, e, "guest list");
 	free(g);
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return r;
 }
 
@@ -1065,7 +1151,7 @@ store_key_list(struct store *st, const char *customer, struct key_rec **out,
 		col_text(s, 3, k->fingerprint, sizeof(k->fingerprint));
 		k->created = sqlite3_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return 0;
 }
 
@@ -1308,7 +1394,7 @@ store_post_list(struct store *st, struct post_rec **out, size_t *n,
 		for (i = 0; i < 3; i++)
 			p->downtime[i] = sqlite3_column_int(s, 7 + i);
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return 0;
 }
 
@@ -1364,7 +1450,7 @@ store_cycle_get(struct store *st, int64_t id, int64_t *out_id, char **plan,
 		*out_id = sqlite3_column_int64(s, 0);
 		*plan = xstrdup((const char *)sqlite3_column_text(s, 1));
 	}
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	if (rc != SQLITE_ROW)
 		return id == 0 ? herr_set(e, HERR_NOTFOUND, "no maintenance "
 		    "cycle planned yet") : herr_set(e, HERR_NOTFOUND, "no such "
@@ -1385,7 +1471,7 @@ store_notice_done(struct store *st, int64_t cycle, const char *customer)
 	sqlite3_bind_int64(s, 1, cycle);
 	sqlite3_bind_text(s, 2, customer, -1, SQLITE_STATIC);
 	r = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	store_stmt_done(st, s);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "lib/str.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
 static char dir[] = "/tmp/hangar-test-store.XXXXXX";
 
@@ -287,11 +288,56 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Kept statements: reused, unbound, never shared by two uses at once. */
+static void
+test_statement_cache(void **state)
+{
+	struct store *st = store_open(dbpath("stmt.db"), NULL);
+	sqlite3_stmt *a, *b, *c;
+	char sql[64];
+
+	(void)state;
+	assert_non_null(st);
+	assert_non_null(a = store_stmt(st, "SELECT ?1"));
+	sqlite3_bind_int(a, 1, 1);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	/* the same SQL while a is in use (stepped, not given back) */
+	assert_non_null(b = store_stmt(st, "SELECT ?1"));
+	assert_ptr_not_equal(a, b);
+	sqlite3_bind_int(b, 1, 2);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 1);
+	assert_int_equal(sqlite3_column_int(b, 0), 2);
+	store_stmt_done(st, b);		/* finalized: not the kept one */
+	store_stmt_done(st, a);
+	assert_false(sqlite3_stmt_busy(a));	/* reset: no read left open */
+	/* given back: the same statement again, with no binding left */
+	assert_ptr_equal(store_stmt(st, "SELECT ?1"), a);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(a, 0), SQLITE_NULL);
+	store_stmt_done(st, a);
+	/* more texts than slots: evicted ones are finalized, all still work */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		assert_non_null(c = store_stmt(st, sql));
+		assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(c, 0), i);
+		store_stmt_done(st, c);
+	}
+	/* a bad statement is NULL, and the error is the connection's */
+	assert_null(store_stmt(st, "SELEC nonsense"));
+	assert_non_null(strstr(sqlite3_errmsg(store_sqlite(st)), "syntax"));
+	/* held at close: store_close finalizes every kept one (ASan) */
+	assert_non_null(store_stmt(st, "SELECT 42"));
+	store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_and_reopen),
+		cmocka_unit_test(test_statement_cache),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_partial_migration_rolls_back),
 		cmocka_unit_test(test_capacity_and_duplicates),
