@@ -400,7 +400,7 @@ for f in show log hosts guests status logview; do
 done
 check "while h2 is cut off, commands for g1 and the fleet answer (failures:${bad:- none})" \
     test -z "$bad"
-diag "latencies (ASan build, shared machine) while h2 is cut off:$lat"
+diag "latencies while h2 is cut off, the six started together (the customer's two through real sshd):$lat"
 wait $H2PID
 read -r h2rc h2ms <"$STATE/h2-log.t" 2>/dev/null
 # keepalive closed h2's connection while the cycle waited on it: hangard
