@@ -844,7 +844,7 @@ dispatch_job(struct daemon *d, struct mrun *r, struct step_rec *s,
 
 	if (store_host_get(d->st, s->host, &h, e) == -1)
 		return -1;
-	g.id = 0;
+	memset(&g, 0, sizeof(g));	/* a host's own step has no guest */
 	if (s->guest[0] != '\0' &&
 	    store_guest_get(d->st, s->guest, NULL, &g, e) == -1)
 		return e != NULL && e->code == HERR_NOTFOUND ? 1 : -1;
