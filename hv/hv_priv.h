@@ -1,5 +1,5 @@
 /*
- * hv's own declarations, shared by its files (hv.c, migrate.c,
+ * hv's own declarations, shared by its files (hv.c, migrate.c, probe.c,
  * volcopy.c); nothing outside hv/ includes this.
  */
 #ifndef HANGAR_HV_PRIV_H
@@ -24,6 +24,9 @@ struct hv_conn {
 void	hv_unwatch(struct hv_conn *c);
 /* The name of a state's reason (virDomainGetState), as hv_dom has it. */
 const char	*hv_reason_name(int state, int reason);
+
+/* Milliseconds of CLOCK_MONOTONIC (migrate.c), for timeouts and pauses. */
+int64_t		hv_mono_ms(void);
 
 /* Fills e from libvirt's last error (what: the operation); returns -1. */
 int		lv_err(struct herr *e, const char *what);

@@ -31,8 +31,8 @@
 #include "lib/str.h"
 #include "lib/xmalloc.h"
 
-static int64_t
-now_ms(void)
+int64_t
+hv_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -58,7 +58,7 @@ move_test(virDomainPtr src, struct hv_conn *dc, int active,
 
 	if ((xml = virDomainGetXMLDesc(src, VIR_DOMAIN_XML_INACTIVE)) == NULL)
 		return lv_err(e, "migrate: domain XML");
-	t0 = now_ms();
+	t0 = hv_mono_ms();
 	if (active && virDomainSuspend(src) < 0) {
 		free(xml);
 		return lv_err(e, "migrate: suspend");
@@ -76,7 +76,7 @@ move_test(virDomainPtr src, struct hv_conn *dc, int active,
 		return -1;
 	}
 	if (active)
-		out->pause_ms = now_ms() - t0;
+		out->pause_ms = hv_mono_ms() - t0;
 	virDomainFree(dd);
 	if ((active && virDomainDestroy(src) < 0) || virDomainUndefine(src) < 0)
 		return lv_err(e, "migrate: remove from the source");
@@ -613,7 +613,7 @@ hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
 {
 	struct hv_conn *dc;
 	virDomainPtr src;
-	int64_t t0 = now_ms();
+	int64_t t0 = hv_mono_ms();
 	int active, r;
 
 	memset(out, 0, sizeof(*out));
@@ -637,7 +637,7 @@ hv_migrate(struct hv_conn *c, const char *uuid, const char *dst_uri,
 	hv_close(dc);
 	out->live = active;
 	if (r == 0 && out->total_ms == 0)
-		out->total_ms = now_ms() - t0;
+		out->total_ms = hv_mono_ms() - t0;
 	if (!active)
 		out->pause_ms = 0;
 	return r;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "hv/hv.h"
+#include "hv/hv_priv.h"
 #include "lib/str.h"
 
 static int probe_ms = HV_PROBE_DEFAULT_MS;	/* set once, at start */
@@ -37,15 +38,6 @@ void
 hv_set_probe_timeout(int ms)
 {
 	probe_ms = ms;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The transport of a URI ("tls" of "qemu+tls://..."); "" for none. */
@@ -211,7 +203,7 @@ knock(const struct addrinfo *ai, int64_t deadline)
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - hv_mono_ms();
 
 		if (left <= 0) {
 			r = 0;
@@ -269,7 +261,7 @@ hv_probe(const char *uri, struct herr *e)
 	 * that connects: it hangs on a silent one before that, and goes on
 	 * past a refusal.  All refused: libvirt fails at once by itself.
 	 */
-	deadline = now_ms() + probe_ms;
+	deadline = hv_mono_ms() + probe_ms;
 	silent = 0;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((r = knock(ai, deadline)) == 2)

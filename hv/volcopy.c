@@ -34,15 +34,6 @@
 
 #define CHUNK	(256 * 1024)	/* libvirt's stream payload at most */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends all n bytes (a blocking stream may take part of them). */
 static int
 send_all(virStreamPtr st, const char *buf, size_t n)
@@ -306,7 +297,7 @@ hv_move_offline(struct hv_conn *c, const char *uuid, const char *dst_uri,
 {
 	struct hv_conn *dc;
 	virDomainPtr src;
-	int64_t t0 = mono_ms();
+	int64_t t0 = hv_mono_ms();
 	int active, r;
 
 	memset(out, 0, sizeof(*out));
@@ -331,6 +322,6 @@ hv_move_offline(struct hv_conn *c, const char *uuid, const char *dst_uri,
 	    move_real(src, c, dc, uuid, o, out, e);
 	virDomainFree(src);
 	hv_close(dc);
-	out->total_ms = mono_ms() - t0;
+	out->total_ms = hv_mono_ms() - t0;
 	return r;
 }
