@@ -244,6 +244,94 @@ test_groups_forward(void **state)
 	plan_cluster_free(c);
 }
 
+/*
+ * Group a: a0 (8 GiB, one guest) and a1, a2 (64 GiB, four 4 GiB guests
+ * each); group b: six 64 GiB hosts with nb_guests 4 GiB guests each.
+ * Once a0 is patched, a's patched room (8 GiB) is less than a1's or a2's
+ * guests: rolling forward strictly, a would wait for room.
+ */
+static struct plan_cluster *
+uneven_groups(size_t nb_guests)
+{
+	struct plan_cluster *c = plan_cluster_new();
+	char name[16];
+	size_t i, k;
+	int32_t h;
+
+	assert_int_equal(plan_cluster_add_group(c, "a"), 0);
+	assert_int_equal(plan_cluster_add_group(c, "b"), 1);
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "%c%zu", i < 3 ? 'a' : 'b',
+		    i < 3 ? i : i - 3);
+		h = t_host(c, name, i == 0 ? 8 : 64, 1000, 16, PLAN_DISK_SSD,
+		    PLAN_HOST_ACTIVE, "");
+		c->hosts[h].group = i < 3 ? 0 : 1;
+		for (k = 0; k < (i == 0 ? 1 : i < 3 ? 4 : nb_guests); k++) {
+			snprintf(name, sizeof(name), "g%zu_%zu", i, k);
+			t_guest(c, name, NULL, 4096, 10, 1, h, PLAN_NONE, 1);
+		}
+	}
+	return c;
+}
+
+/* The first and last batch of group g's hosts. */
+static void
+group_span(const struct plan_cluster *c, const struct plan_maintenance *p,
+    int32_t g, size_t *first, size_t *last)
+{
+	*first = SIZE_MAX;
+	*last = 0;
+	for (int32_t h = 0; h < (int32_t)c->nhosts; h++) {
+		size_t b;
+
+		if (c->hosts[h].group != g)
+			continue;
+		b = batch_index(p, h);
+		*first = b < *first ? b : *first;
+		*last = b > *last ? b : *last;
+	}
+}
+
+/*
+ * A group that cannot roll strictly forward does not wait for the other
+ * group's roll: its host is forced into a batch beside the other's
+ * (some of its guests go to its unpatched hosts and come back), not
+ * left for after it.  With b's hosts half full, a's last host goes in a
+ * batch before b's last; with b's hosts fuller (no room to seed), b
+ * starts while a still rolls.
+ */
+static void
+test_groups_no_wait(void **state)
+{
+	struct plan_cluster *c;
+	struct plan_maint_opts o;
+	struct plan_maintenance *p;
+	size_t af, al, bf, bl;
+
+	(void)state;
+	plan_maint_opts_init(&o);
+	o.roll = PLAN_ROLL_FORWARD;
+	c = uneven_groups(8);
+	p = maint_ok(c, &o);
+	group_span(c, p, 0, &af, &al);
+	group_span(c, p, 1, &bf, &bl);
+	if (al >= bl)
+		fail_msg("group a ends in batch %zu, after b's roll (%zu-%zu)",
+		    al + 1, bf + 1, bl + 1);
+	plan_maintenance_free(p);
+	plan_cluster_free(c);
+
+	c = uneven_groups(12);
+	p = maint_ok(c, &o);
+	group_span(c, p, 0, &af, &al);
+	group_span(c, p, 1, &bf, &bl);
+	if (bf > al)
+		fail_msg("group b starts in batch %zu, after a's roll (%zu-%zu)",
+		    bf + 1, af + 1, al + 1);
+	plan_maintenance_free(p);
+	plan_cluster_free(c);
+}
+
 /* An offline host: not rebooted, not a target, its guests left alone. */
 static void
 test_offline(void **state)
@@ -589,6 +677,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_groups_forward),
+		cmocka_unit_test(test_groups_no_wait),
 		cmocka_unit_test(test_offline),
 		cmocka_unit_test(test_free_disk),
 		cmocka_unit_test(test_who_reboots),
