@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,20 +99,59 @@ uri_user_port(const char *uri, char *user, size_t usize, int *port)
 }
 
 /*
+ * Reads fd to its end into buf (NUL-terminated, the rest dropped) by
+ * deadline: the length, or -1 when the deadline passed first.
+ */
+static ssize_t
+slurp(int fd, char *buf, size_t size, int64_t deadline)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t n = 0;
+	char drop[512];
+
+	for (;;) {
+		int64_t left = deadline - hv_mono_ms();
+		ssize_t r;
+
+		if (left <= 0)
+			return -1;
+		if ((r = poll(&pfd, 1, (int)left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return -1;
+		if (n + 1 < size)
+			r = read(fd, buf + n, size - 1 - n);
+		else
+			r = read(fd, drop, sizeof(drop));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n + 1 < size)
+			n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/*
  * What ssh would connect to for host: `ssh -G` prints the configuration
  * it would use.  0 with host and port set; 1 when it goes through a
  * proxy or has a ConnectTimeout (no probe); -1 when ssh cannot say (no
- * probe either).
+ * probe either, and so when ssh -G itself takes longer than the limit).
  */
 static int
 ssh_target(const char *user, int uport, char *host, size_t hsize,
     int *port)
 {
-	char pbuf[16], line[1024];
+	char pbuf[16], out[16384], *line, *save = NULL;
 	const char *argv[10];
 	int fds[2], n = 0, found = 0, proxy = 0, status;
+	ssize_t len;
 	pid_t pid, w;
-	FILE *f;
 
 	argv[n++] = "ssh";
 	argv[n++] = "-G";
@@ -145,16 +185,20 @@ ssh_target(const char *user, int uport, char *host, size_t hsize,
 		_exit(127);
 	}
 	close(fds[1]);
-	if ((f = fdopen(fds[0], "r")) == NULL) {
-		close(fds[0]);
-		waitpid(pid, NULL, 0);
+	len = slurp(fds[0], out, sizeof(out), hv_mono_ms() + probe_ms);
+	close(fds[0]);
+	if (len < 0)
+		kill(pid, SIGKILL);	/* ssh -G hung (a Match exec?) */
+	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	if (len < 0 || w == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
 		return -1;
-	}
 	*port = 22;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
 		long long v;
 
-		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "hostname ", 9) == 0) {
 			str_copy(host, line + 9, hsize);
 			found = 1;
@@ -169,12 +213,7 @@ ssh_target(const char *user, int uport, char *host, size_t hsize,
 		    strcmp(line + 15, "none") != 0))
 			proxy = 1;	/* or ssh keeps its own limit */
 	}
-	fclose(f);
-	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-		;
-	if (w == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !found)
-		return -1;
-	return proxy;
+	return found ? proxy : -1;
 }
 
 /*

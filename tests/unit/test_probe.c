@@ -6,6 +6,7 @@
  * host's network does); no packet leaves the machine.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +127,70 @@ test_answering_host(void **state)
 	    &e), 0);
 }
 
+/* A fake ssh first in PATH (sh script body), for ssh -G. */
+static void
+fake_ssh(const char *dir, const char *body)
+{
+	char path[256], newpath[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ssh", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(newpath, sizeof(newpath), "%s:%s", dir, getenv("PATH"));
+	assert_int_equal(setenv("PATH", newpath, 1), 0);
+}
+
+/*
+ * ssh URIs knock where ssh -G says ssh would connect, not where the URI
+ * says; an ssh -G that hangs (ssh_config's Match exec can run anything)
+ * is given up at the same limit, and then there is no knock.
+ */
+static void
+test_ssh_config(void **state)
+{
+	char dir[] = "/tmp/hangar-probe.XXXXXX", body[256], uri[128];
+	char *path = strdup(getenv("PATH"));
+	struct herr e;
+	int64_t t0;
+	int lfd, cfd, port;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	lfd = listener(&port);
+	cfd = fill(port);
+	hv_set_probe_timeout(400);
+	/* the URI names port 1 on a host that does not exist; the config
+	   sends ssh to the silent listener */
+	snprintf(body, sizeof(body), "printf 'user root\\nhostname 127.0.0.1"
+	    "\\nport %d\\nproxycommand none\\n'", port);
+	fake_ssh(dir, body);
+	snprintf(uri, sizeof(uri), "qemu+ssh://alias.invalid:1/system");
+	herr_clear(&e);
+	assert_int_equal(hv_probe(uri, &e), -1);
+	assert_non_null(strstr(e.msg, "127.0.0.1"));
+	/* through a jump host: ssh's business, no knock */
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	snprintf(body, sizeof(body), "printf 'hostname 127.0.0.1\\nport %d"
+	    "\\nproxyjump bastion\\n'", port);
+	fake_ssh(dir, body);
+	assert_int_equal(hv_probe(uri, &e), 0);
+	/* ssh -G that never ends: given up within the limit, no knock */
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	fake_ssh(dir, "exec sleep 30");
+	t0 = now_ms();
+	assert_int_equal(hv_probe(uri, &e), 0);
+	assert_true(now_ms() - t0 < 3000);
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	free(path);
+	snprintf(body, sizeof(body), "rm -rf '%s'", dir);
+	assert_int_equal(system(body), 0);
+	close(cfd);
+	close(lfd);
+}
+
 static void
 test_off(void **state)
 {
@@ -149,6 +215,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_silent_host),
 		cmocka_unit_test(test_answering_host),
+		cmocka_unit_test(test_ssh_config),
 		cmocka_unit_test(test_off),
 	};
 	struct herr e;
