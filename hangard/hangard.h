@@ -407,6 +407,8 @@ int	maint_report(struct daemon *d, struct proto_req *r, json_object **res,
 /* At start-up, after the store is open: cycles that were running go on. */
 void	runs_resume(struct daemon *d);
 void	runs_free(struct daemon *d);
+/* A stored plan's entry for guest in its "guests" list gsl, or NULL. */
+json_object	*plan_json_guest(json_object *gsl, const char *name);
 
 /* tell.c: the IRC channel */
 int	tell_start(struct daemon *d, struct herr *e);

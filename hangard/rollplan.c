@@ -451,17 +451,11 @@ replan(struct daemon *d, json_object *old, const struct choice_rec *chs,
 static json_object *
 entry_of(json_object *plan, const char *guest)
 {
-	json_object *gsl, *g;
-	size_t i;
+	json_object *gsl;
 
 	if (!json_object_object_get_ex(plan, "guests", &gsl))
 		return NULL;
-	for (i = 0; i < json_object_array_length(gsl); i++) {
-		g = json_object_array_get_idx(gsl, i);
-		if (strcmp(proto_get_str(g, "guest"), guest) == 0)
-			return g;
-	}
-	return NULL;
+	return plan_json_guest(gsl, guest);
 }
 
 /* Does the new plan honour the choice for guest?  -1 with why if not. */

@@ -167,8 +167,8 @@ run_step_add(struct step_rec **v, size_t *n, size_t *cap, int64_t cycle,
 }
 
 /* The plan's entry for a guest, or NULL. */
-static json_object *
-plan_guest(json_object *gsl, const char *name)
+json_object *
+plan_json_guest(json_object *gsl, const char *name)
 {
 	json_object *g;
 	size_t i;
@@ -247,7 +247,7 @@ expand_host(struct daemon *d, const struct cycle_plan *cp, int win,
 			skip[i] = 1;	/* it reboots elsewhere, later or before */
 			continue;
 		}
-		pg = plan_guest(cp->gsl, gs[i].name);
+		pg = plan_json_guest(cp->gsl, gs[i].name);
 		if (pg == NULL ||
 		    strcmp(proto_get_str(pg, "action"), "live-migrate") != 0)
 			continue;
