@@ -244,6 +244,23 @@ libvirtd_wait() {
 	done
 }
 
+# libvirtd_keep N: a host that outlives hangard: libvirtd_start N test
+# (sets URI) and a keeper connection (virsh's shell, idle).  The test
+# driver forgets test:///default when its last client leaves; a real
+# host keeps its guests when hangard dies.  The keeper's pids are added
+# to PIDS, for the test's EXTRA_CLEANUP to kill.
+libvirtd_keep() {
+	libvirtd_start "$1" test
+	dd="$STATE/lv$1"
+	# no output of theirs may stay open: the test's reader would wait
+	(sleep 900 >/dev/null 2>&1 & echo $! >"$dd/keeper.pid"; wait) 2>/dev/null |
+	    virsh -q -c "$URI" >/dev/null 2>&1 &
+	PIDS="${PIDS:-} $!"
+	i=0
+	while [ ! -s "$dd/keeper.pid" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+	PIDS="$PIDS $(cat "$dd/keeper.pid" 2>/dev/null)"
+}
+
 # ---- the networked lab (netlab_*) ----
 #
 # Hosts that are other machines, inside this test's own sandbox: Linux

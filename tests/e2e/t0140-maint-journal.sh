@@ -21,23 +21,7 @@ state_new
 PIDS=""
 EXTRA_CLEANUP='for p in $(cat "$STATE"/lv*/pid 2>/dev/null) $PIDS; do kill $p 2>/dev/null; done'
 
-# lvd N: a host that outlives hangard: an unprivileged libvirtd serving
-# the test driver (sets URI), with a keeper connection
-lvd() {
-	libvirtd_start "$1" test
-	dd="$STATE/lv$1"
-	# the test driver forgets test:///default when its last client
-	# leaves; a real host keeps its guests when hangard dies, so a
-	# keeper stays connected (virsh's shell, idle)
-	# (no output of theirs may stay open: the test's reader would wait)
-	(sleep 900 >/dev/null 2>&1 & echo $! >"$dd/keeper.pid"; wait) 2>/dev/null |
-	    virsh -q -c "$URI" >/dev/null 2>&1 &
-	PIDS="$PIDS $!"
-	i=0
-	while [ ! -s "$dd/keeper.pid" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
-	PIDS="$PIDS $(cat "$dd/keeper.pid" 2>/dev/null)"
-}
-lvd 1; U1=$URI; lvd 2; U2=$URI; lvd 3; U3=$URI
+libvirtd_keep 1; U1=$URI; libvirtd_keep 2; U2=$URI; libvirtd_keep 3; U3=$URI
 check "three libvirt daemons serve the test driver" sh -c "
 	virsh -q -c '$U1' list --all >/dev/null && virsh -q -c '$U2' list --all >/dev/null &&
 	virsh -q -c '$U3' list --all >/dev/null"
@@ -195,7 +179,7 @@ later = [s for s in r["steps"] if s["window"] > 1]  # windows count from 1
 assert later and all(s["state"] == "todo" for s in later), later
 ' "$T_OUT" "$DOWN"
 rm "$STATE/DOWN"
-lvd "${DOWN#h}"	# the host is back (its guests had been migrated away)
+libvirtd_keep "${DOWN#h}"	# the host is back (its guests had been migrated away)
 run 0 down-again h --json maint run --wait
 check "once it answers, maint run finishes the cycle" $PY -c '
 import json, sys

@@ -24,18 +24,7 @@ state_new
 PIDS=""
 EXTRA_CLEANUP='for p in $(cat "$STATE"/lv*/pid 2>/dev/null) $PIDS; do kill $p 2>/dev/null; done'
 
-# lvd N: a host that outlives hangard, with a keeper connection (t0140)
-lvd() {
-	libvirtd_start "$1" test
-	dd="$STATE/lv$1"
-	(sleep 900 >/dev/null 2>&1 & echo $! >"$dd/keeper.pid"; wait) 2>/dev/null |
-	    virsh -q -c "$URI" >/dev/null 2>&1 &
-	PIDS="$PIDS $!"
-	i=0
-	while [ ! -s "$dd/keeper.pid" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
-	PIDS="$PIDS $(cat "$dd/keeper.pid" 2>/dev/null)"
-}
-lvd 1; U1=$URI; lvd 2; U2=$URI
+libvirtd_keep 1; U1=$URI; libvirtd_keep 2; U2=$URI
 check "two libvirt daemons serve the test driver" sh -c "
 	virsh -q -c '$U1' list --all >/dev/null && virsh -q -c '$U2' list --all >/dev/null"
 
