@@ -162,25 +162,39 @@ test_groups(void **state)
  * Two groups of three hosts, four 4 GiB guests on each host: a's hosts
  * of a_gib GiB, b's of 128 (the first choice, were groups not kept).
  */
+/*
+ * Host NAME of gib GiB in group (0 "a", 1 "b", made on first use) with
+ * n live 4 GiB guests named gNAME_K.
+ */
+static void
+group_host(struct plan_cluster *c, const char *name, int32_t group,
+    int64_t gib, size_t n)
+{
+	char gname[32];
+	int32_t h;
+
+	if (c->ngroups == 0) {
+		assert_int_equal(plan_cluster_add_group(c, "a"), 0);
+		assert_int_equal(plan_cluster_add_group(c, "b"), 1);
+	}
+	h = t_host(c, name, gib, 1000, 16, PLAN_DISK_SSD, PLAN_HOST_ACTIVE,
+	    "");
+	c->hosts[h].group = group;
+	for (size_t k = 0; k < n; k++) {
+		snprintf(gname, sizeof(gname), "g%s_%zu", name, k);
+		t_guest(c, gname, NULL, 4096, 10, 1, h, PLAN_NONE, 1);
+	}
+}
+
 static struct plan_cluster *
 groups_of_three(int64_t a_gib)
 {
 	struct plan_cluster *c = plan_cluster_new();
 	char name[16];
-	size_t i, k;
-	int32_t h;
 
-	assert_int_equal(plan_cluster_add_group(c, "a"), 0);
-	assert_int_equal(plan_cluster_add_group(c, "b"), 1);
-	for (i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		snprintf(name, sizeof(name), "%c%zu", i < 3 ? 'a' : 'b', i % 3);
-		h = t_host(c, name, i < 3 ? a_gib : 128, 1000, 16,
-		    PLAN_DISK_SSD, PLAN_HOST_ACTIVE, "");
-		c->hosts[h].group = i < 3 ? 0 : 1;
-		for (k = 0; k < 4; k++) {
-			snprintf(name, sizeof(name), "g%zu%zu", i, k);
-			t_guest(c, name, NULL, 4096, 10, 1, h, PLAN_NONE, 1);
-		}
+		group_host(c, name, i < 3 ? 0 : 1, i < 3 ? a_gib : 128, 4);
 	}
 	return c;
 }
@@ -255,21 +269,13 @@ uneven_groups(size_t nb_guests)
 {
 	struct plan_cluster *c = plan_cluster_new();
 	char name[16];
-	size_t i, k;
-	int32_t h;
 
-	assert_int_equal(plan_cluster_add_group(c, "a"), 0);
-	assert_int_equal(plan_cluster_add_group(c, "b"), 1);
-	for (i = 0; i < 9; i++) {
-		snprintf(name, sizeof(name), "%c%zu", i < 3 ? 'a' : 'b',
-		    i < 3 ? i : i - 3);
-		h = t_host(c, name, i == 0 ? 8 : 64, 1000, 16, PLAN_DISK_SSD,
-		    PLAN_HOST_ACTIVE, "");
-		c->hosts[h].group = i < 3 ? 0 : 1;
-		for (k = 0; k < (i == 0 ? 1 : i < 3 ? 4 : nb_guests); k++) {
-			snprintf(name, sizeof(name), "g%zu_%zu", i, k);
-			t_guest(c, name, NULL, 4096, 10, 1, h, PLAN_NONE, 1);
-		}
+	group_host(c, "a0", 0, 8, 1);
+	group_host(c, "a1", 0, 64, 4);
+	group_host(c, "a2", 0, 64, 4);
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "b%zu", i);
+		group_host(c, name, 1, 64, nb_guests);
 	}
 	return c;
 }
